@@ -1,0 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { benchScenario } from './scenario.bench.js';
+
+/** `npm run bench`: every benchmark, each writing bench/results/<name>.json. */
+const benches: Record<string, () => Promise<string>> = { scenario: benchScenario };
+const only = process.argv.slice(2);
+for (const [name, run] of Object.entries(benches)) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  process.stderr.write(`bench ${name}…\n`);
+  const file = await run();
+  process.stdout.write(`${readFileSync(file, 'utf8')}\n`);
+}

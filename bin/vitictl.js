@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// Launcher only: the CLI lives in dist/cli/main.js (built by `npm run build`).
+import { existsSync } from 'node:fs';
+
+const entry = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write(
+    'error: vitictl is not built (dist/ is missing)\nhint: run `npm run build` in the vitictl checkout\n',
+  );
+  process.exit(1);
+}
+const { main } = await import(entry.href);
+const code = await main(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+});
+process.exitCode = code;

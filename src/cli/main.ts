@@ -1,0 +1,84 @@
+import { Command, CommanderError, Option } from 'commander';
+import { formatLocation, VitictlError } from '../errors.js';
+import { packageVersion } from '../util/version.js';
+import { examples, type Runner } from './command.js';
+import { registerScenario } from './commands/scenario.js';
+import type { Io } from './io.js';
+import { colorWanted, makeStyle } from './style.js';
+
+function buildProgram(runner: Runner): Command {
+  const program = new Command('vitictl')
+    .description('Load-test and tune Kubernetes controllers for VitiStack.')
+    .version(packageVersion(), '--version', 'print the version')
+    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context to use')
+    .option('-n, --namespace <name>', 'namespace for namespaced operations')
+    .addOption(
+      new Option(
+        '-o, --output <format>',
+        'output format: table, json or yaml (commands say which they take)',
+      ),
+    )
+    .option('-q, --quiet', 'only results and errors, no progress')
+    .option('-v, --verbose', 'more detail, and stack traces on errors')
+    .option('--no-color', 'no colours (also: NO_COLOR=1)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => runner.io.stdout.write(text),
+      writeErr: (text) => runner.io.stderr.write(text),
+    })
+    .addHelpText(
+      'after',
+      `${examples('vitictl scenario list', 'vitictl scenario generate machines --count 1000 --seed 7')}
+Exit codes: 0 ok · 1 runtime error · 2 usage or bad input · 3 a gate failed · 130 interrupted
+`,
+    );
+  registerScenario(program, runner);
+  for (const command of program.commands) {
+    command.exitOverride();
+    for (const sub of command.commands) sub.exitOverride();
+  }
+  return program;
+}
+
+function printError(error: VitictlError, io: Io, verbose: boolean, color: boolean): void {
+  const style = makeStyle(color);
+  const where = formatLocation(error.location);
+  io.stderr.write(`${style.red('error:')} ${where ? `${where}: ` : ''}${error.message}\n`);
+  if (error.hint) io.stderr.write(`${style.dim('hint:')} ${error.hint}\n`);
+  if (verbose && error.stack) io.stderr.write(`${error.stack}\n`);
+}
+
+/** Run the CLI; returns the exit code. The only place errors become exit codes. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  const runner: Runner = { io, exitCode: 0 };
+  const program = buildProgram(runner);
+  const verbose = argv.includes('--verbose') || argv.includes('-v');
+  const color = colorWanted(!argv.includes('--no-color'), io.env, io.stderr.isTTY);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return runner.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      ) {
+        return 0;
+      }
+      if (error.code === 'commander.executeSubCommandAsync') return runner.exitCode;
+      return 2; // commander has printed the usage error already
+    }
+    if (error instanceof VitictlError) {
+      printError(error, io, verbose, color);
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`${makeStyle(color).red('error:')} internal error: ${message}\n`);
+    if (!verbose) io.stderr.write('hint: run again with --verbose for the stack trace, and report it\n');
+    else if (error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../../test/helpers/files.js';
+import { formatLocation, VitictlError } from '../errors.js';
+import { builtinCrds, CrdRegistry, loadCrdFile } from './crd.js';
+
+describe('CRDs', () => {
+  const temp = useTempDir();
+
+  it('ships the four VitiStack CRDs with the right scopes', async () => {
+    const crds = await builtinCrds();
+    expect(Object.fromEntries(crds.map((crd) => [crd.kind, crd.scope]))).toEqual({
+      KubernetesCluster: 'Namespaced',
+      Machine: 'Namespaced',
+      MachineProvider: 'Cluster',
+      Vitistack: 'Cluster',
+    });
+    for (const crd of crds) {
+      expect(crd.group).toBe('vitistack.io');
+      expect(crd.versions[0]?.hasStatusSubresource).toBe(true);
+    }
+  });
+
+  it('reads several versions and the legacy v1beta1 shape', async () => {
+    const file = await temp.write(
+      'crds.yaml',
+      `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+    - {name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}
+    - {name: v2, served: true, storage: false}
+---
+apiVersion: apiextensions.k8s.io/v1beta1
+kind: CustomResourceDefinition
+metadata: {name: gadgets.example.com}
+spec:
+  group: example.com
+  version: v1
+  names: {kind: Gadget, plural: gadgets}
+  scope: Cluster
+  validation: {openAPIV3Schema: {type: object, properties: {spec: {type: object}}}}
+  subresources: {status: {}}
+`,
+    );
+    const registry = await CrdRegistry.create([file], false);
+    expect(registry.find('example.com/v1', 'Widget')?.version.schema).toEqual({ type: 'object' });
+    expect(registry.find('example.com/v2', 'Widget')?.version.schema).toBeUndefined();
+    const gadget = registry.find('example.com/v1', 'Gadget');
+    expect(gadget?.crd.scope).toBe('Cluster');
+    expect(gadget?.version.hasStatusSubresource).toBe(true);
+  });
+
+  it('says clearly when a file is not a CRD', async () => {
+    const file = await temp.write(
+      'deploy.yaml',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n',
+    );
+    const error = (await loadCrdFile(file).catch((e: unknown) => e)) as VitictlError;
+    expect(error).toBeInstanceOf(VitictlError);
+    expect(error.message).toBe('not a CustomResourceDefinition: found kind Deployment');
+    expect(formatLocation(error.location)).toBe(`${file}:2:7`);
+  });
+
+  it('says which field an invalid CRD lacks, and where', async () => {
+    const file = await temp.write(
+      'bad.yaml',
+      'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  group: g\n  names: {plural: xs}\n  scope: Namespaced\n',
+    );
+    const error = (await loadCrdFile(file).catch((e: unknown) => e)) as VitictlError;
+    expect(error.message).toBe('invalid CustomResourceDefinition: spec.names.kind is missing');
+    expect(formatLocation(error.location)).toBe(`${file}:5:10`);
+  });
+});

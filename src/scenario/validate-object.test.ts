@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import type { JsonSchema } from './json-schema.js';
+import { checkStringFormat, type Violation, validateObject, validateValue } from './validate-object.js';
+
+function check(schema: JsonSchema, value: unknown): Violation[] {
+  const out: Violation[] = [];
+  validateValue(schema, value, '', out);
+  return out;
+}
+const errors = (schema: JsonSchema, value: unknown) =>
+  check(schema, value)
+    .filter((v) => v.severity === 'error')
+    .map((v) => `${v.path}: ${v.message}`);
+
+describe('schema validation', () => {
+  const machine: JsonSchema = {
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        required: ['cpu'],
+        properties: {
+          cpu: { type: 'object', properties: { cores: { type: 'integer', minimum: 1 } } },
+          memory: { type: 'integer', format: 'int64' },
+          disks: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { sizeGB: { type: 'integer' }, type: { type: 'string', enum: ['ssd', 'hdd'] } },
+            },
+          },
+          os: { type: 'object', properties: { architecture: { type: 'string', enum: ['amd64', 'arm64'] } } },
+          extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+          port: { 'x-kubernetes-int-or-string': true },
+          anything: {},
+        },
+      },
+    },
+  };
+
+  it('reports type, enum, bound and required violations with JSON paths into nested arrays', () => {
+    expect(
+      errors(machine, {
+        spec: {
+          disks: [{ sizeGB: 10 }, { sizeGB: 'ten', type: 'nvme' }],
+          os: { architecture: 'sparc' },
+          memory: 1.5,
+        },
+      }),
+    ).toEqual([
+      '.spec.cpu: required field is missing',
+      '.spec.disks[1].sizeGB: expected integer, got string "ten"',
+      '.spec.disks[1].type: "nvme" is not one of "ssd", "hdd"',
+      '.spec.os.architecture: "sparc" is not one of "amd64", "arm64"',
+      '.spec.memory: expected integer, got number',
+    ]);
+    expect(errors(machine, { spec: { cpu: { cores: 0 } } })).toEqual([
+      '.spec.cpu.cores: 0 is less than the minimum 1',
+    ]);
+  });
+
+  it('accepts int-or-string, untyped fields and preserved unknown fields', () => {
+    expect(
+      check(machine, {
+        spec: { cpu: {}, port: 'http', anything: [1, 'x'], extra: { deep: { whatever: true } } },
+      }),
+    ).toEqual([]);
+    expect(errors(machine, { spec: { cpu: {}, port: 1.5 } })).toEqual([
+      '.spec.port: expected integer or string, got number',
+    ]);
+  });
+
+  it('warns about unknown fields the API server would prune', () => {
+    expect(check(machine, { spec: { cpu: {}, cpuu: 2 } })).toEqual([
+      {
+        severity: 'warning',
+        path: '.spec.cpuu',
+        message: 'unknown field: the API server prunes it silently',
+      },
+    ]);
+  });
+
+  it('checks formats, lengths, patterns and item counts', () => {
+    const schema: JsonSchema = {
+      type: 'object',
+      properties: {
+        at: { type: 'string', format: 'date-time' },
+        ip: { type: 'string', format: 'ipv4' },
+        code: { type: 'string', pattern: '^[A-Z]{3}$', maxLength: 3 },
+        small: { type: 'integer', format: 'int32' },
+        list: { type: 'array', minItems: 2, items: { type: 'string' }, 'x-kubernetes-list-type': 'set' },
+      },
+    };
+    expect(
+      errors(schema, { at: '2026-11-26T07:00:00Z', ip: '10.0.0.1', code: 'ABC', small: 5, list: ['a', 'b'] }),
+    ).toEqual([]);
+    expect(
+      errors(schema, { at: 'yesterday', ip: '10.0.0.256', code: 'abcd', small: 2 ** 31, list: ['a', 'a'] }),
+    ).toEqual([
+      '.at: "yesterday" is not a valid date-time',
+      '.ip: "10.0.0.256" is not a valid ipv4',
+      '.code: string is longer than maxLength 3',
+      '.code: "abcd" does not match pattern ^[A-Z]{3}$',
+      '.small: 2147483648 is out of int32 range',
+      '.list: items [0] and [1] are duplicates',
+    ]);
+  });
+
+  it('checks list-type map keys and combinators', () => {
+    const schema: JsonSchema = {
+      type: 'array',
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['name'],
+      items: { type: 'object', properties: { name: { type: 'string' }, v: { type: 'integer' } } },
+    };
+    expect(
+      errors(schema, [
+        { name: 'a', v: 1 },
+        { name: 'a', v: 2 },
+      ]),
+    ).toEqual([': items [0] and [1] are duplicates (map keys name)']);
+    const either: JsonSchema = { oneOf: [{ type: 'string' }, { type: 'integer' }] };
+    expect(errors(either, 'x')).toEqual([]);
+    expect(errors(either, true)).toEqual(['.: matches 0 of the oneOf alternatives (exactly 1 required)']);
+  });
+
+  it('validates metadata like the API server: names, namespaces, scope and labels', () => {
+    const namespaced = validateObject(
+      {
+        apiVersion: 'a/v1',
+        kind: 'K',
+        metadata: { name: 'Bad_Name', labels: { 'x/y': 'ok', 'bad key!': 'v' } },
+      },
+      undefined,
+      'Namespaced',
+    ).map((v) => `${v.path}: ${v.message}`);
+    expect(namespaced).toEqual([
+      '.metadata.name: "Bad_Name" is not a valid name (lowercase DNS subdomain, at most 253 characters)',
+      '.metadata.namespace: a namespaced kind needs a namespace',
+      ".metadata.labels.bad key!: label key \"bad key!\" must be 1-63 alphanumerics, '-', '_' or '.', starting and ending alphanumeric",
+    ]);
+    const cluster = validateObject({ metadata: { name: 'ok', namespace: 'ns' } }, undefined, 'Cluster');
+    expect(cluster.map((v) => v.message)).toEqual(['a cluster-scoped kind has no namespace']);
+  });
+
+  it.each([
+    ['cidr', '10.0.0.0/24', true],
+    ['cidr', '10.0.0.0/33', false],
+    ['uuid', '123e4567-e89b-12d3-a456-426614174000', true],
+    ['byte', 'aGVsbG8=', true],
+    ['byte', 'not base64!', false],
+    ['duration', '1h30m', true],
+    ['unknown-format', 'anything', true],
+  ])('format %s accepts %j: %s', (format, value, ok) => {
+    expect(checkStringFormat(format, value)).toBe(ok);
+  });
+});
