@@ -30,7 +30,7 @@ if ! command -v go >/dev/null 2>&1; then
   printf '!!! Install Go 1.26+ and run npm test again to run them.\n'
   exit 0
 fi
-if compgen -G "test/integration/*.test.ts" >/dev/null; then
-  step "integration tests (lab)"
-  npx vitest run --project integration
-fi
+step "operator unit tests (go test)"
+(cd lab/operator && GOTOOLCHAIN=local go test ./...)
+step "integration tests (lab: kube-apiserver + etcd + operator, built on first use, ~10 min cold)"
+npx vitest run --project integration

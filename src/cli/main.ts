@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { formatLocation, VitictlError } from '../errors.js';
 import { packageVersion } from '../util/version.js';
 import { examples, type Runner } from './command.js';
+import { registerLab } from './commands/lab.js';
 import { registerScenario } from './commands/scenario.js';
 import type { Io } from './io.js';
 import { colorWanted, makeStyle } from './style.js';
@@ -35,6 +36,7 @@ Exit codes: 0 ok · 1 runtime error · 2 usage or bad input · 3 a gate failed �
 `,
     );
   registerScenario(program, runner);
+  registerLab(program, runner);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

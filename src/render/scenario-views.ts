@@ -1,34 +1,7 @@
-import Table from 'cli-table3';
 import type { Style } from '../cli/style.js';
 import type { BuiltinScenario } from '../config/load-scenario.js';
 import type { ScenarioValidation } from '../scenario/validate-scenario.js';
-
-function table(head: string[], style: Style) {
-  return new Table({
-    head: head.map((cell) => style.bold(cell)),
-    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 3 },
-    // borderless, aligned columns like kubectl get
-    chars: Object.fromEntries(
-      [
-        'top',
-        'top-mid',
-        'top-left',
-        'top-right',
-        'bottom',
-        'bottom-mid',
-        'bottom-left',
-        'bottom-right',
-        'left',
-        'left-mid',
-        'mid',
-        'mid-mid',
-        'right',
-        'right-mid',
-        'middle',
-      ].map((key) => [key, '']),
-    ),
-  });
-}
+import { borderlessTable as table, trimLines } from './table.js';
 
 export function renderScenarioList(scenarios: BuiltinScenario[], style: Style): string {
   const out = table(['NAME', 'OBJECTS', 'KINDS', 'DESCRIPTION'], style);
@@ -36,14 +9,6 @@ export function renderScenarioList(scenarios: BuiltinScenario[], style: Style): 
     out.push([scenario.name, String(scenario.objects), scenario.kinds.join(', '), scenario.description]);
   }
   return `${trimLines(out.toString())}\n`;
-}
-
-/** cli-table3 pads every cell; kubectl-style output has no trailing blanks. */
-function trimLines(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => line.trimEnd())
-    .join('\n');
 }
 
 export function renderValidation(result: ScenarioValidation, style: Style): string {

@@ -1,0 +1,326 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runtimeError } from '../errors.js';
+import { connect } from '../kube/connect.js';
+import { buildLab, type Progress } from './build.js';
+import { type LabCerts, makeCerts } from './certs.js';
+import { probe } from './http-probe.js';
+import { defaultPerformanceYaml, installCrds, installOperatorConfig, registerWebhook } from './install.js';
+import { writeKubeconfig } from './kubeconfig.js';
+import { assertPortFree, freePorts } from './ports.js';
+import { isRunning, startDetached, stopComponent, tailOf } from './process.js';
+import {
+  type ComponentState,
+  type LabState,
+  labDir,
+  readState,
+  removeStateFile,
+  writeState,
+} from './state.js';
+
+export interface LabUpOptions {
+  dir?: string;
+  /** initial performance.yaml; default: defaultPerformanceYaml(workers) */
+  performanceYaml?: string;
+  workers?: number;
+  /** simulated provisioning time distribution, passed to the operator (--provision-time) */
+  provisionTime?: string;
+  apiCallsPerReconcile?: number;
+  failureRate?: number;
+  /** etcd --unsafe-no-fsync: fast, for tests; never for numbers you report */
+  unsafeNoFsync?: boolean;
+  operator?: boolean;
+  webhook?: boolean;
+  ports?: Partial<LabState['ports']>;
+  env?: NodeJS.ProcessEnv;
+}
+
+export type LabUpResult =
+  | { alreadyRunning: true; state: LabState }
+  | { alreadyRunning: false; state: LabState; seconds: number };
+
+async function waitUntil(
+  what: string,
+  component: ComponentState,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isRunning(component)) {
+      throw runtimeError(
+        `${what} exited during start-up; the end of ${component.log}:\n${tailOf(component.log)}`,
+      );
+    }
+    if (await check()) return;
+    await sleep(250);
+  }
+  throw runtimeError(
+    `${what} did not become ready within ${Math.round(timeoutMs / 1000)}s; the end of ${component.log}:\n${tailOf(component.log)}`,
+  );
+}
+
+function etcdArgs(dataDir: string, ports: LabState['ports'], unsafeNoFsync: boolean): string[] {
+  const client = `http://127.0.0.1:${ports.etcd}`;
+  const peer = `http://127.0.0.1:${ports.etcdPeer}`;
+  return [
+    '--name=lab',
+    `--data-dir=${dataDir}`,
+    `--listen-client-urls=${client}`,
+    `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=lab=${peer}`,
+    '--quota-backend-bytes=8589934592',
+    '--log-level=warn',
+    ...(unsafeNoFsync ? ['--unsafe-no-fsync'] : []),
+  ];
+}
+
+function apiserverArgs(dir: string, ports: LabState['ports'], certs: LabCerts): string[] {
+  return [
+    `--etcd-servers=http://127.0.0.1:${ports.etcd}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--secure-port=${ports.apiserver}`,
+    '--endpoint-reconciler-type=none',
+    `--tls-cert-file=${certs.apiserverCert}`,
+    `--tls-private-key-file=${certs.apiserverKey}`,
+    `--client-ca-file=${certs.ca}`,
+    '--service-account-issuer=https://kubernetes.default.svc',
+    `--service-account-key-file=${certs.serviceAccountPub}`,
+    `--service-account-signing-key-file=${certs.serviceAccountKey}`,
+    '--service-cluster-ip-range=10.0.0.0/24',
+    '--authorization-mode=RBAC',
+    '--disable-admission-plugins=ServiceAccount',
+    '--allow-privileged=true',
+    `--cert-dir=${join(dir, 'apiserver-certs')}`,
+  ];
+}
+
+function operatorArgs(
+  state: Pick<LabState, 'kubeconfig' | 'ports' | 'certs'>,
+  options: LabUpOptions,
+): string[] {
+  return [
+    `--kubeconfig=${state.kubeconfig}`,
+    `--metrics-bind-address=127.0.0.1:${state.ports.metrics}`,
+    `--health-probe-bind-address=127.0.0.1:${state.ports.health}`,
+    `--pprof-bind-address=127.0.0.1:${state.ports.pprof}`,
+    '--webhook-host=127.0.0.1',
+    `--webhook-port=${options.webhook === false ? 0 : state.ports.webhook}`,
+    `--webhook-cert-dir=${state.certs.webhookDir}`,
+    ...(options.provisionTime ? [`--provision-time=${options.provisionTime}`] : []),
+    ...(options.apiCallsPerReconcile !== undefined
+      ? [`--api-calls-per-reconcile=${options.apiCallsPerReconcile}`]
+      : []),
+    ...(options.failureRate !== undefined ? [`--failure-rate=${options.failureRate}`] : []),
+  ];
+}
+
+async function stopAll(components: ComponentState[]): Promise<void> {
+  for (const component of [...components].reverse()) await stopComponent(component);
+}
+
+/** Is a lab running from this directory? (state present and its processes alive) */
+export async function runningLab(dir: string = labDir()): Promise<LabState | undefined> {
+  const state = await readState(dir);
+  if (!state) return undefined;
+  return isRunning(state.components.apiserver) && isRunning(state.components.etcd) ? state : undefined;
+}
+
+/** Build what is missing, start etcd, kube-apiserver and the operator, install CRDs, config and webhook. */
+export async function labUp(options: LabUpOptions, progress: Progress): Promise<LabUpResult> {
+  const started = Date.now();
+  const dir = options.dir ?? labDir(options.env);
+  const existing = await runningLab(dir);
+  if (existing) return { alreadyRunning: true, state: existing };
+  const stale = await readState(dir);
+  if (stale)
+    await stopAll(Object.values(stale.components).filter((c): c is ComponentState => c !== undefined));
+
+  const binaries = await buildLab(progress, options.env);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(join(dir, 'logs'), { recursive: true });
+  progress('making certificates');
+  const certs = await makeCerts(join(dir, 'pki'));
+
+  const fixed = options.ports ?? {};
+  for (const [name, port] of Object.entries(fixed)) if (port) await assertPortFree(port, name);
+  const [etcd, etcdPeer, apiserver, metrics, health, pprof, webhook] = await freePorts(7);
+  const ports: LabState['ports'] = {
+    etcd: fixed.etcd ?? (etcd as number),
+    etcdPeer: fixed.etcdPeer ?? (etcdPeer as number),
+    apiserver: fixed.apiserver ?? (apiserver as number),
+    metrics: fixed.metrics ?? (metrics as number),
+    health: fixed.health ?? (health as number),
+    pprof: fixed.pprof ?? (pprof as number),
+    webhook: fixed.webhook ?? (webhook as number),
+  };
+  const started_: ComponentState[] = [];
+  try {
+    progress(`starting etcd on 127.0.0.1:${ports.etcd}`);
+    const etcdProc = startDetached(
+      binaries.etcd,
+      etcdArgs(join(dir, 'etcd-data'), ports, options.unsafeNoFsync ?? false),
+      join(dir, 'logs', 'etcd.log'),
+    );
+    started_.push(etcdProc);
+    await waitUntil(
+      'etcd',
+      etcdProc,
+      async () => (await probe(`http://127.0.0.1:${ports.etcd}/health`)).body.includes('"health":"true"'),
+      60_000,
+    );
+
+    progress(`starting kube-apiserver on 127.0.0.1:${ports.apiserver}`);
+    const apiProc = startDetached(
+      binaries.kubeApiserver,
+      apiserverArgs(dir, ports, certs),
+      join(dir, 'logs', 'kube-apiserver.log'),
+    );
+    started_.push(apiProc);
+    const tls = { ca: certs.ca, cert: certs.adminCert, key: certs.adminKey };
+    const base = `https://127.0.0.1:${ports.apiserver}`;
+    await waitUntil(
+      'kube-apiserver',
+      apiProc,
+      async () =>
+        (await probe(`${base}/readyz`, tls)).status === 200 &&
+        (await probe(`${base}/api/v1/namespaces/default`, tls)).status === 200,
+      180_000,
+    );
+    const version = JSON.parse((await probe(`${base}/version`, tls)).body) as { gitVersion: string };
+
+    const kubeconfig = join(dir, 'kubeconfig');
+    await writeKubeconfig(kubeconfig, ports.apiserver, certs);
+    const connection = await connect({ kubeconfig });
+    progress('installing CRDs and the performance ConfigMap');
+    await installCrds(connection);
+    await installOperatorConfig(
+      connection,
+      options.performanceYaml ?? defaultPerformanceYaml(options.workers ?? 4),
+    );
+
+    const partial = { kubeconfig, ports, certs: { ca: certs.ca, webhookDir: certs.webhookDir } };
+    const args = operatorArgs(partial, options);
+    let operatorProc: ComponentState | undefined;
+    if (options.operator !== false) {
+      progress(
+        `starting the operator (metrics :${ports.metrics}, health :${ports.health}, pprof :${ports.pprof}, webhook :${ports.webhook})`,
+      );
+      operatorProc = startDetached(binaries.operator, args, join(dir, 'logs', 'operator.log'));
+      started_.push(operatorProc);
+      const proc = operatorProc;
+      await waitUntil(
+        'the operator',
+        proc,
+        async () => (await probe(`http://127.0.0.1:${ports.health}/readyz`)).status === 200,
+        60_000,
+      );
+      if (options.webhook !== false) {
+        await registerWebhook(connection, ports.webhook, certs.ca);
+      }
+    }
+    const state: LabState = {
+      schemaVersion: 1,
+      dir,
+      startedAt: new Date().toISOString(),
+      kubernetesVersion: version.gitVersion,
+      kubeconfig,
+      binDir: binaries.binDir,
+      ports,
+      components: { etcd: etcdProc, apiserver: apiProc, ...(operatorProc ? { operator: operatorProc } : {}) },
+      operatorArgs: args,
+      certs: partial.certs,
+    };
+    await writeState(state);
+    return { alreadyRunning: false, state, seconds: (Date.now() - started) / 1000 };
+  } catch (error) {
+    await stopAll(started_);
+    throw error;
+  }
+}
+
+export interface LabDownResult {
+  wasRunning: boolean;
+  stopped: Array<{ component: string; pid: number; outcome: string }>;
+}
+
+export async function labDown(dir: string = labDir()): Promise<LabDownResult> {
+  const state = await readState(dir);
+  const stopped: LabDownResult['stopped'] = [];
+  if (state) {
+    const order: Array<[string, ComponentState | undefined]> = [
+      ['operator', state.components.operator],
+      ['kube-apiserver', state.components.apiserver],
+      ['etcd', state.components.etcd],
+    ];
+    for (const [component, proc] of order) {
+      if (proc) stopped.push({ component, pid: proc.pid, outcome: await stopComponent(proc) });
+    }
+    await removeStateFile(dir);
+  }
+  await rm(dir, { recursive: true, force: true });
+  return { wasRunning: state !== undefined, stopped };
+}
+
+export interface ComponentStatus {
+  component: string;
+  pid: number | undefined;
+  running: boolean;
+  endpoint: string;
+  healthy: boolean;
+}
+
+export async function labStatus(
+  dir: string = labDir(),
+): Promise<{ state: LabState | undefined; components: ComponentStatus[] }> {
+  const state = await readState(dir);
+  if (!state) return { state: undefined, components: [] };
+  const { ports, components } = state;
+  const tls = { ca: state.certs.ca };
+  const row = async (
+    component: string,
+    proc: ComponentState | undefined,
+    endpoint: string,
+    healthUrl: string,
+    useTls = false,
+  ) => ({
+    component,
+    pid: proc?.pid,
+    running: proc ? isRunning(proc) : false,
+    endpoint,
+    healthy: proc ? (await probe(healthUrl, useTls ? tls : undefined)).status === 200 : false,
+  });
+  return {
+    state,
+    components: [
+      await row(
+        'etcd',
+        components.etcd,
+        `http://127.0.0.1:${ports.etcd}`,
+        `http://127.0.0.1:${ports.etcd}/health`,
+      ),
+      // /livez is readable without credentials (system:public-info-viewer)
+      await row(
+        'kube-apiserver',
+        components.apiserver,
+        `https://127.0.0.1:${ports.apiserver}`,
+        `https://127.0.0.1:${ports.apiserver}/livez`,
+        true,
+      ),
+      ...(components.operator
+        ? [
+            await row(
+              'operator',
+              components.operator,
+              `metrics :${ports.metrics} · pprof :${ports.pprof} · webhook :${ports.webhook}`,
+              `http://127.0.0.1:${ports.health}/healthz`,
+            ),
+          ]
+        : []),
+    ],
+  };
+}

@@ -1,0 +1,64 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { packagePath } from '../util/package-root.js';
+
+/** Where a lab keeps its state: VITICTL_LAB_DIR, else .lab/ in the checkout (git-ignored). */
+export function labDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.VITICTL_LAB_DIR ?? packagePath('.lab');
+}
+
+const component = z.object({
+  pid: z.number().int(),
+  /** the executable, checked against /proc/<pid>/exe before any signal (PID reuse safety) */
+  binary: z.string(),
+  log: z.string(),
+});
+export type ComponentState = z.infer<typeof component>;
+
+export const labStateSchema = z.object({
+  schemaVersion: z.literal(1),
+  dir: z.string(),
+  startedAt: z.string(),
+  kubernetesVersion: z.string(),
+  kubeconfig: z.string(),
+  binDir: z.string(),
+  ports: z.object({
+    etcd: z.number(),
+    etcdPeer: z.number(),
+    apiserver: z.number(),
+    metrics: z.number(),
+    health: z.number(),
+    pprof: z.number(),
+    webhook: z.number(),
+  }),
+  components: z.object({
+    etcd: component,
+    apiserver: component,
+    operator: component.optional(),
+  }),
+  operatorArgs: z.array(z.string()),
+  certs: z.object({ ca: z.string(), webhookDir: z.string() }),
+});
+export type LabState = z.infer<typeof labStateSchema>;
+
+const STATE_FILE = 'state.json';
+
+export async function readState(dir: string): Promise<LabState | undefined> {
+  const file = join(dir, STATE_FILE);
+  if (!existsSync(file)) return undefined;
+  const parsed = labStateSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
+  return parsed.success ? parsed.data : undefined;
+}
+
+export async function writeState(state: LabState): Promise<void> {
+  await mkdir(state.dir, { recursive: true });
+  const temp = join(state.dir, `${STATE_FILE}.tmp`);
+  await writeFile(temp, `${JSON.stringify(state, null, 2)}\n`);
+  await rename(temp, join(state.dir, STATE_FILE));
+}
+
+export async function removeStateFile(dir: string): Promise<void> {
+  await rm(join(dir, STATE_FILE), { force: true });
+}

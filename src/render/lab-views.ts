@@ -1,0 +1,17 @@
+import type { Style } from '../cli/style.js';
+import type { ComponentStatus } from '../lab/lab.js';
+import type { LabState } from '../lab/state.js';
+import { borderlessTable, trimLines } from './table.js';
+
+export function renderLabStatus(state: LabState, components: ComponentStatus[], style: Style): string {
+  const table = borderlessTable(['COMPONENT', 'PID', 'STATE', 'ENDPOINT'], style);
+  for (const c of components) {
+    const stateText = !c.running
+      ? style.red('stopped')
+      : c.healthy
+        ? style.green('healthy')
+        : style.yellow('unhealthy');
+    table.push([c.component, c.pid === undefined ? '-' : String(c.pid), stateText, c.endpoint]);
+  }
+  return `${trimLines(table.toString())}\nkubernetes ${state.kubernetesVersion} · started ${state.startedAt} · KUBECONFIG=${state.kubeconfig}\n`;
+}

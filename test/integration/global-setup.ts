@@ -1,0 +1,32 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { labDown, labUp } from '../../src/lab/lab.js';
+import type { LabState } from '../../src/lab/state.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    lab: LabState;
+  }
+}
+
+/**
+ * One real lab for all integration tests: kube-apiserver + etcd built from Go modules and our
+ * operator. A lab that cannot be built or started fails the run (scripts/test.sh decides, before
+ * this runs, whether Go is there at all).
+ */
+export default async function setup(project: TestProject) {
+  const dir = await mkdtemp(join(tmpdir(), 'vitictl-it-lab-'));
+  const started = Date.now();
+  const result = await labUp(
+    { dir, unsafeNoFsync: true, workers: 4, provisionTime: 'fixed:50ms', apiCallsPerReconcile: 1 },
+    (line) => process.stderr.write(`[lab] ${line}\n`),
+  );
+  process.stderr.write(`[lab] up in ${((Date.now() - started) / 1000).toFixed(1)}s at ${dir}\n`);
+  project.provide('lab', result.state);
+  return async () => {
+    await labDown(dir);
+    await rm(dir, { recursive: true, force: true });
+  };
+}

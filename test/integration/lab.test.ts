@@ -1,0 +1,174 @@
+import { request } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { probe } from '../../src/lab/http-probe.js';
+import { vitictl } from '../helpers/cli.js';
+import { eventually, kubectl, lab, metricsText } from '../helpers/lab.js';
+
+function machine(name: string, spec: Record<string, unknown>): string {
+  return JSON.stringify({
+    apiVersion: 'vitistack.io/v1alpha1',
+    kind: 'Machine',
+    metadata: { name, namespace: 'default' },
+    spec,
+  });
+}
+
+function rawGet(url: string): Promise<{ status: number; body: Buffer; type: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    request(url, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          body: Buffer.concat(chunks),
+          type: response.headers['content-type'],
+        }),
+      );
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+function maxConcurrentReconciles(metrics: string): number | undefined {
+  const match = metrics.match(
+    /^controller_runtime_max_concurrent_reconciles\{controller="machine"\} (\S+)$/m,
+  );
+  return match ? Number(match[1]) : undefined;
+}
+
+describe('the lab', () => {
+  it('serves the Kubernetes version it was built as', async () => {
+    const state = lab();
+    const result = await probe(`https://127.0.0.1:${state.ports.apiserver}/version`, { ca: state.certs.ca });
+    expect(result.status).toBe(200);
+    expect(JSON.parse(result.body).gitVersion).toBe('v1.37.2');
+  });
+
+  it('has our four CRDs installed and established', async () => {
+    const result = await kubectl([
+      'get',
+      'crd',
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.name}{"\\n"}{end}',
+    ]);
+    expect(result.exitCode).toBe(0);
+    expect(String(result.stdout).trim().split('\n').sort()).toEqual([
+      'kubernetesclusters.vitistack.io',
+      'machineproviders.vitistack.io',
+      'machines.vitistack.io',
+      'vitistacks.vitistack.io',
+    ]);
+  });
+
+  it('reconciles a Machine created with kubectl to Running with a Ready condition and a ready-at stamp', async () => {
+    const created = await kubectl(
+      ['apply', '-f', '-'],
+      machine('lab-test-ok', { memory: 1024, os: { architecture: 'amd64' } }),
+    );
+    expect(created.exitCode, String(created.stderr)).toBe(0);
+    const object = await eventually(
+      async () => {
+        const got = await kubectl(['get', 'machine', 'lab-test-ok', '-n', 'default', '-o', 'json']);
+        const parsed = JSON.parse(String(got.stdout)) as {
+          status?: { phase?: string; conditions?: Array<{ type: string; status: string }> };
+          metadata: { annotations?: Record<string, string> };
+        };
+        return parsed.status?.phase === 'Running' && parsed.metadata.annotations?.['lab.vitictl.io/ready-at']
+          ? parsed
+          : undefined;
+      },
+      30_000,
+      'the Machine to become Running',
+    );
+    expect(object.status?.conditions).toContainEqual(
+      expect.objectContaining({ type: 'Ready', status: 'True' }),
+    );
+    expect(object.metadata.annotations?.['lab.vitictl.io/ready-at']).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/,
+    );
+    await kubectl(['delete', 'machine', 'lab-test-ok', '-n', 'default']);
+  });
+
+  it('rejects an invalid Machine through its webhook and accepts a valid one', async () => {
+    const denied = await kubectl(['create', '-f', '-'], machine('lab-test-bad', { memory: -1 }));
+    expect(denied.exitCode).not.toBe(0);
+    expect(String(denied.stderr)).toMatch(
+      /admission webhook "vmachine\.vitistack\.io" denied the request: .*memory/,
+    );
+    const accepted = await kubectl(['create', '-f', '-'], machine('lab-test-good', { memory: 2048 }));
+    expect(accepted.exitCode, String(accepted.stderr)).toBe(0);
+    await kubectl(['delete', 'machine', 'lab-test-good', '-n', 'default']);
+  });
+
+  it("serves controller-runtime's reconcile metrics", async () => {
+    const metrics = await metricsText();
+    expect(metrics).toMatch(
+      /^controller_runtime_reconcile_total\{controller="machine",result="success"\} \d+/m,
+    );
+  });
+
+  it('serves a gzipped CPU profile on its pprof port', async () => {
+    const result = await rawGet(`http://127.0.0.1:${lab().ports.pprof}/debug/pprof/profile?seconds=1`);
+    expect(result.status).toBe(200);
+    expect(result.body.subarray(0, 2).toString('hex')).toBe('1f8b');
+  });
+
+  it('applies a changed performance ConfigMap: workers 4 → 7 → 4', async () => {
+    expect(maxConcurrentReconciles(await metricsText())).toBe(4);
+    const patch = (workers: number) =>
+      kubectl([
+        'patch',
+        'configmap',
+        'vitistack-performance-config',
+        '-n',
+        'vitistack-system',
+        '--type',
+        'merge',
+        '-p',
+        JSON.stringify({
+          data: {
+            'performance.yaml': `controller: {workers: ${workers}, maxConcurrentReconciles: ${workers}}\nrateLimit: {qps: 100, burst: 200}\n`,
+          },
+        }),
+      ]);
+    expect((await patch(7)).exitCode).toBe(0);
+    await eventually(
+      async () => (maxConcurrentReconciles(await metricsText()) === 7 ? true : undefined),
+      60_000,
+      'workers 7 in the metrics',
+    );
+    expect((await patch(4)).exitCode).toBe(0);
+    await eventually(
+      async () => (maxConcurrentReconciles(await metricsText()) === 4 ? true : undefined),
+      60_000,
+      'workers 4 again',
+    );
+  });
+});
+
+describe('vitictl lab (the CLI against the running lab)', () => {
+  const env = () => ({ NO_COLOR: '1', VITICTL_LAB_DIR: lab().dir });
+
+  it('status shows every component healthy; env prints the kubeconfig export', async () => {
+    const status = await vitictl(['lab', 'status'], { env: env() });
+    expect(status.exitCode, String(status.stdout)).toBe(0);
+    for (const component of ['etcd', 'kube-apiserver', 'operator']) {
+      expect(String(status.stdout)).toMatch(new RegExp(`^${component}\\s+\\d+\\s+healthy`, 'm'));
+    }
+    const printed = await vitictl(['lab', 'env'], { env: env() });
+    expect(String(printed.stdout)).toBe(`export KUBECONFIG=${lab().kubeconfig}\n`);
+  });
+
+  it('a second up says a lab runs and does nothing', async () => {
+    const before = lab().components.apiserver.pid;
+    const again = await vitictl(['lab', 'up'], { env: env() });
+    expect(again.exitCode).toBe(0);
+    expect(String(again.stdout)).toMatch(
+      /^a lab is already running \(kube-apiserver v1\.37\.2 on :\d+\); nothing done$/m,
+    );
+    const status = await vitictl(['lab', 'status', '-o', 'json'], { env: env() });
+    expect(JSON.parse(String(status.stdout)).state.components.apiserver.pid).toBe(before);
+  });
+});
