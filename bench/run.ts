@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { benchLab } from './lab.bench.js';
 import { benchScenario } from './scenario.bench.js';
 
 /** `npm run bench`: every benchmark, each writing bench/results/<name>.json. */
-const benches: Record<string, () => Promise<string>> = { scenario: benchScenario };
+const benches: Record<string, () => Promise<string>> = { scenario: benchScenario, lab: benchLab };
 const only = process.argv.slice(2);
 for (const [name, run] of Object.entries(benches)) {
   if (only.length > 0 && !only.includes(name)) continue;

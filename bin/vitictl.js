@@ -10,10 +10,5 @@ if (!existsSync(entry)) {
   process.exit(1);
 }
 const { main } = await import(entry.href);
-const code = await main(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-  cwd: process.cwd(),
-});
-process.exitCode = code;
+const { processIo } = await import(new URL('../dist/cli/io.js', import.meta.url).href);
+process.exitCode = await main(process.argv.slice(2), processIo());

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { formatLocation, VitictlError } from '../errors.js';
 import { packageVersion } from '../util/version.js';
 import { examples, type Runner } from './command.js';
+import { registerApply } from './commands/apply.js';
 import { registerLab } from './commands/lab.js';
 import { registerScenario } from './commands/scenario.js';
 import type { Io } from './io.js';
@@ -36,6 +37,7 @@ Exit codes: 0 ok · 1 runtime error · 2 usage or bad input · 3 a gate failed �
 `,
     );
   registerScenario(program, runner);
+  registerApply(program, runner);
   registerLab(program, runner);
   for (const command of program.commands) {
     command.exitOverride();

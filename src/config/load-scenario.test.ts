@@ -84,6 +84,17 @@ describe('loading a scenario', () => {
       /exactly one of/,
       's.yaml:12:12',
     ],
+    [
+      'a bad readiness field path',
+      base(
+        machines.replace(
+          '      template:',
+          '      ready: {field: {path: .status..phase, equals: Running}}\n      template:',
+        ),
+      ),
+      /cannot read "\.\.phase" in field path/,
+      's.yaml:11:29',
+    ],
   ])('rejects %s with its position', (_case, text, message, where) => {
     const error = failure(text);
     expect(error.message).toMatch(message);

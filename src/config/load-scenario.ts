@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { inputError } from '../errors.js';
+import { parseFieldPath } from '../kube/readiness.js';
 import { packagePath } from '../util/package-root.js';
 import { type ScenarioSpec, scenarioSchema } from './scenario-schema.js';
 import { parseYamlSource, readTextFile, type YamlSource } from './yaml-source.js';
@@ -45,6 +46,21 @@ function checkRules(spec: ScenarioSpec, source: YamlSource): void {
             hint: `add "${definition.ref}" to dependsOn so it is created first`,
           },
         );
+      }
+    }
+    const paths: Array<[string | undefined, PropertyKey[]]> = [
+      [set.ready?.field?.path, ['ready', 'field', 'path']],
+      [set.ready?.failed?.field?.path, ['ready', 'failed', 'field', 'path']],
+      [set.ready?.failureMessagePath, ['ready', 'failureMessagePath']],
+    ];
+    for (const [path, at] of paths) {
+      if (path === undefined) continue;
+      try {
+        parseFieldPath(path);
+      } catch (error) {
+        throw inputError((error as Error).message, {
+          location: source.locate(['spec', 'objects', index, ...at]),
+        });
       }
     }
     for (const key of RESERVED_TEMPLATE_KEYS) {

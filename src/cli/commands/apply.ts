@@ -1,0 +1,147 @@
+import type { Command } from 'commander';
+import { usageError } from '../../errors.js';
+import { bind, examples, type Runner } from '../command.js';
+import type { CliContext } from '../context.js';
+import { collect, durationFlag, intFlag, numberFlag, outputFormat } from '../flags.js';
+
+interface ApplyFlags {
+  crd?: string[];
+  count?: string;
+  namespaces?: string;
+  seed?: string;
+  runId?: string;
+  qps?: string;
+  burst?: string;
+  concurrency?: string;
+  wait: boolean;
+  timeout?: string;
+  cleanup: boolean;
+  out?: string;
+}
+
+export function loadModeFromFlags(flags: Pick<ApplyFlags, 'qps' | 'burst' | 'concurrency'>) {
+  const qps = numberFlag('--qps', flags.qps, 0.001);
+  const burst = intFlag('--burst', flags.burst, 1);
+  const concurrency = intFlag('--concurrency', flags.concurrency, 1);
+  if (qps !== undefined && concurrency !== undefined) {
+    throw usageError(
+      '--qps and --concurrency exclude each other',
+      '--qps Q paces an open loop; --concurrency C keeps C creates in flight',
+    );
+  }
+  if (burst !== undefined && qps === undefined) throw usageError('--burst needs --qps');
+  if (qps !== undefined) return { mode: 'open' as const, rate: qps, burst: burst ?? 1 };
+  return { mode: 'closed' as const, concurrency: concurrency ?? 32 };
+}
+
+async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlags) {
+  const format = outputFormat(ctx, ['table', 'json', 'yaml'] as const, 'table');
+  const load = loadModeFromFlags(flags);
+  const timeoutMs = durationFlag('--timeout', flags.timeout);
+  if (file === undefined && (flags.crd ?? []).length === 0)
+    throw usageError(
+      'a scenario is required',
+      'vitictl apply machines, or a file; see vitictl scenario list',
+    );
+  const { prepareScenario } = await import('../../scenario/prepare.js');
+  const { applyRun, newRunId } = await import('../../load/apply-run.js');
+  const prepared = await prepareScenario({
+    scenario: file,
+    crdFiles: flags.crd ?? [],
+    count: intFlag('--count', flags.count, 0),
+    namespaces: intFlag('--namespaces', flags.namespaces, 1),
+    seed: intFlag('--seed', flags.seed, 0),
+    runId: flags.runId ?? newRunId(),
+  });
+  const { makeProgress } = await import('../progress.js');
+  const progress = await makeProgress(ctx);
+  const runId = prepared.plan.runId;
+  const signal = ctx.io.interrupt(() => {
+    progress.stop();
+    ctx.io.stderr.write(
+      `\ninterrupted twice: stopped without cleanup; remove what run ${runId} created with: vitictl cleanup --run-id ${runId}\n`,
+    );
+  });
+  signal.addEventListener(
+    'abort',
+    () => ctx.info('\ninterrupt: stopping creates, cleaning up (Ctrl-C again to quit at once)'),
+    { once: true },
+  );
+  let result: Awaited<ReturnType<typeof applyRun>>;
+  try {
+    result = await applyRun({
+      prepared,
+      kubeconfig: ctx.globals.kubeconfig,
+      context: ctx.globals.context,
+      load,
+      wait: flags.wait,
+      timeoutMs,
+      cleanup: flags.cleanup,
+      signal,
+      env: ctx.io.env,
+      onPhase: (name) => progress.phase(name),
+      onProgress: (p) => progress.update(p),
+      onWarning: (message) => ctx.warn(message),
+      onInfo: (message) => ctx.info(message),
+    });
+  } finally {
+    progress.stop();
+  }
+  if (flags.out) {
+    const { writeFileAtomically } = await import('../../util/atomic-write.js');
+    const text = `${JSON.stringify(result, null, 2)}\n`;
+    await writeFileAtomically(flags.out, async (stream) => {
+      stream.write(text);
+    });
+  }
+  if (format === 'json') ctx.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else if (format === 'yaml') {
+    const { toYaml } = await import('../../render/yaml-emit.js');
+    ctx.io.stdout.write(toYaml(result));
+  } else {
+    const { renderApplySummary } = await import('../../render/run-views.js');
+    ctx.io.stdout.write(renderApplySummary(result, ctx.style));
+  }
+  if (result.interrupted) return 130;
+  const counts = result.apply?.counts;
+  return counts && counts.failed + counts.timedOut > 0 ? 1 : 0;
+}
+
+export function registerApply(program: Command, runner: Runner): void {
+  program
+    .command('apply')
+    .argument('[scenario]', 'scenario file, or the name of a built-in scenario')
+    .description(
+      "create a scenario's objects at a controlled rate, time every one until ready, clean up what this run created",
+    )
+    .option('--count <n>', 'total objects (sets with fixedCount keep theirs)')
+    .option('--namespaces <n>', 'spread namespaced objects over N namespaces')
+    .option('--seed <n>', "seed for the scenario's random choices")
+    .option('--crd <file>', 'CRD manifest(s) for kinds not built in (repeatable)', collect)
+    .option('--qps <q>', 'open loop: start Q creates per second on an even schedule')
+    .option('--burst <b>', 'open loop: at most B creates at once after a stall (default 1)')
+    .option('--concurrency <c>', 'closed loop: keep C creates in flight (default 32 when --qps is not given)')
+    .option('--no-wait', 'do not wait for readiness (only time the creates)')
+    .option('--timeout <duration>', "per-object readiness timeout (default: the scenario's)")
+    .option('--keep', 'leave the objects (default: delete what this run created)')
+    .option('--run-id <id>', 'run id for the vitictl.io/run-id label (default: generated)')
+    .option('--out <file>', 'write the RunResult JSON here (atomically)')
+    .addHelpText(
+      'after',
+      `${examples(
+        'vitictl apply machines --count 1000 --qps 50',
+        'vitictl apply scenarios/mixed.yaml --concurrency 64 --out run.json',
+        'vitictl apply machines --count 5000 --no-wait -o json',
+        'vitictl apply vitistacks --timeout 2m --keep --run-id demo-1',
+      )}
+Every object ends as ready, failed (with the reason), timed out, or not waited on; the counts add up.
+Exit 0 when all objects are ready, 1 when any failed or timed out, 2 for bad input, 130 on Ctrl-C
+(creates stop, the partial result is written, what was created is cleaned up).
+`,
+    )
+    .action(
+      bind(runner, async (ctx, file: string | undefined, flags: ApplyFlags & { keep?: boolean }) =>
+        apply(ctx, file, { ...flags, cleanup: flags.keep !== true }),
+      ),
+    );
+}

@@ -1,0 +1,134 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CleanupResult } from '../report/run-result.js';
+import { RUN_ID_LABEL } from '../scenario/expand.js';
+import { isPlainObject } from '../scenario/json-schema.js';
+import { type ApiResource, resourcePath } from './discovery.js';
+import { type KubeRest, NetworkError } from './rest.js';
+
+export interface CleanupOptions {
+  runId: string;
+  /** in creation order; deleted in reverse */
+  resources: ApiResource[];
+  /** namespaces to search for namespaced kinds; undefined: cluster-wide */
+  namespaces?: string[] | undefined;
+  /** deleted last, and only because this run created them */
+  createdNamespaces: string[];
+  concurrency?: number;
+  /** how long to wait for objects to disappear (finalizers) */
+  waitMs?: number;
+  onProgress?: (line: string) => void;
+}
+
+type Listed = { namespace: string | undefined; name: string };
+
+async function listOurs(
+  rest: KubeRest,
+  resource: ApiResource,
+  runId: string,
+  namespaces: Array<string | undefined>,
+): Promise<Listed[]> {
+  const found: Listed[] = [];
+  for (const namespace of namespaces) {
+    const path = `${resourcePath(resource, namespace)}?labelSelector=${encodeURIComponent(`${RUN_ID_LABEL}=${runId}`)}`;
+    const response = await rest.request('GET', path, { timeoutMs: 60_000 });
+    if (response.status === 404) continue;
+    if (response.status !== 200 || !isPlainObject(response.body))
+      throw new Error(`list ${resource.plural}: HTTP ${response.status}`);
+    for (const item of (response.body.items as Array<{
+      metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+    }>) ?? []) {
+      // the server filtered by label; check again so nothing else is ever deleted
+      if (item.metadata.labels?.[RUN_ID_LABEL] === runId)
+        found.push({ namespace: item.metadata.namespace, name: item.metadata.name });
+    }
+  }
+  return found;
+}
+
+/**
+ * Delete what run `runId` created: objects carrying its vitictl.io/run-id label, kinds in reverse
+ * creation order, a bounded number in flight, waiting until they are gone; then the namespaces this run
+ * created. Nothing without the label is ever touched.
+ */
+export async function cleanupRun(rest: KubeRest, options: CleanupOptions): Promise<CleanupResult> {
+  const started = performance.now();
+  const result: CleanupResult = {
+    deleted: 0,
+    alreadyGone: 0,
+    failed: 0,
+    namespacesDeleted: [],
+    leftBehind: [],
+    seconds: 0,
+  };
+  const concurrency = options.concurrency ?? 16;
+  const waitMs = options.waitMs ?? 120_000;
+  const scopes = (resource: ApiResource): Array<string | undefined> =>
+    resource.namespaced && options.namespaces && options.namespaces.length > 0
+      ? options.namespaces
+      : [undefined];
+  const seen = new Set<string>();
+  const resources = [...options.resources].reverse().filter((resource) => {
+    const key = `${resource.apiVersion}/${resource.kind}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  try {
+    for (const resource of resources) {
+      const targets = await listOurs(rest, resource, options.runId, scopes(resource));
+      if (targets.length === 0) continue;
+      options.onProgress?.(`deleting ${targets.length} ${resource.plural}`);
+      let next = 0;
+      const worker = async () => {
+        while (next < targets.length) {
+          const target = targets[next++]!;
+          try {
+            const response = await rest.request(
+              'DELETE',
+              resourcePath(resource, target.namespace, target.name),
+              { timeoutMs: 60_000 },
+            );
+            if (response.status === 200 || response.status === 202) result.deleted++;
+            else if (response.status === 404) result.alreadyGone++;
+            else result.failed++;
+          } catch (error) {
+            if (!(error instanceof NetworkError)) throw error;
+            result.failed++;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, targets.length) }, worker));
+      const deadline = performance.now() + waitMs;
+      for (;;) {
+        const left = await listOurs(rest, resource, options.runId, scopes(resource));
+        if (left.length === 0) break;
+        if (performance.now() > deadline) {
+          result.leftBehind.push(
+            ...left.map(
+              (item) => `${resource.plural}/${item.namespace ? `${item.namespace}/` : ''}${item.name}`,
+            ),
+          );
+          break;
+        }
+        await sleep(500);
+      }
+    }
+    for (const namespace of options.createdNamespaces) {
+      const response = await rest.request('DELETE', `/api/v1/namespaces/${encodeURIComponent(namespace)}`, {
+        timeoutMs: 60_000,
+      });
+      if (response.status === 200 || response.status === 202 || response.status === 404)
+        result.namespacesDeleted.push(namespace);
+      else result.failed++;
+    }
+    if (result.namespacesDeleted.length > 0) {
+      result.note =
+        'namespace deletion requested; a cluster without the namespace controller (like the lab) leaves them Terminating';
+    }
+  } catch (error) {
+    result.note = `cleanup stopped early: ${error instanceof NetworkError ? `${error.failure} (${error.code})` : String(error)}`;
+    result.failed++;
+  }
+  result.seconds = +((performance.now() - started) / 1000).toFixed(3);
+  return result;
+}

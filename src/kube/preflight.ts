@@ -1,0 +1,71 @@
+import { inputError } from '../errors.js';
+import { type AccessCheck, type ApiResource, canI, discoverKinds, serverVersion } from './discovery.js';
+import type { KubeRest } from './rest.js';
+
+export interface PreflightInput {
+  kinds: Array<{ apiVersion: string; kind: string }>;
+  /** namespaces the run uses (namespaced kinds); the first is used for RBAC checks */
+  namespaces: string[];
+  createNamespaces: boolean;
+  cleanup: boolean;
+}
+
+export interface PreflightResult {
+  serverVersion: string;
+  resources: Map<string, ApiResource>;
+  /** watch namespaced kinds cluster-wide (one watch) or per namespace (RBAC allows only that) */
+  watchScope: 'cluster' | 'namespaces';
+  checks: number;
+}
+
+/**
+ * Before the first create: the API server answers, every kind is served, and RBAC allows what the run
+ * will do. Every missing permission is listed in one error; nothing is created when this fails.
+ */
+export async function preflight(rest: KubeRest, input: PreflightInput): Promise<PreflightResult> {
+  const version = await serverVersion(rest);
+  const resources = await discoverKinds(rest, input.kinds);
+  const namespace = input.namespaces[0];
+  const denied: string[] = [];
+  let checks = 0;
+  const check = async (access: AccessCheck) => {
+    checks++;
+    const allowed = await canI(rest, access);
+    if (!allowed)
+      denied.push(
+        `${access.verb} ${access.group ? `${access.resource}.${access.group}` : access.resource}${access.namespace ? ` in ${access.namespace}` : ''}`,
+      );
+    return allowed;
+  };
+  let watchScope: PreflightResult['watchScope'] = 'cluster';
+  const verbs = ['create', 'get', ...(input.cleanup ? ['delete'] : [])];
+  for (const resource of resources.values()) {
+    const ns = resource.namespaced ? namespace : undefined;
+    for (const verb of verbs)
+      await check({ group: resource.group, resource: resource.plural, verb, namespace: ns });
+    if (resource.namespaced) {
+      const clusterWide =
+        (await canI(rest, { group: resource.group, resource: resource.plural, verb: 'watch' })) &&
+        (await canI(rest, { group: resource.group, resource: resource.plural, verb: 'list' }));
+      checks += 2;
+      if (!clusterWide) {
+        watchScope = 'namespaces';
+        for (const verb of ['list', 'watch'])
+          await check({ group: resource.group, resource: resource.plural, verb, namespace: ns });
+      }
+    } else {
+      for (const verb of ['list', 'watch'])
+        await check({ group: resource.group, resource: resource.plural, verb });
+    }
+  }
+  if (input.createNamespaces) {
+    await check({ group: '', resource: 'namespaces', verb: 'create' });
+    if (input.cleanup) await check({ group: '', resource: 'namespaces', verb: 'delete' });
+  }
+  if (denied.length > 0) {
+    throw inputError(`RBAC denies what this run needs: ${denied.join(', ')}`, {
+      hint: 'grant these verbs to the user or service account (kubectl auth can-i --list shows what it may do), or run with --keep to skip delete',
+    });
+  }
+  return { serverVersion: version, resources, watchScope, checks };
+}

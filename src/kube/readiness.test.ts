@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { compileReadiness, parseFieldPath, valueAt } from './readiness.js';
+
+const machine = (phase: string, ready?: string, extra: Record<string, unknown> = {}) => ({
+  status: {
+    phase,
+    ...(ready
+      ? {
+          conditions: [
+            {
+              type: 'Ready',
+              status: ready,
+              lastTransitionTime: '2026-11-26T07:00:01Z',
+              message: 'cloud said no',
+            },
+          ],
+        }
+      : {}),
+    ...extra,
+  },
+});
+
+describe('field paths', () => {
+  it.each([
+    ['.status.phase', ['status', 'phase']],
+    ['{.status.phase}', ['status', 'phase']],
+    ['status.conditions[0].type', ['status', 'conditions', 0, 'type']],
+    [
+      ".metadata.annotations['lab.vitictl.io/ready-at']",
+      ['metadata', 'annotations', 'lab.vitictl.io/ready-at'],
+    ],
+  ])('parses %s', (text, expected) => {
+    expect(parseFieldPath(text)).toEqual(expected);
+  });
+
+  it.each(['', '.status..phase', '.status[x]'])('rejects %j', (text) => {
+    expect(() => parseFieldPath(text)).toThrow();
+  });
+
+  it('reads values and misses safely', () => {
+    expect(valueAt({ a: [{ b: 1 }] }, ['a', 0, 'b'])).toBe(1);
+    expect(valueAt({ a: 1 }, ['a', 'b'])).toBeUndefined();
+  });
+});
+
+describe('readiness like kubectl wait', () => {
+  it('waits for a field value', () => {
+    const check = compileReadiness({ field: { path: '.status.phase', equals: 'Running' } });
+    expect(check(machine('Creating'))).toEqual({ state: 'pending' });
+    expect(check(machine('Running'))).toEqual({ state: 'ready' });
+    expect(check({})).toEqual({ state: 'pending' });
+  });
+
+  it('waits for a condition and reports its transition time', () => {
+    const check = compileReadiness({ condition: { type: 'Ready', status: 'True' } });
+    expect(check(machine('Running', 'False'))).toEqual({ state: 'pending' });
+    expect(check(machine('Running', 'True'))).toEqual({ state: 'ready', serverTime: '2026-11-26T07:00:01Z' });
+  });
+
+  it('needs both when both are given', () => {
+    const check = compileReadiness({
+      condition: { type: 'Ready', status: 'True' },
+      field: { path: '.status.phase', equals: 'Running' },
+    });
+    expect(check(machine('Creating', 'True')).state).toBe('pending');
+    expect(check(machine('Running', 'True')).state).toBe('ready');
+  });
+
+  it('recognises failure, with the reason from the failure message path', () => {
+    const check = compileReadiness({
+      field: { path: '.status.phase', equals: 'Running' },
+      failed: { field: { path: '.status.phase', equals: 'Failed' } },
+      failureMessagePath: '.status.failureMessage',
+    });
+    expect(check(machine('Failed', undefined, { failureMessage: 'quota exceeded' }))).toEqual({
+      state: 'failed',
+      reason: 'quota exceeded',
+    });
+    expect(check(machine('Failed'))).toEqual({ state: 'failed', reason: '.status.phase = Failed' });
+  });
+});

@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto';
+import { cleanupRun } from '../kube/cleanup.js';
+import { connect } from '../kube/connect.js';
+import { preflight } from '../kube/preflight.js';
+import { KubeRest } from '../kube/rest.js';
+import { METHODS, RUN_RESULT_VERSION, type RunResult } from '../report/run-result.js';
+import type { PreparedScenario } from '../scenario/prepare.js';
+import { packageVersion } from '../util/version.js';
+import { type ApplyProgress, type LoadMode, runApply } from './apply-engine.js';
+
+export interface ApplyRunOptions {
+  prepared: PreparedScenario;
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
+  load: LoadMode;
+  wait: boolean;
+  timeoutMs?: number | undefined;
+  cleanup: boolean;
+  signal: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+  onPhase?: (phase: string) => void;
+  onProgress?: (progress: ApplyProgress) => void;
+  onWarning?: (message: string) => void;
+  onInfo?: (message: string) => void;
+}
+
+/** A fresh, label-safe run id: 20261126-071502-3fa9. */
+export function newRunId(now = new Date()): string {
+  const iso = now.toISOString();
+  return `${iso.slice(0, 10).replaceAll('-', '')}-${iso.slice(11, 19).replaceAll(':', '')}-${randomBytes(2).toString('hex')}`;
+}
+
+/** connect → preflight → create and time every object → cleanup → RunResult. Prints nothing. */
+export async function applyRun(options: ApplyRunOptions): Promise<RunResult> {
+  const { plan, loaded } = options.prepared;
+  const phases: RunResult['phases'] = [];
+  const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    options.onPhase?.(name);
+    const start = new Date();
+    try {
+      return await work();
+    } finally {
+      const end = new Date();
+      phases.push({
+        name,
+        start: start.toISOString(),
+        end: end.toISOString(),
+        seconds: (end.getTime() - start.getTime()) / 1000,
+      });
+    }
+  };
+  const startedAt = new Date();
+  const connection = await connect({
+    kubeconfig: options.kubeconfig,
+    context: options.context,
+    env: options.env ?? process.env,
+  });
+  const connections = options.load.mode === 'closed' ? options.load.concurrency + 8 : 64;
+  const rest = await KubeRest.create(connection, { connections });
+  if (rest.insecure)
+    options.onWarning?.(
+      'the kubeconfig disables TLS verification for this cluster (insecure-skip-tls-verify)',
+    );
+  try {
+    const kinds = plan.sets.map((set) => ({ apiVersion: set.spec.apiVersion, kind: set.spec.kind }));
+    const checked = await phase('preflight', () =>
+      preflight(rest, {
+        kinds,
+        namespaces: plan.namespaces,
+        createNamespaces: plan.createNamespaces,
+        cleanup: options.cleanup,
+      }),
+    );
+    const output = await phase('apply', () =>
+      runApply({
+        plan,
+        rest,
+        resources: checked.resources,
+        watchScope: checked.watchScope,
+        load: options.load,
+        wait: options.wait,
+        timeoutMs: options.timeoutMs,
+        signal: options.signal,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      }),
+    );
+    let cleanup: RunResult['cleanup'];
+    if (options.cleanup) {
+      cleanup = await phase('cleanup', () =>
+        cleanupRun(rest, {
+          runId: plan.runId,
+          resources: plan.sets.map(
+            (set) => checked.resources.get(`${set.spec.apiVersion}/${set.spec.kind}`)!,
+          ),
+          namespaces: checked.watchScope === 'namespaces' ? plan.namespaces : undefined,
+          createdNamespaces: output.createdNamespaces,
+          ...(options.onInfo ? { onProgress: options.onInfo } : {}),
+        }),
+      );
+    }
+    return {
+      schemaVersion: RUN_RESULT_VERSION,
+      kind: 'vitictl.io/RunResult',
+      tool: { name: 'vitictl', version: packageVersion() },
+      runId: plan.runId,
+      scenario: { name: plan.name, file: loaded.file, seed: plan.seed, objects: plan.totalObjects },
+      target: {
+        server: connection.server,
+        context: connection.context,
+        kubernetesVersion: checked.serverVersion,
+        insecureSkipTlsVerify: rest.insecure,
+      },
+      startedAt: startedAt.toISOString(),
+      endedAt: new Date().toISOString(),
+      interrupted: output.interrupted,
+      phases,
+      apply: output.apply,
+      ...(cleanup ? { cleanup } : {}),
+      methods: { ...METHODS },
+    };
+  } finally {
+    await rest.close();
+  }
+}

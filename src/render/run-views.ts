@@ -1,0 +1,99 @@
+import type { Style } from '../cli/style.js';
+import type { HistogramSummary } from '../report/histogram.js';
+import type { RunResult } from '../report/run-result.js';
+import { borderlessTable, trimLines } from './table.js';
+
+const ms = (value: number) =>
+  value >= 1000
+    ? `${(value / 1000).toFixed(2)}s`
+    : value >= 10
+      ? `${value.toFixed(0)}ms`
+      : `${value.toFixed(1)}ms`;
+const triple = (h: HistogramSummary) => (h.count === 0 ? '-' : `${ms(h.p50)} / ${ms(h.p90)} / ${ms(h.p99)}`);
+
+/** The terminal summary of a RunResult (apply part). Pure: RunResult in, text out. */
+export function renderApplySummary(result: RunResult, style: Style): string {
+  const apply = result.apply;
+  const lines: string[] = [];
+  lines.push(
+    `${style.bold('run')} ${result.runId} · scenario ${result.scenario.name} (seed ${result.scenario.seed}) · ${result.target.server} (${result.target.kubernetesVersion})`,
+  );
+  if (!apply) return `${lines.join('\n')}\n`;
+  const load =
+    apply.mode === 'open'
+      ? `open loop ${apply.requestedRate}/s (burst ${apply.burst}) → achieved ${apply.achievedRate}/s`
+      : `closed loop, ${apply.concurrency} in flight → ${apply.achievedRate} starts/s`;
+  lines.push(
+    `load: ${load} · created ${apply.createThroughput}/s · max ${apply.maxStartsIn100ms} starts in 100 ms${apply.lateStarts > 0 ? ` · ${style.yellow(`${apply.lateStarts} late starts`)}` : ''}`,
+  );
+  const table = borderlessTable(
+    [
+      'SET',
+      'KIND',
+      'OBJECTS',
+      'READY',
+      'FAILED',
+      'TIMED OUT',
+      'OTHER',
+      'CREATE p50/p90/p99',
+      'TIME-TO-READY p50/p90/p99',
+      'SERVER CLOCK p50/p99',
+    ],
+    style,
+  );
+  for (const set of apply.sets) {
+    const c = set.counts;
+    const other = c.notWaited + c.interrupted + c.notStarted;
+    const server = set.latency.serverTimeToReady;
+    table.push([
+      set.set,
+      set.kind,
+      String(c.total),
+      set.waited ? String(c.ready) : '-',
+      c.failed > 0 ? style.red(String(c.failed)) : '0',
+      c.timedOut > 0 ? style.red(String(c.timedOut)) : '0',
+      other > 0
+        ? `${other}${c.notWaited > 0 ? ' not waited' : ''}${c.interrupted + c.notStarted > 0 ? ' interrupted' : ''}`
+        : '0',
+      triple(set.latency.create),
+      set.waited ? triple(set.latency.timeToReady) : 'not waited',
+      server.count === 0 ? '-' : `${ms(server.p50)} / ${ms(server.p99)}`,
+    ]);
+  }
+  lines.push(trimLines(table.toString()));
+  const errors = Object.entries(apply.errors);
+  lines.push(
+    `errors: ${errors.length === 0 ? 'none' : errors.map(([code, n]) => `${code}×${n}`).join(', ')} · retries ${apply.retries} · ` +
+      `watch: ${apply.watch.watches} watch(es), ${apply.watch.reconnects} reconnects, ${apply.watch.relists} relists, lag p50 ${ms(apply.latency.watchLag.p50)} p99 ${ms(apply.latency.watchLag.p99)}`,
+  );
+  for (const gap of apply.watch.gaps) {
+    lines.push(
+      style.yellow(
+        `watch gap: ${gap.resource} down ${gap.seconds.toFixed(1)}s from ${gap.start} (${gap.reason})`,
+      ),
+    );
+  }
+  const reasons = Object.entries(apply.failureReasons).sort((a, b) => b[1] - a[1]);
+  for (const [reason, count] of reasons.slice(0, 5)) lines.push(style.red(`failed ×${count}: ${reason}`));
+  if (result.cleanup) {
+    const c = result.cleanup;
+    lines.push(
+      `cleanup: deleted ${c.deleted} objects${c.namespacesDeleted.length > 0 ? ` and ${c.namespacesDeleted.length} namespaces` : ''} in ${c.seconds.toFixed(1)}s` +
+        `${c.leftBehind.length > 0 ? style.red(` · ${c.leftBehind.length} left behind`) : ''}${c.failed > 0 ? style.red(` · ${c.failed} failed`) : ''}`,
+    );
+  } else {
+    lines.push(`kept: objects stay; remove them with vitictl cleanup --run-id ${result.runId}`);
+  }
+  const c = apply.counts;
+  const verdict = result.interrupted
+    ? style.yellow(
+        `interrupted: ${c.created} created, ${c.ready} ready, ${c.interrupted} still waiting, ${c.notStarted} not started`,
+      )
+    : c.failed + c.timedOut === 0
+      ? style.green(
+          `ok: ${c.total} objects, ${c.ready} ready${c.notWaited > 0 ? `, ${c.notWaited} not waited on` : ''}`,
+        )
+      : style.red(`${c.failed} failed and ${c.timedOut} timed out of ${c.total} objects`);
+  lines.push(verdict);
+  return `${lines.join('\n')}\n`;
+}

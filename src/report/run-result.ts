@@ -1,0 +1,162 @@
+import { z } from 'zod';
+import { histogramSummarySchema } from './histogram.js';
+
+/**
+ * RunResult: the one contract between the engines, the tuner, the gates and the reports. Versioned;
+ * every number in it was measured, and `methods` says how.
+ */
+
+export const RUN_RESULT_VERSION = 1;
+
+const window = z.object({ start: z.string(), end: z.string(), seconds: z.number() });
+
+export const objectStateSchema = z.enum([
+  'ready',
+  'failed',
+  'timedOut',
+  'notWaited',
+  'interrupted',
+  'notStarted',
+]);
+export type ObjectState = z.infer<typeof objectStateSchema>;
+
+const counts = z.object({
+  total: z.number().int(),
+  ready: z.number().int(),
+  failed: z.number().int(),
+  timedOut: z.number().int(),
+  notWaited: z.number().int(),
+  interrupted: z.number().int(),
+  notStarted: z.number().int(),
+  /** objects the API server acknowledged (201, or found ours after a retried create) */
+  created: z.number().int(),
+});
+export type ObjectCounts = z.infer<typeof counts>;
+
+export const setResultSchema = z.object({
+  set: z.string(),
+  apiVersion: z.string(),
+  kind: z.string(),
+  plural: z.string(),
+  namespaced: z.boolean(),
+  waited: z.boolean(),
+  readiness: z.string(),
+  counts,
+  latency: z.object({
+    create: histogramSummarySchema,
+    timeToReady: histogramSummarySchema,
+    serverTimeToReady: histogramSummarySchema,
+  }),
+});
+export type SetResult = z.infer<typeof setResultSchema>;
+
+export const applyResultSchema = z.object({
+  mode: z.enum(['open', 'closed']),
+  requestedRate: z.number().nullable(),
+  burst: z.number().nullable(),
+  concurrency: z.number().nullable(),
+  /** starts per second between the first and the last start */
+  achievedRate: z.number(),
+  /** acknowledged creates per second, first send to last acknowledgement */
+  createThroughput: z.number(),
+  maxStartsIn100ms: z.number().int(),
+  /** open loop: starts that left more than 10 ms after their intended time (the generator could not keep up) */
+  lateStarts: z.number().int(),
+  creation: window,
+  counts,
+  sets: z.array(setResultSchema),
+  latency: z.object({
+    create: histogramSummarySchema,
+    timeToReady: histogramSummarySchema,
+    serverTimeToReady: histogramSummarySchema,
+    watchLag: histogramSummarySchema,
+  }),
+  /** HTTP status codes and network failures seen on creates, retried ones included */
+  errors: z.record(z.string(), z.number().int()),
+  retries: z.number().int(),
+  failures: z.array(
+    z.object({
+      kind: z.string(),
+      namespace: z.string().optional(),
+      name: z.string(),
+      stage: z.enum(['create', 'ready']),
+      reason: z.string(),
+    }),
+  ),
+  failureReasons: z.record(z.string(), z.number().int()),
+  /** per second since the first start: creates acknowledged and objects ready */
+  series: z.array(z.object({ t: z.number(), created: z.number().int(), ready: z.number().int() })),
+  watch: z.object({
+    scope: z.enum(['cluster', 'namespaces']),
+    watches: z.number().int(),
+    reconnects: z.number().int(),
+    relists: z.number().int(),
+    /** objects first seen ready in a relist (after 410 Gone): their ready time is the relist time */
+    readyFromRelist: z.number().int(),
+    eventsBeforeAck: z.number().int(),
+    gaps: z.array(
+      z.object({
+        resource: z.string(),
+        start: z.string(),
+        end: z.string(),
+        seconds: z.number(),
+        reason: z.string(),
+      }),
+    ),
+  }),
+});
+export type ApplyResult = z.infer<typeof applyResultSchema>;
+
+export const cleanupResultSchema = z.object({
+  deleted: z.number().int(),
+  alreadyGone: z.number().int(),
+  failed: z.number().int(),
+  namespacesDeleted: z.array(z.string()),
+  leftBehind: z.array(z.string()),
+  seconds: z.number(),
+  note: z.string().optional(),
+});
+export type CleanupResult = z.infer<typeof cleanupResultSchema>;
+
+export const runResultSchema = z.object({
+  schemaVersion: z.literal(RUN_RESULT_VERSION),
+  kind: z.literal('vitictl.io/RunResult'),
+  tool: z.object({ name: z.literal('vitictl'), version: z.string() }),
+  runId: z.string(),
+  scenario: z.object({
+    name: z.string(),
+    file: z.string(),
+    seed: z.number().int(),
+    objects: z.number().int(),
+  }),
+  shard: z.object({ index: z.number().int(), count: z.number().int() }).optional(),
+  target: z.object({
+    server: z.string(),
+    context: z.string(),
+    kubernetesVersion: z.string(),
+    insecureSkipTlsVerify: z.boolean(),
+  }),
+  startedAt: z.string(),
+  endedAt: z.string(),
+  interrupted: z.boolean(),
+  phases: z.array(z.object({ name: z.string(), start: z.string(), end: z.string(), seconds: z.number() })),
+  apply: applyResultSchema.optional(),
+  cleanup: cleanupResultSchema.optional(),
+  /** how each figure was measured, keyed like the figures */
+  methods: z.record(z.string(), z.string()),
+});
+export type RunResult = z.infer<typeof runResultSchema>;
+
+export const METHODS = {
+  'apply.latency.create':
+    'client monotonic clock: request written → response received, per attempt that succeeded (µs HDR histogram)',
+  'apply.latency.timeToReady':
+    'client monotonic clock: create request sent (first attempt) → the watch event in which the readiness rule first held',
+  'apply.latency.serverTimeToReady':
+    "server clock, second precision: the Ready condition's lastTransitionTime (or the status write time in managedFields) − creationTimestamp",
+  'apply.latency.watchLag':
+    'client clock: the ADDED watch event for an object − the response to its create (events that came first are counted, not timed)',
+  'apply.achievedRate': '(starts − 1) / (last start − first start), starts on the client monotonic clock',
+  'apply.maxStartsIn100ms': 'the most create starts in any sliding 100 ms window',
+  'apply.errors': 'HTTP status of every create attempt that did not succeed, and network failures by class',
+} as const;
