@@ -67,11 +67,12 @@ export function performanceConfigMap(
   };
 }
 
-export function defaultPerformanceYaml(workers: number): string {
+/** The lab's starting config: deliberately modest client QPS, so there is something for `tune` to find. */
+export function defaultPerformanceYaml(workers: number, qps = 100): string {
   return toYaml({
     controller: { workers, maxConcurrentReconciles: workers, batchSize: 1, batchTimeout: '100ms' },
     caching: { enabled: true, ttl: '5m', maxSize: 1000 },
-    rateLimit: { qps: 100, burst: 200 },
+    rateLimit: { qps, burst: qps * 2 },
     reconciliation: { requeueDelay: '0s', requeueDelayOnError: '5s', timeout: '30s' },
   });
 }

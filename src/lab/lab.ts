@@ -324,3 +324,28 @@ export async function labStatus(
     ],
   };
 }
+
+/**
+ * Stop kube-apiserver (SIGKILL: a crash, not a graceful stop), wait `downMs`, start it again with the
+ * same flags and wait until it is ready. For reliability tests; etcd keeps the data.
+ */
+export async function restartApiserver(dir: string, downMs: number): Promise<LabState> {
+  const state = await readState(dir);
+  if (!state) throw runtimeError('no lab is running', { hint: 'vitictl lab up' });
+  const old = state.components.apiserver;
+  if (isRunning(old)) process.kill(old.pid, 'SIGKILL');
+  while (isRunning(old)) await sleep(20);
+  await sleep(downMs);
+  const proc = startDetached(old.binary, old.args, old.log);
+  const certs = join(dir, 'pki');
+  const tls = { ca: state.certs.ca, cert: join(certs, 'admin.crt'), key: join(certs, 'admin.key') };
+  await waitUntil(
+    'kube-apiserver',
+    proc,
+    async () => (await probe(`https://127.0.0.1:${state.ports.apiserver}/readyz`, tls)).status === 200,
+    180_000,
+  );
+  const next: LabState = { ...state, components: { ...state.components, apiserver: proc } };
+  await writeState(next);
+  return next;
+}

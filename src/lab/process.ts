@@ -15,7 +15,7 @@ export function startDetached(
     const child = spawn(binary, args, { detached: true, stdio: ['ignore', fd, fd], env });
     if (child.pid === undefined) throw new Error(`could not start ${binary}`);
     child.unref();
-    return { pid: child.pid, binary, log };
+    return { pid: child.pid, binary, args, log };
   } finally {
     closeSync(fd);
   }

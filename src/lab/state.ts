@@ -13,6 +13,7 @@ const component = z.object({
   pid: z.number().int(),
   /** the executable, checked against /proc/<pid>/exe before any signal (PID reuse safety) */
   binary: z.string(),
+  args: z.array(z.string()).default([]),
   log: z.string(),
 });
 export type ComponentState = z.infer<typeof component>;

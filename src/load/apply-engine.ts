@@ -9,7 +9,7 @@ import type { ApplyResult, ObjectCounts, SetResult } from '../report/run-result.
 import { RUN_ID_LABEL, type ScenarioPlan } from '../scenario/expand.js';
 import { isPlainObject } from '../scenario/json-schema.js';
 import { type CreateCounters, createWithRetry } from './create.js';
-import { TokenBucket } from './rate-limiter.js';
+import { EvenSchedule } from './rate-limiter.js';
 import { type ObjectRecord, ObjectTracker } from './tracker.js';
 
 export type LoadMode =
@@ -46,8 +46,25 @@ export interface ApplyProgress {
   elapsedSeconds: number;
 }
 
+/** One object's timeline in wall-clock milliseconds since the epoch (client clock). */
+export interface TimelineRow {
+  set: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  state: string;
+  intended?: number;
+  sent?: number;
+  acknowledged?: number;
+  ready?: number;
+  creationTimestamp?: string;
+  reason?: string;
+}
+
 export interface ApplyEngineOutput {
   apply: ApplyResult;
+  /** every started object's timeline, for --timeline */
+  timelines(): Generator<TimelineRow>;
   createdNamespaces: string[];
   interrupted: boolean;
   creationStart: Date;
@@ -236,9 +253,9 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
     inFlight++;
   };
 
-  const bucket =
+  const schedule =
     options.load.mode === 'open'
-      ? new TokenBucket(options.load.rate, options.load.burst, performance.now())
+      ? new EvenSchedule(options.load.rate, options.load.burst, performance.now())
       : undefined;
   const maxInFlight = options.load.mode === 'open' ? (options.maxInFlight ?? 2000) : options.load.concurrency;
 
@@ -263,17 +280,23 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
       const set = plan.sets[setIndex]!;
       const resource = resourceOf(setIndex);
       const timeoutMs = options.timeoutMs ?? set.timeoutMs;
-      if (set.spec.dependsOn.length > 0) await settledSets(set.spec.dependsOn);
+      if (set.spec.dependsOn.length > 0) {
+        await settledSets(set.spec.dependsOn);
+        schedule?.restart(performance.now());
+      }
       for (let index = 0; index < set.count; index++) {
         if (signal.aborted) break;
         let intended = performance.now();
-        if (bucket) {
+        if (schedule) {
           for (;;) {
-            const now = performance.now();
-            const taken = bucket.take(now);
-            if (taken.ok) break;
-            intended = now + taken.waitMs;
-            if (taken.waitMs >= 1) await sleep(taken.waitMs - 0.5);
+            const next = schedule.next(performance.now());
+            if (next.go) {
+              intended = next.intended;
+              break;
+            }
+            // wake a little early: setTimeout fires late, never early
+            if (next.waitMs > 1.5) await sleep(next.waitMs - 1);
+            else await new Promise<void>((resolve) => setImmediate(resolve));
           }
           if (inFlight >= maxInFlight) await acquireSlot(maxInFlight);
           else inFlight++;
@@ -288,7 +311,7 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
         const object = set.object(index);
         const sentAt = performance.now();
         if (t0 === 0) t0 = sentAt;
-        if (bucket && sentAt - intended > 10) lateStarts++;
+        if (schedule && sentAt - intended > 10) lateStarts++;
         starts.push(sentAt);
         started[setIndex]!++;
         const record: ObjectRecord = tracker.register(
@@ -352,6 +375,30 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
       }),
       createdNamespaces,
       interrupted,
+      *timelines() {
+        const ms = (t: number | undefined) =>
+          t === undefined ? undefined : Math.round((performance.timeOrigin + t) * 1000) / 1000;
+        for (const record of tracker.all()) {
+          const row: TimelineRow = {
+            set: plan.sets[record.setIndex]!.spec.name,
+            kind: record.kind,
+            name: record.name,
+            state: record.state,
+          };
+          if (record.namespace) row.namespace = record.namespace;
+          const times = {
+            intended: ms(record.intendedAt),
+            sent: ms(record.sentAt),
+            acknowledged: ms(record.ackAt),
+            ready: ms(record.readyAt),
+          };
+          for (const [key, value] of Object.entries(times))
+            if (value !== undefined) row[key as 'sent'] = value;
+          if (record.creationTimestamp) row.creationTimestamp = record.creationTimestamp;
+          if (record.reason) row.reason = record.reason;
+          yield row;
+        }
+      },
       creationStart: wall(t0 || performance.now()),
       creationEnd: wall(creationEnd),
     };

@@ -6,7 +6,7 @@ import { KubeRest } from '../kube/rest.js';
 import { METHODS, RUN_RESULT_VERSION, type RunResult } from '../report/run-result.js';
 import type { PreparedScenario } from '../scenario/prepare.js';
 import { packageVersion } from '../util/version.js';
-import { type ApplyProgress, type LoadMode, runApply } from './apply-engine.js';
+import { type ApplyProgress, type LoadMode, runApply, type TimelineRow } from './apply-engine.js';
 
 export interface ApplyRunOptions {
   prepared: PreparedScenario;
@@ -31,7 +31,9 @@ export function newRunId(now = new Date()): string {
 }
 
 /** connect → preflight → create and time every object → cleanup → RunResult. Prints nothing. */
-export async function applyRun(options: ApplyRunOptions): Promise<RunResult> {
+export async function applyRun(
+  options: ApplyRunOptions,
+): Promise<{ result: RunResult; timelines: () => Generator<TimelineRow> }> {
   const { plan, loaded } = options.prepared;
   const phases: RunResult['phases'] = [];
   const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
@@ -98,7 +100,7 @@ export async function applyRun(options: ApplyRunOptions): Promise<RunResult> {
         }),
       );
     }
-    return {
+    const result: RunResult = {
       schemaVersion: RUN_RESULT_VERSION,
       kind: 'vitictl.io/RunResult',
       tool: { name: 'vitictl', version: packageVersion() },
@@ -118,6 +120,7 @@ export async function applyRun(options: ApplyRunOptions): Promise<RunResult> {
       ...(cleanup ? { cleanup } : {}),
       methods: { ...METHODS },
     };
+    return { result, timelines: () => output.timelines() };
   } finally {
     await rest.close();
   }

@@ -1,46 +1,61 @@
 import { describe, expect, it } from 'vitest';
-import { TokenBucket } from './rate-limiter.js';
+import { EvenSchedule } from './rate-limiter.js';
 
-/** Simulate a perfect scheduler that waits exactly as told; returns the release times. */
-function releases(
+/** Drive the schedule with a scheduler whose wake-ups are `lateMs` late; returns start times. */
+function run(
   rate: number,
   burst: number,
   count: number,
-  stallAt?: { index: number; ms: number },
-): number[] {
-  const bucket = new TokenBucket(rate, burst, 0);
-  const times: number[] = [];
+  options: { lateMs?: number; stall?: { index: number; ms: number } } = {},
+) {
+  const schedule = new EvenSchedule(rate, burst, 0);
+  const starts: number[] = [];
   let now = 0;
-  while (times.length < count) {
-    if (stallAt && times.length === stallAt.index) {
-      now += stallAt.ms;
-      stallAt = undefined;
+  let stall = options.stall;
+  while (starts.length < count) {
+    if (stall && starts.length === stall.index) {
+      now += stall.ms;
+      stall = undefined;
     }
-    const taken = bucket.take(now);
-    if (taken.ok) times.push(now);
-    else now += taken.waitMs;
+    const next = schedule.next(now);
+    if (next.go) starts.push(now);
+    else now += next.waitMs + (options.lateMs ?? 0);
   }
-  return times;
+  return { starts, slips: schedule.slips };
 }
 
-describe('token bucket pacing', () => {
-  it('spaces requests evenly at the rate, not in per-second bursts', () => {
-    const times = releases(200, 1, 400);
-    const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
+describe('even open-loop schedule', () => {
+  it('spaces starts evenly at the rate', () => {
+    const { starts } = run(200, 1, 400);
+    const gaps = starts.slice(1).map((t, i) => t - (starts[i] as number));
     for (const gap of gaps) expect(gap).toBeCloseTo(5, 6);
-    const achieved = (times.length - 1) / ((times.at(-1) as number) / 1000);
-    expect(achieved).toBeCloseTo(200, 6);
   });
 
-  it('lets at most `burst` go at once after a stall, then resumes the schedule', () => {
-    const times = releases(100, 5, 30, { index: 10, ms: 1000 });
-    const stallEnd = times[10] as number;
-    expect(times.filter((t) => t === stallEnd)).toHaveLength(5);
-    expect((times[15] as number) - stallEnd).toBeCloseTo(10, 6);
+  it('keeps the average rate when every wake-up is late (timer granularity)', () => {
+    const { starts, slips } = run(500, 1, 1000, { lateMs: 1 });
+    const achieved = ((starts.length - 1) * 1000) / ((starts.at(-1) as number) - (starts[0] as number));
+    expect(achieved).toBeGreaterThan(500 * 0.99);
+    expect(slips).toBe(0);
+  });
+
+  it('catches up a short stall within the burst, back to back', () => {
+    const { starts, slips } = run(100, 5, 30, { stall: { index: 10, ms: 30 } });
+    const stallEnd = starts[10] as number;
+    expect(starts.filter((t) => t === stallEnd)).toHaveLength(3); // two overdue and the one due now
+    expect(slips).toBe(0);
+    expect((starts[29] as number) - (starts[0] as number)).toBeCloseTo(290, 6);
+  });
+
+  it('slips (and counts it) after a stall longer than the burst, instead of flooding', () => {
+    const { starts, slips } = run(100, 5, 30, { stall: { index: 10, ms: 1000 } });
+    const stallEnd = starts[10] as number;
+    expect(starts.filter((t) => t === stallEnd)).toHaveLength(1);
+    expect(slips).toBe(1);
+    expect((starts[11] as number) - stallEnd).toBeCloseTo(10, 6);
   });
 
   it('rejects impossible settings', () => {
-    expect(() => new TokenBucket(0, 1, 0)).toThrow();
-    expect(() => new TokenBucket(10, 0, 0)).toThrow();
+    expect(() => new EvenSchedule(0, 1, 0)).toThrow();
+    expect(() => new EvenSchedule(10, 0, 0)).toThrow();
   });
 });

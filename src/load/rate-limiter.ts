@@ -1,36 +1,43 @@
 /**
- * Open-loop pacing: a token bucket refilled continuously at `rate` per second with capacity `burst`.
- * Requests are released on an even schedule (one every 1/rate s), not in per-second bursts; after a
- * stall at most `burst` go at once to catch up. Times are on the monotonic clock (performance.now()).
+ * Open-loop pacing on an absolute, even schedule (wrk2's approach): start k is due at
+ * base + k/rate. A start that is late (timer granularity, a busy event loop) is followed by the next
+ * ones as soon as they are due, so the average rate holds. When the generator falls more than `burst`
+ * intervals behind, the schedule slips forward instead of releasing a flood: at most burst + 1 starts
+ * go back to back, and the slip is counted. Times are on the monotonic clock (performance.now()).
  */
-export class TokenBucket {
-  private tokens: number;
-  private last: number;
+export class EvenSchedule {
+  private readonly interval: number;
+  private base: number;
+  private k = 0;
+  slips = 0;
 
   constructor(
     readonly rate: number,
     readonly burst: number,
-    now: number,
+    start: number,
   ) {
     if (!(rate > 0)) throw new Error('rate must be > 0');
     if (!(burst >= 1)) throw new Error('burst must be >= 1');
-    // start with one token: the first request goes at once, then the even schedule
-    this.tokens = 1;
-    this.last = now;
+    this.interval = 1000 / rate;
+    this.base = start;
   }
 
-  private refill(now: number): void {
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.rate) / 1000);
-    this.last = now;
+  /** Start the schedule afresh (after waiting for dependencies: that pause is not lateness). */
+  restart(now: number): void {
+    this.base = now;
+    this.k = 0;
   }
 
-  /** Take a token if one is there; otherwise how many ms until one will be. */
-  take(now: number): { ok: true } | { ok: false; waitMs: number } {
-    this.refill(now);
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return { ok: true };
+  /** The next start: wait this long, or go now (with the time it was due). */
+  next(now: number): { go: false; waitMs: number } | { go: true; intended: number } {
+    const due = this.base + this.k * this.interval;
+    if (now < due) return { go: false, waitMs: due - now };
+    if (now - due > this.burst * this.interval) {
+      // the starts after this one are scheduled from now; this one keeps its true lateness
+      this.base = now - this.k * this.interval;
+      this.slips++;
     }
-    return { ok: false, waitMs: ((1 - this.tokens) * 1000) / this.rate };
+    this.k++;
+    return { go: true, intended: due };
   }
 }

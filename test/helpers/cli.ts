@@ -5,8 +5,8 @@ import { execa, type Options } from 'execa';
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const bin = fileURLToPath(new URL('../../bin/vitictl.js', import.meta.url));
 
-/** Run the built CLI as a user would: a real process, real streams, no TTY. */
-export async function vitictl(args: string[], options: Options = {}) {
+/** Run the built CLI as a user would: a real process, real streams, no TTY. Returns the subprocess. */
+export function vitictl(args: string[], options: Options = {}) {
   if (!existsSync(new URL('../../dist/cli/main.js', import.meta.url))) {
     throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
   }
@@ -16,4 +16,11 @@ export async function vitictl(args: string[], options: Options = {}) {
     ...options,
     stripFinalNewline: false,
   });
+}
+
+/** The error lines a failed command printed (progress lines and hints aside). */
+export function errorLines(stderr: unknown): string[] {
+  return String(stderr)
+    .split('\n')
+    .filter((line) => line.startsWith('error:'));
 }

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { defaultPerformanceYaml } from '../../src/lab/install.js';
 import { labDown, labUp } from '../../src/lab/lab.js';
 import type { LabState } from '../../src/lab/state.js';
 
@@ -20,7 +21,14 @@ export default async function setup(project: TestProject) {
   const dir = await mkdtemp(join(tmpdir(), 'vitictl-it-lab-'));
   const started = Date.now();
   const result = await labUp(
-    { dir, unsafeNoFsync: true, workers: 4, provisionTime: 'fixed:50ms', apiCallsPerReconcile: 1 },
+    {
+      dir,
+      unsafeNoFsync: true,
+      // fast enough that tests measure vitictl, not a throttled operator
+      performanceYaml: defaultPerformanceYaml(8, 2000),
+      provisionTime: 'fixed:20ms',
+      apiCallsPerReconcile: 1,
+    },
     (line) => process.stderr.write(`[lab] ${line}\n`),
   );
   process.stderr.write(`[lab] up in ${((Date.now() - started) / 1000).toFixed(1)}s at ${dir}\n`);

@@ -17,6 +17,7 @@ interface ApplyFlags {
   timeout?: string;
   cleanup: boolean;
   out?: string;
+  timeline?: string;
 }
 
 export function loadModeFromFlags(flags: Pick<ApplyFlags, 'qps' | 'burst' | 'concurrency'>) {
@@ -67,9 +68,9 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
     () => ctx.info('\ninterrupt: stopping creates, cleaning up (Ctrl-C again to quit at once)'),
     { once: true },
   );
-  let result: Awaited<ReturnType<typeof applyRun>>;
+  let run: Awaited<ReturnType<typeof applyRun>>;
   try {
-    result = await applyRun({
+    run = await applyRun({
       prepared,
       kubeconfig: ctx.globals.kubeconfig,
       context: ctx.globals.context,
@@ -87,12 +88,22 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
   } finally {
     progress.stop();
   }
+  const { result } = run;
+  const { writeChunks, writeFileAtomically } = await import('../../util/atomic-write.js');
   if (flags.out) {
-    const { writeFileAtomically } = await import('../../util/atomic-write.js');
     const text = `${JSON.stringify(result, null, 2)}\n`;
-    await writeFileAtomically(flags.out, async (stream) => {
-      stream.write(text);
-    });
+    await writeFileAtomically(flags.out, (stream) => writeChunks(stream, [text]));
+  }
+  if (flags.timeline) {
+    const rows = run.timelines();
+    await writeFileAtomically(flags.timeline, (stream) =>
+      writeChunks(
+        stream,
+        (function* () {
+          for (const row of rows) yield `${JSON.stringify(row)}\n`;
+        })(),
+      ),
+    );
   }
   if (format === 'json') ctx.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else if (format === 'yaml') {
@@ -126,6 +137,10 @@ export function registerApply(program: Command, runner: Runner): void {
     .option('--keep', 'leave the objects (default: delete what this run created)')
     .option('--run-id <id>', 'run id for the vitictl.io/run-id label (default: generated)')
     .option('--out <file>', 'write the RunResult JSON here (atomically)')
+    .option(
+      '--timeline <file>',
+      "write every object's timeline as NDJSON (wall-clock ms: intended, sent, acknowledged, ready)",
+    )
     .addHelpText(
       'after',
       `${examples(

@@ -27,6 +27,9 @@ const (
 	ReadyAtAnnotation = "lab.vitictl.io/ready-at"
 	// FailedAtAnnotation is the same for the status write that declared the object Failed.
 	FailedAtAnnotation = "lab.vitictl.io/failed-at"
+	// InjectFailureAnnotation, when set to anything but "" or "false", makes this one object fail
+	// permanently with the value as the message: deterministic failure injection by the scenario.
+	InjectFailureAnnotation = "lab.vitictl.io/inject-failure"
 
 	PhasePending  = "Pending"
 	PhaseCreating = "Creating"
@@ -165,15 +168,21 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, ErrInjected
 	}
 
-	if r.Sim.RNG.Chance(r.Sim.FailureRate) {
+	injected := obj.GetAnnotations()[InjectFailureAnnotation]
+	byAnnotation := injected != "" && injected != "false"
+	if byAnnotation || r.Sim.RNG.Chance(r.Sim.FailureRate) {
+		message := "injected permanent provisioning failure (--failure-rate)"
+		if byAnnotation {
+			message = "injected permanent provisioning failure (" + InjectFailureAnnotation + "): " + injected
+		}
 		var t time.Time
 		if err := r.patchStatus(ctx, obj, func(now time.Time) {
 			t = now
 			_ = unstructured.SetNestedField(obj.Object, PhaseFailed, "status", "phase")
 			_ = unstructured.SetNestedField(obj.Object, "SimulatedFailure", "status", "failureReason")
-			_ = unstructured.SetNestedField(obj.Object, "injected permanent provisioning failure (--failure-rate)", "status", "failureMessage")
+			_ = unstructured.SetNestedField(obj.Object, message, "status", "failureMessage")
 			_ = unstructured.SetNestedField(obj.Object, now.Format(TimeFormat), "status", "lastUpdated")
-			setCondition(obj, "Ready", "False", "ProvisioningFailed", "injected permanent provisioning failure (--failure-rate)", now)
+			setCondition(obj, "Ready", "False", "ProvisioningFailed", message, now)
 		}); err != nil {
 			return ctrl.Result{}, fmt.Errorf("set phase Failed: %w", err)
 		}
