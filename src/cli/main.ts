@@ -3,7 +3,9 @@ import { formatLocation, VitictlError } from '../errors.js';
 import { packageVersion } from '../util/version.js';
 import { examples, type Runner } from './command.js';
 import { registerApply } from './commands/apply.js';
+import { registerCleanup } from './commands/cleanup.js';
 import { registerLab } from './commands/lab.js';
+import { registerMetrics } from './commands/metrics.js';
 import { registerScenario } from './commands/scenario.js';
 import type { Io } from './io.js';
 import { colorWanted, makeStyle } from './style.js';
@@ -38,7 +40,9 @@ Exit codes: 0 ok · 1 runtime error · 2 usage or bad input · 3 a gate failed �
     );
   registerScenario(program, runner);
   registerApply(program, runner);
+  registerCleanup(program, runner);
   registerLab(program, runner);
+  registerMetrics(program, runner);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -10,6 +10,12 @@ export interface RestResponse {
   body: unknown;
 }
 
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
 export interface RequestInit {
   body?: unknown;
   timeoutMs?: number;
@@ -104,6 +110,30 @@ export class KubeRest {
     const tls: RequestOptions = {};
     await this.connection.config.applyToHTTPSOptions(tls);
     this.headers = KubeRest.authHeaders(tls);
+  }
+
+  /** A GET whose body is returned as bytes (metrics, profiles through the API server's proxy). */
+  async getRaw(
+    path: string,
+    init: { timeoutMs?: number; accept?: string; signal?: AbortSignal } = {},
+  ): Promise<RawResponse> {
+    try {
+      const response = await this.pool.request({
+        method: 'GET',
+        path,
+        headers: { ...this.headers, accept: init.accept ?? '*/*' },
+        headersTimeout: init.timeoutMs ?? 60_000,
+        bodyTimeout: init.timeoutMs ?? 60_000,
+        ...(init.signal ? { signal: init.signal } : {}),
+      });
+      return {
+        status: response.statusCode,
+        headers: response.headers,
+        body: Buffer.from(await response.body.arrayBuffer()),
+      };
+    } catch (error) {
+      throw classifyNetworkError(error);
+    }
   }
 
   async request(method: string, path: string, init: RequestInit = {}): Promise<RestResponse> {

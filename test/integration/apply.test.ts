@@ -185,7 +185,8 @@ spec:
   it('fails preflight with one line for an unreachable server (exit 1)', async () => {
     const port = await freePort();
     const config = readFileSync(lab().kubeconfig, 'utf8').replace(
-      /https:\/\/127\.0\.0\.1:\d+/, `https://127.0.0.1:${port}`,
+      /https:\/\/127\.0\.0\.1:\d+/,
+      `https://127.0.0.1:${port}`,
     );
     const file = await temp.write('unreachable.kubeconfig', config);
     const result = await vitictl(['apply', 'machines', '--count', '5', '--kubeconfig', file]);

@@ -162,7 +162,9 @@ describe('vitictl lab (the CLI against the running lab)', () => {
   });
 
   it('a second up says a lab runs and does nothing', async () => {
-    const pid = async () => JSON.parse(String((await vitictl(['lab', 'status', '-o', 'json'], { env: env() })).stdout)).state.components.apiserver.pid;
+    const pid = async () =>
+      JSON.parse(String((await vitictl(['lab', 'status', '-o', 'json'], { env: env() })).stdout)).state
+        .components.apiserver.pid;
     const before = await pid();
     const again = await vitictl(['lab', 'up'], { env: env() });
     expect(again.exitCode).toBe(0);

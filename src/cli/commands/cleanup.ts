@@ -1,0 +1,96 @@
+import type { Command } from 'commander';
+import { usageError } from '../../errors.js';
+import { bind, examples, type Runner } from '../command.js';
+import type { CliContext } from '../context.js';
+import { outputFormat } from '../flags.js';
+
+interface CleanupFlags {
+  runId?: string;
+  crd?: string[];
+}
+
+async function cleanup(ctx: CliContext, scenario: string | undefined, flags: CleanupFlags) {
+  const format = outputFormat(ctx, ['table', 'json'] as const, 'table');
+  if (!flags.runId)
+    throw usageError(
+      '--run-id is required',
+      'the run id is in the RunResult (runId) and on every object as vitictl.io/run-id',
+    );
+  const { labelValueProblem } = await import('../../scenario/validate-object.js');
+  const problem = labelValueProblem(flags.runId);
+  if (problem) throw usageError(`invalid --run-id: ${problem}`);
+  const { connect } = await import('../../kube/connect.js');
+  const { KubeRest } = await import('../../kube/rest.js');
+  const { cleanupRun } = await import('../../kube/cleanup.js');
+  const { discoverKinds } = await import('../../kube/discovery.js');
+  const connection = await connect({
+    kubeconfig: ctx.globals.kubeconfig,
+    context: ctx.globals.context,
+    env: ctx.io.env,
+  });
+  const rest = await KubeRest.create(connection, { connections: 24 });
+  try {
+    let resources;
+    if (scenario) {
+      const { prepareScenario } = await import('../../scenario/prepare.js');
+      const { plan } = await prepareScenario({ scenario, crdFiles: flags.crd ?? [], runId: flags.runId });
+      const found = await discoverKinds(
+        rest,
+        plan.sets.map((set) => ({ apiVersion: set.spec.apiVersion, kind: set.spec.kind })),
+      );
+      resources = plan.sets.map((set) => found.get(`${set.spec.apiVersion}/${set.spec.kind}`)!);
+    } else {
+      const { deletableResources } = await import('../../kube/run-resources.js');
+      resources = await deletableResources(rest);
+    }
+    const { RUN_ID_LABEL } = await import('../../scenario/expand.js');
+    const listed = await rest.request(
+      'GET',
+      `/api/v1/namespaces?labelSelector=${encodeURIComponent(`${RUN_ID_LABEL}=${flags.runId}`)}`,
+    );
+    const namespaces = ((listed.body as { items?: Array<{ metadata: { name: string } }> }).items ?? []).map(
+      (item) => item.metadata.name,
+    );
+    const result = await cleanupRun(rest, {
+      runId: flags.runId,
+      resources,
+      createdNamespaces: namespaces,
+      onProgress: (line) => ctx.info(line),
+    });
+    if (format === 'json') ctx.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else {
+      ctx.io.stdout.write(
+        `run ${flags.runId}: deleted ${result.deleted} objects${result.namespacesDeleted.length ? ` and ${result.namespacesDeleted.length} namespaces` : ''} in ${result.seconds.toFixed(1)}s` +
+          `${result.leftBehind.length ? `; still there: ${result.leftBehind.slice(0, 5).join(', ')}${result.leftBehind.length > 5 ? ' …' : ''}` : ''}\n`,
+      );
+      if (result.note) ctx.io.stdout.write(`note: ${result.note}\n`);
+    }
+    return result.failed > 0 || result.leftBehind.length > 0 ? 1 : 0;
+  } finally {
+    await rest.close();
+  }
+}
+
+export function registerCleanup(program: Command, runner: Runner): void {
+  program
+    .command('cleanup')
+    .argument(
+      '[scenario]',
+      'the scenario of the run (limits the search to its kinds); omitted: every deletable kind',
+    )
+    .description('delete what one run created: objects labelled vitictl.io/run-id=<id>, then its namespaces')
+    .option('--run-id <id>', 'the run to clean up (required)')
+    .option(
+      '--crd <file>',
+      'CRD manifest(s) for a scenario with kinds not built in (repeatable)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .addHelpText(
+      'after',
+      `${examples('vitictl cleanup --run-id 20261126-071502-3fa9', 'vitictl cleanup machines --run-id demo-1 -o json')}
+Only objects carrying the label vitictl.io/run-id=<id> are deleted, and namespaces with that label.
+Exit 1 when something could not be deleted or was still there after 2 minutes (finalizers).
+`,
+    )
+    .action(bind(runner, cleanup));
+}

@@ -1,0 +1,40 @@
+import { type ApiResource, getJson, splitApiVersion } from './discovery.js';
+import type { KubeRest } from './rest.js';
+
+interface GroupList {
+  groups?: Array<{ preferredVersion?: { groupVersion: string } }>;
+}
+interface ResourceList {
+  resources?: Array<{ name: string; kind: string; namespaced: boolean; verbs: string[] }>;
+}
+
+/**
+ * Every resource type the server serves that can be listed and deleted (preferred versions only),
+ * for cleaning up a run whose scenario is not at hand. Namespaces are left out: they are handled last.
+ */
+export async function deletableResources(rest: KubeRest): Promise<ApiResource[]> {
+  const groupVersions = ['v1'];
+  const groups = (await getJson(rest, '/apis')).body as GroupList;
+  for (const group of groups.groups ?? [])
+    if (group.preferredVersion) groupVersions.push(group.preferredVersion.groupVersion);
+  const resources: ApiResource[] = [];
+  for (const apiVersion of groupVersions) {
+    const list = (await getJson(rest, apiVersion === 'v1' ? '/api/v1' : `/apis/${apiVersion}`))
+      .body as ResourceList;
+    for (const entry of list.resources ?? []) {
+      if (entry.name.includes('/') || entry.name === 'namespaces') continue;
+      if (!entry.verbs.includes('list') || !entry.verbs.includes('delete')) continue;
+      const { group, version } = splitApiVersion(apiVersion);
+      resources.push({
+        apiVersion,
+        kind: entry.kind,
+        group,
+        version,
+        plural: entry.name,
+        namespaced: entry.namespaced,
+        verbs: entry.verbs,
+      });
+    }
+  }
+  return resources;
+}

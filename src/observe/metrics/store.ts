@@ -1,0 +1,247 @@
+import type { Exposition, MetricType } from './model.js';
+import { type Bucket, counterIncrease, histogramQuantile } from './quantile.js';
+
+/**
+ * Scrapes of one target kept as columns: one array of times, and per series one array of values
+ * aligned to it (NaN where the series was absent). Memory grows with series × scrapes as numbers, not
+ * with exposition text, so scraping 3 replicas every second for 10 minutes stays small.
+ */
+
+export type Labels = Record<string, string>;
+
+export interface SeriesColumn {
+  name: string;
+  family: string;
+  labels: Labels;
+  values: number[];
+}
+
+/** Process restarts: process_start_time_seconds, or the lab operator's re-exec marker, changed. */
+const START_TIME_SERIES = ['process_start_time_seconds', 'vitistack_start_time_seconds'];
+
+function keyOf(name: string, labels: Labels): string {
+  const keys = Object.keys(labels).sort();
+  return keys.length === 0
+    ? name
+    : `${name}{${keys.map((k) => `${k}=${JSON.stringify(labels[k])}`).join(',')}}`;
+}
+
+export type Matcher = (labels: Labels) => boolean;
+
+/** A bucket bound: a float, with Prometheus's "+Inf" (which parseFloat does not read). */
+export function parseBound(text: string | undefined): number {
+  if (text === undefined) return Number.NaN;
+  if (text === '+Inf' || text === 'Inf') return Number.POSITIVE_INFINITY;
+  if (text === '-Inf') return Number.NEGATIVE_INFINITY;
+  return Number.parseFloat(text);
+}
+const any: Matcher = () => true;
+
+export interface SavedTarget {
+  target: string;
+  times: number[];
+  restarts: number[];
+  families: Record<string, { type: MetricType; help?: string }>;
+  series: SeriesColumn[];
+}
+
+export class TargetStore {
+  readonly times: number[] = [];
+  /** indices i where a restart happened between scrape i−1 and i */
+  readonly restarts: number[] = [];
+  readonly families = new Map<string, { type: MetricType; help?: string }>();
+  private readonly series = new Map<string, SeriesColumn>();
+  private readonly byName = new Map<string, SeriesColumn[]>();
+
+  constructor(
+    readonly target: string,
+    /** keep only families whose name matches (e.g. --select) */
+    private readonly select: RegExp | undefined = undefined,
+  ) {}
+
+  add(at: number, exposition: Exposition): void {
+    const index = this.times.length;
+    this.times.push(at);
+    for (const family of exposition.families.values()) {
+      if (this.select && !this.select.test(family.name) && !START_TIME_SERIES.includes(family.name)) continue;
+      if (!this.families.has(family.name)) {
+        this.families.set(
+          family.name,
+          family.help === undefined ? { type: family.type } : { type: family.type, help: family.help },
+        );
+      }
+      for (const sample of family.samples) {
+        const key = keyOf(sample.name, sample.labels);
+        let column = this.series.get(key);
+        if (!column) {
+          column = {
+            name: sample.name,
+            family: family.name,
+            labels: sample.labels,
+            values: new Array<number>(index).fill(Number.NaN),
+          };
+          this.series.set(key, column);
+          const list = this.byName.get(sample.name) ?? [];
+          list.push(column);
+          this.byName.set(sample.name, list);
+        }
+        column.values[index] = sample.value;
+      }
+    }
+    for (const column of this.series.values())
+      if (column.values.length <= index) column.values.push(Number.NaN);
+    if (index > 0 && START_TIME_SERIES.some((name) => this.changed(name, index))) this.restarts.push(index);
+  }
+
+  private changed(name: string, index: number): boolean {
+    for (const column of this.byName.get(name) ?? []) {
+      const before = column.values[index - 1]!;
+      const now = column.values[index]!;
+      if (!Number.isNaN(before) && !Number.isNaN(now) && before !== now) return true;
+    }
+    return false;
+  }
+
+  get size(): number {
+    return this.times.length;
+  }
+
+  has(name: string): boolean {
+    return (this.byName.get(name)?.length ?? 0) > 0;
+  }
+
+  columns(name: string, match: Matcher = any): SeriesColumn[] {
+    return (this.byName.get(name) ?? []).filter((column) => match(column.labels));
+  }
+
+  private window(from: number, to: number): [number, number] {
+    return [Math.max(0, from), Math.min(this.times.length - 1, to)];
+  }
+
+  /** Seconds between scrape `from` and scrape `to`. */
+  seconds(from = 0, to = this.times.length - 1): number {
+    const [a, b] = this.window(from, to);
+    return ((this.times[b] ?? 0) - (this.times[a] ?? 0)) / 1000;
+  }
+
+  private resetBefore(from: number) {
+    const restarts = new Set(this.restarts);
+    return (i: number) => restarts.has(from + i);
+  }
+
+  /** Sum over matching series of each one's increase in the window (resets handled). */
+  increase(name: string, match: Matcher = any, from = 0, to = this.times.length - 1): number {
+    const [a, b] = this.window(from, to);
+    let total = 0;
+    for (const column of this.columns(name, match))
+      total += counterIncrease(column.values.slice(a, b + 1), this.resetBefore(a));
+    return total;
+  }
+
+  /** Every sampled value of matching gauges in the window. */
+  gaugeValues(name: string, match: Matcher = any, from = 0, to = this.times.length - 1): number[] {
+    const [a, b] = this.window(from, to);
+    const out: number[] = [];
+    for (const column of this.columns(name, match)) {
+      for (const value of column.values.slice(a, b + 1)) if (!Number.isNaN(value)) out.push(value);
+    }
+    return out;
+  }
+
+  /** Per scrape, the sum of matching gauges (NaN where none was present). */
+  gaugeSeries(name: string, match: Matcher = any): number[] {
+    const columns = this.columns(name, match);
+    return this.times.map((_, i) => {
+      let sum = Number.NaN;
+      for (const column of columns) {
+        const value = column.values[i]!;
+        if (!Number.isNaN(value)) sum = (Number.isNaN(sum) ? 0 : sum) + value;
+      }
+      return sum;
+    });
+  }
+
+  latest(name: string, match: Matcher = any): number | undefined {
+    const values = this.gaugeSeries(name, match);
+    for (let i = values.length - 1; i >= 0; i--) if (!Number.isNaN(values[i]!)) return values[i];
+    return undefined;
+  }
+
+  /**
+   * A histogram's bucket increases in the window, summed over matching label sets; a decrease of its
+   * _count (or a restart) resets the whole histogram for that interval, as field-notes §5 says.
+   */
+  histogramDelta(
+    family: string,
+    match: Matcher = any,
+    from = 0,
+    to = this.times.length - 1,
+  ): { buckets: Bucket[]; sum: number; count: number } {
+    const [a, b] = this.window(from, to);
+    const restarts = new Set(this.restarts);
+    const counts = this.columns(`${family}_count`, match);
+    const bucketsByLe = new Map<number, number>();
+    let sum = 0;
+    let count = 0;
+    for (const countColumn of counts) {
+      const { ...base } = countColumn.labels;
+      const sameSet = (labels: Labels) => Object.entries(base).every(([k, v]) => labels[k] === v);
+      const bucketColumns = this.columns(`${family}_bucket`, (labels) => sameSet(labels));
+      const sumColumn = this.columns(
+        `${family}_sum`,
+        (labels) => sameSet(labels) && Object.keys(labels).length === Object.keys(base).length,
+      )[0];
+      for (let i = a + 1; i <= b; i++) {
+        const previous = countColumn.values[i - 1]!;
+        const now = countColumn.values[i]!;
+        if (Number.isNaN(previous) || Number.isNaN(now)) continue;
+        const reset = now < previous || restarts.has(i);
+        const delta = (column: SeriesColumn | undefined) => {
+          if (!column) return 0;
+          const p = column.values[i - 1]!;
+          const v = column.values[i]!;
+          if (Number.isNaN(v)) return 0;
+          return reset || Number.isNaN(p) ? v : v - p;
+        };
+        count += reset ? now : now - previous;
+        sum += delta(sumColumn);
+        for (const column of bucketColumns) {
+          const le = parseBound(column.labels.le); // "1", "1.0" and "1e0" are one bound
+          if (Number.isNaN(le)) continue;
+          bucketsByLe.set(le, (bucketsByLe.get(le) ?? 0) + delta(column));
+        }
+      }
+    }
+    const buckets = [...bucketsByLe.entries()].map(([le, c]) => ({ le, count: c }));
+    return { buckets, sum, count };
+  }
+
+  quantile(family: string, q: number, match: Matcher = any, from = 0, to = this.times.length - 1): number {
+    return histogramQuantile(q, this.histogramDelta(family, match, from, to).buckets);
+  }
+
+  save(): SavedTarget {
+    return {
+      target: this.target,
+      times: this.times,
+      restarts: this.restarts,
+      families: Object.fromEntries(this.families),
+      series: [...this.series.values()],
+    };
+  }
+
+  static load(saved: SavedTarget): TargetStore {
+    const store = new TargetStore(saved.target);
+    store.times.push(...saved.times);
+    store.restarts.push(...saved.restarts);
+    for (const [name, meta] of Object.entries(saved.families)) store.families.set(name, meta);
+    for (const column of saved.series) {
+      const restored = { ...column, values: column.values.map((v) => (v === null ? Number.NaN : v)) };
+      store.series.set(keyOf(column.name, column.labels), restored);
+      const list = store.byName.get(column.name) ?? [];
+      list.push(restored);
+      store.byName.set(column.name, list);
+    }
+    return store;
+  }
+}

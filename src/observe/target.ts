@@ -1,0 +1,180 @@
+import { readFile } from 'node:fs/promises';
+import { Agent, request } from 'undici';
+import { inputError, runtimeError } from '../errors.js';
+import type { KubeConnection } from '../kube/connect.js';
+import { classifyNetworkError, KubeRest, NetworkError, type RawResponse } from '../kube/rest.js';
+
+/**
+ * Where metrics and profiles come from: a URL, or pods and services reached through the API server's
+ * proxy (authenticated with the kubeconfig, TLS verified), one target per replica for a selector.
+ */
+export interface Target {
+  /** for reports: the URL, or pod/NS/NAME:PORT */
+  name: string;
+  /** GET a path on the target (e.g. /metrics, /debug/pprof/heap); never throws on HTTP status */
+  get(
+    path: string,
+    init?: { timeoutMs?: number; accept?: string; signal?: AbortSignal },
+  ): Promise<RawResponse>;
+  /** the path given with the target (a URL's path), or undefined */
+  defaultPath: string | undefined;
+  close(): Promise<void>;
+}
+
+export interface TargetOptions {
+  /** -n: namespace of pod/service targets */
+  namespace: string;
+  /** -l: every pod matching, with --port */
+  selector?: string | undefined;
+  port?: number | undefined;
+  /** URL targets: a CA file to verify against */
+  ca?: string | undefined;
+  /** URL targets: a file holding a bearer token (secure metrics endpoints); never printed */
+  bearerTokenFile?: string | undefined;
+  insecureSkipTlsVerify?: boolean;
+  /** needed for pod/service/selector targets */
+  connect?: () => Promise<KubeConnection>;
+  onWarning?: (message: string) => void;
+}
+
+const KUBE_TARGET =
+  /^(pod|pods|po|service|services|svc)\/([a-z0-9][-a-z0-9.]*)(?::(https?):)?(?::?(\d+|[a-z][-a-z0-9]*))?$/;
+
+async function urlTarget(spec: string, options: TargetOptions): Promise<Target> {
+  let url: URL;
+  try {
+    url = new URL(spec);
+  } catch {
+    throw inputError(`"${spec}" is not a URL, pod/NAME:PORT or service/NAME:PORT`, {
+      hint: 'e.g. http://127.0.0.1:8080/metrics, pod/operator-0:8080, or -l app=operator --port 8080',
+    });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw inputError(`unsupported scheme ${url.protocol} in ${spec}`);
+  if (options.insecureSkipTlsVerify)
+    options.onWarning?.(`TLS verification is OFF for ${url.origin} (--insecure-skip-tls-verify)`);
+  const ca = options.ca
+    ? await readFile(options.ca).catch(() => {
+        throw inputError(`CA file not found: ${options.ca}`);
+      })
+    : undefined;
+  const token = options.bearerTokenFile
+    ? (
+        await readFile(options.bearerTokenFile, 'utf8').catch(() => {
+          throw inputError(`token file not found: ${options.bearerTokenFile}`);
+        })
+      ).trim()
+    : undefined;
+  const agent = new Agent({
+    connect: { ...(ca ? { ca } : {}), rejectUnauthorized: options.insecureSkipTlsVerify !== true },
+  });
+  const origin = url.origin;
+  return {
+    name: url.href,
+    defaultPath: url.pathname === '/' ? undefined : `${url.pathname}${url.search}`,
+    async get(path, init = {}) {
+      try {
+        const response = await request(`${origin}${path}`, {
+          dispatcher: agent,
+          headers: {
+            accept: init.accept ?? '*/*',
+            'accept-encoding': 'gzip',
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
+          headersTimeout: init.timeoutMs ?? 30_000,
+          bodyTimeout: init.timeoutMs ?? 30_000,
+          ...(init.signal ? { signal: init.signal } : {}),
+        });
+        return {
+          status: response.statusCode,
+          headers: response.headers,
+          body: Buffer.from(await response.body.arrayBuffer()),
+        };
+      } catch (error) {
+        throw classifyNetworkError(error);
+      }
+    },
+    close: () => agent.close(),
+  };
+}
+
+function proxyTarget(
+  rest: KubeRest,
+  kind: 'pods' | 'services',
+  namespace: string,
+  name: string,
+  scheme: string | undefined,
+  port: string | number,
+): Target {
+  const ref = `${scheme ? `${scheme}:` : ''}${name}:${port}`;
+  const base = `/api/v1/namespaces/${encodeURIComponent(namespace)}/${kind}/${encodeURIComponent(ref)}/proxy`;
+  return {
+    name: `${kind === 'pods' ? 'pod' : 'service'}/${namespace}/${name}:${port}`,
+    defaultPath: undefined,
+    get: (path, init = {}) => rest.getRaw(`${base}${path}`, init),
+    close: async () => undefined,
+  };
+}
+
+/** Resolve a target argument (and -l) into one or more targets. */
+export async function resolveTargets(spec: string | undefined, options: TargetOptions): Promise<Target[]> {
+  if (spec && /^https?:\/\//.test(spec)) return [await urlTarget(spec, options)];
+  if (!spec && !options.selector)
+    throw inputError(
+      'a target is required: a URL, pod/NAME:PORT, service/NAME:PORT, or -l SELECTOR --port PORT',
+    );
+  if (!options.connect) throw runtimeError('pod and service targets need a cluster connection');
+  const connection = await options.connect();
+  const rest = await KubeRest.create(connection, { connections: 8 });
+  const closeRest = { close: () => rest.close() };
+  if (options.selector) {
+    if (!options.port) throw inputError('-l SELECTOR needs --port PORT (the metrics or pprof port)');
+    let response;
+    try {
+      response = await rest.request(
+        'GET',
+        `/api/v1/namespaces/${encodeURIComponent(options.namespace)}/pods?labelSelector=${encodeURIComponent(options.selector)}`,
+      );
+    } catch (error) {
+      await rest.close();
+      if (error instanceof NetworkError) throw runtimeError(`cannot reach the API server: ${error.code}`);
+      throw error;
+    }
+    const pods = (
+      (response.body as { items?: Array<{ metadata: { name: string }; status?: { phase?: string } }> })
+        .items ?? []
+    ).filter((pod) => pod.status?.phase === 'Running');
+    if (pods.length === 0) {
+      await rest.close();
+      throw inputError(`no running pods match -l ${options.selector} in namespace ${options.namespace}`);
+    }
+    const targets = pods.map((pod) =>
+      proxyTarget(rest, 'pods', options.namespace, pod.metadata.name, undefined, options.port as number),
+    );
+    targets[0] = { ...targets[0]!, close: closeRest.close };
+    return targets;
+  }
+  const match = KUBE_TARGET.exec(spec ?? '');
+  if (!match) {
+    await rest.close();
+    throw inputError(`"${spec}" is not a URL, pod/NAME:PORT or service/NAME:PORT`, {
+      hint: 'e.g. http://127.0.0.1:8080/metrics or pod/operator-0:8080',
+    });
+  }
+  const kind = match[1]!.startsWith('s') ? 'services' : 'pods';
+  const port = match[4] ?? options.port;
+  if (port === undefined) {
+    await rest.close();
+    throw inputError(`${spec}: which port? write ${match[1]}/${match[2]}:PORT or pass --port`);
+  }
+  return [
+    { ...proxyTarget(rest, kind, options.namespace, match[2]!, match[3], port), close: closeRest.close },
+  ];
+}
+
+/** Describe a failed GET in one line (used by metrics and pprof). */
+export function describeFetchFailure(target: Target, path: string, error: unknown): string {
+  if (error instanceof NetworkError)
+    return `${target.name}${path}: ${error.failure} (${error.code}) ${error.message}`.trim();
+  return `${target.name}${path}: ${error instanceof Error ? error.message : String(error)}`;
+}

@@ -1,0 +1,101 @@
+import type { Style } from '../cli/style.js';
+import type { Exposition } from '../observe/metrics/model.js';
+import type { Signals } from '../observe/metrics/signals.js';
+import { borderlessTable, trimLines } from './table.js';
+
+const num = (value: number | null | undefined, digits = 2) =>
+  value === null || value === undefined || Number.isNaN(value)
+    ? '-'
+    : Number.isFinite(value)
+      ? value.toFixed(digits)
+      : String(value);
+const seconds = (value: number | null | undefined) =>
+  value === null || value === undefined || Number.isNaN(value)
+    ? '-'
+    : value >= 1
+      ? `${value.toFixed(2)}s`
+      : `${(value * 1000).toFixed(1)}ms`;
+const bytes = (value: number | null | undefined) =>
+  value === null || value === undefined ? '-' : `${(value / 2 ** 20).toFixed(1)}MiB`;
+const pct = (value: number | null | undefined) =>
+  value === null || value === undefined ? '-' : `${(value * 100).toFixed(1)}%`;
+
+export function renderSignals(all: Signals[], style: Style): string {
+  const lines: string[] = [];
+  for (const signals of all) {
+    lines.push(
+      `${style.bold(signals.target)} · window ${signals.windowSeconds.toFixed(1)}s over ${signals.scrapes} scrapes`,
+    );
+    if (signals.controllers.length > 0) {
+      const table = borderlessTable(
+        [
+          'CONTROLLER',
+          'λ/s',
+          'X/s',
+          'S̄',
+          'S p95',
+          'W',
+          'ρ',
+          'W̄q',
+          'DEPTH mean/max',
+          'LITTLE GAP',
+          'ERRORS',
+          'REQUEUES',
+        ],
+        style,
+      );
+      for (const c of signals.controllers) {
+        table.push([
+          c.controller,
+          num(c.arrivalRate),
+          num(c.throughput),
+          seconds(c.serviceMean),
+          seconds(c.serviceP95),
+          c.workers === null ? '-' : String(c.workers),
+          num(c.utilization),
+          seconds(c.queueWaitMean),
+          `${num(c.queueDepthMean, 1)} / ${num(c.queueDepthMax, 0)}`,
+          pct(c.littlesLawGap),
+          pct(c.errorShare),
+          pct(c.requeueShare),
+        ]);
+      }
+      lines.push(trimLines(table.toString()));
+    }
+    const p = signals.process;
+    lines.push(
+      `process: cpu ${num(p.cpuCores)} cores · rss mean ${bytes(p.rssMeanBytes)} p95 ${bytes(p.rssP95Bytes)} max ${bytes(p.rssMaxBytes)} · heap ${bytes(p.heapLiveBytes)} · ` +
+        `gc cpu ${pct(p.gcCpuShare)} · goroutines ${num(p.goroutinesMean, 0)} (slope ${num(p.goroutineSlopePerMinute, 1)}/min) · ` +
+        `rest ${num(p.restRequestsPerSecond)}/s, ${num(p.restRequestsPerReconcile)} per reconcile, 429 ${num(p.rest429PerSecond)}/s`,
+    );
+    if (signals.vitistack) {
+      const v = signals.vitistack;
+      lines.push(
+        `vitistack: cache hit ratio ${pct(v.cacheHitRatio)} · api call mean ${seconds(v.apiCallMean)} · queue depth mean ${num(v.queueDepthMean, 1)}`,
+      );
+    }
+    for (const flag of signals.flags)
+      lines.push(
+        style.yellow(`note: ${flag.signal}: ${flag.message}${flag.fix ? ` (fix: ${flag.fix})` : ''}`),
+      );
+    lines.push('');
+  }
+  return `${lines.join('\n').trimEnd()}\n`;
+}
+
+export function renderExposition(exposition: Exposition, style: Style): string {
+  const table = borderlessTable(['FAMILY', 'TYPE', 'SAMPLES', 'EXEMPLARS', 'HELP'], style);
+  for (const family of exposition.families.values()) {
+    table.push([
+      family.name,
+      family.type,
+      String(family.samples.length),
+      String(family.samples.filter((s) => s.exemplar).length),
+      (family.help ?? '').slice(0, 60),
+    ]);
+  }
+  const problems = exposition.problems.map((p) =>
+    style.yellow(`line ${p.line}${p.column ? `:${p.column}` : ''}: ${p.message}`),
+  );
+  return `${trimLines(table.toString())}\n${exposition.format} · ${exposition.families.size} families\n${problems.length ? `${problems.join('\n')}\n` : ''}`;
+}

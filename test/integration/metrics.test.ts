@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { Signals } from '../../src/observe/metrics/signals.js';
+import { vitictl } from '../helpers/cli.js';
+import { useTempDir } from '../helpers/files.js';
+import { eventually, kubectl, lab, metricsText } from '../helpers/lab.js';
+
+function setWorkers(workers: number) {
+  return kubectl([
+    'patch',
+    'configmap',
+    'vitistack-performance-config',
+    '-n',
+    'vitistack-system',
+    '--type',
+    'merge',
+    '-p',
+    JSON.stringify({
+      data: {
+        'performance.yaml': `controller: {workers: ${workers}, maxConcurrentReconciles: ${workers}}\nrateLimit: {qps: 2000, burst: 4000}\n`,
+      },
+    }),
+  ]);
+}
+
+async function waitForWorkers(workers: number) {
+  await eventually(
+    async () =>
+      new RegExp(`controller_runtime_max_concurrent_reconciles\\{controller="machine"\\} ${workers}\\n`).test(
+        await metricsText(),
+      )
+        ? true
+        : undefined,
+    60_000,
+    `${workers} workers`,
+  );
+}
+
+describe('metrics from the lab operator under a known load', () => {
+  const temp = useTempDir();
+
+  it('one worker, arrivals faster than it serves: S̄ ≈ the provisioning time, ρ ≥ 1, the queue grows', async () => {
+    const state = lab();
+    expect((await setWorkers(1)).exitCode).toBe(0);
+    await waitForWorkers(1);
+    try {
+      const out = (await temp.write('x', '')).replace(/x$/, 'scrapes.json');
+      const load = vitictl(['apply', 'machines', '--count', '400', '--qps', '80', '--no-wait', '-q'], {
+        env: { NO_COLOR: '1', KUBECONFIG: state.kubeconfig },
+      });
+      const scrape = await vitictl([
+        'metrics',
+        'scrape',
+        `http://127.0.0.1:${state.ports.metrics}/metrics`,
+        '--interval',
+        '500ms',
+        '--duration',
+        '4s',
+        '--out',
+        out,
+        '-o',
+        'json',
+        '-q',
+      ]);
+      await load;
+      expect(scrape.exitCode, String(scrape.stderr)).toBe(0);
+      const signals = (JSON.parse(String(scrape.stdout)) as { signals: Signals[] }).signals[0]!;
+      const machine = signals.controllers.find((c) => c.controller === 'machine')!;
+      expect(machine.workers).toBe(1);
+      // the test lab provisions for a fixed 20 ms, plus one GET and three writes on loopback
+      expect(machine.serviceMean).toBeGreaterThan(0.02);
+      expect(machine.serviceMean).toBeLessThan(0.1);
+      expect(machine.utilization!).toBeGreaterThan(0.9);
+      expect(machine.arrivalRate).toBeGreaterThan(machine.throughput);
+      expect(machine.queueDepthMax).toBeGreaterThan(10);
+      expect(signals.process.restRequestsPerReconcile!).toBeGreaterThan(3);
+      const saved = await vitictl(['metrics', 'signals', out, '-o', 'json']);
+      const again = (JSON.parse(String(saved.stdout)) as Signals[])[0]!.controllers.find(
+        (c) => c.controller === 'machine',
+      )!;
+      expect(again.throughput).toBeCloseTo(machine.throughput, 9);
+      expect(JSON.parse(readFileSync(out, 'utf8')).kind).toBe('vitictl.io/Scrapes');
+    } finally {
+      await setWorkers(8);
+      await waitForWorkers(8);
+      await kubectl(['delete', 'machines', '-A', '-l', 'vitictl.io/set=machines', '--wait=false']);
+    }
+  });
+
+  it('scrapes a pod-style target through the API server proxy and reports a clear error for a missing pod', async () => {
+    const result = await vitictl(['metrics', 'scrape', 'pod/no-such-pod:8080', '-n', 'default', '--once'], {
+      env: { NO_COLOR: '1', KUBECONFIG: lab().kubeconfig },
+    });
+    expect(result.exitCode).toBe(1);
+    expect(String(result.stderr)).toMatch(
+      /^error: no scrape succeeded: pod\/default\/no-such-pod:8080\/metrics: HTTP 404: pods "no-such-pod" not found$/m,
+    );
+  });
+});
