@@ -7,6 +7,7 @@ import { registerCleanup } from './commands/cleanup.js';
 import { registerLab } from './commands/lab.js';
 import { registerMetrics } from './commands/metrics.js';
 import { registerScenario } from './commands/scenario.js';
+import { registerTune } from './commands/tune.js';
 import type { Io } from './io.js';
 import { colorWanted, makeStyle } from './style.js';
 
@@ -43,6 +44,7 @@ Exit codes: 0 ok · 1 runtime error · 2 usage or bad input · 3 a gate failed �
   registerCleanup(program, runner);
   registerLab(program, runner);
   registerMetrics(program, runner);
+  registerTune(program, runner);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -3,6 +3,7 @@ import { cleanupRun } from '../kube/cleanup.js';
 import { connect } from '../kube/connect.js';
 import { preflight } from '../kube/preflight.js';
 import { KubeRest } from '../kube/rest.js';
+import type { Target } from '../observe/target.js';
 import { METHODS, RUN_RESULT_VERSION, type RunResult } from '../report/run-result.js';
 import type { PreparedScenario } from '../scenario/prepare.js';
 import { packageVersion } from '../util/version.js';
@@ -22,6 +23,8 @@ export interface ApplyRunOptions {
   onProgress?: (progress: ApplyProgress) => void;
   onWarning?: (message: string) => void;
   onInfo?: (message: string) => void;
+  /** scrape these alongside the load (before, every interval, after) */
+  metrics?: { targets: Target[]; intervalMs: number } | undefined;
 }
 
 /** A fresh, label-safe run id: 20261126-071502-3fa9. */
@@ -73,6 +76,9 @@ export async function applyRun(
         cleanup: options.cleanup,
       }),
     );
+    const scraping = options.metrics
+      ? await startScraping(options.metrics.targets, options.metrics.intervalMs)
+      : undefined;
     const output = await phase('apply', () =>
       runApply({
         plan,
@@ -86,6 +92,9 @@ export async function applyRun(
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       }),
     );
+    const observe = scraping
+      ? await scraping.finish(output.creationStart, new Date(), options.metrics!.intervalMs)
+      : undefined;
     let cleanup: RunResult['cleanup'];
     if (options.cleanup) {
       cleanup = await phase('cleanup', () =>
@@ -118,10 +127,45 @@ export async function applyRun(
       phases,
       apply: output.apply,
       ...(cleanup ? { cleanup } : {}),
+      ...(observe ? { observe } : {}),
       methods: { ...METHODS },
     };
     return { result, timelines: () => output.timelines() };
   } finally {
     await rest.close();
   }
+}
+
+/** The scraper runs beside the load; signals cover the scrapes from the first create on. */
+async function startScraping(targets: Target[], intervalMs: number) {
+  const { scrapeTargets } = await import('../observe/metrics/scraper.js');
+  const { computeSignals } = await import('../observe/metrics/signals.js');
+  const stop = new AbortController();
+  const running = scrapeTargets(targets, { intervalMs, signal: stop.signal });
+  return {
+    async finish(
+      windowStart: Date,
+      windowEnd: Date,
+      interval: number,
+    ): Promise<NonNullable<RunResult['observe']>> {
+      stop.abort();
+      const result = await running;
+      return {
+        intervalSeconds: interval / 1000,
+        window: { start: windowStart.toISOString(), end: windowEnd.toISOString() },
+        targets: result.stores.map((store) => {
+          // the last scrape before the load is the window's start, so rates cover the load alone
+          let from = 0;
+          while (from + 1 < store.size && (store.times[from + 1] as number) <= windowStart.getTime()) from++;
+          const signals = store.size - from >= 2 ? computeSignals(store, from, store.size - 1) : null;
+          return {
+            target: store.target,
+            scrapes: store.size,
+            failures: result.failures.filter((failure) => failure.target === store.target).length,
+            signals: signals as unknown as Record<string, unknown> | null,
+          };
+        }),
+      };
+    },
+  };
 }

@@ -118,6 +118,25 @@ export const cleanupResultSchema = z.object({
 });
 export type CleanupResult = z.infer<typeof cleanupResultSchema>;
 
+/**
+ * Controller signals scraped alongside the load (src/observe/metrics/signals.ts); kept as data, the
+ * schema checks the envelope and leaves the numbers to their producer.
+ */
+export const observeResultSchema = z.object({
+  intervalSeconds: z.number(),
+  /** the load window the signals cover */
+  window: z.object({ start: z.string(), end: z.string() }),
+  targets: z.array(
+    z.object({
+      target: z.string(),
+      scrapes: z.number().int(),
+      failures: z.number().int(),
+      signals: z.record(z.string(), z.unknown()).nullable(),
+    }),
+  ),
+});
+export type ObserveResult = z.infer<typeof observeResultSchema>;
+
 export const runResultSchema = z.object({
   schemaVersion: z.literal(RUN_RESULT_VERSION),
   kind: z.literal('vitictl.io/RunResult'),
@@ -142,6 +161,7 @@ export const runResultSchema = z.object({
   phases: z.array(z.object({ name: z.string(), start: z.string(), end: z.string(), seconds: z.number() })),
   apply: applyResultSchema.optional(),
   cleanup: cleanupResultSchema.optional(),
+  observe: observeResultSchema.optional(),
   /** how each figure was measured, keyed like the figures */
   methods: z.record(z.string(), z.string()),
 });
@@ -159,4 +179,6 @@ export const METHODS = {
   'apply.achievedRate': '(starts − 1) / (last start − first start), starts on the client monotonic clock',
   'apply.maxStartsIn100ms': 'the most create starts in any sliding 100 ms window',
   'apply.errors': 'HTTP status of every create attempt that did not succeed, and network failures by class',
+  'observe.signals':
+    'Prometheus scrapes of the controller every interval during the load; rates from counter increases (resets handled), S̄ and W̄q as Δsum/Δcount, p95 by histogram_quantile on bucket deltas',
 } as const;

@@ -18,6 +18,13 @@ interface ApplyFlags {
   cleanup: boolean;
   out?: string;
   timeline?: string;
+  metrics?: string;
+  metricsInterval?: string;
+  selector?: string;
+  port?: string;
+  ca?: string;
+  bearerTokenFile?: string;
+  insecureSkipTlsVerify?: boolean;
 }
 
 export function loadModeFromFlags(flags: Pick<ApplyFlags, 'qps' | 'burst' | 'concurrency'>) {
@@ -54,6 +61,15 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
     seed: intFlag('--seed', flags.seed, 0),
     runId: flags.runId ?? newRunId(),
   });
+  let metrics: { targets: import('../../observe/target.js').Target[]; intervalMs: number } | undefined;
+  if (flags.metrics || flags.selector) {
+    const { resolveTargets } = await import('../../observe/target.js');
+    const { targetOptions } = await import('./metrics.js');
+    metrics = {
+      targets: await resolveTargets(flags.metrics, targetOptions(ctx, flags)),
+      intervalMs: durationFlag('--metrics-interval', flags.metricsInterval) ?? 2000,
+    };
+  }
   const { makeProgress } = await import('../progress.js');
   const progress = await makeProgress(ctx);
   const runId = prepared.plan.runId;
@@ -84,9 +100,11 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
       onProgress: (p) => progress.update(p),
       onWarning: (message) => ctx.warn(message),
       onInfo: (message) => ctx.info(message),
+      metrics,
     });
   } finally {
     progress.stop();
+    await Promise.all((metrics?.targets ?? []).map((target) => target.close()));
   }
   const { result } = run;
   const { writeChunks, writeFileAtomically } = await import('../../util/atomic-write.js');
@@ -138,6 +156,16 @@ export function registerApply(program: Command, runner: Runner): void {
     .option('--run-id <id>', 'run id for the vitictl.io/run-id label (default: generated)')
     .option('--out <file>', 'write the RunResult JSON here (atomically)')
     .option(
+      '--metrics <target>',
+      'scrape the controller alongside the load (a URL, pod/NAME:PORT, service/NAME:PORT); signals go into the RunResult for vitictl tune',
+    )
+    .option('--metrics-interval <duration>', 'scrape interval', '2s')
+    .option('-l, --selector <selector>', 'scrape every pod matching (with --port) instead of --metrics')
+    .option('--port <port>', 'metrics port for pod/service targets and -l')
+    .option('--ca <file>', 'CA for an https --metrics URL')
+    .option('--bearer-token-file <file>', 'bearer token for a secure metrics endpoint (never printed)')
+    .option('--insecure-skip-tls-verify', "do not verify the metrics endpoint's TLS (warns)")
+    .option(
       '--timeline <file>',
       "write every object's timeline as NDJSON (wall-clock ms: intended, sent, acknowledged, ready)",
     )
@@ -148,6 +176,7 @@ export function registerApply(program: Command, runner: Runner): void {
         'vitictl apply scenarios/mixed.yaml --concurrency 64 --out run.json',
         'vitictl apply machines --count 5000 --no-wait -o json',
         'vitictl apply vitistacks --timeout 2m --keep --run-id demo-1',
+        'vitictl apply machines --count 2000 --qps 100 --metrics http://127.0.0.1:8080/metrics --out run.json',
       )}
 Every object ends as ready, failed (with the reason), timed out, or not waited on; the counts add up.
 Exit 0 when all objects are ready, 1 when any failed or timed out, 2 for bad input, 130 on Ctrl-C

@@ -39,7 +39,8 @@ export function explainStatus(status: number, body: Buffer): string {
     // not a Status
   }
   if (status === 404) return 'nothing at this path (wrong port or path, or metrics are off)';
-  if (status === 401 || status === 403) return 'not allowed (a secure endpoint: --bearer-token-file, or RBAC for the proxy)';
+  if (status === 401 || status === 403)
+    return 'not allowed (a secure endpoint: --bearer-token-file, or RBAC for the proxy)';
   return body.toString('utf8').trim().split('\n')[0]?.slice(0, 200) ?? '';
 }
 

@@ -1,3 +1,4 @@
+import { histogramQuantile } from './quantile.js';
 import type { Labels, TargetStore } from './store.js';
 
 /**
@@ -36,6 +37,8 @@ export interface ControllerSignals {
 
 export interface ProcessSignals {
   cpuCores: number | null;
+  /** p90 of per-interval CPU usage (cores), for the CPU request rule */
+  cpuP90Cores: number | null;
   rssMeanBytes: number | null;
   rssP95Bytes: number | null;
   rssMaxBytes: number | null;
@@ -55,7 +58,11 @@ export interface ProcessSignals {
 
 export interface VitistackSignals {
   cacheHitRatio: number | null;
+  /** mean API call time as the operator measures it (client-side rate-limit waits included), s */
   apiCallMean: number | null;
+  /** p10 of API call time: calls that did not wait for the limiter, s */
+  apiCallP10: number | null;
+  apiCalls: number;
   queueDepthMean: number | null;
 }
 
@@ -183,10 +190,18 @@ export function computeSignals(store: TargetStore, from = 0, to = store.size - 1
   const rss = store.gaugeValues('process_resident_memory_bytes', undefined, from, to);
   const gcCpu = store.increase('go_cpu_classes_gc_total_cpu_seconds_total', undefined, from, to);
   const allCpu = store.increase('go_cpu_classes_total_cpu_seconds_total', undefined, from, to);
+  const intervalCpu: number[] = [];
+  for (let i = from + 1; i <= to; i++) {
+    const dt = store.seconds(i - 1, i);
+    if (dt > 0 && store.has('process_cpu_seconds_total')) {
+      intervalCpu.push(store.increase('process_cpu_seconds_total', undefined, i - 1, i) / dt);
+    }
+  }
   const process: ProcessSignals = {
     cpuCores: store.has('process_cpu_seconds_total')
       ? perSecond(store.increase('process_cpu_seconds_total', undefined, from, to))
       : null,
+    cpuP90Cores: percentile(intervalCpu, 90),
     rssMeanBytes: mean(rss),
     rssP95Bytes: percentile(rss, 95),
     rssMaxBytes: rss.length > 0 ? Math.max(...rss) : null,
@@ -229,6 +244,8 @@ export function computeSignals(store: TargetStore, from = 0, to = store.size - 1
       ? {
           cacheHitRatio: hits + misses > 0 ? hits / (hits + misses) : null,
           apiCallMean: apiCalls.count > 0 ? apiCalls.sum / apiCalls.count : null,
+          apiCallP10: apiCalls.count > 0 ? histogramQuantile(0.1, apiCalls.buckets) : null,
+          apiCalls: apiCalls.count,
           queueDepthMean: mean(store.gaugeValues('vitistack_queue_depth', undefined, from, to)),
         }
       : null,

@@ -1,0 +1,303 @@
+import { inputError } from '../errors.js';
+import type { Signals } from '../observe/metrics/signals.js';
+import type { RunResult } from '../report/run-result.js';
+import { type EffectiveSettings, effective, type PerformanceConfig } from './performance-config.js';
+import { calibrateService, type ModelOutput, simulate } from './predict.js';
+import {
+  type Bottleneck,
+  cachingRule,
+  diagnose,
+  gcRules,
+  qpsRule,
+  type Recommendation,
+  type RuleContext,
+  requeueRule,
+  resourceRules,
+  timeoutRule,
+  workersRule,
+} from './rules.js';
+
+export interface TuneOptions {
+  run: RunResult;
+  current: PerformanceConfig | undefined;
+  /** where `current` came from, for the report */
+  currentSource: string;
+  strategy: 'balanced' | 'strict';
+  peakRate?: number | undefined;
+  targetP99ReadyMs?: number | undefined;
+  maxWorkers?: number;
+  controller?: string | undefined;
+}
+
+export interface Prediction {
+  model: string;
+  workSeconds: number;
+  measured: { p50: number; p90: number; p99: number } | null;
+  current: ModelOutput;
+  recommended: ModelOutput;
+  /** predicted-current p99 vs measured p99: how well the model fits this run */
+  fit: number | null;
+}
+
+export interface TuneResult {
+  runId: string;
+  target: string;
+  controller: string;
+  windowSeconds: number;
+  currentSource: string;
+  settings: { current: EffectiveSettings; recommended: EffectiveSettings };
+  diagnosis: { bottleneck: Bottleneck; message: string };
+  /** set when the run shows a leak: no recommendation is made */
+  refused?: string;
+  recommendations: Recommendation[];
+  config: PerformanceConfig;
+  prediction: Prediction | null;
+  notes: string[];
+}
+
+function pickSignals(
+  run: RunResult,
+  controllerName: string | undefined,
+): { signals: Signals; controller: Signals['controllers'][number] } {
+  const candidates = (run.observe?.targets ?? [])
+    .map((t) => t.signals as unknown as Signals | null)
+    .filter((s): s is Signals => s !== null);
+  if (candidates.length === 0) {
+    throw inputError(`run ${run.runId} has no controller signals`, {
+      hint: 'record them: vitictl apply … --metrics http://OPERATOR:8080/metrics --out run.json (or vitictl perf run)',
+    });
+  }
+  let best: { signals: Signals; controller: Signals['controllers'][number] } | undefined;
+  for (const signals of candidates) {
+    for (const controller of signals.controllers) {
+      if (controllerName !== undefined && controller.controller !== controllerName) continue;
+      if (!best || controller.reconciles > best.controller.reconciles) best = { signals, controller };
+    }
+  }
+  if (!best) {
+    const names = candidates.flatMap((s) => s.controllers.map((c) => c.controller));
+    throw inputError(
+      controllerName
+        ? `no controller "${controllerName}" in the run's signals`
+        : "the run's signals have no controllers",
+      {
+        hint: names.length ? `controllers: ${names.join(', ')}` : 'was the metrics target the operator?',
+      },
+    );
+  }
+  return best;
+}
+
+function set(config: PerformanceConfig, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = config as Record<string, unknown>;
+  for (const key of keys.slice(0, -1)) {
+    node[key] ??= {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+/** From a run's measurements: a diagnosis, a recommendation per knob with evidence, and a prediction. */
+export function tune(options: TuneOptions): TuneResult {
+  const { run } = options;
+  const { signals, controller } = pickSignals(run, options.controller);
+  const settings = effective(options.current);
+  const apply = run.apply;
+  const objects = apply?.counts.created ?? controller.reconciles;
+  const reconcilesPerObject = objects > 0 ? Math.max(1, controller.reconciles / objects) : 1;
+  // size for the offered rate during the load, not an average over the drain that followed
+  const lambda =
+    options.peakRate ??
+    (apply && apply.achievedRate > 0 ? apply.achievedRate * reconcilesPerObject : controller.arrivalRate);
+  const calls = signals.process.restRequestsPerReconcile ?? 0;
+  const notes: string[] = [];
+  // client-go keeps one limiter per REST client (per GVK, plus the uncached reader's): the measured
+  // REST rate under throttling says how many limiters share the work
+  const limiters = settings.qps > 0 ? Math.max(1, signals.process.restRequestsPerSecond / settings.qps) : 1;
+  const modelBase = {
+    objects: Math.max(1, objects),
+    arrivalRate: Math.max(0.001, apply?.achievedRate ?? lambda),
+    callsPerReconcile: Math.round(calls),
+  };
+  const limiterOf = (qps: number, burst: number) => ({
+    qps: qps > 0 ? qps * limiters : qps,
+    burst: Math.ceil(burst * limiters),
+  });
+  const atLimit = settings.qps > 0 && signals.process.restRequestsPerSecond >= 0.9 * settings.qps;
+  const work = estimateWork(controller, signals, atLimit, {
+    ...modelBase,
+    workers: settings.workers,
+    ...limiterOf(settings.qps, settings.burst),
+  });
+  const workSeconds = work.seconds;
+  if (work.note) notes.push(work.note);
+  const ctx: RuleContext = {
+    controller,
+    process: signals.process,
+    vitistack: signals.vitistack,
+    current: options.current,
+    settings,
+    lambda,
+    workSeconds,
+    workHidden: work.hidden === true,
+    beta: options.strategy === 'strict' ? 2 : 1,
+    maxWorkers: options.maxWorkers ?? 64,
+    objects,
+    windowSeconds: signals.windowSeconds,
+  };
+  const diagnosis = diagnose(ctx);
+  const config: PerformanceConfig = structuredClone(options.current ?? {});
+  const base = {
+    runId: run.runId,
+    target: signals.target,
+    controller: controller.controller,
+    windowSeconds: signals.windowSeconds,
+    currentSource: options.currentSource,
+    diagnosis,
+    notes,
+  };
+  if (diagnosis.bottleneck === 'leak') {
+    return {
+      ...base,
+      settings: { current: settings, recommended: settings },
+      refused: diagnosis.message,
+      recommendations: [],
+      config,
+      prediction: null,
+    };
+  }
+  const workers = workersRule(ctx, diagnosis.bottleneck);
+  const newWorkers = Number(workers.recommended ?? settings.workers);
+  const [qps, burst] = qpsRule(ctx, newWorkers, diagnosis.bottleneck) as [Recommendation, Recommendation];
+  const resources = resourceRules(ctx);
+  const memoryLimit =
+    resources.find((r) => r.knob === 'resourceOptimization.memory.limit')?.recommended ?? null;
+  const recommendations = [
+    workers,
+    qps,
+    burst,
+    requeueRule(ctx, newWorkers),
+    timeoutRule(ctx),
+    cachingRule(ctx),
+    ...resources,
+    ...gcRules(ctx, typeof memoryLimit === 'string' ? memoryLimit : null),
+    {
+      knob: 'controller.batchSize',
+      current: options.current?.controller?.batchSize ?? null,
+      recommended: options.current?.controller?.batchSize ?? null,
+      changed: false,
+      why: 'unchanged: fitting S̄(B) = s₀ + s₁·B needs runs at ≥ 3 batch sizes',
+      evidence: {},
+    },
+  ];
+  for (const rec of recommendations) {
+    if (rec.changed && rec.recommended !== null) set(config, rec.knob, rec.recommended);
+  }
+  if (workers.changed) set(config, 'controller.workers', newWorkers);
+  const recommendedSettings = effective(config);
+
+  let prediction: Prediction | null = null;
+  if (workSeconds > 0 && apply) {
+    const offset = (apply.latency.create.p50 + apply.latency.watchLag.p50) / 1000;
+    const withOffset = (out: ModelOutput): ModelOutput => ({
+      ...out,
+      p50: out.p50 + offset,
+      p90: out.p90 + offset,
+      p99: out.p99 + offset,
+      max: out.max + offset,
+    });
+    const current = withOffset(
+      simulate({
+        ...modelBase,
+        workers: settings.workers,
+        ...limiterOf(settings.qps, settings.burst),
+        serviceSeconds: workSeconds,
+      }),
+    );
+    const recommended = withOffset(
+      simulate({
+        ...modelBase,
+        workers: recommendedSettings.workers,
+        ...limiterOf(recommendedSettings.qps, recommendedSettings.burst),
+        serviceSeconds: workSeconds,
+      }),
+    );
+    const ttr = apply.latency.timeToReady;
+    const measured = ttr.count > 0 ? { p50: ttr.p50 / 1000, p90: ttr.p90 / 1000, p99: ttr.p99 / 1000 } : null;
+    const fit = measured && measured.p99 > 0 ? current.p99 / measured.p99 : null;
+    if (fit !== null && (fit < 0.67 || fit > 1.5)) {
+      notes.push(
+        `the model fits this run loosely (predicted p99 for the current settings ${current.p99.toFixed(2)}s vs measured ${measured?.p99.toFixed(2)}s): read the prediction as a direction`,
+      );
+    }
+    prediction = {
+      model: `discrete-event model: ${modelBase.objects} objects at ${modelBase.arrivalRate.toFixed(1)}/s through W workers, ${modelBase.callsPerReconcile} API calls per reconcile through a QPS/burst token bucket, work ${Math.round(workSeconds * 1000)}ms per reconcile (${work.method}; measured S̄ ${Math.round(controller.serviceMean * 1000)}ms), ${limiters > 1 ? `${limiters.toFixed(2)} limiters' worth of QPS (measured REST rate ÷ QPS), ` : ''}plus the measured create and watch latency`,
+      workSeconds,
+      measured,
+      current,
+      recommended,
+      fit,
+    };
+  }
+  if (
+    options.targetP99ReadyMs !== undefined &&
+    prediction &&
+    prediction.recommended.p99 * 1000 > options.targetP99ReadyMs
+  ) {
+    notes.push(
+      `the predicted p99 (${prediction.recommended.p99.toFixed(2)}s) still misses the target ${options.targetP99ReadyMs / 1000}s: raise --max-workers or look at the work time (${Math.round(workSeconds * 1000)}ms per reconcile)`,
+    );
+  }
+  return {
+    ...base,
+    settings: { current: settings, recommended: recommendedSettings },
+    recommendations,
+    config,
+    prediction,
+  };
+}
+
+/**
+ * The work in a reconcile, without client-side rate-limit waits. While the limiter binds, S̄ = W/X
+ * whatever the work is, so means alone cannot tell them apart: the VitiStack guide's
+ * vitistack_api_call_duration_seconds can (mean call time minus the time of calls that did not wait).
+ * Otherwise the model is calibrated to reproduce S̄; when the client runs at its limit, or the limiter
+ * alone explains S̄, the work is hidden and S̄ is used (an upper bound), with a note.
+ */
+function estimateWork(
+  controller: Signals['controllers'][number],
+  signals: Signals,
+  atLimit: boolean,
+  settings: {
+    objects: number;
+    arrivalRate: number;
+    callsPerReconcile: number;
+    workers: number;
+    qps: number;
+    burst: number;
+  },
+): { seconds: number; method: string; note?: string; hidden?: boolean } {
+  const measured = controller.serviceMean;
+  if (measured <= 0) return { seconds: 0, method: 'no reconciles measured' };
+  const v = signals.vitistack;
+  if (v && v.apiCallMean !== null && v.apiCallP10 !== null && v.apiCalls > 0 && controller.reconciles > 0) {
+    const perReconcile = v.apiCalls / controller.reconciles;
+    const wait = perReconcile * Math.max(0, v.apiCallMean - v.apiCallP10);
+    return {
+      seconds: Math.max(0.001, measured - wait),
+      method: `S̄ − ${perReconcile.toFixed(1)} calls × (mean ${Math.round(v.apiCallMean * 1000)}ms − unthrottled ${Math.round(v.apiCallP10 * 1000)}ms), from vitistack_api_call_duration_seconds`,
+    };
+  }
+  // a client running at its QPS limit makes S̄ = W/X for any work time: not identifiable
+  const calibrated = atLimit ? 0 : calibrateService(measured, settings);
+  if (calibrated < 0.05 * measured) {
+    return {
+      seconds: measured,
+      hidden: true,
+      method: 'S̄ as measured (pessimistic)',
+      note: 'the client rate limiter alone explains the reconcile time, so the work per reconcile is hidden: re-run after this change and tune again',
+    };
+  }
+  return { seconds: calibrated, method: 'calibrated so the current settings reproduce the measured S̄' };
+}

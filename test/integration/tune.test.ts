@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { RunResult } from '../../src/report/run-result.js';
+import type { TuneResult } from '../../src/tune/tune.js';
+import { vitictl } from '../helpers/cli.js';
+import { useTempDir } from '../helpers/files.js';
+import { eventually, kubectl, lab, metricsText } from '../helpers/lab.js';
+
+const env = () => ({ NO_COLOR: '1', KUBECONFIG: lab().kubeconfig });
+
+async function setConfig(yaml: string, workers: number) {
+  const patched = await kubectl([
+    'patch',
+    'configmap',
+    'vitistack-performance-config',
+    '-n',
+    'vitistack-system',
+    '--type',
+    'merge',
+    '-p',
+    JSON.stringify({ data: { 'performance.yaml': yaml } }),
+  ]);
+  expect(patched.exitCode).toBe(0);
+  await waitForWorkers(workers);
+}
+
+async function waitForWorkers(workers: number) {
+  await eventually(
+    async () =>
+      new RegExp(`controller_runtime_max_concurrent_reconciles\\{controller="machine"\\} ${workers}\\n`).test(
+        await metricsText(),
+      )
+        ? true
+        : undefined,
+    60_000,
+    `${workers} workers`,
+  );
+}
+
+describe('vitictl tune: the proof, at a modest size, in the lab', () => {
+  const temp = useTempDir();
+
+  it('finds the QPS limit, recommends workers and QPS with evidence, applies server-side, and the re-run is faster', async () => {
+    const metrics = `http://127.0.0.1:${lab().ports.metrics}/metrics`;
+    await setConfig(
+      'controller: {workers: 1, maxConcurrentReconciles: 1}\nrateLimit: {qps: 5, burst: 10}\n',
+      1,
+    );
+    try {
+      const before = (await temp.write('x', '')).replace(/x$/, 'before.json');
+      const first = await vitictl(
+        [
+          'apply',
+          'machines',
+          '--count',
+          '60',
+          '--qps',
+          '20',
+          '--metrics',
+          metrics,
+          '--metrics-interval',
+          '1s',
+          '--out',
+          before,
+          '-q',
+        ],
+        { env: env() },
+      );
+      expect(first.exitCode, String(first.stderr)).toBe(0);
+
+      const tuned = await vitictl(['tune', '--from', before, '-o', 'json'], { env: env() });
+      expect(tuned.exitCode, String(tuned.stderr)).toBe(0);
+      const result = JSON.parse(String(tuned.stdout)) as TuneResult;
+      expect(result.currentSource).toBe('live ConfigMap vitistack-system/vitistack-performance-config');
+      expect(result.diagnosis.bottleneck).toBe('client-qps');
+      const knob = (name: string) => result.recommendations.find((r) => r.knob === name)!;
+      expect(knob('rateLimit.qps')).toMatchObject({ current: 5, changed: true });
+      expect(Number(knob('rateLimit.qps').recommended)).toBeGreaterThan(50);
+      expect(Number(knob('controller.maxConcurrentReconciles').recommended)).toBeGreaterThan(1);
+      expect(knob('rateLimit.qps').formula).toMatch(/^QPS = ⌈1\.5·λ·R⌉/);
+
+      // the ConfigMap as emitted is valid for kubectl apply, as is
+      const file = temp.path('tuned.yaml');
+      expect((await vitictl(['tune', '--from', before, '--out', file, '-q'], { env: env() })).exitCode).toBe(
+        0,
+      );
+      const dry = await kubectl(['apply', '--dry-run=server', '-f', file]);
+      expect(dry.exitCode, String(dry.stderr)).toBe(0);
+      expect(readFileSync(file, 'utf8')).toMatch(/# rateLimit\.qps: 5 → \d+: the client must not throttle/);
+
+      const applied = await vitictl(['tune', '--from', before, '--apply', '-o', 'table'], { env: env() });
+      expect(applied.exitCode, String(applied.stderr)).toBe(0);
+      expect(String(applied.stderr)).toMatch(
+        /applied vitistack-system\/vitistack-performance-config \(server-side apply, field manager vitictl\)/,
+      );
+      await waitForWorkers(Number(knob('controller.maxConcurrentReconciles').recommended));
+
+      const after = temp.path('after.json');
+      const second = await vitictl(
+        ['apply', 'machines', '--count', '60', '--qps', '20', '--out', after, '-q'],
+        { env: env() },
+      );
+      expect(second.exitCode).toBe(0);
+      const p99 = (file: string) =>
+        (JSON.parse(readFileSync(file, 'utf8')) as RunResult).apply!.latency.timeToReady.p99;
+      expect(p99(after)).toBeLessThan(p99(before) / 5);
+    } finally {
+      await setConfig(
+        'controller: {workers: 8, maxConcurrentReconciles: 8}\nrateLimit: {qps: 2000, burst: 4000}\n',
+        8,
+      );
+    }
+  });
+
+  it('refuses a file that is not a RunResult, and a run without signals, with exit 2', async () => {
+    const notRun = await temp.write('not-run.json', '{"hello": 1}');
+    const bad = await vitictl(['tune', '--from', notRun], { env: env() });
+    expect(bad.exitCode).toBe(2);
+    expect(String(bad.stderr)).toMatch(/^error: .*not-run\.json: .*is not a RunResult/m);
+    const plain = temp.path('plain.json');
+    expect(
+      (await vitictl(['apply', 'machines', '--count', '5', '--out', plain, '-q'], { env: env() })).exitCode,
+    ).toBe(0);
+    const noSignals = await vitictl(['tune', '--from', plain], { env: env() });
+    expect(noSignals.exitCode).toBe(2);
+    expect(String(noSignals.stderr)).toMatch(/has no controller signals/);
+  });
+});
