@@ -137,6 +137,33 @@ export const observeResultSchema = z.object({
 });
 export type ObserveResult = z.infer<typeof observeResultSchema>;
 
+export const gateResultSchema = z.object({
+  /** as written, e.g. "ready.p99 < 30s" */
+  gate: z.string(),
+  metric: z.string(),
+  op: z.string(),
+  /** the threshold in the metric's unit */
+  threshold: z.number(),
+  /** the measured value in the metric's unit, null when the run did not measure it */
+  value: z.number().nullable(),
+  unit: z.string(),
+  passed: z.boolean(),
+  /** one line: "ready.p99 = 31.2s, 1.2s over 30s" */
+  message: z.string(),
+  /** baseline gates: the baseline value and the run-to-run noise (95% bootstrap interval half-widths) */
+  baseline: z.object({ value: z.number(), noise: z.number(), allowedRegression: z.number() }).optional(),
+});
+export type GateResult = z.infer<typeof gateResultSchema>;
+
+export const stressStepSchema = z.object({
+  rate: z.number(),
+  objects: z.number().int(),
+  readyP99Ms: z.number(),
+  achievedRate: z.number(),
+  failed: z.number().int(),
+  metSlo: z.boolean(),
+});
+
 export const runResultSchema = z.object({
   schemaVersion: z.literal(RUN_RESULT_VERSION),
   kind: z.literal('vitictl.io/RunResult'),
@@ -162,6 +189,20 @@ export const runResultSchema = z.object({
   apply: applyResultSchema.optional(),
   cleanup: cleanupResultSchema.optional(),
   observe: observeResultSchema.optional(),
+  /** perf run: the profile that drove this run */
+  profile: z.object({ name: z.string(), file: z.string(), kind: z.enum(['smoke', 'load', 'stress', 'soak', 'custom']) }).optional(),
+  /** perf run: every gate and its verdict */
+  gates: z.array(gateResultSchema).optional(),
+  /** stress profiles: each rate step and the knee (the highest rate that met the SLO) */
+  stress: z.object({ slo: z.string(), steps: z.array(stressStepSchema), knee: z.number().nullable() }).optional(),
+  /** perf run: the tuning recommendation made from this run (vitictl tune's result) */
+  tune: z.record(z.string(), z.unknown()).optional(),
+  /** perf run: profiles captured at peak load (files written beside the report) */
+  profiles: z.array(z.object({ target: z.string(), profile: z.string(), file: z.string(), bytes: z.number().int() })).optional(),
+  /** perf run: the webhook bench result (src/webhook) */
+  webhook: z.record(z.string(), z.unknown()).optional(),
+  /** the share of wall time the tool itself was busy (CPU), not waiting on the cluster */
+  overhead: z.object({ cpuSeconds: z.number(), wallSeconds: z.number(), share: z.number() }).optional(),
   /** how each figure was measured, keyed like the figures */
   methods: z.record(z.string(), z.string()),
 });
