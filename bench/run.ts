@@ -1,9 +1,20 @@
 import { readFileSync } from 'node:fs';
+import { benchApply } from './apply.bench.js';
 import { benchLab } from './lab.bench.js';
+import { benchPprof } from './pprof.bench.js';
 import { benchScenario } from './scenario.bench.js';
+import { benchTune } from './tune.bench.js';
+import { benchWebhook } from './webhook.bench.js';
 
 /** `npm run bench`: every benchmark, each writing bench/results/<name>.json. */
-const benches: Record<string, () => Promise<string>> = { scenario: benchScenario, lab: benchLab };
+const benches: Record<string, () => Promise<string>> = {
+  scenario: benchScenario,
+  lab: benchLab,
+  apply: benchApply,
+  webhook: benchWebhook,
+  tune: benchTune,
+  pprof: benchPprof,
+};
 const only = process.argv.slice(2);
 for (const [name, run] of Object.entries(benches)) {
   if (only.length > 0 && !only.includes(name)) continue;

@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# Go's default install location, for shells that do not have it on PATH
+if [ -x /usr/local/go/bin/go ]; then PATH="$PATH:/usr/local/go/bin"; fi
+
 if ! command -v node >/dev/null 2>&1; then
   echo "error: Node.js 20+ is required (node not found)" >&2
   exit 2
@@ -30,6 +33,13 @@ if ! command -v go >/dev/null 2>&1; then
   printf '!!! Install Go 1.26+ and run npm test again to run them.\n'
   exit 0
 fi
+# The HTML report test opens report.html in headless Chromium. CI (as root) installs Debian's package;
+# elsewhere that one test says it is skipped and why.
+if [ "${CI:-}" = "true" ] && ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+  step "installing chromium (Debian package) for the HTML report test"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
 step "operator unit tests (go test)"
 (cd lab/operator && GOTOOLCHAIN=local go test ./...)
 step "integration tests (lab: kube-apiserver + etcd + operator, built on first use, ~10 min cold)"

@@ -6,8 +6,12 @@ import { registerApply } from './commands/apply.js';
 import { registerCleanup } from './commands/cleanup.js';
 import { registerLab } from './commands/lab.js';
 import { registerMetrics } from './commands/metrics.js';
+import { registerPerf } from './commands/perf.js';
+import { registerPprof } from './commands/pprof.js';
+import { registerReport } from './commands/report.js';
 import { registerScenario } from './commands/scenario.js';
 import { registerTune } from './commands/tune.js';
+import { registerWebhook } from './commands/webhook.js';
 import type { Io } from './io.js';
 import { colorWanted, makeStyle } from './style.js';
 
@@ -45,6 +49,10 @@ Exit codes: 0 ok · 1 runtime error · 2 usage or bad input · 3 a gate failed �
   registerLab(program, runner);
   registerMetrics(program, runner);
   registerTune(program, runner);
+  registerPerf(program, runner);
+  registerReport(program, runner);
+  registerPprof(program, runner);
+  registerWebhook(program, runner);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -1,6 +1,6 @@
 import { inputError, runtimeError } from '../errors.js';
 import { isPlainObject } from '../scenario/json-schema.js';
-import { type KubeRest, NetworkError, statusMessage, unreachable } from './rest.js';
+import { type KubeRest, NetworkError, type RestResponse, statusMessage, unreachable } from './rest.js';
 
 export interface ApiResource {
   apiVersion: string;
@@ -137,7 +137,7 @@ export interface AccessCheck {
 }
 
 export async function canI(rest: KubeRest, check: AccessCheck): Promise<boolean> {
-  let response;
+  let response: RestResponse;
   try {
     response = await rest.request('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
       body: {

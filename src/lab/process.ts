@@ -32,7 +32,7 @@ export function isRunning(component: ComponentState): boolean {
     const exe = readlinkSync(`/proc/${component.pid}/exe`).replace(/ \(deleted\)$/, '');
     return exe === component.binary;
   } catch {
-    return existsSync(`/proc/${component.pid}`) === false ? false : true;
+    return existsSync(`/proc/${component.pid}`);
   }
 }
 

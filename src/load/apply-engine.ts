@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { inputError, runtimeError } from '../errors.js';
 import type { ApiResource } from '../kube/discovery.js';
 import { compileReadiness, type ReadinessCheck } from '../kube/readiness.js';
-import { type KubeRest, NetworkError, statusMessage, unreachable } from '../kube/rest.js';
+import { type KubeRest, NetworkError, type RestResponse, statusMessage, unreachable } from '../kube/rest.js';
 import { ResumableWatch } from '../kube/watch.js';
 import { newHistogram, summarize } from '../report/histogram.js';
 import type { ApplyResult, ObjectCounts, SetResult } from '../report/run-result.js';
@@ -77,7 +77,7 @@ async function createNamespaces(rest: KubeRest, plan: ScenarioPlan): Promise<str
   const created: string[] = [];
   for (const namespace of plan.namespaceObjects()) {
     const name = namespace.metadata.name;
-    let response;
+    let response: RestResponse;
     try {
       response = await rest.request('POST', '/api/v1/namespaces', { body: namespace, timeoutMs: 30_000 });
     } catch (error) {

@@ -2,7 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'undici';
 import { inputError, runtimeError } from '../errors.js';
 import type { KubeConnection } from '../kube/connect.js';
-import { classifyNetworkError, KubeRest, NetworkError, type RawResponse } from '../kube/rest.js';
+import {
+  classifyNetworkError,
+  KubeRest,
+  NetworkError,
+  type RawResponse,
+  type RestResponse,
+} from '../kube/rest.js';
 
 /**
  * Where metrics and profiles come from: a URL, or pods and services reached through the API server's
@@ -129,7 +135,7 @@ export async function resolveTargets(spec: string | undefined, options: TargetOp
   const closeRest = { close: () => rest.close() };
   if (options.selector) {
     if (!options.port) throw inputError('-l SELECTOR needs --port PORT (the metrics or pprof port)');
-    let response;
+    let response: RestResponse;
     try {
       response = await rest.request(
         'GET',

@@ -190,15 +190,25 @@ export const runResultSchema = z.object({
   cleanup: cleanupResultSchema.optional(),
   observe: observeResultSchema.optional(),
   /** perf run: the profile that drove this run */
-  profile: z.object({ name: z.string(), file: z.string(), kind: z.enum(['smoke', 'load', 'stress', 'soak', 'custom']) }).optional(),
+  profile: z
+    .object({
+      name: z.string(),
+      file: z.string(),
+      kind: z.enum(['smoke', 'load', 'stress', 'soak', 'custom']),
+    })
+    .optional(),
   /** perf run: every gate and its verdict */
   gates: z.array(gateResultSchema).optional(),
   /** stress profiles: each rate step and the knee (the highest rate that met the SLO) */
-  stress: z.object({ slo: z.string(), steps: z.array(stressStepSchema), knee: z.number().nullable() }).optional(),
+  stress: z
+    .object({ slo: z.string(), steps: z.array(stressStepSchema), knee: z.number().nullable() })
+    .optional(),
   /** perf run: the tuning recommendation made from this run (vitictl tune's result) */
   tune: z.record(z.string(), z.unknown()).optional(),
   /** perf run: profiles captured at peak load (files written beside the report) */
-  profiles: z.array(z.object({ target: z.string(), profile: z.string(), file: z.string(), bytes: z.number().int() })).optional(),
+  profiles: z
+    .array(z.object({ target: z.string(), profile: z.string(), file: z.string(), bytes: z.number().int() }))
+    .optional(),
   /** perf run: the webhook bench result (src/webhook) */
   webhook: z.record(z.string(), z.unknown()).optional(),
   /** the share of wall time the tool itself was busy (CPU), not waiting on the cluster */

@@ -23,7 +23,7 @@ export async function diffLive(
   if (response.status === 404) return { exists: false, removed: [], added: next.split('\n').filter(Boolean) };
   if (response.status !== 200)
     throw runtimeError(`reading ConfigMap ${namespace}/${name} failed: ${statusMessage(response)}`);
-  const live = ((response.body as { data?: Record<string, string> }).data ?? {})[CONFIG_KEY] ?? '';
+  const live = (response.body as { data?: Record<string, string> }).data?.[CONFIG_KEY] ?? '';
   const liveLines = live.split('\n').filter(Boolean);
   const nextLines = next.split('\n').filter(Boolean);
   return {
@@ -69,5 +69,5 @@ export async function readLivePerformanceYaml(
     `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps/${encodeURIComponent(name)}`,
   );
   if (response.status !== 200) return undefined;
-  return ((response.body as { data?: Record<string, string> }).data ?? {})[CONFIG_KEY];
+  return (response.body as { data?: Record<string, string> }).data?.[CONFIG_KEY];
 }

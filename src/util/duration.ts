@@ -1,8 +1,8 @@
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const DURATION = /^(?:(\d+(?:\.\d+)?)(ms|s|m|h))+$/;
-const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+const UNIT_MS: Record<string, number> = { us: 0.001, µs: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION = /^(?:(\d+(?:\.\d+)?)(us|µs|ms|s|m|h))+$/;
+const PART = /(\d+(?:\.\d+)?)(us|µs|ms|s|m|h)/g;
 
-/** Parse a Go-style duration ("250ms", "30s", "1h30m"); undefined when it is not one. */
+/** Parse a Go-style duration ("300us", "250ms", "30s", "1h30m"); undefined when it is not one. */
 export function parseDuration(text: string): number | undefined {
   const trimmed = text.trim();
   if (!DURATION.test(trimmed)) return undefined;

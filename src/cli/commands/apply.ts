@@ -38,7 +38,9 @@ export function loadModeFromFlags(flags: Pick<ApplyFlags, 'qps' | 'burst' | 'con
     );
   }
   if (burst !== undefined && qps === undefined) throw usageError('--burst needs --qps');
-  if (qps !== undefined) return { mode: 'open' as const, rate: qps, burst: burst ?? 1 };
+  // default: catch up on stalls of up to 100 ms worth of starts, never more
+  if (qps !== undefined)
+    return { mode: 'open' as const, rate: qps, burst: burst ?? Math.max(1, Math.ceil(qps / 10)) };
   return { mode: 'closed' as const, concurrency: concurrency ?? 32 };
 }
 
@@ -148,7 +150,10 @@ export function registerApply(program: Command, runner: Runner): void {
     .option('--seed <n>', "seed for the scenario's random choices")
     .option('--crd <file>', 'CRD manifest(s) for kinds not built in (repeatable)', collect)
     .option('--qps <q>', 'open loop: start Q creates per second on an even schedule')
-    .option('--burst <b>', 'open loop: at most B creates at once after a stall (default 1)')
+    .option(
+      '--burst <b>',
+      'open loop: at most B creates at once after a stall (default: rate/10, i.e. 100 ms of catch-up)',
+    )
     .option('--concurrency <c>', 'closed loop: keep C creates in flight (default 32 when --qps is not given)')
     .option('--no-wait', 'do not wait for readiness (only time the creates)')
     .option('--timeout <duration>', "per-object readiness timeout (default: the scenario's)")

@@ -30,7 +30,7 @@ async function cleanup(ctx: CliContext, scenario: string | undefined, flags: Cle
   });
   const rest = await KubeRest.create(connection, { connections: 24 });
   try {
-    let resources;
+    let resources: import('../../kube/discovery.js').ApiResource[];
     if (scenario) {
       const { prepareScenario } = await import('../../scenario/prepare.js');
       const { plan } = await prepareScenario({ scenario, crdFiles: flags.crd ?? [], runId: flags.runId });

@@ -119,7 +119,7 @@ async function parse(ctx: CliContext, file: string, flags: { strict?: boolean; f
     throw usageError('--format must be text or openmetrics');
   }
   const { parseExposition, ExpositionError } = await import('../../observe/metrics/parse.js');
-  let exposition;
+  let exposition: import('../../observe/metrics/model.js').Exposition;
   try {
     exposition = parseExposition(text, {
       strict: flags.strict === true,

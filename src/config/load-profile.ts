@@ -1,0 +1,36 @@
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { packagePath } from '../util/package-root.js';
+import { type ProfileSpec, profileSchema } from './profile-schema.js';
+import { parseYamlSource, readTextFile } from './yaml-source.js';
+import { zodToInputError } from './zod-errors.js';
+
+export interface LoadedProfile {
+  file: string;
+  name: string;
+  description: string;
+  spec: ProfileSpec['spec'];
+  /** the scenario reference resolved against the profile's directory */
+  scenario: string;
+}
+
+/** A path, or a built-in profile name (`smoke` → profiles/smoke.yaml). */
+export async function loadProfile(reference: string): Promise<LoadedProfile> {
+  const builtin = packagePath('profiles', `${reference.replace(/\.ya?ml$/, '')}.yaml`);
+  const file = existsSync(reference) || reference.includes('/') ? reference : builtin;
+  const source = parseYamlSource(file, await readTextFile(file, 'profile'));
+  const parsed = profileSchema.safeParse(source.value);
+  if (!parsed.success)
+    throw zodToInputError(parsed.error, source, 'profile', 'see profiles/*.yaml for examples');
+  const scenario = parsed.data.spec.scenario;
+  const relative = join(dirname(file), scenario);
+  const resolved =
+    isAbsolute(scenario) || !scenario.includes('/') || !existsSync(relative) ? scenario : relative;
+  return {
+    file,
+    name: parsed.data.metadata.name,
+    description: parsed.data.metadata.description,
+    spec: parsed.data.spec,
+    scenario: resolved,
+  };
+}

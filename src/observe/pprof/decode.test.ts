@@ -1,0 +1,74 @@
+import { gunzipSync } from 'node:zlib';
+import { Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
+import { describe, expect, it } from 'vitest';
+import { buildProfile } from '../../../test/helpers/pprof-build.js';
+import { VitictlError } from '../../errors.js';
+import { decodeProfile, sampleAt } from './decode.js';
+
+describe('decodeProfile', () => {
+  const gz = buildProfile({
+    sampleTypes: [
+      ['samples', 'count'],
+      ['cpu', 'nanoseconds'],
+    ],
+    defaultSampleType: 'cpu',
+    samples: [
+      {
+        stack: [['inlined', 'outer'], 'main.main'],
+        values: [3, 30_000_000],
+        labels: { controller: 'machine' },
+      },
+      // values of 5+ varint bytes and negative int64s come back from pprof-format as BigInts
+      { stack: ['main.main'], values: [-2, 2 ** 40] },
+    ],
+    timeNanos: 1_700_000_000_000_000_000,
+    durationNanos: 3_000_000_000,
+  });
+
+  it('resolves strings, ids and inline lines; keeps int64 signs', () => {
+    const profile = decodeProfile(gz);
+    expect(profile.sampleTypes).toEqual([
+      { type: 'samples', unit: 'count' },
+      { type: 'cpu', unit: 'nanoseconds' },
+    ]);
+    expect(profile.defaultSampleType).toBe('cpu');
+    expect(profile.samples.count).toBe(2);
+    const first = sampleAt(profile, 0);
+    const second = sampleAt(profile, 1);
+    expect(first.locations[0]!.lines.map((line) => line.fn?.name)).toEqual(['inlined', 'outer']);
+    expect(first.labels).toEqual({ controller: ['machine'] });
+    expect(second.values).toEqual([-2, 2 ** 40]);
+    expect(profile.durationNanos).toBe(3_000_000_000);
+    expect(profile.timeNanos).toBe(1_700_000_000_000_000_000n);
+    expect(profile.mappings[0]?.file).toBe('/usr/local/bin/operator');
+  });
+
+  it('reads uncompressed profile.proto too', () => {
+    expect(decodeProfile(gunzipSync(gz)).samples.count).toBe(2);
+  });
+
+  it('rejects what is not a profile with an input error', () => {
+    expect(() => decodeProfile(Buffer.from('<html>404 page not found</html>'))).toThrow(VitictlError);
+    expect(() => decodeProfile(Buffer.from([0x1f, 0x8b, 1, 2, 3]))).toThrow(/cannot decompress/);
+    expect(() => decodeProfile(Buffer.alloc(0))).toThrow(/empty profile/);
+  });
+
+  it('rejects samples that point at missing locations or carry the wrong number of values', () => {
+    const strings = new StringTable();
+    const vt = new ValueType({ type: strings.dedup('samples'), unit: strings.dedup('count') });
+    const dangling = new Profile({
+      sampleType: [vt],
+      sample: [new Sample({ locationId: [7], value: [1] })],
+      location: [new Location({ id: 1 })],
+      stringTable: strings,
+    });
+    expect(() => decodeProfile(dangling.encode())).toThrow(/unknown location 7/);
+    const short = new Profile({
+      sampleType: [vt, vt],
+      sample: [new Sample({ locationId: [1], value: [1] })],
+      location: [new Location({ id: 1 })],
+      stringTable: strings,
+    });
+    expect(() => decodeProfile(short.encode())).toThrow(/has 1 values, the profile has 2 sample types/);
+  });
+});

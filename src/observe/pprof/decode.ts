@@ -1,0 +1,212 @@
+import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
+import { Profile } from 'pprof-format';
+import { inputError } from '../../errors.js';
+import { readSamples, type SampleSpans, splitSamples } from './samples.js';
+
+/**
+ * A decoded profile.proto with every string resolved and every id turned into a reference, the shape
+ * google/pprof's `profile` package works on after `postDecode`. Samples are columnar (typed arrays):
+ * a 10 MB profile holds millions of frames.
+ */
+export interface ValueType {
+  type: string;
+  unit: string;
+}
+
+export interface PprofMapping {
+  id: number;
+  file: string;
+  buildId: string;
+  hasFunctions: boolean;
+}
+
+export interface PprofFunction {
+  id: number;
+  name: string;
+  systemName: string;
+  filename: string;
+  startLine: number;
+}
+
+export interface PprofLine {
+  /** undefined when the line names no function (or one the profile does not define) */
+  fn: PprofFunction | undefined;
+  line: number;
+}
+
+export interface PprofLocation {
+  id: number;
+  mapping: PprofMapping | undefined;
+  /** as a double: exact below 2^53, which user-space addresses are */
+  address: number;
+  /** innermost first: lines[0] is the inlined callee, the last line the function the address is in */
+  lines: PprofLine[];
+}
+
+export interface SampleTable {
+  count: number;
+  /** sample i's frames are frames[start[i]] … frames[start[i + 1] - 1] */
+  start: Uint32Array;
+  /** indices into PprofProfile.locations, leaf first */
+  frames: Uint32Array;
+  /** row-major: sample i's value of sample type t is values[i * types + t] */
+  values: Float64Array;
+  /** string labels (pprof labels, e.g. controller="machine") of the samples that have any */
+  labels: Map<number, Record<string, string[]>>;
+}
+
+export interface PprofProfile {
+  sampleTypes: ValueType[];
+  /** "" when the profile names none */
+  defaultSampleType: string;
+  samples: SampleTable;
+  locations: PprofLocation[];
+  functions: PprofFunction[];
+  mappings: PprofMapping[];
+  dropFrames: string;
+  keepFrames: string;
+  /** 0 when unknown */
+  timeNanos: bigint;
+  durationNanos: number;
+  periodType: ValueType | undefined;
+  period: number;
+  comments: string[];
+  docUrl: string;
+}
+
+type Numeric = number | bigint;
+
+// pprof-format hands out varints of 5+ bytes as unsigned BigInts: negative int64 values come back
+// as 2^64 - x
+const int64 = (value: Numeric): number =>
+  typeof value === 'number' ? value : Number(BigInt.asIntN(64, value));
+const uint64 = (value: Numeric): number => (typeof value === 'number' ? value : Number(value));
+
+/**
+ * Decode a profile.proto, gzipped (as Go serves it) or not. pprof-format decodes every message but
+ * the samples; those (nine tenths of a big profile) go straight into typed arrays (samples.ts),
+ * because a Sample object per sample costs seconds on a 10 MB profile.
+ */
+export function decodeProfile(data: Uint8Array, source = 'profile'): PprofProfile {
+  let raw: Uint8Array = data;
+  if (data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b) {
+    try {
+      // one output chunk of the size the gzip trailer states (mod 2^32) saves re-copying 16 KB chunks
+      const stated =
+        data.length >= 18
+          ? Buffer.from(data.buffer, data.byteOffset, data.length).readUInt32LE(data.length - 4)
+          : 0;
+      raw = gunzipSync(data, { chunkSize: Math.min(Math.max(stated + 64, 1 << 16), 1 << 28) });
+    } catch (error) {
+      throw inputError(`${source}: cannot decompress: ${(error as Error).message}`);
+    }
+  }
+  if (raw.length === 0) throw inputError(`${source}: empty profile`);
+  const notProfile = (error: unknown) =>
+    inputError(`${source}: not a profile.proto (pprof) file: ${(error as Error).message}`, {
+      hint: 'capture one with vitictl pprof capture, or curl …/debug/pprof/heap > heap.pb.gz',
+    });
+  let decoded: Profile;
+  let split: ReturnType<typeof splitSamples>;
+  try {
+    split = splitSamples(raw);
+    decoded = Profile.decode(split.rest);
+  } catch (error) {
+    throw notProfile(error);
+  }
+  return resolve(decoded, split.samples, source);
+}
+
+function resolve(decoded: Profile, sampleBytes: SampleSpans, source: string): PprofProfile {
+  const strings = decoded.stringTable.strings;
+  const str = (index: Numeric): string => {
+    const value = strings[uint64(index)];
+    if (value === undefined) throw inputError(`${source}: string index ${index} outside the string table`);
+    return value;
+  };
+  const valueType = (vt: { type: Numeric; unit: Numeric }): ValueType => ({
+    type: str(vt.type),
+    unit: str(vt.unit),
+  });
+
+  const mappings = decoded.mapping.map(
+    (m): PprofMapping => ({
+      id: uint64(m.id),
+      file: str(m.filename),
+      buildId: str(m.buildId),
+      hasFunctions: m.hasFunctions,
+    }),
+  );
+  const mappingById = new Map(mappings.map((m) => [m.id, m]));
+  const functions = decoded.function.map(
+    (f): PprofFunction => ({
+      id: uint64(f.id),
+      name: str(f.name),
+      systemName: str(f.systemName),
+      filename: str(f.filename),
+      startLine: int64(f.startLine),
+    }),
+  );
+  const functionById = new Map(functions.map((f) => [f.id, f]));
+  const locations = decoded.location.map(
+    (l): PprofLocation => ({
+      id: uint64(l.id),
+      mapping: mappingById.get(uint64(l.mappingId)),
+      address: uint64(l.address),
+      lines: l.line.map((line) => ({
+        fn: functionById.get(uint64(line.functionId)),
+        line: int64(line.line),
+      })),
+    }),
+  );
+  const sampleTypes = decoded.sampleType.map(valueType);
+  let samples: SampleTable;
+  try {
+    samples = readSamples(
+      sampleBytes,
+      sampleTypes.length,
+      locations.map((l) => l.id),
+      (key, value) => [str(key), str(value)],
+    );
+  } catch (error) {
+    if (error instanceof Error && error.name === 'VitictlError') throw error;
+    throw inputError(`${source}: ${(error as Error).message}`);
+  }
+  return {
+    sampleTypes,
+    defaultSampleType: str(decoded.defaultSampleType),
+    samples,
+    locations,
+    functions,
+    mappings,
+    dropFrames: str(decoded.dropFrames),
+    keepFrames: str(decoded.keepFrames),
+    timeNanos: BigInt.asIntN(64, BigInt(decoded.timeNanos)),
+    durationNanos: int64(decoded.durationNanos),
+    periodType: decoded.periodType ? valueType(decoded.periodType) : undefined,
+    period: int64(decoded.period),
+    comments: decoded.comment.map(str),
+    docUrl: str(decoded.docUrl),
+  };
+}
+
+export async function readProfileFile(file: string): Promise<PprofProfile> {
+  const data = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+    throw inputError(`cannot read ${file}: ${error.code ?? error.message}`, { location: { file } });
+  });
+  return decodeProfile(data, file);
+}
+
+/** One sample as plain arrays (tests, small tools). */
+export function sampleAt(profile: PprofProfile, index: number) {
+  const { samples } = profile;
+  const types = profile.sampleTypes.length;
+  return {
+    locations: [...samples.frames.subarray(samples.start[index], samples.start[index + 1])].map(
+      (i) => profile.locations[i]!,
+    ),
+    values: [...samples.values.subarray(index * types, (index + 1) * types)],
+    labels: samples.labels.get(index) ?? {},
+  };
+}

@@ -1,0 +1,295 @@
+import { appendFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LoadedProfile } from '../config/load-profile.js';
+import { inputError } from '../errors.js';
+import type { ApplyProgress } from '../load/apply-engine.js';
+import { applyRun, newRunId } from '../load/apply-run.js';
+import type { Target } from '../observe/target.js';
+import { renderJunit } from '../render/junit.js';
+import { renderMarkdown } from '../render/markdown.js';
+import type { GateResult, RunResult } from '../report/run-result.js';
+import { prepareScenario } from '../scenario/prepare.js';
+import { writeChunks, writeFileAtomically } from '../util/atomic-write.js';
+import { baselineGates, evaluateGate, type Gate, parseGate } from './gates.js';
+
+export interface PerfRunOptions {
+  profile: LoadedProfile;
+  /** run against the local lab, starting it when it is not running */
+  lab: boolean;
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
+  /** gates from --gates FILE, added to the profile's */
+  extraGates: string[];
+  baseline?: RunResult | undefined;
+  maxRegression: number;
+  outDir: string;
+  count?: number | undefined;
+  signal: AbortSignal;
+  env: NodeJS.ProcessEnv;
+  onPhase?: (phase: string) => void;
+  onProgress?: (progress: ApplyProgress) => void;
+  onInfo?: (message: string) => void;
+  onWarning?: (message: string) => void;
+  /** renders report.html when given (kept out of this module so it stays small) */
+  renderHtml?: (result: RunResult, baseline?: RunResult) => string;
+}
+
+export interface PerfRunOutput {
+  result: RunResult;
+  files: string[];
+  passed: boolean;
+}
+
+interface Endpoints {
+  kubeconfig: string | undefined;
+  metricsUrl: string | undefined;
+  pprofUrl: string | undefined;
+}
+
+/** "auto" means the lab operator's endpoint, which only exists with --lab. */
+async function endpoints(options: PerfRunOptions): Promise<Endpoints> {
+  const metrics = options.profile.spec.observe.metrics;
+  const pprof = options.profile.spec.pprof?.target;
+  if (!options.lab) {
+    if (metrics === 'auto') {
+      options.onWarning?.(
+        'observe.metrics is "auto" but --lab is not set: no controller metrics (set observe.metrics to a target, or none)',
+      );
+    }
+    if (pprof === 'auto')
+      options.onWarning?.('pprof.target is "auto" but --lab is not set: no profiles are captured');
+    return {
+      kubeconfig: options.kubeconfig,
+      metricsUrl: metrics === 'auto' || metrics === 'none' ? undefined : metrics,
+      pprofUrl: pprof === 'auto' ? undefined : pprof,
+    };
+  }
+  const { labUp } = await import('../lab/lab.js');
+  const up = await labUp({ env: options.env }, (line) => options.onInfo?.(`lab: ${line}`));
+  if (!up.alreadyRunning) options.onInfo?.(`lab up in ${up.seconds.toFixed(1)}s`);
+  const { ports, kubeconfig } = up.state;
+  return {
+    kubeconfig,
+    metricsUrl:
+      metrics === 'none'
+        ? undefined
+        : metrics === 'auto'
+          ? `http://127.0.0.1:${ports.metrics}/metrics`
+          : metrics,
+    pprofUrl: pprof === 'auto' ? `http://127.0.0.1:${ports.pprof}` : pprof,
+  };
+}
+
+async function metricsTargets(
+  url: string | undefined,
+  options: PerfRunOptions,
+): Promise<Target[] | undefined> {
+  if (!url) return undefined;
+  const { resolveTargets } = await import('../observe/target.js');
+  return resolveTargets(url, {
+    namespace: 'default',
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+    connect: async () => {
+      const { connect } = await import('../kube/connect.js');
+      return connect({ kubeconfig: options.kubeconfig, context: options.context, env: options.env });
+    },
+  });
+}
+
+/**
+ * A profile's whole run: (lab) → apply with observers → (stress steps) → tune → gates → reports.
+ * Prints nothing; returns the RunResult, the files written, and whether every gate passed.
+ */
+export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
+  const { spec } = options.profile;
+  const gates: Gate[] = [...spec.gates, ...options.extraGates].map(parseGate);
+  const sloGate = spec.type === 'stress' && spec.stress ? parseGate(spec.stress.slo) : undefined;
+  if (spec.type === 'stress' && !spec.stress)
+    throw inputError(`profile ${options.profile.name}: type stress needs a stress section`, {
+      location: { file: options.profile.file },
+    });
+  const cpuBefore = process.cpuUsage();
+  const wallBefore = performance.now();
+  const where = await endpoints(options);
+  const kubeconfig = where.kubeconfig ?? options.kubeconfig;
+  const targets = await metricsTargets(where.metricsUrl, { ...options, kubeconfig });
+  const pprofTargets = await metricsTargets(where.pprofUrl, { ...options, kubeconfig });
+  const captured: NonNullable<RunResult['profiles']> = [];
+  const runId = newRunId();
+  const load =
+    spec.load.qps !== undefined
+      ? {
+          mode: 'open' as const,
+          rate: spec.load.qps,
+          burst: spec.load.burst ?? Math.max(1, Math.ceil(spec.load.qps / 10)),
+        }
+      : { mode: 'closed' as const, concurrency: spec.load.concurrency ?? 32 };
+  const runOnce = async (count: number | undefined, mode: typeof load, id: string, capture = false) => {
+    const prepared = await prepareScenario({
+      scenario: options.profile.scenario,
+      crdFiles: [],
+      count,
+      runId: id,
+    });
+    let peak: Promise<void> | undefined;
+    const onProgress = (progress: ApplyProgress) => {
+      options.onProgress?.(progress);
+      // "at peak": half of the objects started, while the controller works through them
+      if (capture && !peak && pprofTargets && progress.started >= progress.planned / 2) {
+        peak = captureAtPeak(pprofTargets, options, captured);
+      }
+    };
+    const { result } = await applyRun({
+      prepared,
+      kubeconfig,
+      context: options.context,
+      load: mode,
+      wait: true,
+      timeoutMs: spec.timeout,
+      cleanup: true,
+      signal: options.signal,
+      env: options.env,
+      metrics: targets ? { targets, intervalMs: spec.observe.interval } : undefined,
+      ...(options.onPhase ? { onPhase: options.onPhase } : {}),
+      onProgress,
+      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+      ...(options.onInfo ? { onInfo: options.onInfo } : {}),
+    });
+    await peak;
+    return result;
+  };
+  let result: RunResult;
+  try {
+    if (sloGate && spec.stress) {
+      const steps: NonNullable<RunResult['stress']>['steps'] = [];
+      let last: RunResult | undefined;
+      let knee: number | null = null;
+      for (const [i, rate] of spec.stress.rates.entries()) {
+        if (options.signal.aborted) break;
+        options.onInfo?.(`stress step ${i + 1}/${spec.stress.rates.length}: ${rate}/s`);
+        const step = await runOnce(
+          Math.max(1, Math.round(rate * spec.stress.stepSeconds)),
+          { mode: 'open', rate, burst: spec.load.burst ?? Math.max(1, Math.ceil(rate / 10)) },
+          `${runId}-s${i}`,
+        );
+        const verdict = evaluateGate(sloGate, step);
+        steps.push({
+          rate,
+          objects: step.scenario.objects,
+          readyP99Ms: step.apply?.latency.timeToReady.p99 ?? 0,
+          achievedRate: step.apply?.achievedRate ?? 0,
+          failed: (step.apply?.counts.failed ?? 0) + (step.apply?.counts.timedOut ?? 0),
+          metSlo: verdict.passed,
+        });
+        last = step;
+        if (!verdict.passed) break;
+        knee = rate;
+      }
+      if (!last) throw inputError('the stress profile ran no step');
+      result = { ...last, runId, stress: { slo: spec.stress.slo, steps, knee } };
+    } else {
+      result = await runOnce(options.count ?? spec.count, load, runId, true);
+    }
+  } finally {
+    await Promise.all([...(targets ?? []), ...(pprofTargets ?? [])].map((target) => target.close()));
+  }
+  result.profile = { name: options.profile.name, file: options.profile.file, kind: spec.type };
+  if (captured.length > 0) result.profiles = captured;
+
+  if (spec.tune && result.observe?.targets.some((t) => t.signals)) {
+    options.onPhase?.('tune');
+    try {
+      result.tune = (await tuneRun(result, kubeconfig, options)) as unknown as Record<string, unknown>;
+    } catch (error) {
+      options.onWarning?.(`no tuning recommendation: ${(error as Error).message}`);
+    }
+  }
+
+  const verdicts: GateResult[] = gates.map((gate) => evaluateGate(gate, result));
+  if (options.baseline) verdicts.push(...baselineGates(result, options.baseline, options.maxRegression));
+  result.gates = verdicts;
+  const cpu = process.cpuUsage(cpuBefore);
+  const wallSeconds = (performance.now() - wallBefore) / 1000;
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  result.overhead = { cpuSeconds, wallSeconds, share: wallSeconds > 0 ? cpuSeconds / wallSeconds : 0 };
+  result.endedAt = new Date().toISOString();
+  result.methods.overhead =
+    "vitictl's own user+system CPU time (process.cpuUsage) over the run's wall time: the time it was busy rather than waiting on the cluster";
+
+  const files = await writeReports(result, options);
+  return { result, files, passed: verdicts.every((gate) => gate.passed) && !result.interrupted };
+}
+
+async function tuneRun(result: RunResult, kubeconfig: string | undefined, options: PerfRunOptions) {
+  const { tune } = await import('../tune/tune.js');
+  const { parsePerformanceYaml } = await import('../tune/performance-config.js');
+  const { readLivePerformanceYaml } = await import('../tune/apply-config.js');
+  const { connect } = await import('../kube/connect.js');
+  const { KubeRest } = await import('../kube/rest.js');
+  const rest = await KubeRest.create(
+    await connect({ kubeconfig, context: options.context, env: options.env }),
+    { connections: 2 },
+  );
+  try {
+    const live = await readLivePerformanceYaml(rest, 'vitistack-system', 'vitistack-performance-config');
+    return tune({
+      run: result,
+      current: live === undefined ? undefined : parsePerformanceYaml(live),
+      currentSource:
+        live === undefined
+          ? 'unknown (no vitistack-system/vitistack-performance-config)'
+          : 'live ConfigMap vitistack-system/vitistack-performance-config',
+      strategy: 'balanced',
+    });
+  } finally {
+    await rest.close();
+  }
+}
+
+async function writeReports(result: RunResult, options: PerfRunOptions): Promise<string[]> {
+  await mkdir(options.outDir, { recursive: true });
+  const outputs: Array<[string, string]> = [
+    ['run.json', `${JSON.stringify(result, null, 2)}\n`],
+    ['report.md', renderMarkdown(result)],
+    ['junit.xml', renderJunit(result)],
+  ];
+  if (options.renderHtml) outputs.push(['report.html', options.renderHtml(result, options.baseline)]);
+  const files: string[] = [];
+  for (const [name, text] of outputs) {
+    const file = join(options.outDir, name);
+    await writeFileAtomically(file, (stream) => writeChunks(stream, [text]));
+    files.push(file);
+  }
+  const summary = options.env.GITHUB_STEP_SUMMARY;
+  if (summary) await appendFile(summary, outputs[1]![1]);
+  return files;
+}
+
+/** Capture the profile's pprof kinds once, one after another (one CPU profile per process at a time). */
+async function captureAtPeak(
+  targets: Target[],
+  options: PerfRunOptions,
+  into: NonNullable<RunResult['profiles']>,
+): Promise<void> {
+  const pprof = options.profile.spec.pprof;
+  if (!pprof) return;
+  const { captureProfile } = await import('../observe/pprof/capture.js');
+  for (const target of targets) {
+    for (const profile of pprof.profiles) {
+      try {
+        const result = await captureProfile(target, {
+          profile,
+          seconds: profile === 'cpu' ? pprof.seconds : undefined,
+          outDir: join(options.outDir, 'profiles'),
+          signal: options.signal,
+        });
+        into.push({ target: result.target, profile, file: result.file, bytes: result.bytes });
+        for (const note of result.notes) options.onWarning?.(`${profile} profile: ${note}`);
+      } catch (error) {
+        options.onWarning?.(
+          `could not capture the ${profile} profile of ${target.name}: ${(error as Error).message}`,
+        );
+      }
+    }
+  }
+}

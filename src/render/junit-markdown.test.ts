@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import type { RunResult } from '../report/run-result.js';
+import { renderJunit } from './junit.js';
+import { renderMarkdown } from './markdown.js';
+
+const run = {
+  runId: 'r<1>',
+  scenario: { name: 'machines', file: 'f', seed: 1, objects: 10 },
+  target: { server: 'https://x', context: 'c', kubernetesVersion: 'v1.37.2', insecureSkipTlsVerify: false },
+  startedAt: '2026-11-26T08:00:00.000Z',
+  endedAt: '2026-11-26T08:00:30.000Z',
+  interrupted: false,
+  profile: { name: 'smoke', file: 'p', kind: 'smoke' },
+  gates: [
+    {
+      gate: 'ready.p99 < 30s',
+      metric: 'ready.p99',
+      op: '<',
+      threshold: 30000,
+      value: 1200,
+      unit: 'ms',
+      passed: true,
+      message: 'ready.p99 = 1.20s, within < 30.00s',
+    },
+    {
+      gate: 'create.errorRate < 1% & "more"',
+      metric: 'create.errorRate',
+      op: '<',
+      threshold: 1,
+      value: 2,
+      unit: '%',
+      passed: false,
+      message: 'create.errorRate = 2.00%, 1.00% over 1.00%',
+    },
+  ],
+} as unknown as RunResult;
+
+describe('junit', () => {
+  it('has one test case per gate, the failed one with its message, XML-escaped', () => {
+    const xml = renderJunit(run);
+    expect(xml).toMatch(
+      /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites tests="2" failures="1" time="30\.000">/,
+    );
+    expect(xml).toContain(
+      '<testcase classname="vitictl smoke machines" name="create.errorRate &lt; 1% &amp; &quot;more&quot;">',
+    );
+    expect(xml).toContain('<failure message="create.errorRate = 2.00%, 1.00% over 1.00%" type="gate">');
+    expect(xml).toContain('<property name="runId" value="r&lt;1&gt;"/>');
+  });
+});
+
+describe('markdown', () => {
+  it('leads with the verdict and lists every gate', () => {
+    const md = renderMarkdown(run);
+    expect(md.split('\n')[0]).toBe('## vitictl smoke: ❌ 1 of 2 gates failed');
+    expect(md).toContain('| `ready.p99 < 30s` | ready.p99 = 1.20s, within < 30.00s | ✅ |');
+    expect(md).toContain(
+      '| `create.errorRate < 1% & "more"` | create.errorRate = 2.00%, 1.00% over 1.00% | ❌ |',
+    );
+  });
+});

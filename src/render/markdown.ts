@@ -1,0 +1,89 @@
+import type { HistogramSummary } from '../report/histogram.js';
+import type { RunResult } from '../report/run-result.js';
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const ms = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)}s` : `${v.toFixed(1)}ms`);
+const row = (h: HistogramSummary) =>
+  h.count === 0 ? '- | - | - | -' : `${ms(h.p50)} | ${ms(h.p90)} | ${ms(h.p99)} | ${ms(h.max)}`;
+
+/** A markdown report (for PRs and $GITHUB_STEP_SUMMARY). Pure. */
+export function renderMarkdown(result: RunResult): string {
+  const gates = result.gates ?? [];
+  const failed = gates.filter((g) => !g.passed);
+  const verdict = result.interrupted
+    ? '⚠️ interrupted'
+    : failed.length > 0
+      ? `❌ ${failed.length} of ${gates.length} gates failed`
+      : `✅ ${gates.length} gates passed`;
+  const lines = [
+    `## vitictl ${cell(result.profile?.name ?? 'run')}: ${verdict}`,
+    '',
+    `Run \`${cell(result.runId)}\` · scenario **${cell(result.scenario.name)}** (seed ${result.scenario.seed}, ${result.scenario.objects} objects) · ${cell(result.target.server)} (${cell(result.target.kubernetesVersion)}) · ${result.startedAt}`,
+    '',
+  ];
+  if (gates.length > 0) {
+    lines.push('| gate | result | |', '|---|---|---|');
+    for (const gate of gates)
+      lines.push(`| \`${cell(gate.gate)}\` | ${cell(gate.message)} | ${gate.passed ? '✅' : '❌'} |`);
+    lines.push('');
+  }
+  const apply = result.apply;
+  if (apply) {
+    const c = apply.counts;
+    lines.push(
+      `**Load**: ${apply.mode === 'open' ? `${apply.requestedRate}/s requested, ${apply.achievedRate}/s achieved` : `${apply.concurrency} in flight`} · created ${apply.createThroughput}/s · objects ${c.total}: ${c.ready} ready, ${c.failed} failed, ${c.timedOut} timed out${c.notWaited ? `, ${c.notWaited} not waited` : ''}${c.interrupted + c.notStarted ? `, ${c.interrupted + c.notStarted} interrupted` : ''}`,
+      '',
+      '| latency | p50 | p90 | p99 | max |',
+      '|---|---|---|---|---|',
+      `| create (client) | ${row(apply.latency.create)} |`,
+      `| time to ready (client) | ${row(apply.latency.timeToReady)} |`,
+      `| time to ready (server clock, 1 s) | ${row(apply.latency.serverTimeToReady)} |`,
+      `| watch lag | ${row(apply.latency.watchLag)} |`,
+      '',
+    );
+  }
+  if (result.stress) {
+    lines.push(
+      `**Stress** (SLO \`${cell(result.stress.slo)}\`): knee ${result.stress.knee === null ? 'none: the lowest rate already broke the SLO' : `${result.stress.knee}/s`}`,
+      '',
+      '| rate | objects | ready p99 | achieved | failed | SLO |',
+      '|---|---|---|---|---|---|',
+    );
+    for (const step of result.stress.steps)
+      lines.push(
+        `| ${step.rate}/s | ${step.objects} | ${ms(step.readyP99Ms)} | ${step.achievedRate}/s | ${step.failed} | ${step.metSlo ? '✅' : '❌'} |`,
+      );
+    lines.push('');
+  }
+  const tune = result.tune as
+    | {
+        diagnosis?: { message?: string };
+        recommendations?: Array<{
+          knob: string;
+          current: unknown;
+          recommended: unknown;
+          changed: boolean;
+          why: string;
+        }>;
+      }
+    | undefined;
+  if (tune?.recommendations) {
+    lines.push(
+      `**Tuning**: ${cell(tune.diagnosis?.message ?? '')}`,
+      '',
+      '| knob | current | recommended | why |',
+      '|---|---|---|---|',
+    );
+    for (const rec of tune.recommendations.filter((r) => r.changed))
+      lines.push(
+        `| \`${rec.knob}\` | ${cell(String(rec.current ?? '-'))} | **${cell(String(rec.recommended))}** | ${cell(rec.why)} |`,
+      );
+    lines.push('');
+  }
+  if (result.overhead)
+    lines.push(
+      `vitictl's own CPU: ${result.overhead.cpuSeconds.toFixed(1)}s over ${result.overhead.wallSeconds.toFixed(1)}s (${(result.overhead.share * 100).toFixed(1)}% of the run).`,
+      '',
+    );
+  return `${lines.join('\n')}\n`;
+}

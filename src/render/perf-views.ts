@@ -1,0 +1,63 @@
+import type { Style } from '../cli/style.js';
+import type { RunResult } from '../report/run-result.js';
+import { renderApplySummary } from './run-views.js';
+import { borderlessTable, trimLines } from './table.js';
+
+/** The terminal report of a perf run: the run summary, stress steps, gates and the verdict. Pure. */
+export function renderPerf(result: RunResult, files: string[], style: Style): string {
+  const lines = [renderApplySummary(result, style).trimEnd()];
+  if (result.stress) {
+    const table = borderlessTable(['RATE', 'OBJECTS', 'READY p99', 'ACHIEVED', 'FAILED', 'SLO'], style);
+    for (const step of result.stress.steps) {
+      table.push([
+        `${step.rate}/s`,
+        String(step.objects),
+        `${(step.readyP99Ms / 1000).toFixed(2)}s`,
+        `${step.achievedRate}/s`,
+        String(step.failed),
+        step.metSlo ? style.green('met') : style.red('broken'),
+      ]);
+    }
+    lines.push(
+      `stress (${result.stress.slo}): knee ${result.stress.knee === null ? 'none' : `${result.stress.knee}/s`}`,
+      trimLines(table.toString()),
+    );
+  }
+  const tune = result.tune as
+    | {
+        diagnosis?: { message?: string };
+        recommendations?: Array<{ knob: string; current: unknown; recommended: unknown; changed: boolean }>;
+      }
+    | undefined;
+  if (tune?.recommendations) {
+    const changed = tune.recommendations.filter((r) => r.changed);
+    lines.push(`tune: ${tune.diagnosis?.message ?? ''}`);
+    if (changed.length > 0)
+      lines.push(
+        `  recommends ${changed.map((r) => `${r.knob} ${String(r.current ?? '-')} → ${String(r.recommended)}`).join(', ')}`,
+      );
+  }
+  const gates = result.gates ?? [];
+  if (gates.length > 0) {
+    const table = borderlessTable(['GATE', 'RESULT', ''], style);
+    for (const gate of gates)
+      table.push([gate.gate, gate.message, gate.passed ? style.green('pass') : style.red('FAIL')]);
+    lines.push(trimLines(table.toString()));
+  }
+  if (result.overhead)
+    lines.push(
+      style.dim(
+        `vitictl CPU ${result.overhead.cpuSeconds.toFixed(1)}s over ${result.overhead.wallSeconds.toFixed(1)}s (${(result.overhead.share * 100).toFixed(1)}%)`,
+      ),
+    );
+  if (files.length > 0) lines.push(style.dim(`wrote ${files.join(', ')}`));
+  const failed = gates.filter((g) => !g.passed).length;
+  lines.push(
+    result.interrupted
+      ? style.yellow('INTERRUPTED')
+      : failed > 0
+        ? style.red(`FAILED: ${failed} of ${gates.length} gates`)
+        : style.green(`PASSED: ${gates.length} gates`),
+  );
+  return `${lines.join('\n')}\n`;
+}

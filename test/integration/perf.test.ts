@@ -1,0 +1,176 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { RunResult } from '../../src/report/run-result.js';
+import { vitictl } from '../helpers/cli.js';
+import { useTempDir } from '../helpers/files.js';
+import { eventually, kubectl, lab, metricsText } from '../helpers/lab.js';
+
+const env = () => ({ NO_COLOR: '1', VITICTL_LAB_DIR: lab().dir });
+
+async function profileFile(
+  dir: (name: string, text: string) => Promise<string>,
+  name: string,
+  gates: string[],
+  extra = '',
+) {
+  return dir(
+    `${name}.yaml`,
+    `apiVersion: vitictl.io/v1alpha1
+kind: Profile
+metadata: {name: ${name}}
+spec:
+  type: smoke
+  scenario: machines
+  count: 150
+  load: {qps: 50}
+  timeout: 2m
+  observe: {metrics: auto, interval: 1s}
+${extra}  gates:
+${gates.map((gate) => `    - ${gate}`).join('\n')}
+`,
+  );
+}
+
+async function setWorkers(workers: number) {
+  const patched = await kubectl([
+    'patch',
+    'configmap',
+    'vitistack-performance-config',
+    '-n',
+    'vitistack-system',
+    '--type',
+    'merge',
+    '-p',
+    JSON.stringify({
+      data: {
+        'performance.yaml': `controller: {workers: ${workers}, maxConcurrentReconciles: ${workers}}\nrateLimit: {qps: 2000, burst: 4000}\n`,
+      },
+    }),
+  ]);
+  expect(patched.exitCode).toBe(0);
+  await eventually(
+    async () =>
+      new RegExp(`controller_runtime_max_concurrent_reconciles\\{controller="machine"\\} ${workers}\\n`).test(
+        await metricsText(),
+      )
+        ? true
+        : undefined,
+    60_000,
+    `${workers} workers`,
+  );
+}
+
+describe('vitictl perf run on the lab', () => {
+  const temp = useTempDir();
+
+  it('the smoke profile passes (exit 0) and writes run.json, report.md, junit.xml and report.html', async () => {
+    const out = join((await temp.write('x', '')).replace(/\/x$/, ''), 'smoke');
+    const summary = temp.path('step-summary.md');
+    const result = await vitictl(['perf', 'run', 'smoke', '--lab', '--out-dir', out, '-q'], {
+      env: { ...env(), GITHUB_STEP_SUMMARY: summary },
+    });
+    expect(result.exitCode, String(result.stdout) + String(result.stderr)).toBe(0);
+    for (const file of ['run.json', 'report.md', 'junit.xml', 'report.html'])
+      expect(existsSync(join(out, file)), file).toBe(true);
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunResult;
+    expect(run.profile).toMatchObject({ name: 'smoke', kind: 'smoke' });
+    expect(run.gates!.every((gate) => gate.passed)).toBe(true);
+    expect(run.observe!.targets[0]!.signals).not.toBeNull();
+    expect(run.tune).toBeDefined();
+    expect(run.overhead!.share).toBeGreaterThan(0);
+    expect(readFileSync(summary, 'utf8')).toMatch(/^## vitictl smoke: ✅ \d+ gates passed$/m);
+    expect(String(result.stdout)).toMatch(/^PASSED: \d+ gates$/m);
+  });
+
+  it('an impossible gate exits 3 and is the failing test case in junit.xml', async () => {
+    await temp.write('x', '');
+    const profile = await profileFile(temp.write, 'impossible', ['ready.p99 < 1ms', 'create.errorRate < 1%']);
+    const out = temp.path('impossible');
+    const result = await vitictl(['perf', 'run', profile, '--lab', '--out-dir', out, '-q'], { env: env() });
+    expect(result.exitCode).toBe(3);
+    const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
+    expect(junit).toMatch(/<testsuites tests="2" failures="1"/);
+    expect(junit).toMatch(
+      /<testcase classname="[^"]*" name="ready\.p99 &lt; 1ms">\n\s+<failure message="ready\.p99 = [\d.]+m?s, [\d.]+m?s over 1\.0ms" type="gate">/,
+    );
+    expect(String(result.stdout)).toMatch(/^FAILED: 1 of 2 gates$/m);
+  });
+
+  it('a baseline comparison passes an unchanged re-run and flags an injected regression (the operator made slower)', async () => {
+    await temp.write('x', '');
+    const profile = await profileFile(temp.write, 'baseline', ['create.errorRate < 1%']);
+    const baselineDir = temp.path('base');
+    expect(
+      (await vitictl(['perf', 'run', profile, '--lab', '--out-dir', baselineDir, '-q'], { env: env() }))
+        .exitCode,
+    ).toBe(0);
+    const baseline = join(baselineDir, 'run.json');
+
+    const again = await vitictl(
+      [
+        'perf',
+        'run',
+        profile,
+        '--lab',
+        '--baseline',
+        baseline,
+        '--max-regression',
+        '50%',
+        '--out-dir',
+        temp.path('same'),
+        '-q',
+      ],
+      { env: env() },
+    );
+    expect(again.exitCode, String(again.stdout)).toBe(0);
+
+    await setWorkers(1);
+    try {
+      const slower = await vitictl(
+        [
+          'perf',
+          'run',
+          profile,
+          '--lab',
+          '--baseline',
+          baseline,
+          '--max-regression',
+          '50%',
+          '--out-dir',
+          temp.path('slow'),
+          '-q',
+        ],
+        { env: env() },
+      );
+      expect(slower.exitCode, String(slower.stdout)).toBe(3);
+      const run = JSON.parse(readFileSync(join(temp.path('slow'), 'run.json'), 'utf8')) as RunResult;
+      const regressed = run.gates!.filter((gate) => !gate.passed).map((gate) => gate.metric);
+      expect(regressed).toContain('ready.p99');
+      expect(run.gates!.find((gate) => gate.metric === 'ready.p99')!.message).toMatch(
+        /% worse; noise ±.*: regression$/,
+      );
+    } finally {
+      await setWorkers(8);
+    }
+  });
+
+  it('report show and compare read saved runs', async () => {
+    await temp.write('x', '');
+    const profile = await profileFile(temp.write, 'show', ['create.errorRate < 1%']);
+    const out = temp.path('show');
+    expect(
+      (
+        await vitictl(['perf', 'run', profile, '--lab', '--count', '40', '--out-dir', out, '-q'], {
+          env: env(),
+        })
+      ).exitCode,
+    ).toBe(0);
+    const file = join(out, 'run.json');
+    const md = await vitictl(['report', 'show', file, '-o', 'markdown']);
+    expect(String(md.stdout)).toMatch(/^## vitictl show: ✅ 1 gates passed$/m);
+    const compared = await vitictl(['report', 'compare', file, file]);
+    expect(compared.exitCode).toBe(0);
+    expect(String(compared.stdout)).toMatch(/^ready\.p99\s+ready\.p99 .* \(0\.0% better; noise ±/m);
+  });
+});

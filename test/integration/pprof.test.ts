@@ -1,0 +1,261 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { vitictl } from '../helpers/cli.js';
+import { kubectl, lab } from '../helpers/lab.js';
+
+/**
+ * pprof against the lab operator: capture profiles with vitictl, then run `go tool pprof -top` on
+ * the same files in the test and require the same rows, digit for digit.
+ */
+
+const GO = existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : 'go';
+const LABEL = 'vitictl.io/pprof-test';
+
+interface Row {
+  flat: string;
+  flatPct: string;
+  sumPct: string;
+  cum: string;
+  cumPct: string;
+  name: string;
+}
+
+interface Table {
+  /** the header lines from "Showing nodes accounting for" on */
+  summary: string[];
+  rows: Row[];
+  /** all of it (both tools run with TZ=UTC, so even the Time: line must match) */
+  text: string;
+}
+
+const ROW = /^\s*(\S+) +(\S+%) +(\S+%) +(\S+) +(\S+%) {2}(.+)$/;
+
+function parseTop(text: string): Table {
+  const lines = text.split('\n');
+  const header = lines.findIndex((line) => /^ +flat +flat% +sum% +cum +cum%$/.test(line));
+  if (header < 0) throw new Error(`no -top header in:\n${text}`);
+  const first = lines.findIndex((line) => line.startsWith('Showing nodes accounting for'));
+  const rows = lines
+    .slice(header + 1)
+    .filter((line) => line !== '')
+    .map((line) => {
+      const m = ROW.exec(line);
+      if (!m) throw new Error(`not a -top row: ${JSON.stringify(line)}`);
+      return { flat: m[1]!, flatPct: m[2]!, sumPct: m[3]!, cum: m[4]!, cumPct: m[5]!, name: m[6]! };
+    });
+  return { summary: lines.slice(first, header), rows, text };
+}
+
+async function goTop(file: string, flags: string[]): Promise<Table> {
+  const result = await execa(GO, ['tool', 'pprof', '-top', ...flags, file], {
+    reject: false,
+    env: { TZ: 'UTC' },
+    stripFinalNewline: false,
+  });
+  if (result.exitCode !== 0) throw new Error(`go tool pprof failed: ${result.stderr}`);
+  return parseTop(result.stdout);
+}
+
+async function ourTop(file: string, flags: string[]): Promise<Table> {
+  const result = await vitictl(['pprof', 'top', file, ...flags], { env: { NO_COLOR: '1', TZ: 'UTC' } });
+  if (result.exitCode !== 0) throw new Error(`vitictl pprof top failed: ${String(result.stderr)}`);
+  return parseTop(String(result.stdout));
+}
+
+function machines(count: number, prefix: string): string {
+  return Array.from({ length: count }, (_, i) =>
+    JSON.stringify({
+      apiVersion: 'vitistack.io/v1alpha1',
+      kind: 'Machine',
+      metadata: { name: `${prefix}-${i}`, namespace: 'default', labels: { [LABEL]: prefix } },
+      spec: { memory: 1024 },
+    }),
+  ).join('\n');
+}
+
+async function capture(dir: string, profile: string, extra: string[] = []) {
+  const result = await vitictl([
+    'pprof',
+    'capture',
+    `http://127.0.0.1:${lab().ports.pprof}`,
+    '--profile',
+    profile,
+    '--out',
+    dir,
+    '-o',
+    'json',
+    ...extra,
+  ]);
+  if (result.exitCode !== 0) throw new Error(`capture ${profile} failed: ${String(result.stderr)}`);
+  const [saved] = JSON.parse(String(result.stdout)) as Array<{ file: string; samples?: number }>;
+  return saved!;
+}
+
+describe('vitictl pprof against the lab operator', () => {
+  let dir: string;
+  const files: Record<string, string> = {};
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vitictl-pprof-it-'));
+    files.heapBefore = (await capture(dir, 'heap')).file;
+    // CPU for 3 s while the operator reconciles 200 new Machines, then deletes them
+    const cpu = capture(dir, 'cpu', ['--seconds', '3']);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const created = await kubectl(['apply', '-f', '-'], machines(200, 'pprof'));
+    expect(created.exitCode, String(created.stderr)).toBe(0);
+    files.cpu = (await cpu).file;
+    const deleted = await kubectl(['delete', 'machines', '-n', 'default', '-l', LABEL, '--wait=false']);
+    expect(deleted.exitCode, String(deleted.stderr)).toBe(0);
+    files.heap = (await capture(dir, 'heap')).file;
+    files.allocs = (await capture(dir, 'allocs')).file;
+    files.goroutine = (await capture(dir, 'goroutine')).file;
+  });
+
+  afterAll(async () => {
+    await kubectl(['delete', 'machines', '-n', 'default', '-l', LABEL, '--wait=false']);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('saves profiles named <target>-<profile>-<timestamp>.pb.gz that go tool pprof opens', async () => {
+    const port = lab().ports.pprof;
+    for (const [key, file] of Object.entries(files)) {
+      expect(file, key).toMatch(
+        new RegExp(`/127\\.0\\.0\\.1-${port}-\\w+-\\d{8}T\\d{6}\\.\\d{3}Z\\.pb\\.gz$`),
+      );
+      const raw = await execa(GO, ['tool', 'pprof', '-raw', file], { reject: false });
+      expect(raw.exitCode, `${key}: ${raw.stderr}`).toBe(0);
+    }
+    const cpu = await goTop(files.cpu!, []);
+    expect(cpu.rows.length, 'the CPU profile under load has samples').toBeGreaterThan(5);
+  });
+
+  // [name, vitictl flags, go tool pprof flags, profile]
+  const cases: Array<[string, string[], string[], string]> = [
+    ['cpu, every node above the cutoff', ['--nodes', '0'], [], 'cpu'],
+    ['cpu, --cum', ['--nodes', '0', '--cum'], ['-cum'], 'cpu'],
+    ['cpu, top 15', ['--nodes', '15'], ['-nodecount=15'], 'cpu'],
+    ['cpu, top 20 by cum', ['--cum'], ['-cum', '-nodecount=20'], 'cpu'],
+    [
+      'cpu, --sample-index samples',
+      ['--nodes', '0', '--sample-index', 'samples'],
+      ['-sample_index=samples'],
+      'cpu',
+    ],
+    [
+      'cpu, --focus (?i)reconcile',
+      ['--nodes', '0', '--focus', '(?i)reconcile'],
+      ['-focus=(?i)reconcile'],
+      'cpu',
+    ],
+    ['heap, inuse_space (default)', ['--nodes', '0'], [], 'heap'],
+    [
+      'heap, alloc_space',
+      ['--nodes', '0', '--sample-index', 'alloc_space'],
+      ['-sample_index=alloc_space'],
+      'heap',
+    ],
+    [
+      'heap, alloc_objects --cum',
+      ['--nodes', '0', '--sample-index', 'alloc_objects', '--cum'],
+      ['-sample_index=alloc_objects', '-cum'],
+      'heap',
+    ],
+    ['allocs (default alloc_space)', ['--nodes', '0'], [], 'allocs'],
+    ['goroutine', ['--nodes', '0'], [], 'goroutine'],
+  ];
+
+  it.each(cases)('top equals go tool pprof -top: %s', async (_name, ours, theirs, key) => {
+    const file = files[key]!;
+    const [mine, go] = await Promise.all([ourTop(file, ours), goTop(file, theirs)]);
+    expect(go.rows.length).toBeGreaterThan(0);
+    expect(mine.summary).toEqual(go.summary);
+    expect(mine.rows).toEqual(go.rows);
+    expect(mine.text).toBe(go.text);
+  });
+
+  it('top --diff-base equals go tool pprof -top -diff_base (alloc_space and inuse_space)', async () => {
+    for (const [ours, theirs] of [
+      [['--sample-index', 'alloc_space'], ['-sample_index=alloc_space']],
+      [[], []],
+    ] as const) {
+      const [mine, go] = await Promise.all([
+        ourTop(files.heap!, ['--nodes', '0', '--diff-base', files.heapBefore!, ...ours]),
+        goTop(files.heap!, [`-diff_base=${files.heapBefore!}`, ...theirs]),
+      ]);
+      expect(go.rows.length).toBeGreaterThan(0);
+      expect(mine.summary).toEqual(go.summary);
+      expect(mine.rows).toEqual(go.rows);
+      expect(mine.text).toBe(go.text);
+    }
+  });
+
+  it('summarises the live goroutine?debug=2 dump: states add up, the reconcile workers are found', async () => {
+    const url = `http://127.0.0.1:${lab().ports.pprof}`;
+    const result = await vitictl(['pprof', 'goroutines', url, '-o', 'json']);
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    const { summary } = JSON.parse(String(result.stdout)) as {
+      summary: {
+        total: number;
+        byState: Array<{ state: string; count: number }>;
+        workers: { total: number; idle: number; busy: number };
+        stacks: Array<{ count: number }>;
+      };
+    };
+    const raw = await fetch(`${url}/debug/pprof/goroutine?debug=2`).then((response) => response.text());
+    const headers = raw.split('\n').filter((line) => /^goroutine \d+ .*\]:$/.test(line)).length;
+    // the dump is taken twice; a goroutine or two may come or go in between
+    expect(Math.abs(summary.total - headers)).toBeLessThanOrEqual(3);
+    expect(summary.byState.reduce((n, s) => n + s.count, 0)).toBe(summary.total);
+    expect(summary.byState.map((s) => s.state)).toContain('running');
+    // 4 controllers with workers from the performance ConfigMap, idle once the Machines are gone
+    expect(summary.workers.total).toBeGreaterThanOrEqual(4);
+    expect(summary.workers.idle + summary.workers.busy).toBe(summary.workers.total);
+    expect(summary.stacks[0]!.count).toBeGreaterThanOrEqual(summary.stacks.at(-1)!.count);
+
+    const table = await vitictl(['pprof', 'goroutines', url, '--top', '3']);
+    expect(String(table.stdout)).toMatch(/^\d+ goroutines in http:\/\/127\.0\.0\.1:\d+\//);
+    expect(String(table.stdout)).toMatch(/reconcile workers: \d+ · idle \d+ · busy \d+/);
+  });
+
+  it('saves the goroutine text dump and summarises the file', async () => {
+    const saved = await capture(dir, 'goroutine', ['--debug', '2']);
+    expect(saved.file).toMatch(/-goroutine-\d{8}T\d{6}\.\d{3}Z\.txt$/);
+    const result = await vitictl(['pprof', 'goroutines', saved.file, '-o', 'json']);
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    expect(
+      (JSON.parse(String(result.stdout)) as { summary: { total: number } }).summary.total,
+    ).toBeGreaterThan(10);
+  });
+
+  it('refuses a second CPU profile of the same process, and says so', async () => {
+    const url = `http://127.0.0.1:${lab().ports.pprof}`;
+    const args = ['pprof', 'capture', url, '--profile', 'cpu', '--seconds', '2', '--out', dir];
+    const [a, b] = await Promise.all([
+      vitictl(args),
+      new Promise((r) => setTimeout(r, 300)).then(() => vitictl(args)),
+    ]);
+    expect(a.exitCode).toBe(0);
+    expect(b.exitCode).toBe(1);
+    expect(String(b.stderr)).toMatch(/error: .*a CPU profile of this process is already running/);
+    expect(String(b.stderr)).toMatch(/hint: Go allows one CPU profile per process at a time/);
+  });
+
+  it('says the metrics port serves no pprof', async () => {
+    const result = await vitictl([
+      'pprof',
+      'capture',
+      `http://127.0.0.1:${lab().ports.metrics}`,
+      '--profile',
+      'heap',
+      '--out',
+      dir,
+    ]);
+    expect(result.exitCode).toBe(1);
+    expect(String(result.stderr)).toMatch(/404: the target serves no pprof/);
+    expect(String(result.stderr)).toMatch(/hint: set PprofBindAddress/);
+  });
+});
