@@ -176,6 +176,9 @@ export interface WebhookServer {
   url: string;
   port: number;
   requests(): number;
+  /** the median per-request delay the server actually added, µs (polling overshoots the asked delay) */
+  medianDelayUs(): number;
+  resetDelays(): void;
   seen: SeenRequest[];
   close(): Promise<void>;
 }
@@ -207,6 +210,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   let stallUntil = 0;
   let stalled = false;
   const seen: SeenRequest[] = [];
+  const delays: number[] = [];
   const sockets = new Set<Socket>();
   const server: Server = createServer(
     {
@@ -234,7 +238,9 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
           stalled = true;
           stallUntil = performance.now() + (options.stallMs ?? 500);
         }
+        const waited = performance.now();
         await wait(options.delayMs ?? 0);
+        if (delays.length < 1_000_000) delays.push((performance.now() - waited) * 1000);
         const hold = stallUntil - performance.now();
         if (hold > 0) await wait(hold);
         const act = misbehaviour !== 'stall-once' && n % every === 0 ? misbehaviour : 'none';
@@ -285,6 +291,13 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     url: `https://127.0.0.1:${port}/validate-machine`,
     port,
     requests: () => count,
+    resetDelays: () => {
+      delays.length = 0;
+    },
+    medianDelayUs: () => {
+      const sorted = [...delays].sort((a, b) => a - b);
+      return sorted.length === 0 ? 0 : (sorted[Math.floor(sorted.length / 2)] as number);
+    },
     seen,
     close: () =>
       new Promise<void>((resolve) => {
@@ -357,6 +370,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const options = JSON.parse(process.argv[2] ?? '{}') as WebhookServerOptions;
   const server = await startWebhookServer(options);
   process.send?.({ port: server.port });
+  process.on('message', (message: { type?: string }) => {
+    if (message.type === 'stats') process.send?.({ type: 'stats', medianDelayUs: server.medianDelayUs() });
+    if (message.type === 'reset') server.resetDelays();
+  });
   process.on('disconnect', () => {
     void server.close().then(() => process.exit(0));
   });

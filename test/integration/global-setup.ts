@@ -5,6 +5,7 @@ import type { TestProject } from 'vitest/node';
 import { defaultPerformanceYaml } from '../../src/lab/install.js';
 import { labDown, labUp } from '../../src/lab/lab.js';
 import type { LabState } from '../../src/lab/state.js';
+import { TEST_LAB_CONFIG } from '../helpers/lab-config.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -25,7 +26,7 @@ export default async function setup(project: TestProject) {
       dir,
       unsafeNoFsync: true,
       // fast enough that tests measure vitictl, not a throttled operator
-      performanceYaml: defaultPerformanceYaml(8, 2000),
+      performanceYaml: defaultPerformanceYaml(TEST_LAB_CONFIG.workers, TEST_LAB_CONFIG.qps),
       provisionTime: 'fixed:20ms',
       apiCallsPerReconcile: 1,
     },

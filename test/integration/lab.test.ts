@@ -2,7 +2,15 @@ import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { probe } from '../../src/lab/http-probe.js';
 import { vitictl } from '../helpers/cli.js';
-import { eventually, kubectl, lab, metricsText } from '../helpers/lab.js';
+import {
+  eventually,
+  kubectl,
+  lab,
+  machineWorkers,
+  metricsText,
+  setOperatorConfig,
+  TEST_LAB_CONFIG,
+} from '../helpers/lab.js';
 
 function machine(name: string, spec: Record<string, unknown>): string {
   return JSON.stringify({
@@ -29,13 +37,6 @@ function rawGet(url: string): Promise<{ status: number; body: Buffer; type: stri
       .on('error', reject)
       .end();
   });
-}
-
-function maxConcurrentReconciles(metrics: string): number | undefined {
-  const match = metrics.match(
-    /^controller_runtime_max_concurrent_reconciles\{controller="machine"\} (\S+)$/m,
-  );
-  return match ? Number(match[1]) : undefined;
 }
 
 describe('the lab', () => {
@@ -116,35 +117,10 @@ describe('the lab', () => {
   });
 
   it('applies a changed performance ConfigMap: workers 8 → 5 → 8', async () => {
-    expect(maxConcurrentReconciles(await metricsText())).toBe(8);
-    const patch = (workers: number) =>
-      kubectl([
-        'patch',
-        'configmap',
-        'vitistack-performance-config',
-        '-n',
-        'vitistack-system',
-        '--type',
-        'merge',
-        '-p',
-        JSON.stringify({
-          data: {
-            'performance.yaml': `controller: {workers: ${workers}, maxConcurrentReconciles: ${workers}}\nrateLimit: {qps: 100, burst: 200}\n`,
-          },
-        }),
-      ]);
-    expect((await patch(7)).exitCode).toBe(0);
-    await eventually(
-      async () => (maxConcurrentReconciles(await metricsText()) === 7 ? true : undefined),
-      60_000,
-      'workers 7 in the metrics',
-    );
-    expect((await patch(4)).exitCode).toBe(0);
-    await eventually(
-      async () => (maxConcurrentReconciles(await metricsText()) === 4 ? true : undefined),
-      60_000,
-      'workers 4 again',
-    );
+    expect(machineWorkers(await metricsText())).toBe(TEST_LAB_CONFIG.workers);
+    await setOperatorConfig({ ...TEST_LAB_CONFIG, workers: 5 });
+    await setOperatorConfig(TEST_LAB_CONFIG);
+    expect(machineWorkers(await metricsText())).toBe(8);
   });
 });
 

@@ -3,46 +3,14 @@ import { describe, expect, it } from 'vitest';
 import type { Signals } from '../../src/observe/metrics/signals.js';
 import { vitictl } from '../helpers/cli.js';
 import { useTempDir } from '../helpers/files.js';
-import { eventually, kubectl, lab, metricsText } from '../helpers/lab.js';
-
-function setWorkers(workers: number) {
-  return kubectl([
-    'patch',
-    'configmap',
-    'vitistack-performance-config',
-    '-n',
-    'vitistack-system',
-    '--type',
-    'merge',
-    '-p',
-    JSON.stringify({
-      data: {
-        'performance.yaml': `controller: {workers: ${workers}, maxConcurrentReconciles: ${workers}}\nrateLimit: {qps: 2000, burst: 4000}\n`,
-      },
-    }),
-  ]);
-}
-
-async function waitForWorkers(workers: number) {
-  await eventually(
-    async () =>
-      new RegExp(`controller_runtime_max_concurrent_reconciles\\{controller="machine"\\} ${workers}\\n`).test(
-        await metricsText(),
-      )
-        ? true
-        : undefined,
-    60_000,
-    `${workers} workers`,
-  );
-}
+import { kubectl, lab, setOperatorConfig, TEST_LAB_CONFIG } from '../helpers/lab.js';
 
 describe('metrics from the lab operator under a known load', () => {
   const temp = useTempDir();
 
   it('one worker, arrivals faster than it serves: S̄ ≈ the provisioning time, ρ ≥ 1, the queue grows', async () => {
     const state = lab();
-    expect((await setWorkers(1)).exitCode).toBe(0);
-    await waitForWorkers(1);
+    await setOperatorConfig({ ...TEST_LAB_CONFIG, workers: 1 });
     try {
       const out = (await temp.write('x', '')).replace(/x$/, 'scrapes.json');
       const load = vitictl(['apply', 'machines', '--count', '400', '--qps', '80', '--no-wait', '-q'], {
@@ -81,8 +49,7 @@ describe('metrics from the lab operator under a known load', () => {
       expect(again.throughput).toBeCloseTo(machine.throughput, 9);
       expect(JSON.parse(readFileSync(out, 'utf8')).kind).toBe('vitictl.io/Scrapes');
     } finally {
-      await setWorkers(8);
-      await waitForWorkers(8);
+      await setOperatorConfig(TEST_LAB_CONFIG);
       await kubectl(['delete', 'machines', '-A', '-l', 'vitictl.io/set=machines', '--wait=false']);
     }
   });

