@@ -37,7 +37,8 @@ describe('metrics from the lab operator under a known load', () => {
       expect(machine.workers).toBe(1);
       // the test lab provisions for a fixed 20 ms, plus one GET and three writes on loopback
       expect(machine.serviceMean).toBeGreaterThan(0.02);
-      expect(machine.serviceMean).toBeLessThan(0.1);
+      // an upper bound with room for a busy 2-core machine, where the API calls slow down
+      expect(machine.serviceMean).toBeLessThan(0.5);
       expect(machine.utilization!).toBeGreaterThan(0.9);
       expect(machine.arrivalRate).toBeGreaterThan(machine.throughput);
       expect(machine.queueDepthMax).toBeGreaterThan(10);
