@@ -134,6 +134,16 @@ export function workersRule(ctx: RuleContext, bottleneck: Bottleneck): Recommend
       evidence,
     );
   }
+  // while the client is throttled the work estimate carries the limiter's noise: only an unmistakable
+  // shortage (the work alone needs twice the workers) is fixed in the same step as QPS
+  if (bottleneck === 'client-qps' && rho <= 2) {
+    return unchanged(
+      knob,
+      current,
+      `the QPS limit binds first; after lifting it, workers would run at ρ ${r3(rho)}: re-run and tune again`,
+      evidence,
+    );
+  }
   if (rho > 0.7 && target > current) {
     return {
       knob,
