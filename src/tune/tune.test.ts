@@ -243,6 +243,34 @@ describe('tuning rules', () => {
     expect(rec(result, 'rateLimit.qps').recommended).toBe(150);
   });
 
+  it('does not blame a limiter the client runs far below: slow calls are server latency', () => {
+    const c = controller({
+      serviceMean: 0.254,
+      throughput: 28,
+      arrivalRate: 50,
+      workers: 8,
+      reconciles: 150,
+    });
+    const r = run(c, process({ restRequestsPerSecond: 112, restRequestsPerReconcile: 4 }), 50, 150);
+    const signals = r.observe!.targets[0]!.signals as unknown as Signals;
+    signals.vitistack = {
+      cacheHitRatio: null,
+      apiCallMean: 0.05,
+      apiCallP10: 0.002,
+      apiCalls: 600,
+      queueDepthMean: null,
+    };
+    const result = tune({
+      run: r,
+      current: config({ controller: { workers: 8 }, rateLimit: { qps: 2000, burst: 4000 } }),
+      currentSource: 'test',
+      strategy: 'balanced',
+    });
+    expect(result.diagnosis.bottleneck).not.toBe('client-qps');
+    expect(result.prediction!.workSeconds).toBe(0.254);
+    expect(rec(result, 'rateLimit.qps').changed).toBe(false);
+  });
+
   it('leaves an unlimited client alone when nothing throttles', () => {
     const result = tune({
       run: run(controller(), process()),

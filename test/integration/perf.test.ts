@@ -71,50 +71,34 @@ describe('vitictl perf run on the lab', () => {
   it('a baseline comparison passes an unchanged re-run and flags an injected regression (the operator made slower)', async () => {
     await temp.write('x', '');
     const profile = await profileFile(temp.write, 'baseline', ['create.errorRate < 1%']);
-    await setOperatorConfig(TEST_LAB_CONFIG); // the baseline is the test lab's own settings
-    const baselineDir = temp.path('base');
-    expect(
-      (await vitictl(['perf', 'run', profile, '--lab', '--out-dir', baselineDir, '-q'], { env: env() }))
-        .exitCode,
-    ).toBe(0);
-    const baseline = join(baselineDir, 'run.json');
-
-    const again = await vitictl(
-      [
-        'perf',
-        'run',
-        profile,
-        '--lab',
-        '--baseline',
-        baseline,
-        '--max-regression',
-        '50%',
-        '--out-dir',
-        temp.path('same'),
-        '-q',
-      ],
-      { env: env() },
-    );
-    expect(again.exitCode, String(again.stdout)).toBe(0);
-
-    await setOperatorConfig({ ...TEST_LAB_CONFIG, workers: 1 });
-    try {
-      const slower = await vitictl(
+    // 60 objects; a wide tolerance (300%) so a busy machine's drift between runs passes, while the
+    // injected regression (1 worker and QPS 10: about 4 objects/s instead of hundreds) cannot
+    const perf = (out: string, baseline?: string) =>
+      vitictl(
         [
           'perf',
           'run',
           profile,
           '--lab',
-          '--baseline',
-          baseline,
-          '--max-regression',
-          '50%',
+          '--count',
+          '60',
           '--out-dir',
-          temp.path('slow'),
+          out,
           '-q',
+          ...(baseline ? ['--baseline', baseline, '--max-regression', '300%'] : []),
         ],
         { env: env() },
       );
+    await setOperatorConfig(TEST_LAB_CONFIG);
+    expect((await perf(temp.path('base'))).exitCode).toBe(0);
+    const baseline = join(temp.path('base'), 'run.json');
+
+    const again = await perf(temp.path('same'), baseline);
+    expect(again.exitCode, String(again.stdout)).toBe(0);
+
+    await setOperatorConfig({ workers: 1, qps: 10, burst: 20 });
+    try {
+      const slower = await perf(temp.path('slow'), baseline);
       expect(slower.exitCode, String(slower.stdout)).toBe(3);
       const run = JSON.parse(readFileSync(join(temp.path('slow'), 'run.json'), 'utf8')) as RunResult;
       const regressed = run.gates!.filter((gate) => !gate.passed).map((gate) => gate.metric);
