@@ -184,7 +184,7 @@ export class TargetStore {
     let sum = 0;
     let count = 0;
     for (const countColumn of counts) {
-      const { ...base } = countColumn.labels;
+      const base = countColumn.labels;
       const sameSet = (labels: Labels) => Object.entries(base).every(([k, v]) => labels[k] === v);
       const bucketColumns = this.columns(`${family}_bucket`, (labels) => sameSet(labels));
       const sumColumn = this.columns(
