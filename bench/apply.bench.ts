@@ -9,7 +9,7 @@ import type { RunResult } from '../src/report/run-result.js';
 import { type CeilingObject, ceilingRun } from './apply/ceiling.js';
 import { childOf, must, procUsage, run, startGroup } from './apply/proc.js';
 import { round, summarize } from './apply/stats.js';
-import { bin, root, writeResult } from './lib.js';
+import { bin, median, root, writeResult } from './lib.js';
 
 /**
  * Issue 4's "Performance (bench)": `vitictl apply` against real labs (kube-apiserver + etcd on
@@ -26,7 +26,7 @@ import { bin, root, writeResult } from './lib.js';
 
 const MACHINES = 5_000;
 const CONCURRENCIES = [16, 64] as const;
-const REPEATS = 2;
+const ROUNDS = 3;
 const LOOP_OBJECTS = 300;
 const CEILING_CONNECTIONS = 64;
 const CEILING_CONCURRENCY = 64;
@@ -249,22 +249,11 @@ function vitictlThroughput(lab: Lab, concurrency: number, repeat: number) {
   };
 }
 
-async function kubectlApplyFile(lab: Lab) {
+async function kubectlApplyFile(lab: Lab, runId: string) {
   const file = join(lab.dir, 'kubectl-machines.yaml');
   must(
     'node',
-    [
-      bin,
-      'scenario',
-      'generate',
-      'machines',
-      '--count',
-      String(MACHINES),
-      '--run-id',
-      'bench-kubectl',
-      '--out',
-      file,
-    ],
+    [bin, 'scenario', 'generate', 'machines', '--count', String(MACHINES), '--run-id', runId, '--out', file],
     {
       env: lab.env,
       timeoutMs: 2 * MINUTE,
@@ -277,7 +266,7 @@ async function kubectlApplyFile(lab: Lab) {
   const created = ran.stdout.split('\n').filter((line) => / created$/.test(line)).length;
   if (created !== MACHINES + 10)
     throw new Error(`kubectl apply -f: ${created} created, expected ${MACHINES + 10}`);
-  const deleted = await kubectlDelete(lab, 'bench-kubectl');
+  const deleted = await kubectlDelete(lab, runId);
   return {
     objects: MACHINES,
     namespaces: 10,
@@ -326,101 +315,105 @@ async function throughput(lab: Lab) {
   } catch {
     kubectlVersion = versions.stdout.slice(0, 200);
   }
-  log('ceiling (first)…');
-  const ceilings = [await ceiling(lab, 'bench-ceiling-1')];
-  const runs: Array<ReturnType<typeof vitictlThroughput>> = [];
-  for (let repeat = 1; repeat <= REPEATS; repeat++) {
+  // paired rounds: the box is shared, so each round measures every client back to back and the
+  // ratios are taken within a round
+  const rounds: Array<{
+    round: number;
+    ceiling: Awaited<ReturnType<typeof ceiling>>;
+    vitictl: Array<ReturnType<typeof vitictlThroughput>>;
+    kubectlApplyFile: Awaited<ReturnType<typeof kubectlApplyFile>>;
+  }> = [];
+  for (let round_ = 1; round_ <= ROUNDS; round_++) {
+    log(`round ${round_}: ceiling…`);
+    const ceilingRun_ = await ceiling(lab, `bench-ceiling-${round_}`);
+    const vitictlRuns: Array<ReturnType<typeof vitictlThroughput>> = [];
     for (const concurrency of CONCURRENCIES) {
-      log(`vitictl C=${concurrency} #${repeat}…`);
-      runs.push(vitictlThroughput(lab, concurrency, repeat));
+      log(`round ${round_}: vitictl C=${concurrency}…`);
+      vitictlRuns.push(vitictlThroughput(lab, concurrency, round_));
     }
+    log(`round ${round_}: kubectl apply -f…`);
+    const kubectlFile = await kubectlApplyFile(lab, `bench-kubectl-${round_}`);
+    rounds.push({ round: round_, ceiling: ceilingRun_, vitictl: vitictlRuns, kubectlApplyFile: kubectlFile });
   }
-  log('kubectl apply -f…');
-  const kubectlFile = await kubectlApplyFile(lab);
   log(`kubectl apply loop (${LOOP_OBJECTS})…`);
   const loop = await kubectlLoop(lab);
-  log('ceiling (second)…');
-  ceilings.push(await ceiling(lab, 'bench-ceiling-2'));
 
-  const byConcurrency = Object.fromEntries(
-    CONCURRENCIES.map((concurrency) => {
-      const mine = runs.filter((r) => r.concurrency === concurrency);
-      const mean = (pick: (r: (typeof mine)[number]) => number) =>
-        mine.reduce((t, r) => t + pick(r), 0) / mine.length;
-      return [
-        `c${concurrency}`,
-        {
-          concurrency,
-          createThroughputMean: round(
-            mean((r) => r.createThroughput),
-            1,
-          ),
-          wholeCommandObjectsPerSecondMean: round(
-            mean((r) => r.wholeCommandObjectsPerSecond),
-            1,
-          ),
-          wallSecondsMean: round(
-            mean((r) => r.wallSeconds),
-            2,
-          ),
-          cleanupSecondsMean: round(
-            mean((r) => r.cleanupSeconds),
-            2,
-          ),
-          runs: mine,
-        },
-      ];
-    }),
-  ) as Record<
-    string,
-    { concurrency: number; createThroughputMean: number; wholeCommandObjectsPerSecondMean: number }
-  >;
-  const best = Object.values(byConcurrency).reduce((a, b) =>
-    b.createThroughputMean > a.createThroughputMean ? b : a,
-  );
-  const ceilingBest = Math.max(...ceilings.map((c) => c.createsPerSecond));
-  const ceilingMean = ceilings.reduce((t, c) => t + c.createsPerSecond, 0) / ceilings.length;
-  const vsKubectl = best.createThroughputMean / kubectlFile.objectsPerSecond;
-  const vsCeiling = best.createThroughputMean / ceilingBest;
+  const throughputOf = (round_: (typeof rounds)[number], concurrency: number) =>
+    round_.vitictl.find((r) => r.concurrency === concurrency)?.createThroughput ?? 0;
+  const medianByC = Object.fromEntries(
+    CONCURRENCIES.map((concurrency) => [
+      concurrency,
+      median(rounds.map((r) => throughputOf(r, concurrency))),
+    ]),
+  ) as Record<number, number>;
+  const bestC = CONCURRENCIES.reduce((a, b) => ((medianByC[b] ?? 0) > (medianByC[a] ?? 0) ? b : a));
+  const perRound = rounds.map((r) => {
+    const best = throughputOf(r, bestC);
+    return {
+      round: r.round,
+      vitictl: best,
+      ceiling: r.ceiling.createsPerSecond,
+      kubectlApplyFile: r.kubectlApplyFile.objectsPerSecond,
+      vitictlOverCeiling: round(best / r.ceiling.createsPerSecond, 3),
+      vitictlOverKubectlApplyFile: round(best / r.kubectlApplyFile.objectsPerSecond, 2),
+    };
+  });
+  const vsCeiling = median(perRound.map((r) => r.vitictlOverCeiling));
+  const vsKubectl = median(perRound.map((r) => r.vitictlOverKubectlApplyFile));
+  const summary = (values: number[]) => ({
+    median: round(median(values), 1),
+    min: round(Math.min(...values), 1),
+    max: round(Math.max(...values), 1),
+  });
   return {
     machines: MACHINES,
-    order:
-      'ceiling #1, vitictl C16 #1, C64 #1, C16 #2, C64 #2, kubectl apply -f (+ kubectl delete), loop (+ delete), ceiling #2 — one lab, each run deleting its objects before the next',
+    rounds: ROUNDS,
+    order: `${ROUNDS} rounds of [ceiling, vitictl C=${CONCURRENCIES.join(', C=')}, kubectl apply -f], then the kubectl loop; one lab; every run deletes its objects before the next`,
     kubectlVersion,
-    vitictl: {
-      ...byConcurrency,
-      note: `node bin/vitictl.js apply machines --count ${MACHINES} --no-wait --concurrency C -o json -q --run-id bench-cC-N (cleanup on, the default); ${REPEATS} runs per C, alternating C. createThroughput = the RunResult's apply.createThroughput (acknowledged creates / (last ack − first send)); wallSeconds = the whole child process (start, preflight, 10 namespaces, creates, cleanup, exit); wholeCommandObjectsPerSecond = ${MACHINES} / (wall − cleanup phase), comparable with the kubectl figures; cleanupSeconds = the RunResult's cleanup phase (LIST + one DELETE per object, 16 in flight), not part of throughput`,
-    },
-    kubectlApplyFile: {
-      ...kubectlFile,
-      note: `kubectl apply -f FILE, FILE = vitictl scenario generate machines --count ${MACHINES} --run-id bench-kubectl --out FILE (10 namespaces first, then ${MACHINES} Machines); the whole command timed (process start to exit, discovery cache warmed by one kubectl api-resources before); objectsPerSecond = ${MACHINES} Machines / that time; kubectl's own client-side defaults (it cannot be told otherwise); deleteSeconds = kubectl delete machines -A -l vitictl.io/run-id=bench-kubectl --wait=false until a kubectl get (polled every 1 s) finds none (without --wait=false kubectl's per-object wait is throttled client-side to ~5 objects/s: 60 objects took 10.3 s vs 0.3 s in a side test)`,
-    },
-    kubectlLoop: {
-      ...loop,
-      note: `the shell-script way, for the first ${LOOP_OBJECTS} Machines only (vitictl scenario generate machines --count ${LOOP_OBJECTS} --run-id bench-loop: the same first ${LOOP_OBJECTS} objects as the ${MACHINES} file, namespaces applied before, untimed): one \`kubectl apply -f -\` process per object in sequence, the object on stdin as JSON; objectsPerSecond = ${LOOP_OBJECTS} / the loop's time`,
-    },
-    ceiling: {
-      runs: ceilings,
-      bestCreatesPerSecond: round(ceilingBest, 1),
-      meanCreatesPerSecond: round(ceilingMean, 1),
-      note: `the API server's ceiling: the simplest client, in the bench process: a raw undici Pool (connections ${CEILING_CONNECTIONS}, pipelining 1) with the lab's admin client certificate (pki/admin.crt, admin.key, ca.crt) POSTing ${MACHINES} pre-serialised Machines (the same generated objects as vitictl's, metadata.name replaced by generateName, label vitictl.io/run-id=bench-ceiling-N) into their 10 namespaces (created before, untimed), ${CEILING_CONCURRENCY} in flight, no tracking, no watch, no retries; createsPerSecond = 201s / (first send → last response); run once before and once after the other clients; deleted after with one deletecollection per namespace (kubectl delete --raw)`,
+    summary: {
+      vitictlCreateThroughput: Object.fromEntries(
+        CONCURRENCIES.map((concurrency) => [
+          `c${concurrency}`,
+          summary(rounds.map((r) => throughputOf(r, concurrency))),
+        ]),
+      ),
+      vitictlWholeCommandObjectsPerSecond: Object.fromEntries(
+        CONCURRENCIES.map((concurrency) => [
+          `c${concurrency}`,
+          summary(
+            rounds.map(
+              (r) => r.vitictl.find((v) => v.concurrency === concurrency)?.wholeCommandObjectsPerSecond ?? 0,
+            ),
+          ),
+        ]),
+      ),
+      vitictlCleanupSeconds: summary(rounds.flatMap((r) => r.vitictl.map((v) => v.cleanupSeconds))),
+      kubectlApplyFileObjectsPerSecond: summary(rounds.map((r) => r.kubectlApplyFile.objectsPerSecond)),
+      kubectlDeleteSeconds: summary(rounds.map((r) => r.kubectlApplyFile.deleteSeconds)),
+      kubectlLoopObjectsPerSecond: loop.objectsPerSecond,
+      ceilingCreatesPerSecond: summary(rounds.map((r) => r.ceiling.createsPerSecond)),
+      note: 'median, min and max over the rounds; objects/s',
     },
     ratios: {
-      bestConcurrency: best.concurrency,
+      bestConcurrency: bestC,
+      perRound,
       vitictlOverKubectlApplyFile: round(vsKubectl, 2),
-      vitictlWholeCommandOverKubectlApplyFile: round(
-        best.wholeCommandObjectsPerSecondMean / kubectlFile.objectsPerSecond,
-        2,
-      ),
-      vitictlOverLoop: round(best.createThroughputMean / loop.objectsPerSecond, 1),
-      vitictlOverCeilingBest: round(vsCeiling, 3),
-      vitictlOverCeilingMean: round(best.createThroughputMean / ceilingMean, 3),
-      note: 'vitictl = the mean createThroughput of the best C; kubectl apply -f = Machines / whole command; ceiling = the better of its two runs (and the mean of both)',
+      vitictlOverCeiling: round(vsCeiling, 3),
+      vitictlOverLoop: round((medianByC[bestC] ?? 0) / loop.objectsPerSecond, 1),
+      note: "best C = the C with the higher median createThroughput; each ratio is taken within a round (same load) and the median over rounds reported; vitictl = RunResult createThroughput, kubectl apply -f = Machines / whole command, ceiling = the raw Pool's creates/s; vitictlOverLoop = median vitictl(best C) / the loop's rate",
     },
     targets: {
       vitictlOverKubectlApplyFile: { target: '>= 2', met: vsKubectl >= 2 },
       vitictlOverCeiling: { target: '>= 0.90 (within 10% of the ceiling)', met: vsCeiling >= 0.9 },
     },
+    perRound: rounds,
+    notes: {
+      vitictl: `node bin/vitictl.js apply machines --count ${MACHINES} --no-wait --concurrency C -o json -q --run-id bench-cC-ROUND (cleanup on, the default). createThroughput = the RunResult's apply.createThroughput (acknowledged creates / (last ack − first send)); wallSeconds = the whole child process (start, preflight, 10 namespaces, creates, cleanup, exit); wholeCommandObjectsPerSecond = ${MACHINES} / (wall − cleanup phase), comparable with kubectl's whole-command figure; cleanupSeconds = the RunResult's cleanup phase (LIST + one DELETE per object, 16 in flight), not part of throughput`,
+      kubectlApplyFile: `kubectl apply -f FILE, FILE = vitictl scenario generate machines --count ${MACHINES} --run-id bench-kubectl-ROUND --out FILE (10 namespaces first, then ${MACHINES} Machines); the whole command timed (process start to exit, discovery cache warmed by one kubectl api-resources before); objectsPerSecond = ${MACHINES} Machines / that time; kubectl's own client-side defaults; deleteSeconds = kubectl delete machines -A -l vitictl.io/run-id=bench-kubectl-ROUND --wait=false until a kubectl get (polled every 1 s) finds none (without --wait=false kubectl's per-object wait is throttled client-side to ~5 objects/s: 60 objects took 10.3 s vs 0.3 s in a side test)`,
+      kubectlLoop: `the shell-script way, for the first ${LOOP_OBJECTS} Machines only (vitictl scenario generate machines --count ${LOOP_OBJECTS} --run-id bench-loop: the same first ${LOOP_OBJECTS} objects as the ${MACHINES} file; namespaces applied before, untimed): one \`kubectl apply -f -\` process per object in sequence, the object on stdin as JSON; objectsPerSecond = ${LOOP_OBJECTS} / the loop's time`,
+      ceiling: `the API server's ceiling: the simplest client, in the bench process: a raw undici Pool (connections ${CEILING_CONNECTIONS}, pipelining 1) with the lab's admin client certificate (pki/admin.crt, admin.key, ca.crt) POSTing ${MACHINES} pre-serialised Machines (the same generated objects as vitictl's, metadata.name replaced by generateName, label vitictl.io/run-id=bench-ceiling-ROUND) into their 10 namespaces (created before, untimed), ${CEILING_CONCURRENCY} in flight, no tracking, no watch, no retries; createsPerSecond = 201s / (first send → last response); deleted after with one deletecollection per namespace (kubectl delete --raw)`,
+    },
+    kubectlLoop: loop,
   };
 }
 
@@ -677,11 +670,13 @@ async function memoryRun(lab: Lab, count: number) {
   let ready: number | undefined;
   let interruptedAtSeconds: number | undefined;
   let readyAtInterrupt: number | undefined;
+  let peakBeforeInterruptKiB: number | undefined;
   let killed = false;
   const samples: Array<{
     t: number;
     operatorSuccessReconciles: number | null;
     rssMiB: number | null;
+    peakRssMiBSoFar: number | null;
     cpuSeconds: number | null;
   }> = [];
   let tick = 0;
@@ -699,6 +694,7 @@ async function memoryRun(lab: Lab, count: number) {
         t: Math.round(elapsed / 1000),
         operatorSuccessReconciles: ready ?? null,
         rssMiB: now ? round(now.rssKiB / 1024, 1) : null,
+        peakRssMiBSoFar: now ? round(now.peakRssKiB / 1024, 1) : null,
         cpuSeconds: now ? round(now.userSeconds + now.systemSeconds, 1) : null,
       });
     }
@@ -706,6 +702,7 @@ async function memoryRun(lab: Lab, count: number) {
     if (interruptedAtSeconds === undefined && (overReadyBound || elapsed > MEMORY_HARD_BOUND_MS)) {
       interruptedAtSeconds = round(elapsed / 1000, 1);
       readyAtInterrupt = ready;
+      peakBeforeInterruptKiB = usage?.peakRssKiB;
       log(`memory ${count}: bound reached at ${interruptedAtSeconds} s with ${ready ?? '?'} ready; SIGINT`);
       group.signal('SIGINT');
     }
@@ -742,6 +739,8 @@ async function memoryRun(lab: Lab, count: number) {
     exitSignal: ran.signal,
     interruptedAtSeconds: interruptedAtSeconds ?? null,
     readyAtInterrupt: readyAtInterrupt ?? null,
+    peakRssMiBBeforeInterrupt:
+      peakBeforeInterruptKiB === undefined ? null : round(peakBeforeInterruptKiB / 1024, 1),
     peakRssMiB: peakKiB === undefined ? null : round(peakKiB / 1024, 1),
     peakRssSource:
       hookKiB !== undefined
@@ -797,11 +796,11 @@ async function memory() {
   const attempt = await withLab(MEMORY_LAB, (lab) => memoryRun(lab, MEMORY_OBJECTS));
   let fallback: Awaited<ReturnType<typeof memoryRun>> | undefined;
   if (!attempt.allReady) {
-    // the largest count that fits: 80% of what became ready within the bound, in 10k steps
+    // the largest count that fits: 80% of what became ready within the bound, in 5k steps
     const reached = attempt.readyAtInterrupt ?? attempt.counts?.ready ?? 0;
     const count = Math.min(
       MEMORY_FALLBACK_MAX,
-      Math.max(10_000, Math.floor((0.8 * reached) / 10_000) * 10_000),
+      Math.max(10_000, Math.floor((0.8 * reached) / 5_000) * 5_000),
     );
     log(`memory: ${MEMORY_OBJECTS} did not complete; ${count} objects in a fresh lab…`);
     fallback = await withLab(MEMORY_LAB, (lab) => memoryRun(lab, count));
@@ -817,7 +816,7 @@ async function memory() {
       met: reported.allReady && peakMB <= 400,
       attemptMet: attempt.allReady && attempt.peakRssMiB !== null && attempt.peakRssMiB * 1.048576 <= 400,
     },
-    note: `a fresh lab per run with a cheap operator (workers 32, provisionTime fixed:0s, apiCallsPerReconcile 0, webhook off, performance ConfigMap defaultPerformanceYaml(32, 5000)) and etcd --unsafe-no-fsync (to keep it short; not a setting for reported throughput). /usr/bin/time -f '%e %U %S %M' node --import ./bench/rss-hook.mjs bin/vitictl.js apply machines --count N --concurrency 64 --timeout ${MEMORY_TIMEOUT} -o json -q, env VITICTL_BENCH_RSS_FILE; peakRssMiB = the hook's process.resourceUsage().maxRSS at exit (else /proc/<pid>/status VmHWM sampled every second); CPU = user + system seconds of the vitictl node process; wall = the whole command including cleanup (LIST + one DELETE per object, 16 in flight). --timeout ${MEMORY_TIMEOUT} instead of the scenario's 5m: with creates far ahead of the operator, objects wait in its queue for minutes, and a 5m per-object timeout measures the operator, not vitictl's tracking. Bounds: if not all N are Running (operator's reconcile success count) ${MEMORY_READY_BOUND_MS / MINUTE} min after start, or after ${MEMORY_HARD_BOUND_MS / MINUTE} min in any case, SIGINT to the process group (vitictl stops, cleans up, writes the partial result), SIGKILL ${MEMORY_GRACE_MS / MINUTE} min later. If ${MEMORY_OBJECTS} does not complete, a fallback count (80% of what became ready within the bound, 10k steps, 10k..${MEMORY_FALLBACK_MAX}) runs in a fresh lab. samplesEvery30s: the operator's controller_runtime_reconcile_total{controller="machine",result="success"} (one per Machine made Running in a fresh lab; it also counts reconciles of deleted objects once cleanup starts), vitictl's current RSS (/proc VmRSS) and CPU seconds. target.met: the reported run (100k if complete, else the fallback) all ready with peak RSS <= 400 MB (10^6 bytes)`,
+    note: `a fresh lab per run with a cheap operator (workers 32, provisionTime fixed:0s, apiCallsPerReconcile 0, webhook off, performance ConfigMap defaultPerformanceYaml(32, 5000)) and etcd --unsafe-no-fsync (to keep it short; not a setting for reported throughput). /usr/bin/time -f '%e %U %S %M' node --import ./bench/rss-hook.mjs bin/vitictl.js apply machines --count N --concurrency 64 --timeout ${MEMORY_TIMEOUT} -o json -q, env VITICTL_BENCH_RSS_FILE; peakRssMiB = the hook's process.resourceUsage().maxRSS at exit (else /proc/<pid>/status VmHWM sampled every second); CPU = user + system seconds of the vitictl node process; wall = the whole command including cleanup (LIST + one DELETE per object, 16 in flight). --timeout ${MEMORY_TIMEOUT} instead of the scenario's 5m: with creates far ahead of the operator, objects wait in its queue for minutes, and a 5m per-object timeout measures the operator, not vitictl's tracking. Bounds: if not all N are Running (operator's reconcile success count) ${MEMORY_READY_BOUND_MS / MINUTE} min after start, or after ${MEMORY_HARD_BOUND_MS / MINUTE} min in any case, SIGINT to the process group (vitictl stops, cleans up, writes the partial result), SIGKILL ${MEMORY_GRACE_MS / MINUTE} min later. If ${MEMORY_OBJECTS} does not complete, a fallback count (80% of what the operator made Running within the bound, in 5k steps, 10k..${MEMORY_FALLBACK_MAX}) runs in a fresh lab. samplesEvery30s: the operator's controller_runtime_reconcile_total{controller="machine",result="success"} (one per Machine made Running in a fresh lab; it also counts reconciles of deleted objects once cleanup starts), vitictl's current RSS (/proc VmRSS), its peak so far (VmHWM) and CPU seconds; peakRssMiBBeforeInterrupt = VmHWM at the last sample before the SIGINT (the tracking phase only, before any cleanup). target.met: the reported run (100k if complete, else the fallback) all ready with peak RSS <= 400 MB (10^6 bytes)`,
   };
 }
 
