@@ -16,33 +16,62 @@ export interface CleanupOptions {
   concurrency?: number;
   /** how long to wait for objects to disappear (finalizers) */
   waitMs?: number;
+  /** objects per LIST page (default 500) */
+  pageSize?: number;
   onProgress?: (line: string) => void;
 }
 
 type Listed = { namespace: string | undefined; name: string };
 
+/**
+ * Objects carrying the run's label, listed in pages (a 100k-object run must not become one response
+ * held in memory), each page retried on 5xx and network failures. `max` stops early: the wait loop only
+ * needs to know whether anything is left.
+ */
 async function listOurs(
   rest: KubeRest,
   resource: ApiResource,
   runId: string,
   namespaces: Array<string | undefined>,
+  pageSize: number,
+  max = Number.POSITIVE_INFINITY,
 ): Promise<Listed[]> {
   const found: Listed[] = [];
+  const selector = encodeURIComponent(`${RUN_ID_LABEL}=${runId}`);
   for (const namespace of namespaces) {
-    const path = `${resourcePath(resource, namespace)}?labelSelector=${encodeURIComponent(`${RUN_ID_LABEL}=${runId}`)}`;
-    const response = await rest.request('GET', path, { timeoutMs: 60_000 });
-    if (response.status === 404) continue;
-    if (response.status !== 200 || !isPlainObject(response.body))
-      throw new Error(`list ${resource.plural}: HTTP ${response.status}`);
-    for (const item of (response.body.items as Array<{
-      metadata: { name: string; namespace?: string; labels?: Record<string, string> };
-    }>) ?? []) {
-      // the server filtered by label; check again so nothing else is ever deleted
-      if (item.metadata.labels?.[RUN_ID_LABEL] === runId)
-        found.push({ namespace: item.metadata.namespace, name: item.metadata.name });
-    }
+    let token = '';
+    do {
+      const path = `${resourcePath(resource, namespace)}?labelSelector=${selector}&limit=${pageSize}${token ? `&continue=${encodeURIComponent(token)}` : ''}`;
+      const response = await getPage(rest, path);
+      if (response.status === 404) break;
+      if (response.status !== 200 || !isPlainObject(response.body))
+        throw new Error(`list ${resource.plural}: HTTP ${response.status}`);
+      const body = response.body as {
+        metadata?: { continue?: string };
+        items?: Array<{ metadata: { name: string; namespace?: string; labels?: Record<string, string> } }>;
+      };
+      for (const item of body.items ?? []) {
+        // the server filtered by label; check again so nothing else is ever deleted
+        if (item.metadata.labels?.[RUN_ID_LABEL] === runId)
+          found.push({ namespace: item.metadata.namespace, name: item.metadata.name });
+      }
+      if (found.length >= max) return found;
+      token = body.metadata?.continue ?? '';
+    } while (token);
   }
   return found;
+}
+
+async function getPage(rest: KubeRest, path: string) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const response = await rest.request('GET', path, { timeoutMs: 60_000 });
+      if (response.status < 500 || attempt >= 4) return response;
+    } catch (error) {
+      if (!(error instanceof NetworkError) || attempt >= 4) throw error;
+    }
+    await sleep(250 * 2 ** attempt);
+  }
 }
 
 /**
@@ -62,6 +91,7 @@ export async function cleanupRun(rest: KubeRest, options: CleanupOptions): Promi
   };
   const concurrency = options.concurrency ?? 16;
   const waitMs = options.waitMs ?? 120_000;
+  const pageSize = options.pageSize ?? 500;
   const scopes = (resource: ApiResource): Array<string | undefined> =>
     resource.namespaced && options.namespaces && options.namespaces.length > 0
       ? options.namespaces
@@ -75,7 +105,7 @@ export async function cleanupRun(rest: KubeRest, options: CleanupOptions): Promi
   });
   try {
     for (const resource of resources) {
-      const targets = await listOurs(rest, resource, options.runId, scopes(resource));
+      const targets = await listOurs(rest, resource, options.runId, scopes(resource), pageSize);
       if (targets.length === 0) continue;
       options.onProgress?.(`deleting ${targets.length} ${resource.plural}`);
       let next = 0;
@@ -100,11 +130,13 @@ export async function cleanupRun(rest: KubeRest, options: CleanupOptions): Promi
       await Promise.all(Array.from({ length: Math.min(concurrency, targets.length) }, worker));
       const deadline = performance.now() + waitMs;
       for (;;) {
-        const left = await listOurs(rest, resource, options.runId, scopes(resource));
+        const left = await listOurs(rest, resource, options.runId, scopes(resource), pageSize, 1);
         if (left.length === 0) break;
         if (performance.now() > deadline) {
+          // name at most a thousand of what is left: enough to act on, bounded in memory
+          const names = await listOurs(rest, resource, options.runId, scopes(resource), pageSize, 1000);
           result.leftBehind.push(
-            ...left.map(
+            ...names.map(
               (item) => `${resource.plural}/${item.namespace ? `${item.namespace}/` : ''}${item.name}`,
             ),
           );

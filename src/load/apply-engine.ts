@@ -365,6 +365,7 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
         t0,
         lastAck,
         lateStarts,
+        scheduleSlips: schedule?.slips ?? 0,
         counters,
         createdPerSecond,
         readyPerSecond,
@@ -413,6 +414,7 @@ interface AssembleInput {
   t0: number;
   lastAck: number;
   lateStarts: number;
+  scheduleSlips: number;
   counters: CreateCounters;
   createdPerSecond: number[];
   readyPerSecond: number[];
@@ -506,6 +508,7 @@ function assemble(
         : 0,
     maxStartsIn100ms: maxInWindow(starts, 100),
     lateStarts: input.lateStarts,
+    scheduleSlips: input.scheduleSlips,
     creation: {
       start: wall(t0 || first).toISOString(),
       end: wall(input.lastAck || last).toISOString(),

@@ -87,6 +87,7 @@ function applied(setName = 'machines', ready = spread(100, 200)): RunResult {
       createThroughput: 19.9,
       maxStartsIn100ms: 3,
       lateStarts: 0,
+      scheduleSlips: 0,
       retries: 0,
       failures: [],
       failureReasons: {},

@@ -24,7 +24,7 @@ export function renderApplySummary(result: RunResult, style: Style): string {
       ? `open loop ${apply.requestedRate}/s (burst ${apply.burst}) → achieved ${apply.achievedRate}/s`
       : `closed loop, ${apply.concurrency} in flight → ${apply.achievedRate} starts/s`;
   lines.push(
-    `load: ${load} · created ${apply.createThroughput}/s · max ${apply.maxStartsIn100ms} starts in 100 ms${apply.lateStarts > 0 ? ` · ${style.yellow(`${apply.lateStarts} late starts`)}` : ''}`,
+    `load: ${load} · created ${apply.createThroughput}/s · max ${apply.maxStartsIn100ms} starts in 100 ms${apply.lateStarts > 0 ? ` · ${style.yellow(`${apply.lateStarts} late starts`)}` : ''}${apply.scheduleSlips > 0 ? ` · ${style.yellow(`schedule slipped ${apply.scheduleSlips}× (rate lost: raise --burst)`)}` : ''}`,
   );
   const table = borderlessTable(
     [

@@ -62,6 +62,9 @@ export const applyResultSchema = z.object({
   maxStartsIn100ms: z.number().int(),
   /** open loop: starts that left more than 10 ms after their intended time (the generator could not keep up) */
   lateStarts: z.number().int(),
+  /** open loop: times the generator fell more than `burst` starts behind and the schedule moved on
+   * (each one is rate lost for good: raise --burst, or the machine is too busy) */
+  scheduleSlips: z.number().int().default(0),
   creation: window,
   counts,
   sets: z.array(setResultSchema),

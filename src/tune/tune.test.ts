@@ -101,6 +101,7 @@ function run(c: ControllerSignals, p: ProcessSignals, rate = 10, objects = 1000)
       createThroughput: rate,
       maxStartsIn100ms: 1,
       lateStarts: 0,
+      scheduleSlips: 0,
       creation: { start: '', end: '', seconds: objects / rate },
       counts,
       sets: [],

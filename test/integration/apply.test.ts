@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { cleanupRun } from '../../src/kube/cleanup.js';
+import { connect } from '../../src/kube/connect.js';
+import { discoverKinds } from '../../src/kube/discovery.js';
+import { KubeRest } from '../../src/kube/rest.js';
 import { restartApiserver } from '../../src/lab/lab.js';
 import { freePort } from '../../src/lab/ports.js';
 import type { RunResult } from '../../src/report/run-result.js';
@@ -183,6 +187,29 @@ spec:
     expect(run.cleanup!.deleted).toBe(run.apply!.counts.created);
     expect(await leftovers('it-sigint')).toBe('');
     expect(String(result.stderr)).toMatch(/interrupt: stopping creates, cleaning up/);
+  });
+
+  it('cleans up a run that kept its objects, listing them page by page', async () => {
+    const kept = await vitictl(
+      ['apply', 'machines', '--count', '7', '--no-wait', '--keep', '--run-id', 'it-pages', '-q'],
+      { env: env() },
+    );
+    expect(kept.exitCode, String(kept.stderr)).toBe(0);
+    expect((await leftovers('it-pages')).split('\n')).toHaveLength(7);
+    const rest = await KubeRest.create(await connect({ kubeconfig: lab().kubeconfig }));
+    try {
+      const kinds = await discoverKinds(rest, [{ apiVersion: 'vitistack.io/v1alpha1', kind: 'Machine' }]);
+      const result = await cleanupRun(rest, {
+        runId: 'it-pages',
+        resources: [...kinds.values()],
+        createdNamespaces: [],
+        pageSize: 2, // four pages for seven objects: the continue token is followed
+      });
+      expect(result).toMatchObject({ deleted: 7, failed: 0, leftBehind: [] });
+    } finally {
+      await rest.close();
+    }
+    expect(await leftovers('it-pages')).toBe('');
   });
 
   it('fails preflight with one line for an unreachable server (exit 1)', async () => {

@@ -135,6 +135,14 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
   }
   if (result.interrupted) return 130;
   const counts = result.apply?.counts;
+  const cleanup = result.cleanup;
+  if (cleanup && (cleanup.failed > 0 || cleanup.leftBehind.length > 0)) {
+    // objects this run created may still be in the cluster: never a silent success
+    ctx.warn(
+      `cleanup incomplete (${cleanup.failed} failed, ${cleanup.leftBehind.length} left behind${cleanup.note ? `: ${cleanup.note}` : ''}); retry with vitictl cleanup --run-id ${result.runId}`,
+    );
+    return 1;
+  }
   return counts && counts.failed + counts.timedOut > 0 ? 1 : 0;
 }
 
@@ -184,7 +192,7 @@ export function registerApply(program: Command, runner: Runner): void {
         'vitictl apply machines --count 2000 --qps 100 --metrics http://127.0.0.1:8080/metrics --out run.json',
       )}
 Every object ends as ready, failed (with the reason), timed out, or not waited on; the counts add up.
-Exit 0 when all objects are ready, 1 when any failed or timed out, 2 for bad input, 130 on Ctrl-C
+Exit 0 when all objects are ready, 1 when any failed or timed out or cleanup left objects behind, 2 for bad input, 130 on Ctrl-C
 (creates stop, the partial result is written, what was created is cleaned up).
 `,
     )
