@@ -15,6 +15,11 @@ export interface Io {
 }
 
 export function processIo(): Io {
+  // `vitictl … | head`: the reader left; stop quietly as Unix tools do, not with an internal error
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   let controller: AbortController | undefined;
   return {
     stdout: process.stdout,

@@ -1,11 +1,30 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { vitictl } from '../helpers/cli.js';
+import { bin, vitictl } from '../helpers/cli.js';
 import { useTempDir } from '../helpers/files.js';
 
 describe('vitictl scenario (the built CLI)', () => {
   const temp = useTempDir();
+
+  it('stops quietly, exit 0, when the reader of its output goes away (| head)', async () => {
+    const result = await execa(
+      'bash',
+      ['-c', `node ${bin} scenario generate machines --count 100000 | head -1`],
+      {
+        reject: false,
+        env: { NO_COLOR: '1' },
+      },
+    );
+    expect(result.stdout).toBe('apiVersion: v1');
+    expect(result.stderr).toBe('');
+    const status = await execa('bash', [
+      '-c',
+      `node ${bin} scenario generate machines --count 100000 | head -1 >/dev/null; echo \${PIPESTATUS[0]}`,
+    ]);
+    expect(status.stdout).toBe('0');
+  });
 
   it('prints 1000 Machine documents with unique names, byte-identical for the same seed', async () => {
     const first = await vitictl([
