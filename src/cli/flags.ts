@@ -41,3 +41,25 @@ export function outputFormat<T extends string>(ctx: CliContext, allowed: readonl
   }
   return value as T;
 }
+
+/** --max-regression 10% → 0.1 */
+export function maxRegressionFlag(value: string | undefined): number {
+  const fraction = value === undefined ? 0.1 : Number(value.replace(/%$/, '')) / 100;
+  if (!Number.isFinite(fraction) || fraction < 0)
+    throw usageError(`--max-regression must be a percentage like 10% (got "${value}")`);
+  return fraction;
+}
+
+/** --shard i/N: the shards of one run share its run id (and so its object names and labels). */
+export async function shardFromFlags(flags: { shard?: string | undefined; runId?: string | undefined }) {
+  if (flags.shard === undefined) return undefined;
+  const { parseShard } = await import('../scenario/shard.js');
+  const shard = parseShard(flags.shard);
+  if (flags.runId === undefined && shard.count > 1) {
+    throw usageError(
+      '--shard needs --run-id: the shards of one run share its run id',
+      `give every shard the same id, e.g. --run-id big-1 --shard ${shard.index}/${shard.count}`,
+    );
+  }
+  return shard;
+}

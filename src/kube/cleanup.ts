@@ -2,11 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CleanupResult } from '../report/run-result.js';
 import { RUN_ID_LABEL } from '../scenario/expand.js';
 import { isPlainObject } from '../scenario/json-schema.js';
+import { SHARD_LABEL } from '../scenario/shard.js';
 import { type ApiResource, resourcePath } from './discovery.js';
 import { type KubeRest, NetworkError } from './rest.js';
 
 export interface CleanupOptions {
   runId: string;
+  /** a shard's vitictl.io/shard label value: only that shard's objects are deleted */
+  shard?: string | undefined;
   /** in creation order; deleted in reverse */
   resources: ApiResource[];
   /** namespaces to search for namespaced kinds; undefined: cluster-wide */
@@ -31,13 +34,15 @@ type Listed = { namespace: string | undefined; name: string };
 async function listOurs(
   rest: KubeRest,
   resource: ApiResource,
-  runId: string,
+  run: { runId: string; shard?: string | undefined },
   namespaces: Array<string | undefined>,
   pageSize: number,
   max = Number.POSITIVE_INFINITY,
 ): Promise<Listed[]> {
   const found: Listed[] = [];
-  const selector = encodeURIComponent(`${RUN_ID_LABEL}=${runId}`);
+  const selector = encodeURIComponent(
+    `${RUN_ID_LABEL}=${run.runId}${run.shard ? `,${SHARD_LABEL}=${run.shard}` : ''}`,
+  );
   for (const namespace of namespaces) {
     let token = '';
     do {
@@ -52,7 +57,8 @@ async function listOurs(
       };
       for (const item of body.items ?? []) {
         // the server filtered by label; check again so nothing else is ever deleted
-        if (item.metadata.labels?.[RUN_ID_LABEL] === runId)
+        const labels = item.metadata.labels;
+        if (labels?.[RUN_ID_LABEL] === run.runId && (!run.shard || labels[SHARD_LABEL] === run.shard))
           found.push({ namespace: item.metadata.namespace, name: item.metadata.name });
       }
       if (found.length >= max) return found;
@@ -105,7 +111,7 @@ export async function cleanupRun(rest: KubeRest, options: CleanupOptions): Promi
   });
   try {
     for (const resource of resources) {
-      const targets = await listOurs(rest, resource, options.runId, scopes(resource), pageSize);
+      const targets = await listOurs(rest, resource, options, scopes(resource), pageSize);
       if (targets.length === 0) continue;
       options.onProgress?.(`deleting ${targets.length} ${resource.plural}`);
       let next = 0;
@@ -130,11 +136,11 @@ export async function cleanupRun(rest: KubeRest, options: CleanupOptions): Promi
       await Promise.all(Array.from({ length: Math.min(concurrency, targets.length) }, worker));
       const deadline = performance.now() + waitMs;
       for (;;) {
-        const left = await listOurs(rest, resource, options.runId, scopes(resource), pageSize, 1);
+        const left = await listOurs(rest, resource, options, scopes(resource), pageSize, 1);
         if (left.length === 0) break;
         if (performance.now() > deadline) {
           // name at most a thousand of what is left: enough to act on, bounded in memory
-          const names = await listOurs(rest, resource, options.runId, scopes(resource), pageSize, 1000);
+          const names = await listOurs(rest, resource, options, scopes(resource), pageSize, 1000);
           result.leftBehind.push(
             ...names.map(
               (item) => `${resource.plural}/${item.namespace ? `${item.namespace}/` : ''}${item.name}`,

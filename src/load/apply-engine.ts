@@ -167,7 +167,7 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
     watched.add(key);
     const scopes = resource.namespaced && options.watchScope === 'namespaces' ? plan.namespaces : [undefined];
     for (const namespace of scopes) {
-      const watch = new ResumableWatch(rest, resource, namespace, `${RUN_ID_LABEL}=${plan.runId}`, {
+      const watch = new ResumableWatch(rest, resource, namespace, plan.labelSelector, {
         onEvent: (type, object, at) => tracker.observe(object, at, type, resource.kind),
         onRelist: (objects, at) => {
           for (const object of objects) tracker.observe(object, at, 'RELIST', resource.kind);

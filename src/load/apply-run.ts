@@ -5,7 +5,9 @@ import { preflight } from '../kube/preflight.js';
 import { KubeRest } from '../kube/rest.js';
 import type { Target } from '../observe/target.js';
 import { METHODS, RUN_RESULT_VERSION, type RunResult } from '../report/run-result.js';
+import type { ScenarioPlan } from '../scenario/expand.js';
 import type { PreparedScenario } from '../scenario/prepare.js';
+import { rateShare, shardLabelValue, shareOf } from '../scenario/shard.js';
 import { packageVersion } from '../util/version.js';
 import { type ApplyProgress, type LoadMode, runApply, type TimelineRow } from './apply-engine.js';
 
@@ -31,6 +33,14 @@ export interface ApplyRunOptions {
 export function newRunId(now = new Date()): string {
   const iso = now.toISOString();
   return `${iso.slice(0, 10).replaceAll('-', '')}-${iso.slice(11, 19).replaceAll(':', '')}-${randomBytes(2).toString('hex')}`;
+}
+
+/** A shard runs its share of the whole run's rate, burst or concurrency (the flags describe the whole run). */
+export function shardLoad(load: LoadMode, plan: ScenarioPlan): LoadMode {
+  if (!plan.shard) return load;
+  return load.mode === 'open'
+    ? { mode: 'open', rate: rateShare(load.rate, plan), burst: shareOf(load.burst, plan) }
+    : { mode: 'closed', concurrency: shareOf(load.concurrency, plan) };
 }
 
 /** connect → preflight → create and time every object → cleanup → RunResult. Prints nothing. */
@@ -60,7 +70,8 @@ export async function applyRun(
     context: options.context,
     env: options.env ?? process.env,
   });
-  const connections = options.load.mode === 'closed' ? options.load.concurrency + 8 : 64;
+  const load = shardLoad(options.load, plan);
+  const connections = load.mode === 'closed' ? load.concurrency + 8 : 64;
   const rest = await KubeRest.create(connection, { connections });
   if (rest.insecure)
     options.onWarning?.(
@@ -85,7 +96,7 @@ export async function applyRun(
         rest,
         resources: checked.resources,
         watchScope: checked.watchScope,
-        load: options.load,
+        load,
         wait: options.wait,
         timeoutMs: options.timeoutMs,
         signal: options.signal,
@@ -100,6 +111,7 @@ export async function applyRun(
       cleanup = await phase('cleanup', () =>
         cleanupRun(rest, {
           runId: plan.runId,
+          shard: plan.shard ? shardLabelValue(plan.shard) : undefined,
           resources: plan.sets.map(
             (set) => checked.resources.get(`${set.spec.apiVersion}/${set.spec.kind}`)!,
           ),
@@ -115,6 +127,7 @@ export async function applyRun(
       tool: { name: 'vitictl', version: packageVersion() },
       runId: plan.runId,
       scenario: { name: plan.name, file: loaded.file, seed: plan.seed, objects: plan.totalObjects },
+      ...(plan.shard ? { shard: plan.shard } : {}),
       target: {
         server: connection.server,
         context: connection.context,

@@ -1,7 +1,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LoadedProfile } from '../config/load-profile.js';
-import { inputError } from '../errors.js';
+import { inputError, usageError } from '../errors.js';
 import type { ApplyProgress } from '../load/apply-engine.js';
 import { applyRun, newRunId } from '../load/apply-run.js';
 import type { Target } from '../observe/target.js';
@@ -9,6 +9,7 @@ import { renderJunit } from '../render/junit.js';
 import { renderMarkdown } from '../render/markdown.js';
 import type { GateResult, RunResult } from '../report/run-result.js';
 import { prepareScenario } from '../scenario/prepare.js';
+import type { Shard } from '../scenario/shard.js';
 import { writeChunks, writeFileAtomically } from '../util/atomic-write.js';
 import { baselineGates, evaluateGate, type Gate, parseGate } from './gates.js';
 
@@ -24,6 +25,14 @@ export interface PerfRunOptions {
   maxRegression: number;
   outDir: string;
   count?: number | undefined;
+  /** spread namespaced objects over N namespaces (shards own whole namespaces) */
+  namespaces?: number | undefined;
+  /** default: generated; the shards of one run share it */
+  runId?: string | undefined;
+  /** run only this shard of the profile's run (gates are judged on the merged run) */
+  shard?: Shard | undefined;
+  /** also store the RunResult in ConfigMap `<name>-<shard index>` (perf job → perf collect) */
+  resultConfigMap?: { name: string; namespace: string | undefined } | undefined;
   signal: AbortSignal;
   env: NodeJS.ProcessEnv;
   onPhase?: (phase: string) => void;
@@ -102,6 +111,14 @@ async function metricsTargets(
  */
 export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
   const { spec } = options.profile;
+  if (options.shard && spec.type === 'stress') {
+    throw usageError(
+      'a stress profile cannot be sharded: it searches for the knee step by step, from one process',
+      'shard a load or soak profile; run stress from one process',
+    );
+  }
+  // the controller is the same for every shard: only shard 0 scrapes and profiles it
+  const observer = !options.shard || options.shard.index === 0;
   const gates: Gate[] = [...spec.gates, ...options.extraGates].map(parseGate);
   const sloGate = spec.type === 'stress' && spec.stress ? parseGate(spec.stress.slo) : undefined;
   if (spec.type === 'stress' && !spec.stress)
@@ -112,10 +129,12 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
   const wallBefore = performance.now();
   const where = await endpoints(options);
   const kubeconfig = where.kubeconfig ?? options.kubeconfig;
-  const targets = await metricsTargets(where.metricsUrl, { ...options, kubeconfig });
-  const pprofTargets = await metricsTargets(where.pprofUrl, { ...options, kubeconfig });
+  const targets = observer ? await metricsTargets(where.metricsUrl, { ...options, kubeconfig }) : undefined;
+  const pprofTargets = observer
+    ? await metricsTargets(where.pprofUrl, { ...options, kubeconfig })
+    : undefined;
   const captured: NonNullable<RunResult['profiles']> = [];
-  const runId = newRunId();
+  const runId = options.runId ?? newRunId();
   const load =
     spec.load.qps !== undefined
       ? {
@@ -129,7 +148,9 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
       scenario: options.profile.scenario,
       crdFiles: [],
       count,
+      namespaces: options.namespaces,
       runId: id,
+      shard: options.shard,
     });
     let peak: Promise<void> | undefined;
     const onProgress = (progress: ApplyProgress) => {
@@ -196,7 +217,8 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
   result.profile = { name: options.profile.name, file: options.profile.file, kind: spec.type };
   if (captured.length > 0) result.profiles = captured;
 
-  if (spec.tune && result.observe?.targets.some((t) => t.signals)) {
+  // a shard's signals describe the whole controller but its load only a part: tune the merged run
+  if (spec.tune && !options.shard && result.observe?.targets.some((t) => t.signals)) {
     options.onPhase?.('tune');
     try {
       result.tune = (await tuneRun(result, kubeconfig, options)) as unknown as Record<string, unknown>;
@@ -217,6 +239,16 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
     "vitictl's own user+system CPU time (process.cpuUsage) over the run's wall time: the time it was busy rather than waiting on the cluster";
 
   const files = await writeReports(result, options);
+  if (options.resultConfigMap) {
+    const { publishResult } = await import('./publish.js');
+    const where = await publishResult(result, {
+      ...options.resultConfigMap,
+      kubeconfig,
+      context: options.context,
+      env: options.env,
+    });
+    files.push(`configmap ${where}`);
+  }
   return { result, files, passed: verdicts.every((gate) => gate.passed) && !result.interrupted };
 }
 
@@ -246,7 +278,11 @@ async function tuneRun(result: RunResult, kubeconfig: string | undefined, option
   }
 }
 
-async function writeReports(result: RunResult, options: PerfRunOptions): Promise<string[]> {
+/** run.json, report.md, junit.xml (and report.html) into outDir, atomically; report.md also to $GITHUB_STEP_SUMMARY. */
+export async function writeReports(
+  result: RunResult,
+  options: Pick<PerfRunOptions, 'outDir' | 'env' | 'renderHtml' | 'baseline'>,
+): Promise<string[]> {
   await mkdir(options.outDir, { recursive: true });
   const outputs: Array<[string, string]> = [
     ['run.json', `${JSON.stringify(result, null, 2)}\n`],

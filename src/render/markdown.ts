@@ -6,6 +6,13 @@ const ms = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)}s` : `${v.toFixe
 const row = (h: HistogramSummary) =>
   h.count === 0 ? '- | - | - | -' : `${ms(h.p50)} | ${ms(h.p90)} | ${ms(h.p99)} | ${ms(h.max)}`;
 
+function shardNote(result: RunResult): string {
+  if (result.shard)
+    return ` · shard ${result.shard.index}/${result.shard.count} of ${result.shard.scenarioObjects} objects (its gates judge this part only; merge the shards)`;
+  if (result.mergedFrom) return ` · merged from ${result.mergedFrom.length} shards`;
+  return '';
+}
+
 /** A markdown report (for PRs and $GITHUB_STEP_SUMMARY). Pure. */
 export function renderMarkdown(result: RunResult): string {
   const gates = result.gates ?? [];
@@ -18,7 +25,7 @@ export function renderMarkdown(result: RunResult): string {
   const lines = [
     `## vitictl ${cell(result.profile?.name ?? 'run')}: ${verdict}`,
     '',
-    `Run \`${cell(result.runId)}\` · scenario **${cell(result.scenario.name)}** (seed ${result.scenario.seed}, ${result.scenario.objects} objects) · ${cell(result.target.server)} (${cell(result.target.kubernetesVersion)}) · ${result.startedAt}`,
+    `Run \`${cell(result.runId)}\` · scenario **${cell(result.scenario.name)}** (seed ${result.scenario.seed}, ${result.scenario.objects} objects) · ${cell(result.target.server)} (${cell(result.target.kubernetesVersion)}) · ${result.startedAt}${shardNote(result)}`,
     '',
   ];
   if (gates.length > 0) {

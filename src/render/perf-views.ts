@@ -1,11 +1,19 @@
 import type { Style } from '../cli/style.js';
 import type { RunResult } from '../report/run-result.js';
+import type { WebhookResult } from '../webhook/result.js';
 import { renderApplySummary } from './run-views.js';
 import { borderlessTable, trimLines } from './table.js';
+import { renderWebhookSummary } from './webhook-views.js';
 
 /** The terminal report of a perf run: the run summary, stress steps, gates and the verdict. Pure. */
 export function renderPerf(result: RunResult, files: string[], style: Style): string {
   const lines = [renderApplySummary(result, style).trimEnd()];
+  if (result.webhook)
+    lines.push(renderWebhookSummary(result.webhook as unknown as WebhookResult, style).trimEnd());
+  if (result.mergedFrom)
+    lines.push(
+      `merged from ${result.mergedFrom.length} shards: ${result.mergedFrom.map((m) => m.file).join(', ')}`,
+    );
   if (result.stress) {
     const table = borderlessTable(['RATE', 'OBJECTS', 'READY p99', 'ACHIEVED', 'FAILED', 'SLO'], style);
     for (const step of result.stress.steps) {
@@ -55,9 +63,11 @@ export function renderPerf(result: RunResult, files: string[], style: Style): st
   lines.push(
     result.interrupted
       ? style.yellow('INTERRUPTED')
-      : failed > 0
-        ? style.red(`FAILED: ${failed} of ${gates.length} gates`)
-        : style.green(`PASSED: ${gates.length} gates`),
+      : result.shard
+        ? `SHARD ${result.shard.index}/${result.shard.count} DONE: ${gates.length - failed} of ${gates.length} gates met on this part; the run passes or fails when the shards are merged`
+        : failed > 0
+          ? style.red(`FAILED: ${failed} of ${gates.length} gates`)
+          : style.green(`PASSED: ${gates.length} gates`),
   );
   return `${lines.join('\n')}\n`;
 }

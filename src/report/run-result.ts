@@ -178,7 +178,14 @@ export const runResultSchema = z.object({
     seed: z.number().int(),
     objects: z.number().int(),
   }),
-  shard: z.object({ index: z.number().int(), count: z.number().int() }).optional(),
+  /** one shard of a split run (--shard i/N): `objects` above is this shard's, scenarioObjects the whole run's */
+  shard: z
+    .object({ index: z.number().int(), count: z.number().int(), scenarioObjects: z.number().int() })
+    .optional(),
+  /** a merged run (vitictl report merge): the shards it was made from */
+  mergedFrom: z
+    .array(z.object({ shard: z.number().int(), file: z.string(), runId: z.string(), startedAt: z.string() }))
+    .optional(),
   target: z.object({
     server: z.string(),
     context: z.string(),

@@ -51,7 +51,13 @@ export interface ScenarioPlan {
   runId: string;
   seed: number;
   namespaces: string[];
+  /** namespaced objects go to namespace slot index mod this (the scenario's namespace count) */
+  namespaceSlots: number;
   createNamespaces: boolean;
+  /** selects exactly this run's objects (and, for a shard, this shard's) */
+  labelSelector: string;
+  /** the shard this plan is, when the scenario was split (src/scenario/shard.ts) */
+  shard?: { index: number; count: number; scenarioObjects: number };
   /** sets in creation order (dependencies first) */
   sets: PlannedSet[];
   totalObjects: number;
@@ -311,6 +317,8 @@ export function expandScenario(loaded: LoadedScenario, options: ExpandOptions): 
     runId,
     seed,
     namespaces: namespaces.slice(0, largestNamespaced),
+    namespaceSlots: namespaces.length,
+    labelSelector: `${RUN_ID_LABEL}=${runId}`,
     createNamespaces: nsSpec.create && largestNamespaced > 0,
     sets,
     totalObjects: sets.reduce((sum, set) => sum + set.count, 0),

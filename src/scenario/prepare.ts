@@ -4,6 +4,7 @@ import { CrdRegistry, loadCrdFile } from './crd.js';
 import { expandScenario, type PlannedSet, type ScenarioPlan } from './expand.js';
 import { scenarioFromCrds } from './from-crd-scenario.js';
 import type { Fill } from './from-schema.js';
+import { type Shard, shardPlan } from './shard.js';
 
 export interface PrepareOptions {
   /** a scenario path or built-in name; omitted: objects from the --crd files' schemas */
@@ -14,6 +15,8 @@ export interface PrepareOptions {
   seed?: number | undefined;
   runId?: string | undefined;
   fill?: Fill | undefined;
+  /** create only this shard's part of the scenario */
+  shard?: Shard | undefined;
 }
 
 export interface PreparedScenario {
@@ -45,7 +48,7 @@ export async function prepareScenario(options: PrepareOptions): Promise<Prepared
   }
   const registry = await CrdRegistry.create(options.crdFiles);
   const seed = options.seed ?? loaded.spec.spec.seed;
-  const plan = expandScenario(loaded, {
+  const whole = expandScenario(loaded, {
     registry,
     runId: options.runId ?? deterministicRunId(loaded.spec.metadata.name, seed),
     seed,
@@ -53,6 +56,7 @@ export async function prepareScenario(options: PrepareOptions): Promise<Prepared
     ...(options.namespaces === undefined ? {} : { namespaces: options.namespaces }),
     ...(options.fill === undefined ? {} : { fill: options.fill }),
   });
+  const plan = options.shard ? shardPlan(whole, options.shard) : whole;
   const schemaOrigins = new Map<PlannedSet, string>();
   for (const set of plan.sets) {
     const found = registry.find(set.spec.apiVersion, set.spec.kind);

@@ -28,6 +28,7 @@ export interface WebhookBenchOptions {
   warmupMs: number;
   sources: ReviewSource[];
   scenario: RunResult['scenario'];
+  shard?: RunResult['shard'];
   operations: OperationWeights;
   dryRunShare: number;
   /** kube context the webhook configuration came from ('' for --url alone) */
@@ -267,6 +268,7 @@ export async function runWebhookBench(options: WebhookBenchOptions): Promise<Web
     tool: { name: 'vitictl', version: packageVersion() },
     runId: options.runId ?? newRunId(startedAt),
     scenario: options.scenario,
+    ...(options.shard ? { shard: options.shard } : {}),
     target: {
       server: displayUrl(target.url),
       context: options.context,

@@ -1,5 +1,6 @@
 import { readTextFile } from '../config/yaml-source.js';
 import { inputError, usageError } from '../errors.js';
+import { evenSplit, type Shard } from '../scenario/shard.js';
 import type { OperationWeights } from './admission-review.js';
 import type { FailurePolicy, WebhookType } from './check-response.js';
 import type { WebhookBenchOptions, WebhookLoad } from './engine.js';
@@ -29,6 +30,8 @@ export interface WebhookBenchInput {
   failurePolicy?: FailurePolicy | undefined;
   type?: WebhookType | undefined;
   runId: string;
+  /** send only this shard's objects, at its share of the load (the flags describe the whole run) */
+  shard?: Shard | undefined;
   kube: { kubeconfig?: string | undefined; context?: string | undefined; env?: NodeJS.ProcessEnv };
 }
 
@@ -195,6 +198,30 @@ export async function prepareWebhookBench(
     sources = ruled.sources;
     operations = ruled.operations;
   }
+  const scenario = { ...loaded.scenario, objects: sources.length };
+  let load = input.load;
+  let limit = input.limit;
+  const shard = input.shard;
+  let shardOf: WebhookBenchOptions['shard'];
+  if (shard && shard.count > 1) {
+    const whole = sources.length;
+    sources = sources.filter((_, index) => index % shard.count === shard.index);
+    if (sources.length === 0)
+      throw usageError(`shard ${shard.index}/${shard.count} has no objects: there are ${whole} to send`);
+    if (load.engine === 'closed' && load.connections < shard.count)
+      throw usageError(`--connections ${load.connections} cannot be split over ${shard.count} shards`);
+    load =
+      load.engine === 'open'
+        ? {
+            engine: 'open',
+            rate: load.rate / shard.count,
+            maxConnections: Math.max(1, evenSplit(load.maxConnections, shard)),
+          }
+        : { engine: 'closed', connections: evenSplit(load.connections, shard) };
+    if ('requests' in limit) limit = { requests: Math.max(1, evenSplit(limit.requests, shard)) };
+    scenario.objects = sources.length;
+    shardOf = { index: shard.index, count: shard.count, scenarioObjects: whole };
+  }
   if (
     config &&
     input.dryRunShare > 0 &&
@@ -215,11 +242,12 @@ export async function prepareWebhookBench(
         failurePolicy: input.failurePolicy ?? config?.failurePolicy ?? 'Fail',
         timeoutSeconds,
       },
-      load: input.load,
-      limit: input.limit,
+      load,
+      limit,
       warmupMs: input.warmupMs,
       sources,
-      scenario: loaded.scenario,
+      scenario,
+      ...(shardOf ? { shard: shardOf } : {}),
       operations,
       dryRunShare: input.dryRunShare,
       context,

@@ -1,5 +1,6 @@
-import { encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
+import { decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
 import { z } from 'zod';
+import { newHistogram } from '../report/histogram.js';
 import { APISERVER_BUCKETS_S } from './tally.js';
 
 /**
@@ -173,3 +174,10 @@ export const WEBHOOK_METHODS = {
   'webhook.generator.cpuMsPer1000Requests':
     'process.cpuUsage() over the measured phase (this process: the generator) per 1,000 requests sent',
 } as const;
+
+/** Exact merge of µs summaries (shards): decode, add, summarise again. */
+export function mergeUsSummaries(summaries: LatencySummaryUs[]): LatencySummaryUs {
+  const total = newHistogram();
+  for (const summary of summaries) total.add(decodeFromCompressedBase64(summary.encoded, 32, false));
+  return summarizeUs(total);
+}

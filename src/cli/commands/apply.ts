@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { usageError } from '../../errors.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
-import { collect, durationFlag, intFlag, numberFlag, outputFormat } from '../flags.js';
+import { collect, durationFlag, intFlag, numberFlag, outputFormat, shardFromFlags } from '../flags.js';
 
 interface ApplyFlags {
   crd?: string[];
@@ -25,6 +25,7 @@ interface ApplyFlags {
   ca?: string;
   bearerTokenFile?: string;
   insecureSkipTlsVerify?: boolean;
+  shard?: string;
 }
 
 export function loadModeFromFlags(flags: Pick<ApplyFlags, 'qps' | 'burst' | 'concurrency'>) {
@@ -55,6 +56,7 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
     );
   const { prepareScenario } = await import('../../scenario/prepare.js');
   const { applyRun, newRunId } = await import('../../load/apply-run.js');
+  const shard = await shardFromFlags(flags);
   const prepared = await prepareScenario({
     scenario: file,
     crdFiles: flags.crd ?? [],
@@ -62,6 +64,7 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
     namespaces: intFlag('--namespaces', flags.namespaces, 1),
     seed: intFlag('--seed', flags.seed, 0),
     runId: flags.runId ?? newRunId(),
+    shard,
   });
   let metrics: { targets: import('../../observe/target.js').Target[]; intervalMs: number } | undefined;
   if (flags.metrics || flags.selector) {
@@ -167,6 +170,10 @@ export function registerApply(program: Command, runner: Runner): void {
     .option('--timeout <duration>', "per-object readiness timeout (default: the scenario's)")
     .option('--keep', 'leave the objects (default: delete what this run created)')
     .option('--run-id <id>', 'run id for the vitictl.io/run-id label (default: generated)')
+    .option(
+      '--shard <i/N>',
+      'run shard i of N (0-based) of the whole run: its namespaces, objects and share of --qps/--concurrency; needs --run-id',
+    )
     .option('--out <file>', 'write the RunResult JSON here (atomically)')
     .option(
       '--metrics <target>',
@@ -190,6 +197,7 @@ export function registerApply(program: Command, runner: Runner): void {
         'vitictl apply machines --count 5000 --no-wait -o json',
         'vitictl apply vitistacks --timeout 2m --keep --run-id demo-1',
         'vitictl apply machines --count 2000 --qps 100 --metrics http://127.0.0.1:8080/metrics --out run.json',
+        'vitictl apply machines --count 30000 --qps 300 --run-id big-1 --shard 1/3 --out shard-1.json',
       )}
 Every object ends as ready, failed (with the reason), timed out, or not waited on; the counts add up.
 Exit 0 when all objects are ready, 1 when any failed or timed out or cleanup left objects behind, 2 for bad input, 130 on Ctrl-C

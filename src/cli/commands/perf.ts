@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { inputError, usageError } from '../../errors.js';
+import { packageVersion } from '../../util/version.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
-import { intFlag, outputFormat } from '../flags.js';
+import { durationFlag, intFlag, maxRegressionFlag, outputFormat, shardFromFlags } from '../flags.js';
 
 interface PerfFlags {
   lab?: boolean;
@@ -11,6 +12,10 @@ interface PerfFlags {
   maxRegression?: string;
   outDir?: string;
   count?: string;
+  namespaces?: string;
+  runId?: string;
+  shard?: string;
+  resultConfigmap?: string;
 }
 
 /** Read a RunResult file (for --baseline and report commands): exit 2 with the reason when it is not one. */
@@ -58,10 +63,16 @@ async function run(ctx: CliContext, profileName: string | undefined, flags: Perf
   const profile = await loadProfile(profileName ?? 'smoke');
   const extraGates = flags.gates ? await readGatesFile(flags.gates) : [];
   const baseline = flags.baseline ? await readRunResult(flags.baseline) : undefined;
-  const maxRegression =
-    flags.maxRegression === undefined ? 0.1 : Number(flags.maxRegression.replace(/%$/, '')) / 100;
-  if (!Number.isFinite(maxRegression) || maxRegression < 0)
-    throw usageError('--max-regression must be a percentage like 10%');
+  const maxRegression = maxRegressionFlag(flags.maxRegression);
+  const shard = await shardFromFlags(flags);
+  if (flags.resultConfigmap !== undefined) {
+    const { labelValueProblem } = await import('../../scenario/validate-object.js');
+    const problem = labelValueProblem(flags.resultConfigmap);
+    if (problem || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(flags.resultConfigmap))
+      throw usageError(
+        `invalid --result-configmap "${flags.resultConfigmap}": use lowercase letters, digits and "-"`,
+      );
+  }
   const { perfRun } = await import('../../perf/run.js');
   const { renderHtmlReport } = await import('../../render/html-report.js');
   const { makeProgress } = await import('../progress.js');
@@ -92,6 +103,13 @@ async function run(ctx: CliContext, profileName: string | undefined, flags: Perf
       maxRegression,
       outDir: flags.outDir ?? 'vitictl-report',
       count: intFlag('--count', flags.count, 1),
+      namespaces: intFlag('--namespaces', flags.namespaces, 1),
+      runId: flags.runId,
+      shard,
+      resultConfigMap:
+        flags.resultConfigmap === undefined
+          ? undefined
+          : { name: flags.resultConfigmap, namespace: ctx.globals.namespace },
       signal,
       env: ctx.io.env,
       onPhase: (phase) => progress.phase(phase),
@@ -109,7 +127,115 @@ async function run(ctx: CliContext, profileName: string | undefined, flags: Perf
     ctx.io.stdout.write(renderPerf(output.result, output.files, ctx.style));
   }
   if (output.result.interrupted) return 130;
+  if (shard) {
+    // a shard's own gates judge only its part: the run passes or fails when the shards are merged
+    ctx.info('shard done: gates are judged on the merged run (vitictl report merge, vitictl perf collect)');
+    return 0;
+  }
   return output.passed ? 0 : 3;
+}
+
+interface JobFlags {
+  shards?: string;
+  image?: string;
+  name?: string;
+  runId?: string;
+  count?: string;
+  namespaces?: string;
+  out?: string;
+}
+
+async function job(ctx: CliContext, profileName: string | undefined, flags: JobFlags) {
+  const format = outputFormat(ctx, ['yaml', 'json'] as const, 'yaml');
+  const shards = intFlag('--shards', flags.shards, 1);
+  if (shards === undefined)
+    throw usageError('--shards N is required', 'e.g. vitictl perf job load --shards 3');
+  const { loadProfile } = await import('../../config/load-profile.js');
+  const { newRunId } = await import('../../load/apply-run.js');
+  const { prepareScenario } = await import('../../scenario/prepare.js');
+  const { jobManifests } = await import('../../perf/job.js');
+  const { packageVersion } = await import('../../util/version.js');
+  const profile = await loadProfile(profileName ?? 'load');
+  if (profile.spec.type === 'stress')
+    throw usageError(
+      'a stress profile cannot be sharded: it searches for the knee step by step, from one process',
+    );
+  const runId = flags.runId ?? newRunId();
+  const name = flags.name ?? `vitictl-${runId}`.slice(0, 52).replace(/[^a-z0-9]+$/, '');
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 52)
+    throw usageError(`invalid --name "${name}": lowercase letters, digits and "-", at most 52 characters`);
+  const count = intFlag('--count', flags.count, 1);
+  const namespaces = intFlag('--namespaces', flags.namespaces, 1);
+  const { plan } = await prepareScenario({
+    scenario: profile.scenario,
+    crdFiles: [],
+    count: count ?? profile.spec.count,
+    namespaces,
+    runId,
+  });
+  const manifests = await jobManifests({
+    name,
+    namespace: ctx.globals.namespace ?? 'default',
+    shards,
+    image: flags.image ?? `vitictl:${packageVersion()}`,
+    runId,
+    profile,
+    plan,
+    count,
+    namespaces,
+  });
+  const { manifestChunks } = await import('../../render/manifest-stream.js');
+  const chunks = manifestChunks(manifests, format);
+  if (flags.out) {
+    const { writeChunks, writeFileAtomically } = await import('../../util/atomic-write.js');
+    await writeFileAtomically(flags.out, (stream) => writeChunks(stream, chunks));
+    ctx.info(`wrote ${manifests.length} manifests to ${flags.out}`);
+  } else for (const chunk of chunks) ctx.io.stdout.write(chunk);
+  ctx.info(
+    `then: kubectl apply -f …; kubectl wait --for=condition=complete job/${name} -n ${ctx.globals.namespace ?? 'default'} --timeout=1h; vitictl perf collect ${name} -n ${ctx.globals.namespace ?? 'default'}`,
+  );
+  return 0;
+}
+
+interface CollectFlags {
+  wait?: string;
+  outDir?: string;
+  baseline?: string;
+  maxRegression?: string;
+}
+
+async function collectShards(ctx: CliContext, name: string, flags: CollectFlags) {
+  const format = outputFormat(ctx, ['table', 'json'] as const, 'table');
+  const waitMs = durationFlag('--wait', flags.wait) ?? 0;
+  const baseline = flags.baseline ? await readRunResult(flags.baseline) : undefined;
+  const maxRegression = maxRegressionFlag(flags.maxRegression);
+  const { readPublished } = await import('../../perf/publish.js');
+  const target = {
+    name,
+    kubeconfig: ctx.globals.kubeconfig,
+    context: ctx.globals.context,
+    namespace: ctx.globals.namespace,
+    env: ctx.io.env,
+  };
+  const deadline = performance.now() + waitMs;
+  let found = await readPublished(target);
+  const complete = () => found.length > 0 && found.length >= (found[0]!.result.shard?.count ?? 1);
+  while (!complete() && performance.now() < deadline) {
+    ctx.info(`waiting for shard results: ${found.length} of ${found[0]?.result.shard?.count ?? '?'} stored`);
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.min(5000, Math.max(0, deadline - performance.now()))),
+    );
+    found = await readPublished(target);
+  }
+  if (found.length === 0)
+    throw inputError(`no results stored under ${name}`, {
+      hint: `the shards write ConfigMaps labelled vitictl.io/result-of=${name} in their namespace (-n); wait with --wait 10m`,
+    });
+  const { mergeAndJudge } = await import('../../perf/merge-run.js');
+  const merged = mergeAndJudge(found, baseline, maxRegression);
+  for (const warning of merged.warnings) ctx.warn(warning);
+  const { reportMerged } = await import('./report.js');
+  return reportMerged(ctx, format, merged.result, flags.outDir ?? 'vitictl-report', baseline);
 }
 
 export function registerPerf(program: Command, runner: Runner): void {
@@ -134,6 +260,16 @@ export function registerPerf(program: Command, runner: Runner): void {
     .option('--max-regression <pct>', 'allowed regression against the baseline', '10%')
     .option('--count <n>', "objects (overrides the profile's count)")
     .option('--out-dir <dir>', 'where run.json, report.md, junit.xml and report.html go', 'vitictl-report')
+    .option('--namespaces <n>', "spread namespaced objects over N namespaces (overrides the scenario's)")
+    .option('--run-id <id>', 'run id for the vitictl.io/run-id label (default: generated; shards share one)')
+    .option(
+      '--shard <i/N>',
+      'run shard i of N (0-based) of the run: exit 0 when it ran, gates are judged by report merge; needs --run-id',
+    )
+    .option(
+      '--result-configmap <name>',
+      'also store the RunResult in ConfigMap <name>-<shard> in -n (for vitictl perf collect)',
+    )
     .addHelpText(
       'after',
       `${examples(
@@ -141,6 +277,7 @@ export function registerPerf(program: Command, runner: Runner): void {
         'vitictl perf run load --baseline main-run.json --out-dir reports/',
         'vitictl perf run profiles/stress.yaml --lab -o json',
         'vitictl perf run my-profile.yaml --gates gates.yaml --kubeconfig ~/.kube/staging',
+        'vitictl perf run load --run-id big-1 --shard 0/3 --out-dir shard-0/',
       )}
 Exit codes: 0 every gate passed · 3 a gate failed (the report says which and by how much) · 1 runtime
 error · 2 bad input · 130 interrupted (partial report written, objects cleaned up).
@@ -148,4 +285,61 @@ With $GITHUB_STEP_SUMMARY set, report.md is appended to it.
 `,
     )
     .action(bind(runner, run));
+  perf
+    .command('job')
+    .argument('[profile]', 'load, soak, or a profile file (it travels in a ConfigMap)', 'load')
+    .description('emit the manifests that run a profile as N shards in the cluster (an Indexed Job)')
+    .option('--shards <n>', 'how many load generators (pods)')
+    .option(
+      '--image <image>',
+      'the vitictl image (build it from the Dockerfile)',
+      `vitictl:${packageVersion()}`,
+    )
+    .option(
+      '--name <name>',
+      'name of the Job, its ServiceAccount, RBAC and result ConfigMaps (default vitictl-<run id>)',
+    )
+    .option('--run-id <id>', 'the run id every shard uses (default: generated)')
+    .option('--count <n>', "objects for the whole run (overrides the profile's count)")
+    .option(
+      '--namespaces <n>',
+      'namespaces for the whole run (at least --shards: shards own whole namespaces)',
+    )
+    .option('--out <file>', 'write the manifests here (atomically) instead of stdout')
+    .addHelpText(
+      'after',
+      `${examples(
+        'vitictl perf job load --shards 3 --image registry.example/vitictl:0.1.0 -n perf > job.yaml',
+        'kubectl apply -f job.yaml && kubectl wait --for=condition=complete job/<name> -n perf --timeout=1h',
+        'vitictl perf collect <name> -n perf --out-dir merged/',
+      )}
+Emits: a ServiceAccount; a ClusterRole with create/get/list/watch/delete on exactly the scenario's kinds
+(and namespaces when it creates them); a Role to create the shards' result ConfigMaps; an Indexed Job
+(parallelism N, the completion index is --shard, no retries: a retried shard would collide with what its
+failed attempt created). A profile file travels in a ConfigMap; built-in profiles are in the image.
+Check them with kubectl apply --dry-run=server -f job.yaml.
+`,
+    )
+    .action(bind(runner, job));
+  perf
+    .command('collect')
+    .argument('<name>', 'the job name given to (or printed by) vitictl perf job')
+    .description(
+      "gather the shards' results from their ConfigMaps, merge them, judge the gates, write the reports",
+    )
+    .option(
+      '--wait <duration>',
+      'wait up to this long for every shard to store its result (default: no wait)',
+    )
+    .option('--out-dir <dir>', 'where run.json, report.md, junit.xml and report.html go', 'vitictl-report')
+    .option('--baseline <run.json>', 'judge the merged run against a baseline')
+    .option('--max-regression <pct>', 'allowed regression beyond the measured noise, with --baseline', '10%')
+    .addHelpText(
+      'after',
+      `${examples('vitictl perf collect vitictl-20261126-101500-3fa9 -n perf', 'vitictl perf collect big-run -n perf --wait 30m -o json')}
+Exit codes: 0 every gate passed on the merged run · 3 a gate failed · 2 a shard is missing or does not
+belong (named) · 1 runtime error. Remove the results with kubectl delete configmap -l vitictl.io/result-of=<name>.
+`,
+    )
+    .action(bind(runner, collectShards));
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
-import { outputFormat } from '../flags.js';
+import { maxRegressionFlag, outputFormat } from '../flags.js';
 import { readRunResult } from './perf.js';
 
 async function show(ctx: CliContext, file: string) {
@@ -28,9 +28,7 @@ async function compare(
   const base = await readRunResult(baseFile);
   const next = await readRunResult(newFile);
   const { baselineGates } = await import('../../perf/gates.js');
-  const maxRegression =
-    flags.maxRegression === undefined ? 0.1 : Number(flags.maxRegression.replace(/%$/, '')) / 100;
-  const gates = baselineGates(next, base, maxRegression);
+  const gates = baselineGates(next, base, maxRegressionFlag(flags.maxRegression));
   if (format === 'json') ctx.io.stdout.write(`${JSON.stringify(gates, null, 2)}\n`);
   else {
     const { borderlessTable, trimLines } = await import('../../render/table.js');
@@ -44,6 +42,47 @@ async function compare(
     ctx.io.stdout.write(`${base.runId} → ${next.runId}\n${trimLines(table.toString())}\n`);
   }
   return gates.every((gate) => gate.passed) ? 0 : 3;
+}
+
+interface MergeFlags {
+  outDir?: string;
+  baseline?: string;
+  maxRegression?: string;
+}
+
+async function merge(ctx: CliContext, files: string[], flags: MergeFlags) {
+  const format = outputFormat(ctx, ['table', 'json'] as const, 'table');
+  const shards = await Promise.all(files.map(async (file) => ({ file, result: await readRunResult(file) })));
+  const baseline = flags.baseline ? await readRunResult(flags.baseline) : undefined;
+  const { mergeAndJudge } = await import('../../perf/merge-run.js');
+  const merged = mergeAndJudge(shards, baseline, maxRegressionFlag(flags.maxRegression));
+  for (const warning of merged.warnings) ctx.warn(warning);
+  return reportMerged(ctx, format, merged.result, flags.outDir, baseline);
+}
+
+/** Write and show a merged run (report merge, perf collect): exit 3 when a gate failed on the whole. */
+export async function reportMerged(
+  ctx: CliContext,
+  format: 'table' | 'json',
+  result: import('../../report/run-result.js').RunResult,
+  outDir: string | undefined,
+  baseline: import('../../report/run-result.js').RunResult | undefined,
+) {
+  let files: string[] = [];
+  if (outDir) {
+    const { writeReports } = await import('../../perf/run.js');
+    const { renderHtmlReport } = await import('../../render/html-report.js');
+    files = await writeReports(result, {
+      outDir,
+      env: ctx.io.env,
+      baseline,
+      renderHtml: (run, base) => renderHtmlReport(run, base ? { baseline: base } : {}),
+    });
+  }
+  if (format === 'json') ctx.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else ctx.io.stdout.write((await import('../../render/perf-views.js')).renderPerf(result, files, ctx.style));
+  if (result.interrupted) return 130;
+  return (result.gates ?? []).every((gate) => gate.passed) ? 0 : 3;
 }
 
 export function registerReport(program: Command, runner: Runner): void {
@@ -74,4 +113,25 @@ export function registerReport(program: Command, runner: Runner): void {
       ),
     )
     .action(bind(runner, compare));
+  report
+    .command('merge')
+    .argument('<shard.json...>', 'the RunResults of every shard of one run (--shard i/N)')
+    .option('--out-dir <dir>', 'write run.json, report.md, junit.xml and report.html of the merged run here')
+    .option('--baseline <run.json>', "judge the merged run against a baseline (the shards' baseline gates)")
+    .option('--max-regression <pct>', 'allowed regression beyond the measured noise, with --baseline', '10%')
+    .description(
+      'merge the shards of one run: counts add, histograms merge exactly, gates are judged again on the whole',
+    )
+    .addHelpText(
+      'after',
+      `${examples(
+        'vitictl report merge shard-0.json shard-1.json shard-2.json --out-dir merged/',
+        'vitictl report merge shards/*.json -o json > run.json',
+        'vitictl report merge shards/*.json --baseline main-run.json',
+      )}
+Refuses files that are not all the shards of one run (another run id, scenario or shard count; a shard
+twice or missing) and says which. Exit 0 every gate passed · 3 a gate failed on the merged run · 2 bad input.
+`,
+    )
+    .action(bind(runner, merge));
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { usageError } from '../../errors.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
-import { collect, durationFlag, intFlag, numberFlag, outputFormat } from '../flags.js';
+import { collect, durationFlag, intFlag, numberFlag, outputFormat, shardFromFlags } from '../flags.js';
 
 interface BenchFlags {
   url?: string;
@@ -27,6 +27,8 @@ interface BenchFlags {
   mutating?: boolean;
   insecureSkipTlsVerify?: boolean;
   out?: string;
+  shard?: string;
+  runId?: string;
 }
 
 const DEFAULT_RATE = 100;
@@ -85,6 +87,7 @@ async function bench(ctx: CliContext, flags: BenchFlags) {
   const { prepareWebhookBench } = await import('../../webhook/prepare.js');
   const { runWebhookBench } = await import('../../webhook/engine.js');
   const { newRunId } = await import('../../load/apply-run.js');
+  const shard = await shardFromFlags(flags);
   const prepared = await prepareWebhookBench({
     url: flags.url,
     webhook: flags.webhook,
@@ -104,7 +107,8 @@ async function bench(ctx: CliContext, flags: BenchFlags) {
     timeoutSeconds: parsed.timeoutSeconds,
     failurePolicy: parsed.failurePolicy,
     type: flags.mutating ? 'mutating' : undefined,
-    runId: newRunId(),
+    runId: flags.runId ?? newRunId(),
+    shard,
     kube: { kubeconfig: ctx.globals.kubeconfig, context: ctx.globals.context, env: ctx.io.env },
   });
   for (const warning of prepared.warnings) ctx.warn(warning);
@@ -196,6 +200,11 @@ export function registerWebhook(program: Command, runner: Runner): void {
       'do not verify the certificate (warned about and recorded in the result)',
     )
     .option('--out <file>', 'write the RunResult JSON here (atomically)')
+    .option('--run-id <id>', 'run id recorded in the result (default: generated; shards share one)')
+    .option(
+      '--shard <i/N>',
+      'send shard i of N (0-based): every Nth object, 1/N of --rate, --connections and --requests; merge with vitictl report merge',
+    )
     .addHelpText(
       'after',
       `${examples(
@@ -203,6 +212,7 @@ export function registerWebhook(program: Command, runner: Runner): void {
         'vitictl webhook bench --webhook vitictl-lab-operator --rate 2000 --operations CREATE=80,UPDATE=20',
         'vitictl webhook bench --webhook my-webhooks/vpod.example.com --url https://127.0.0.1:8443/validate --connections 32',
         'vitictl webhook bench --url https://127.0.0.1:9443/validate-machine --ca ca.crt --objects machines.yaml --requests 10000 -o json',
+        'vitictl webhook bench --webhook vitictl-lab-operator --rate 6000 --run-id wh-1 --shard 2/3 --out wh-2.json',
       )}
 Open loop (--rate, default): starts follow an even schedule; latency = answer − intended start, so a
 stalled webhook shows as latency, not as missing samples. Closed loop (--connections): autocannon at

@@ -1,0 +1,305 @@
+import { inputError } from '../errors.js';
+import { mergeUsSummaries, type WebhookResult, webhookResultSchema } from '../webhook/result.js';
+import { mergeSummaries } from './histogram.js';
+import type { ApplyResult, CleanupResult, ObjectCounts, RunResult, SetResult } from './run-result.js';
+
+/**
+ * Shards of one run (--shard i/N) → the run: counts add, HDR histograms merge exactly, rates are taken
+ * over the union of the shards' time windows. Refuses inputs that are not all the shards of one run.
+ * Gates are re-evaluated by the caller on the merged result (they depend on the whole).
+ */
+
+export interface ShardFile {
+  file: string;
+  result: RunResult;
+}
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+const ms = (iso: string) => new Date(iso).getTime();
+const iso = (t: number) => new Date(t).toISOString();
+
+function checkShards(inputs: ShardFile[]): ShardFile[] {
+  if (inputs.length === 0)
+    throw inputError('nothing to merge', { hint: 'vitictl report merge shard-*.json' });
+  for (const { file, result } of inputs) {
+    if (!result.shard) {
+      throw inputError(`${file} is not a shard (it has no shard section)`, {
+        hint: 'merge takes the results of runs made with --shard i/N',
+      });
+    }
+  }
+  const [first] = inputs as [ShardFile, ...ShardFile[]];
+  const shard = first.result.shard!;
+  const describe = (r: RunResult) =>
+    `run ${r.runId}, scenario ${r.scenario.name} seed ${r.scenario.seed} (${r.shard!.scenarioObjects} objects in ${r.shard!.count} shards)${r.profile ? `, profile ${r.profile.name}` : ''}${r.webhook ? ', webhook bench' : ''}${r.apply ? ', apply' : ''}`;
+  for (const { file, result } of inputs.slice(1)) {
+    if (describe(result) !== describe(first.result)) {
+      throw inputError(`${file} is not a shard of the same run as ${first.file}`, {
+        hint: `${file}: ${describe(result)}; ${first.file}: ${describe(first.result)}`,
+      });
+    }
+  }
+  const byIndex = new Map<number, string>();
+  for (const { file, result } of inputs) {
+    const seen = byIndex.get(result.shard!.index);
+    if (seen !== undefined) {
+      throw inputError(`shard ${result.shard!.index}/${shard.count} is given twice: ${seen} and ${file}`);
+    }
+    byIndex.set(result.shard!.index, file);
+  }
+  const missing = Array.from({ length: shard.count }, (_, i) => i).filter((i) => !byIndex.has(i));
+  if (missing.length > 0) {
+    throw inputError(
+      `missing shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${shard.count} (run ${first.result.runId})`,
+      { hint: `have ${[...byIndex].map(([i, file]) => `${i} (${file})`).join(', ')}` },
+    );
+  }
+  const ordered = [...inputs].sort((a, b) => a.result.shard!.index - b.result.shard!.index);
+  const objects = sum(ordered.map(({ result }) => result.scenario.objects));
+  if (objects !== shard.scenarioObjects) {
+    throw inputError(
+      `the shards hold ${objects} objects, the scenario ${shard.scenarioObjects}: they were not split from one scenario`,
+    );
+  }
+  return ordered;
+}
+
+function addCounts(all: ObjectCounts[]): ObjectCounts {
+  const keys = Object.keys(all[0]!) as Array<keyof ObjectCounts>;
+  return Object.fromEntries(keys.map((key) => [key, sum(all.map((c) => c[key]))])) as ObjectCounts;
+}
+
+function addRecords(all: Array<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const record of all)
+    for (const [key, value] of Object.entries(record)) out[key] = (out[key] ?? 0) + value;
+  return out;
+}
+
+function mergeSets(all: SetResult[][]): SetResult[] {
+  return all[0]!.map((set) => {
+    const same = all.map((sets) => sets.find((other) => other.set === set.set)!);
+    return {
+      ...set,
+      counts: addCounts(same.map((s) => s.counts)),
+      latency: {
+        create: mergeSummaries(same.map((s) => s.latency.create)),
+        timeToReady: mergeSummaries(same.map((s) => s.latency.timeToReady)),
+        serverTimeToReady: mergeSummaries(same.map((s) => s.latency.serverTimeToReady)),
+      },
+    };
+  });
+}
+
+function mergeApply(all: ApplyResult[]): ApplyResult {
+  const first = all[0]!;
+  const start = Math.min(...all.map((a) => ms(a.creation.start)));
+  const end = Math.max(...all.map((a) => ms(a.creation.end)));
+  const seconds = (end - start) / 1000;
+  const counts = addCounts(all.map((a) => a.counts));
+  const starts = counts.total - counts.notStarted;
+  const nullableSum = (values: Array<number | null>) =>
+    values.some((v) => v === null) ? null : sum(values as number[]);
+  const series = new Map<number, { created: number; ready: number }>();
+  for (const a of all) {
+    const offset = Math.round((ms(a.creation.start) - start) / 1000);
+    for (const point of a.series) {
+      const slot = series.get(point.t + offset) ?? { created: 0, ready: 0 };
+      slot.created += point.created;
+      slot.ready += point.ready;
+      series.set(point.t + offset, slot);
+    }
+  }
+  const round2 = (value: number) => Math.round(value * 100) / 100;
+  return {
+    ...first,
+    requestedRate: nullableSum(all.map((a) => a.requestedRate)),
+    burst: nullableSum(all.map((a) => a.burst)),
+    concurrency: nullableSum(all.map((a) => a.concurrency)),
+    achievedRate: seconds > 0 ? round2(starts / seconds) : 0,
+    createThroughput: seconds > 0 ? round2(counts.created / seconds) : 0,
+    maxStartsIn100ms: sum(all.map((a) => a.maxStartsIn100ms)),
+    lateStarts: sum(all.map((a) => a.lateStarts)),
+    scheduleSlips: sum(all.map((a) => a.scheduleSlips)),
+    creation: { start: iso(start), end: iso(end), seconds },
+    counts,
+    sets: mergeSets(all.map((a) => a.sets)),
+    latency: {
+      create: mergeSummaries(all.map((a) => a.latency.create)),
+      timeToReady: mergeSummaries(all.map((a) => a.latency.timeToReady)),
+      serverTimeToReady: mergeSummaries(all.map((a) => a.latency.serverTimeToReady)),
+      watchLag: mergeSummaries(all.map((a) => a.latency.watchLag)),
+    },
+    errors: addRecords(all.map((a) => a.errors)),
+    retries: sum(all.map((a) => a.retries)),
+    failures: all.flatMap((a) => a.failures),
+    failureReasons: addRecords(all.map((a) => a.failureReasons)),
+    series: [...series.entries()].sort(([a], [b]) => a - b).map(([t, slot]) => ({ t, ...slot })),
+    watch: {
+      scope: first.watch.scope,
+      watches: sum(all.map((a) => a.watch.watches)),
+      reconnects: sum(all.map((a) => a.watch.reconnects)),
+      relists: sum(all.map((a) => a.watch.relists)),
+      readyFromRelist: sum(all.map((a) => a.watch.readyFromRelist)),
+      eventsBeforeAck: sum(all.map((a) => a.watch.eventsBeforeAck)),
+      gaps: all.flatMap((a) => a.watch.gaps),
+    },
+  };
+}
+
+function mergeCleanup(all: CleanupResult[]): CleanupResult {
+  const notes = [...new Set(all.map((c) => c.note).filter((note): note is string => note !== undefined))];
+  return {
+    deleted: sum(all.map((c) => c.deleted)),
+    alreadyGone: sum(all.map((c) => c.alreadyGone)),
+    failed: sum(all.map((c) => c.failed)),
+    namespacesDeleted: all.flatMap((c) => c.namespacesDeleted),
+    leftBehind: all.flatMap((c) => c.leftBehind),
+    seconds: Math.max(...all.map((c) => c.seconds)),
+    ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
+  };
+}
+
+function measureWindow(result: RunResult): [number, number] | undefined {
+  const measure = result.phases.find((phase) => phase.name === 'webhook-measure');
+  return measure ? [ms(measure.start), ms(measure.end)] : undefined;
+}
+
+function mergeWebhook(shards: ShardFile[]): WebhookResult {
+  const all = shards.map(({ file, result }) => {
+    const parsed = webhookResultSchema.safeParse(result.webhook);
+    if (!parsed.success) throw inputError(`${file}: the webhook section is not a webhook result`);
+    return parsed.data;
+  });
+  const first = all[0]!;
+  const windows = shards.map(({ result }) => measureWindow(result));
+  const span =
+    windows.every((w) => w !== undefined) && windows.length > 0
+      ? (Math.max(...windows.map((w) => w![1])) - Math.min(...windows.map((w) => w![0]))) / 1000
+      : Math.max(...all.map((w) => w.load.durationSeconds));
+  const sent = sum(all.map((w) => w.requests.sent));
+  const ended = sum(all.map((w) => w.requests.ended));
+  const cpuMs = sum(all.map((w) => w.generator.cpuMs));
+  const nullableSum = (values: Array<number | null>) =>
+    values.some((v) => v === null) ? null : sum(values as number[]);
+  const nullableMax = (values: Array<number | null>) =>
+    values.some((v) => v === null) ? null : Math.max(...(values as number[]));
+  const addKeys = <T extends Record<string, number>>(pick: (w: WebhookResult) => T): T =>
+    addRecords(all.map(pick)) as T;
+  const round = (value: number) => Math.round(value * 100) / 100;
+  return {
+    ...first,
+    tls: { ...first.tls, insecureSkipTlsVerify: all.some((w) => w.tls.insecureSkipTlsVerify) },
+    load: {
+      ...first.load,
+      requestedRate: nullableSum(all.map((w) => w.load.requestedRate)),
+      connections: sum(all.map((w) => w.load.connections)),
+      achievedRate: span > 0 ? round(sent / span) : 0,
+      throughput: span > 0 ? round(ended / span) : 0,
+      durationSeconds: span,
+      operations: addKeys((w) => w.load.operations),
+      dryRun: sum(all.map((w) => w.load.dryRun)),
+      objects: sum(all.map((w) => w.load.objects)),
+    },
+    requests: addKeys((w) => w.requests),
+    counts: addKeys((w) => w.counts),
+    allowed: sum(all.map((w) => w.allowed)),
+    denied: sum(all.map((w) => w.denied)),
+    deniedWithoutStatus: sum(all.map((w) => w.deniedWithoutStatus)),
+    patched: sum(all.map((w) => w.patched)),
+    warnings: sum(all.map((w) => w.warnings)),
+    errors: addRecords(all.map((w) => w.errors)),
+    failurePolicy: {
+      policy: first.failurePolicy.policy,
+      admitted: sum(all.map((w) => w.failurePolicy.admitted)),
+      rejected: sum(all.map((w) => w.failurePolicy.rejected)),
+      failedCalls: sum(all.map((w) => w.failurePolicy.failedCalls)),
+    },
+    latency: mergeUsSummaries(all.map((w) => w.latency)),
+    latencyUncorrected: all.every((w) => w.latencyUncorrected)
+      ? mergeUsSummaries(all.map((w) => w.latencyUncorrected!))
+      : null,
+    apiServerBuckets: first.apiServerBuckets.map((bucket, i) => ({
+      le: bucket.le,
+      count: sum(all.map((w) => w.apiServerBuckets[i]?.count ?? 0)),
+    })),
+    generator: {
+      keptUp: all.every((w) => w.generator.keptUp),
+      lateStarts: nullableSum(all.map((w) => w.generator.lateStarts)),
+      maxStartLagMs: nullableMax(all.map((w) => w.generator.maxStartLagMs)),
+      startLagP50Ms: nullableMax(all.map((w) => w.generator.startLagP50Ms)),
+      startLagP99Ms: nullableMax(all.map((w) => w.generator.startLagP99Ms)),
+      maxStartsIn10ms: nullableSum(all.map((w) => w.generator.maxStartsIn10ms)),
+      evenShareIn10ms: nullableSum(all.map((w) => w.generator.evenShareIn10ms)),
+      cpuMs,
+      cpuMsPer1000Requests: sent > 0 ? round((1000 * cpuMs) / sent) : 0,
+    },
+    // autocannon's 1 ms percentiles cannot be merged
+    autocannonLatencyMs: null,
+    notes: [...new Set(all.flatMap((w) => w.notes))],
+  };
+}
+
+export const MERGE_METHODS = {
+  merge:
+    'report merge of N shards: counts, errors and retries added; HDR histograms added exactly (percentiles as if one process had recorded every value); rates = the shards’ totals over the union of their time windows; maxStartsIn100ms is the sum of the shards’ maxima (an upper bound); the controller signals (observe) are the first shard’s, since every shard scraped the same controller; the tuning recommendation is not carried over (run vitictl tune --from the merged file); the shards’ start-lag percentiles are merged as their maximum',
+} as const;
+
+/** Merge the shards of one run; throws an input error naming what does not fit. */
+export function mergeShards(inputs: ShardFile[]): RunResult {
+  const shards = checkShards(inputs);
+  const results = shards.map(({ result }) => result);
+  const first = results[0]!;
+  const applies = results.map((r) => r.apply).filter((a): a is ApplyResult => a !== undefined);
+  if (applies.length > 0 && new Set(applies.map((a) => a.mode)).size > 1) {
+    throw inputError('the shards ran different load modes (open and closed loop): not one run');
+  }
+  const cleanups = results.map((r) => r.cleanup).filter((c): c is CleanupResult => c !== undefined);
+  const phases = new Map<string, { start: number; end: number }>();
+  for (const result of results) {
+    for (const phase of result.phases) {
+      const known = phases.get(phase.name);
+      phases.set(phase.name, {
+        start: Math.min(known?.start ?? Number.POSITIVE_INFINITY, ms(phase.start)),
+        end: Math.max(known?.end ?? 0, ms(phase.end)),
+      });
+    }
+  }
+  const cpuSeconds = sum(results.map((r) => r.overhead?.cpuSeconds ?? 0));
+  const startedAt = Math.min(...results.map((r) => ms(r.startedAt)));
+  const endedAt = Math.max(...results.map((r) => ms(r.endedAt)));
+  const wallSeconds = (endedAt - startedAt) / 1000;
+  const profiles = results.flatMap((r) => r.profiles ?? []);
+  const observed = results.find((r) => r.observe);
+  const { shard: _shard, tune: _tune, gates: _gates, ...rest } = first;
+  return {
+    ...rest,
+    scenario: { ...first.scenario, objects: first.shard!.scenarioObjects },
+    mergedFrom: shards.map(({ file, result }) => ({
+      shard: result.shard!.index,
+      file,
+      runId: result.runId,
+      startedAt: result.startedAt,
+    })),
+    startedAt: iso(startedAt),
+    endedAt: iso(endedAt),
+    interrupted: results.some((r) => r.interrupted),
+    phases: [...phases].map(([name, { start, end }]) => ({
+      name,
+      start: iso(start),
+      end: iso(end),
+      seconds: (end - start) / 1000,
+    })),
+    ...(applies.length === results.length ? { apply: mergeApply(applies) } : { apply: undefined }),
+    ...(cleanups.length > 0 ? { cleanup: mergeCleanup(cleanups) } : { cleanup: undefined }),
+    ...(observed?.observe ? { observe: observed.observe } : { observe: undefined }),
+    ...(results.every((r) => r.webhook)
+      ? { webhook: mergeWebhook(shards) as unknown as Record<string, unknown> }
+      : { webhook: undefined }),
+    ...(profiles.length > 0 ? { profiles } : { profiles: undefined }),
+    ...(results.every((r) => r.overhead)
+      ? { overhead: { cpuSeconds, wallSeconds, share: wallSeconds > 0 ? cpuSeconds / wallSeconds : 0 } }
+      : { overhead: undefined }),
+    methods: { ...first.methods, ...MERGE_METHODS },
+  };
+}
