@@ -3,6 +3,7 @@ import { benchApply } from './apply.bench.js';
 import { benchLab } from './lab.bench.js';
 import { benchPprof } from './pprof.bench.js';
 import { benchScenario } from './scenario.bench.js';
+import { benchShard } from './shard.bench.js';
 import { benchTune } from './tune.bench.js';
 import { benchWebhook } from './webhook.bench.js';
 
@@ -14,6 +15,7 @@ const benches: Record<string, () => Promise<string>> = {
   webhook: benchWebhook,
   tune: benchTune,
   pprof: benchPprof,
+  shard: benchShard,
 };
 const only = process.argv.slice(2);
 for (const [name, run] of Object.entries(benches)) {
