@@ -107,6 +107,14 @@ describe('--shard i/N', () => {
     expect([0, 1, 2].map((index) => evenSplit(10, { index, count: 3 }))).toEqual([4, 3, 3]);
   });
 
+  it('treats one shard as the whole run, marked as a shard', async () => {
+    const plan = await whole();
+    const one = shardPlan(plan, { index: 0, count: 1 });
+    expect(one.shard).toEqual({ index: 0, count: 1, scenarioObjects: plan.totalObjects });
+    expect(one.totalObjects).toBe(plan.totalObjects);
+    expect(one.labelSelector).toBe(plan.labelSelector);
+  });
+
   it('refuses more shards than namespaces, and shards with nothing to do', async () => {
     const plan = await whole(2);
     expect(() => shardPlan(plan, { index: 0, count: 3 })).toThrowError(

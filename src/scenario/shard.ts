@@ -47,7 +47,9 @@ function withShardLabel(object: KubeObject, value: string): KubeObject {
 
 /** The part of `plan` that `shard` creates: the same objects, fewer of them. */
 export function shardPlan(plan: ScenarioPlan, shard: Shard): ScenarioPlan {
-  if (shard.count === 1) return plan;
+  // one shard is the whole run, still marked as a shard so that report merge and perf collect take it
+  if (shard.count === 1)
+    return { ...plan, shard: { index: 0, count: 1, scenarioObjects: plan.totalObjects } };
   const namespaced = plan.sets.filter((set) => set.scope === 'Namespaced' && set.count > 0);
   const largest = Math.max(0, ...namespaced.map((set) => set.count));
   if (largest >= shard.count && plan.namespaceSlots < shard.count) {

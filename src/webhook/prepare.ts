@@ -203,7 +203,7 @@ export async function prepareWebhookBench(
   let limit = input.limit;
   const shard = input.shard;
   let shardOf: WebhookBenchOptions['shard'];
-  if (shard && shard.count > 1) {
+  if (shard) {
     const whole = sources.length;
     sources = sources.filter((_, index) => index % shard.count === shard.index);
     if (sources.length === 0)

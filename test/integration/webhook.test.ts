@@ -136,6 +136,56 @@ describe('vitictl webhook bench against the lab operator', () => {
     expect(String(result.stderr)).toMatch(/^hint: configurations in this cluster: .*vitictl-lab-operator/m);
   });
 
+  it('two shards split the objects and the load; merged, their counts add up to the whole', async () => {
+    const objects = await temp.write(
+      'shard-machines.yaml',
+      [
+        machine('good-1', { memory: 2048 }),
+        machine('bad-memory', { memory: -1 }),
+        machine('good-2', { memory: 4096 }),
+        machine('bad-memory-2', { memory: -2 }),
+      ].join('\n---\n'),
+    );
+    const shards = await Promise.all(
+      [0, 1].map(async (index) => {
+        const out = temp.path(`wh-${index}.json`);
+        const result = await vitictl([
+          'webhook',
+          'bench',
+          '--webhook',
+          'vitictl-lab-operator',
+          ...kube(),
+          '--objects',
+          objects,
+          '--rate',
+          '200',
+          '--requests',
+          '400',
+          '--warmup',
+          '0s',
+          '--run-id',
+          'it-wh',
+          '--shard',
+          `${index}/2`,
+          '--out',
+          out,
+          '-q',
+        ]);
+        expect(result.exitCode, String(result.stderr)).toBe(0);
+        return out;
+      }),
+    );
+    const merged = await vitictl(['report', 'merge', ...shards, '-o', 'json']);
+    expect(merged.exitCode, String(merged.stderr)).toBe(0);
+    const run = JSON.parse(String(merged.stdout)) as WebhookRunResult;
+    // shard 0 sends objects 0 and 2 (both valid), shard 1 objects 1 and 3 (both invalid)
+    expect(run.webhook.requests).toEqual({ sent: 400, ended: 400, unanswered: 0 });
+    expect([run.webhook.allowed, run.webhook.denied]).toEqual([200, 200]);
+    expect(run.webhook.latency.count).toBe(400);
+    expect(run.webhook.load.requestedRate).toBe(200);
+    expect(run.scenario.objects).toBe(4);
+  });
+
   it('objects the rules do not cover are refused before any load', async () => {
     const result = await vitictl([
       'webhook',

@@ -154,7 +154,6 @@ async function job(ctx: CliContext, profileName: string | undefined, flags: JobF
   const { newRunId } = await import('../../load/apply-run.js');
   const { prepareScenario } = await import('../../scenario/prepare.js');
   const { jobManifests } = await import('../../perf/job.js');
-  const { packageVersion } = await import('../../util/version.js');
   const profile = await loadProfile(profileName ?? 'load');
   if (profile.spec.type === 'stress')
     throw usageError(
