@@ -9,7 +9,7 @@ import type { RunResult } from '../src/report/run-result.js';
 import { type CeilingObject, ceilingRun } from './apply/ceiling.js';
 import { childOf, must, procUsage, run, startGroup } from './apply/proc.js';
 import { round, summarize } from './apply/stats.js';
-import { bin, median, root, writeResult } from './lib.js';
+import { bin, median, resultsDir, root, writeResult } from './lib.js';
 
 /**
  * Issue 4's "Performance (bench)": `vitictl apply` against real labs (kube-apiserver + etcd on
@@ -858,8 +858,29 @@ export async function benchApply(): Promise<string> {
     result.memory = await memory();
   }
 
+  // a partial re-run keeps the other parts of the previous result, each marked with its date
+  const carriedOver: Record<string, string> = {};
+  const previousFile = join(resultsDir, 'apply.json');
+  if (existsSync(previousFile)) {
+    const previous = JSON.parse(readFileSync(previousFile, 'utf8')) as Record<string, unknown> & {
+      date?: string;
+      carriedOver?: Record<string, string>;
+    };
+    const sections = {
+      throughput: 'throughput',
+      rate: 'rateAccuracy',
+      timing: 'timingAccuracy',
+      memory: 'memory',
+    };
+    for (const [part, key] of Object.entries(sections)) {
+      if (parts.has(part) || previous[key] === undefined) continue;
+      result[key] = previous[key];
+      carriedOver[part] = previous.carriedOver?.[part] ?? previous.date ?? 'unknown';
+    }
+  }
   return writeResult('apply', {
     parts: [...parts],
+    ...(Object.keys(carriedOver).length > 0 ? { carriedOver } : {}),
     loadAverage: { start: loadStart, end: load() },
     totalMinutes: round((Date.now() - started) / MINUTE, 1),
     conditions:
