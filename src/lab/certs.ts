@@ -31,24 +31,50 @@ async function openssl(args: string[], cwd: string): Promise<void> {
   }
 }
 
-async function signed(dir: string, name: string, subject: string, extensions: string): Promise<void> {
-  await writeFile(join(dir, `${name}.ext`), `${extensions}\n`);
+const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
+/** A self-signed CA, `<name>.crt` and `<name>.key` in `dir`. */
+export async function makeCa(dir: string, name: string, subject = `/CN=${name}`, days = 365): Promise<void> {
   await openssl(
     [
       'req',
-      '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
+      '-x509',
+      ...EC_KEY,
       '-keyout',
       `${name}.key`,
       '-out',
-      `${name}.csr`,
+      `${name}.crt`,
+      '-days',
+      String(days),
       '-subj',
       subject,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
     ],
+    dir,
+  );
+}
+
+export interface Leaf {
+  /** files `<name>.key`, `<name>.crt` (and .csr, .ext) in the directory */
+  name: string;
+  subject: string;
+  /** -1 gives notAfter one day before notBefore: an expired certificate, no fake clock needed */
+  days: number;
+  /** openssl x509 extensions, one per line (subjectAltName, extendedKeyUsage, …) */
+  extensions?: string;
+  /** default: ca.crt and ca.key in the directory */
+  ca?: { cert: string; key: string };
+}
+
+/** An EC key and a certificate for it signed by the CA. */
+export async function signLeaf(dir: string, leaf: Leaf): Promise<void> {
+  const { name } = leaf;
+  if (leaf.extensions) await writeFile(join(dir, `${name}.ext`), `${leaf.extensions}\n`);
+  await openssl(
+    ['req', '-new', ...EC_KEY, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', leaf.subject],
     dir,
   );
   await openssl(
@@ -58,16 +84,15 @@ async function signed(dir: string, name: string, subject: string, extensions: st
       '-in',
       `${name}.csr`,
       '-CA',
-      'ca.crt',
+      leaf.ca?.cert ?? 'ca.crt',
       '-CAkey',
-      'ca.key',
+      leaf.ca?.key ?? 'ca.key',
       '-CAcreateserial',
       '-out',
       `${name}.crt`,
       '-days',
-      '365',
-      '-extfile',
-      `${name}.ext`,
+      String(leaf.days),
+      ...(leaf.extensions ? ['-extfile', `${name}.ext`] : []),
     ],
     dir,
   );
@@ -76,48 +101,27 @@ async function signed(dir: string, name: string, subject: string, extensions: st
 /** A CA, the API server's serving cert, an admin client cert (system:masters), SA keys, a webhook cert. */
 export async function makeCerts(dir: string): Promise<LabCerts> {
   await mkdir(dir, { recursive: true });
-  await openssl(
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.crt',
-      '-days',
-      '365',
-      '-subj',
-      '/CN=vitictl-lab-ca',
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      'keyUsage=critical,keyCertSign,cRLSign',
-    ],
-    dir,
-  );
-  await signed(
-    dir,
-    'apiserver',
-    '/CN=kube-apiserver',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment',
-  );
-  await signed(
-    dir,
-    'admin',
-    '/O=system:masters/CN=vitictl-admin',
-    'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment',
-  );
-  await signed(
-    dir,
-    'webhook',
-    '/CN=vitistack-operator-webhook',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment',
-  );
+  await makeCa(dir, 'ca', '/CN=vitictl-lab-ca');
+  await signLeaf(dir, {
+    name: 'apiserver',
+    subject: '/CN=kube-apiserver',
+    days: 365,
+    extensions:
+      'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment',
+  });
+  await signLeaf(dir, {
+    name: 'admin',
+    subject: '/O=system:masters/CN=vitictl-admin',
+    days: 365,
+    extensions: 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment',
+  });
+  await signLeaf(dir, {
+    name: 'webhook',
+    subject: '/CN=vitistack-operator-webhook',
+    days: 365,
+    extensions:
+      'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment',
+  });
   await openssl(['genrsa', '-out', 'sa.key', '2048'], dir);
   await openssl(['rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir);
   const webhookDir = join(dir, 'webhook');

@@ -1,45 +1,20 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { signLeaf } from '../../src/lab/certs.js';
 import type { LabState } from '../../src/lab/state.js';
 import { toYaml } from '../../src/render/yaml-emit.js';
 
 /** A kubeconfig for a new lab user (client certificate signed by the lab CA, no groups). */
 export async function userKubeconfig(state: LabState, user: string, dir: string): Promise<string> {
   const pki = join(state.dir, 'pki');
+  await signLeaf(dir, {
+    name: user,
+    subject: `/CN=${user}`,
+    days: 1,
+    ca: { cert: join(pki, 'ca.crt'), key: join(pki, 'ca.key') },
+  });
   const key = join(dir, `${user}.key`);
-  const csr = join(dir, `${user}.csr`);
   const crt = join(dir, `${user}.crt`);
-  await execa('openssl', [
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    csr,
-    '-subj',
-    `/CN=${user}`,
-  ]);
-  await execa('openssl', [
-    'x509',
-    '-req',
-    '-in',
-    csr,
-    '-CA',
-    join(pki, 'ca.crt'),
-    '-CAkey',
-    join(pki, 'ca.key'),
-    '-CAcreateserial',
-    '-out',
-    crt,
-    '-days',
-    '1',
-  ]);
   const b64 = (file: string) => readFileSync(file).toString('base64');
   const file = join(dir, `${user}.kubeconfig`);
   writeFileSync(

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { execa } from 'execa';
+import { makeCa, signLeaf } from '../../src/lab/certs.js';
 import type { KubeObject } from '../../src/scenario/expand.js';
 import { ReviewFactory, type ReviewSource, resourceInfo } from '../../src/webhook/admission-review.js';
 
@@ -34,93 +34,19 @@ export interface WebhookCerts {
 
 export const TEST_SERVICE_NAME = 'webhook.vitictl-test.svc';
 
-async function openssl(args: string[], cwd: string): Promise<void> {
-  await execa('openssl', args, { cwd });
-}
-
-async function makeCa(dir: string, name: string): Promise<void> {
-  await openssl(
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.crt`,
-      '-days',
-      '30',
-      '-subj',
-      `/CN=${name}`,
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      'keyUsage=critical,keyCertSign,cRLSign',
-    ],
-    dir,
-  );
-}
-
-async function signLeaf(dir: string, name: string, days: number, extensions: string): Promise<void> {
-  await writeFile(join(dir, `${name}.ext`), `${extensions}\n`);
-  await openssl(
-    [
-      'req',
-      '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-      '-subj',
-      `/CN=${name}`,
-    ],
-    dir,
-  );
-  // -days -1 gives notAfter one day before notBefore: an expired certificate, no fake clock needed
-  await openssl(
-    [
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      `${name}.crt`,
-      '-days',
-      String(days),
-      '-extfile',
-      `${name}.ext`,
-    ],
-    dir,
-  );
-}
-
 export async function makeWebhookCerts(dir: string): Promise<WebhookCerts> {
   await mkdir(dir, { recursive: true });
-  await makeCa(dir, 'ca');
-  await makeCa(dir, 'other-ca');
+  await makeCa(dir, 'ca', '/CN=ca', 30);
+  await makeCa(dir, 'other-ca', '/CN=other-ca', 30);
   const serving = `subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:${TEST_SERVICE_NAME}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment`;
-  await signLeaf(dir, 'server', 30, serving);
-  await signLeaf(dir, 'expired', -1, serving);
-  await signLeaf(
-    dir,
-    'client',
-    30,
-    'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment',
-  );
+  await signLeaf(dir, { name: 'server', subject: '/CN=server', days: 30, extensions: serving });
+  await signLeaf(dir, { name: 'expired', subject: '/CN=expired', days: -1, extensions: serving });
+  await signLeaf(dir, {
+    name: 'client',
+    subject: '/CN=client',
+    days: 30,
+    extensions: 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment',
+  });
   const at = (file: string) => join(dir, file);
   return {
     dir,
