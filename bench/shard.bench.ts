@@ -6,9 +6,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { labDown, labUp } from '../src/lab/lab.js';
 import type { LabState } from '../src/lab/state.js';
 import type { RunResult } from '../src/report/run-result.js';
+import type { WebhookResult } from '../src/webhook/result.js';
+import { makeWebhookCerts } from '../test/helpers/webhook-server.js';
 import { must, procUsage } from './apply/proc.js';
 import { round } from './apply/stats.js';
 import { bin, median, writeResult } from './lib.js';
+import { startServer, stopServer } from './webhook.bench.js';
 
 /**
  * Issue 9's "Performance (bench)": three local shards vs one process on the same 2-core machine.
@@ -20,9 +23,13 @@ import { bin, median, writeResult } from './lib.js';
  * results go through `vitictl report merge`. The CPU of every process (vitictl, kube-apiserver,
  * etcd) is sampled from /proc every 100 ms and charged to the merged creation window, to say where
  * the limit is: the generator (a vitictl near one core: Node runs on one thread) or the API server.
+ * Then the same for webhook load (webhookShards below), where the generator does more per request.
  */
 
 const OBJECTS = 6_000;
+/** the webhook part: what one open-loop generator could not reach on this machine in issue 5's bench */
+const WEBHOOK_RATE = 5_000;
+const WEBHOOK_SECONDS = 10;
 const ROUNDS = 3;
 const MODES = ['one', 'split', 'full'] as const;
 type Mode = (typeof MODES)[number];
@@ -59,18 +66,21 @@ function sampler(pids: () => Record<string, number>) {
   };
 }
 
-/** Cores each process used between wall times `from` and `to` (nearest samples inside the window). */
+/**
+ * Cores each process used on average between wall times `from` and `to`: its CPU from its first to
+ * its last sample inside the window (a shard may start late or exit early), over the whole window.
+ */
 function coresIn(samples: Sample[], from: number, to: number): Record<string, number> {
   const inside = samples.filter((s) => s.t >= from && s.t <= to);
-  const first = inside[0];
-  const last = inside.at(-1);
-  if (!first || !last || last.t <= first.t) return {};
+  const span = ((inside.at(-1)?.t ?? 0) - (inside[0]?.t ?? 0)) / 1000;
+  if (span <= 0) return {};
   const out: Record<string, number> = {};
-  for (const name of Object.keys(last.cpu)) {
-    const before = first.cpu[name];
-    const after = last.cpu[name];
-    if (before !== undefined && after !== undefined)
-      out[name] = round((after - before) / ((last.t - first.t) / 1000), 2);
+  const names = new Set(inside.flatMap((sample) => Object.keys(sample.cpu)));
+  for (const name of names) {
+    const seen = inside.filter((sample) => sample.cpu[name] !== undefined);
+    const before = seen[0]!.cpu[name]!;
+    const after = seen.at(-1)!.cpu[name]!;
+    out[name] = round((after - before) / span, 2);
   }
   return out;
 }
@@ -160,6 +170,109 @@ async function runMode(mode: Mode, round_: number, state: LabState, dir: string,
   return row;
 }
 
+interface WebhookShardRow {
+  mode: 'one' | 'three';
+  round: number;
+  requestedRate: number;
+  achievedRate: number;
+  throughput: number;
+  sent: number;
+  /** the merged measure window: from the first shard's start to the last shard's end */
+  measureSeconds: number;
+  keptUp: boolean;
+  lateStarts: number | null;
+  latencyP50Us: number;
+  latencyP99Us: number;
+  generatorCpuMs: number;
+  generatorCpuMsPer1000: number;
+  coresDuringMeasure: Record<string, number>;
+  loadAverage: { before: number[]; after: number[] };
+}
+
+/**
+ * The same question for webhook load, where the generator does more per request (TLS, JSON, an even
+ * schedule at 5,000/s): one `webhook bench --rate 5000` vs three `--shard i/3` processes, against the
+ * test webhook (Node https, one process) on this machine. Cores from /proc as above, over the merged
+ * measure window.
+ */
+async function webhookShards(dir: string, env: NodeJS.ProcessEnv): Promise<WebhookShardRow[]> {
+  const certs = await makeWebhookCerts(join(dir, 'certs'));
+  const server = await startServer({ cert: certs.cert, key: certs.key });
+  const rows: WebhookShardRow[] = [];
+  try {
+    for (let r = 1; r <= ROUNDS; r++) {
+      for (const mode of r % 2 === 1 ? (['one', 'three'] as const) : (['three', 'one'] as const)) {
+        const runId = `bench-wh-${mode}-${r}`;
+        const processes = mode === 'one' ? 1 : 3;
+        const pids: Record<string, number> = { webhook: server.child.pid! };
+        const watch = sampler(() => pids);
+        const loadBefore = load();
+        const files = Array.from({ length: processes }, (_, i) => join(dir, `${runId}-${i}.json`));
+        const children = files.map((file, i) => {
+          const args = [
+            'webhook',
+            'bench',
+            '--url',
+            server.url,
+            '--ca',
+            certs.ca,
+            '--rate',
+            String(WEBHOOK_RATE),
+          ];
+          args.push('--duration', `${WEBHOOK_SECONDS}s`, '--run-id', runId, '--out', file, '-q');
+          if (processes > 1) args.push('--shard', `${i}/${processes}`);
+          const child = startVitictl(args, env);
+          pids[`vitictl-${i}`] = child.pid;
+          return child;
+        });
+        await Promise.all(children.map((child) => child.done));
+        const samples = watch.stop();
+        const result =
+          processes === 1
+            ? (JSON.parse(readFileSync(files[0]!, 'utf8')) as RunResult)
+            : (JSON.parse(
+                must('node', [bin, 'report', 'merge', ...files, '-o', 'json'], { env, timeoutMs: 60_000 })
+                  .stdout,
+              ) as RunResult);
+        const webhook = result.webhook as unknown as WebhookResult;
+        const measure = result.phases.find((phase) => phase.name === 'webhook-measure')!;
+        const cores = coresIn(samples, Date.parse(measure.start), Date.parse(measure.end));
+        const vitictlTotal = round(
+          Object.entries(cores)
+            .filter(([name]) => name.startsWith('vitictl'))
+            .reduce((sum, [, value]) => sum + value, 0),
+          2,
+        );
+        const row: WebhookShardRow = {
+          mode,
+          round: r,
+          requestedRate: webhook.load.requestedRate ?? 0,
+          achievedRate: webhook.load.achievedRate,
+          throughput: webhook.load.throughput,
+          sent: webhook.requests.sent,
+          measureSeconds: round(measure.seconds, 3),
+          keptUp: webhook.generator.keptUp,
+          lateStarts: webhook.generator.lateStarts,
+          latencyP50Us: webhook.latency.p50,
+          latencyP99Us: webhook.latency.p99,
+          generatorCpuMs: round(webhook.generator.cpuMs, 0),
+          generatorCpuMsPer1000: webhook.generator.cpuMsPer1000Requests,
+          coresDuringMeasure: { ...cores, vitictlTotal },
+          loadAverage: { before: loadBefore, after: load() },
+        };
+        rows.push(row);
+        log(
+          `webhook ${mode} round ${r}: ${row.achievedRate}/s of ${WEBHOOK_RATE}, p99 ${row.latencyP99Us} µs, kept up ${row.keptUp}, cores vitictl ${vitictlTotal} webhook ${cores.webhook}`,
+        );
+        await sleep(1000);
+      }
+    }
+  } finally {
+    stopServer(server);
+  }
+  return rows;
+}
+
 export async function benchShard(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'vitictl-bench-shard-'));
   const loadStart = load();
@@ -176,6 +289,28 @@ export async function benchShard(): Promise<string> {
         await sleep(2000);
       }
     }
+    const webhookRows = await webhookShards(dir, env);
+    const whMedian = (mode: 'one' | 'three', pick: (row: WebhookShardRow) => number | undefined) =>
+      round(median(webhookRows.filter((row) => row.mode === mode).map((row) => pick(row) ?? Number.NaN)), 2);
+    const webhook = {
+      requestedRate: WEBHOOK_RATE,
+      seconds: WEBHOOK_SECONDS,
+      summary: Object.fromEntries(
+        (['one', 'three'] as const).map((mode) => [
+          mode,
+          {
+            achievedRateMedian: whMedian(mode, (row) => row.achievedRate),
+            latencyP99UsMedian: whMedian(mode, (row) => row.latencyP99Us),
+            keptUp: webhookRows.filter((row) => row.mode === mode).map((row) => row.keptUp),
+            vitictlCoresMedian: whMedian(mode, (row) => row.coresDuringMeasure.vitictlTotal),
+            webhookServerCoresMedian: whMedian(mode, (row) => row.coresDuringMeasure.webhook),
+          },
+        ]),
+      ),
+      method:
+        'node bin/vitictl.js webhook bench --url URL --ca CA --rate 5000 --duration 10s [--shard i/3] --run-id R --out F -q against the test webhook (test/helpers/webhook-server.ts, Node https, no delay) in a child process; achievedRate = starts over the (merged) measure window; latency from the intended start (µs); cores as for apply, over the merged webhook-measure phase',
+      rows: webhookRows,
+    };
     const by = (mode: Mode) => rows.filter((row) => row.mode === mode);
     const med = (mode: Mode, pick: (row: (typeof rows)[number]) => number | undefined) =>
       round(median(by(mode).map((row) => pick(row) ?? Number.NaN)), 2);
@@ -215,6 +350,7 @@ export async function benchShard(): Promise<string> {
       method:
         'createThroughput: acknowledged creates / (first send → last acknowledgement), over the union of the shards’ windows after report merge. coresDuringCreation: CPU seconds (utime+stime from /proc/<pid>/stat, sampled every 100 ms) of each vitictl, kube-apiserver and etcd between the first and last sample inside the merged creation window, divided by that time: 1.0 = one core busy',
       rows,
+      webhook,
     });
   } finally {
     await labDown(join(dir, 'lab'));

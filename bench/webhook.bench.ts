@@ -30,13 +30,14 @@ const DELAY_MS = 0.3;
 
 const round = (value: number, digits = 1) => +value.toFixed(digits);
 
-interface Server {
+export interface Server {
   port: number;
   url: string;
   child: ChildProcess;
 }
 
-async function startServer(options: WebhookServerOptions): Promise<Server> {
+/** The test webhook in a child process (its CPU is not the generator's). */
+export async function startServer(options: WebhookServerOptions): Promise<Server> {
   const child = fork(join(root, 'test/helpers/webhook-server.ts'), [JSON.stringify(options)], {
     execArgv: ['--import', 'tsx'],
     cwd: root,
@@ -71,7 +72,7 @@ function resetDelays(server: Server): void {
   server.child.send({ type: 'reset' });
 }
 
-function stopServer(server: Server): void {
+export function stopServer(server: Server): void {
   if (server.child.connected) server.child.disconnect();
   if (server.child.exitCode === null) server.child.kill();
 }
