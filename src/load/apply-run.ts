@@ -3,6 +3,7 @@ import { cleanupRun } from '../kube/cleanup.js';
 import { connect } from '../kube/connect.js';
 import { preflight } from '../kube/preflight.js';
 import { KubeRest } from '../kube/rest.js';
+import type { TargetStore } from '../observe/metrics/store.js';
 import type { Target } from '../observe/target.js';
 import { METHODS, RUN_RESULT_VERSION, type RunResult } from '../report/run-result.js';
 import type { ScenarioPlan } from '../scenario/expand.js';
@@ -149,6 +150,22 @@ export async function applyRun(
   }
 }
 
+/** Each controller's workqueue depth at every scrape from `from` on (seconds since the load began). */
+function queueDepthSeries(store: TargetStore, from: number, start: number) {
+  return store
+    .columns('workqueue_depth')
+    .filter((column) => column.labels.name !== undefined)
+    .map((column) => ({
+      controller: column.labels.name!,
+      points: column.values.flatMap(
+        (depth, i): Array<[number, number]> =>
+          i >= from && !Number.isNaN(depth)
+            ? [[Math.round(((store.times[i] as number) - start) / 10) / 100, depth]]
+            : [],
+      ),
+    }));
+}
+
 /** The scraper runs beside the load; signals cover the scrapes from the first create on. */
 async function startScraping(targets: Target[], intervalMs: number) {
   const { scrapeTargets } = await import('../observe/metrics/scraper.js');
@@ -176,6 +193,7 @@ async function startScraping(targets: Target[], intervalMs: number) {
             scrapes: store.size,
             failures: result.failures.filter((failure) => failure.target === store.target).length,
             signals: signals as unknown as Record<string, unknown> | null,
+            queueDepth: queueDepthSeries(store, from, windowStart.getTime()),
           };
         }),
       };

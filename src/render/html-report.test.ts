@@ -240,6 +240,16 @@ function full(): RunResult {
         scrapes: 30,
         failures: 0,
         signals: { ...signals('machine') },
+        queueDepth: [
+          { controller: 'machine', points: [0, 2, 4, 6].map((t) => [t, t * 3] as [number, number]) },
+          {
+            controller: 'vitistack',
+            points: [
+              [0, 0],
+              [2, 0],
+            ],
+          },
+        ],
       },
     ],
   };
@@ -334,6 +344,7 @@ describe('renderHtmlReport', () => {
     expect(svgLabels(page)).toEqual([
       'time-to-ready distribution',
       'achieved rate over time',
+      'workqueue depth over time',
       'webhook latency by percentile',
       'ready p99 by rate',
       'time to ready: measured vs predicted',
@@ -343,6 +354,9 @@ describe('renderHtmlReport', () => {
     expect(page).toContain('knee 40/s');
     expect(page).toContain('baseline CDF');
     expect(page).toContain('unlimited'); // GOMEMLIMIT at MaxInt64
+    // one line per controller that queued work: the idle vitistack queue draws nothing
+    const depthChart = page.slice(page.indexOf('aria-label="workqueue depth over time"'));
+    expect(depthChart.slice(0, depthChart.indexOf('</figure>')).match(/<path /g)).toHaveLength(1);
     // layout numbers only: a NaN in an SVG attribute is a console error in the browser
     expect(page).not.toMatch(/NaN|Infinity|undefined/);
   });

@@ -449,6 +449,34 @@ function controllerRow(c: ControllerSignals): Part[] {
   ];
 }
 
+const SERIES_COLORS = [COLORS.blue, COLORS.amber, COLORS.green, COLORS.purple, COLORS.teal, COLORS.red];
+
+/** Each controller's workqueue depth over the load, one line per controller that ever queued work. */
+function queueDepthChart(
+  series: NonNullable<NonNullable<RunResult['observe']>['targets'][number]['queueDepth']>,
+) {
+  const queued = series.filter((s) => s.points.some(([, depth]) => depth > 0));
+  if (queued.length === 0) return '';
+  const points = queued.flatMap((s) => s.points);
+  // the first point is the last scrape before the load: a little before zero
+  const minT = Math.min(0, ...points.map(([t]) => t));
+  const maxT = Math.max(1, ...points.map(([t]) => t));
+  const maxDepth = Math.max(1, ...points.map(([, depth]) => depth));
+  const colour = (i: number) => SERIES_COLORS[i % SERIES_COLORS.length]!;
+  return plot({
+    label: 'workqueue depth over time',
+    x: linearAxis(minT, maxT, 'seconds since the load began'),
+    y: linearAxis(0, maxDepth * 1.1, 'queue depth (items)'),
+    layers: queued.map((s, i) => ({
+      kind: 'line',
+      points: s.points,
+      color: colour(i),
+      dots: s.points.length < 60,
+    })),
+    legend: queued.map((s, i) => ({ label: s.controller, color: colour(i) })),
+  });
+}
+
 function signalsSection(observe: NonNullable<RunResult['observe']>): Html {
   const blocks = observe.targets.map((target) => {
     const head = html`<h3>${target.target}</h3><p class="dim">${target.scrapes} scrapes every ${observe.intervalSeconds}s, ${target.failures} failed · window ${observe.window.start} → ${observe.window.end}</p>`;
@@ -509,6 +537,7 @@ function signalsSection(observe: NonNullable<RunResult['observe']>): Html {
       head,
       busy.length > 0 ? controllers : note('no controller reconciled during the window'),
       idle.length > 0 ? note(`idle controllers: ${idle.join(', ')}`) : '',
+      queueDepthChart(target.queueDepth ?? []),
       processFacts,
       flags,
     ];
@@ -516,7 +545,7 @@ function signalsSection(observe: NonNullable<RunResult['observe']>): Html {
   return section('signals', 'Controller signals', [
     blocks,
     note(
-      'Queue depth is a mean and a maximum over the scrapes; the per-scrape series is not kept in the run. λ = workqueue adds/s, X = reconciles/s, S̄ = mean reconcile time, W = max concurrent reconciles, ρ = λ·S̄/W, W̄q = mean time in queue.',
+      'Queue depth: the workqueue_depth gauge at each scrape. λ = workqueue adds/s, X = reconciles/s, S̄ = mean reconcile time, W = max concurrent reconciles, ρ = λ·S̄/W, W̄q = mean time in queue.',
     ),
   ]);
 }

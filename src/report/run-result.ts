@@ -135,6 +135,10 @@ export const observeResultSchema = z.object({
       scrapes: z.number().int(),
       failures: z.number().int(),
       signals: z.record(z.string(), z.unknown()).nullable(),
+      /** per scrape: each controller's workqueue depth, [seconds since the window's start, depth] */
+      queueDepth: z
+        .array(z.object({ controller: z.string(), points: z.array(z.tuple([z.number(), z.number()])) }))
+        .optional(),
     }),
   ),
 });
@@ -240,6 +244,8 @@ export const METHODS = {
   'apply.achievedRate': '(starts − 1) / (last start − first start), starts on the client monotonic clock',
   'apply.maxStartsIn100ms': 'the most create starts in any sliding 100 ms window',
   'apply.errors': 'HTTP status of every create attempt that did not succeed, and network failures by class',
+  'observe.queueDepth':
+    "workqueue_depth{name=<controller>} as scraped (a gauge: the queue's length at each scrape), from the last scrape before the load on",
   'observe.signals':
     'Prometheus scrapes of the controller every interval during the load; rates from counter increases (resets handled), S̄ and W̄q as Δsum/Δcount, p95 by histogram_quantile on bucket deltas',
 } as const;

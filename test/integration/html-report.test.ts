@@ -371,9 +371,15 @@ describe('report.html in headless Chromium', () => {
 
         const page = await openPage(browser, report);
         expect(page.problems).toEqual([]);
+        // the queue depth is a gauge sampled every 500 ms: drawn when some scrape saw a queue
+        const depth = result.observe!.targets[0]!.queueDepth!;
+        expect(depth.map((s) => s.controller)).toContain('machine');
+        expect(depth.find((s) => s.controller === 'machine')!.points.length).toBeGreaterThan(2);
+        const queued = depth.some((s) => s.points.some(([, items]) => items > 0));
         expect(page.charts.map((c) => c.label)).toEqual([
           'time-to-ready distribution',
           'achieved rate over time',
+          ...(queued ? ['workqueue depth over time'] : []),
           'time to ready: measured vs predicted',
         ]);
         for (const chart of page.charts) {
