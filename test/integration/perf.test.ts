@@ -93,7 +93,13 @@ describe('vitictl perf run on the lab', () => {
     expect((await perf(temp.path('base'))).exitCode).toBe(0);
     const baseline = join(temp.path('base'), 'run.json');
 
-    const again = await perf(temp.path('same'), baseline);
+    let again = await perf(temp.path('same'), baseline);
+    if (again.exitCode === 3) {
+      // the shared 2-core VM has slow moments (one CI run saw every reconcile take 7× longer for a
+      // few seconds); the gate is right to flag them, so the unchanged case gets one more run, and the
+      // injected regression below none
+      again = await perf(temp.path('same-again'), baseline);
+    }
     expect(again.exitCode, String(again.stdout)).toBe(0);
 
     await setOperatorConfig({ workers: 1, qps: 10, burst: 20 });
