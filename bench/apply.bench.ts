@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultPerformanceYaml } from '../src/lab/install.js';
 import { type LabUpOptions, labDown, labUp } from '../src/lab/lab.js';
 import type { LabState } from '../src/lab/state.js';
+import type { TimelineRow } from '../src/load/apply-engine.js';
 import type { RunResult } from '../src/report/run-result.js';
 import { type CeilingObject, ceilingRun } from './apply/ceiling.js';
 import { childOf, must, procUsage, run, startGroup } from './apply/proc.js';
@@ -420,21 +421,11 @@ async function throughput(lab: Lab) {
 // ---------------------------------------------------------------------------------------------
 // 2. rate accuracy
 
-interface Row {
-  namespace?: string;
-  name: string;
-  state: string;
-  intended?: number;
-  sent?: number;
-  acknowledged?: number;
-  ready?: number;
-}
-
-function readTimeline(file: string): Row[] {
+function readTimeline(file: string): TimelineRow[] {
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as Row);
+    .map((line) => JSON.parse(line) as TimelineRow);
 }
 
 function rateAccuracy(lab: Lab) {

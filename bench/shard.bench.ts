@@ -85,6 +85,15 @@ function coresIn(samples: Sample[], from: number, to: number): Record<string, nu
   return out;
 }
 
+/** The cores of every vitictl process together */
+function vitictlTotal(cores: Record<string, number>): number {
+  const each = Object.entries(cores).filter(([name]) => name.startsWith('vitictl'));
+  return round(
+    each.reduce((sum, [, value]) => sum + value, 0),
+    2,
+  );
+}
+
 function startVitictl(args: string[], env: NodeJS.ProcessEnv) {
   const child = spawn('node', [bin, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -143,12 +152,7 @@ async function runMode(mode: Mode, round_: number, state: LabState, dir: string,
   const from = Date.parse(apply.creation.start);
   const to = Date.parse(apply.creation.end);
   const cores = coresIn(samples, from, to);
-  const vitictlCores = round(
-    Object.entries(cores)
-      .filter(([name]) => name.startsWith('vitictl'))
-      .reduce((sum, [, value]) => sum + value, 0),
-    2,
-  );
+  const vitictlCores = vitictlTotal(cores);
   const row = {
     mode,
     round: round_,
@@ -237,12 +241,7 @@ async function webhookShards(dir: string, env: NodeJS.ProcessEnv): Promise<Webho
         const webhook = result.webhook as unknown as WebhookResult;
         const measure = result.phases.find((phase) => phase.name === 'webhook-measure')!;
         const cores = coresIn(samples, Date.parse(measure.start), Date.parse(measure.end));
-        const vitictlTotal = round(
-          Object.entries(cores)
-            .filter(([name]) => name.startsWith('vitictl'))
-            .reduce((sum, [, value]) => sum + value, 0),
-          2,
-        );
+        const vitictl = vitictlTotal(cores);
         const row: WebhookShardRow = {
           mode,
           round: r,
@@ -257,12 +256,12 @@ async function webhookShards(dir: string, env: NodeJS.ProcessEnv): Promise<Webho
           latencyP99Us: webhook.latency.p99,
           generatorCpuMs: round(webhook.generator.cpuMs, 0),
           generatorCpuMsPer1000: webhook.generator.cpuMsPer1000Requests,
-          coresDuringMeasure: { ...cores, vitictlTotal },
+          coresDuringMeasure: { ...cores, vitictlTotal: vitictl },
           loadAverage: { before: loadBefore, after: load() },
         };
         rows.push(row);
         log(
-          `webhook ${mode} round ${r}: ${row.achievedRate}/s of ${WEBHOOK_RATE}, p99 ${row.latencyP99Us} µs, kept up ${row.keptUp}, cores vitictl ${vitictlTotal} webhook ${cores.webhook}`,
+          `webhook ${mode} round ${r}: ${row.achievedRate}/s of ${WEBHOOK_RATE}, p99 ${row.latencyP99Us} µs, kept up ${row.keptUp}, cores vitictl ${vitictl} webhook ${cores.webhook}`,
         );
         await sleep(1000);
       }

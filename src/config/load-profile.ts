@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
+import { usageError } from '../errors.js';
 import { packagePath } from '../util/package-root.js';
 import { type ProfileSpec, profileSchema } from './profile-schema.js';
 import { parseYamlSource, readTextFile } from './yaml-source.js';
@@ -33,4 +34,14 @@ export async function loadProfile(reference: string): Promise<LoadedProfile> {
     spec: parsed.data.spec,
     scenario: resolved,
   };
+}
+
+/** Shards run a profile's load in parts; a stress profile's knee search is one process's, step by step. */
+export function assertShardable(profile: LoadedProfile): void {
+  if (profile.spec.type === 'stress') {
+    throw usageError(
+      'a stress profile cannot be sharded: it searches for the knee step by step, from one process',
+      'shard a load or soak profile; run stress from one process',
+    );
+  }
 }

@@ -5,6 +5,7 @@ import { preflight } from '../kube/preflight.js';
 import { KubeRest } from '../kube/rest.js';
 import type { TargetStore } from '../observe/metrics/store.js';
 import type { Target } from '../observe/target.js';
+import { phaseRecorder } from '../report/phases.js';
 import { METHODS, RUN_RESULT_VERSION, type RunResult } from '../report/run-result.js';
 import type { ScenarioPlan } from '../scenario/expand.js';
 import type { PreparedScenario } from '../scenario/prepare.js';
@@ -49,22 +50,7 @@ export async function applyRun(
   options: ApplyRunOptions,
 ): Promise<{ result: RunResult; timelines: () => Generator<TimelineRow> }> {
   const { plan, loaded } = options.prepared;
-  const phases: RunResult['phases'] = [];
-  const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
-    options.onPhase?.(name);
-    const start = new Date();
-    try {
-      return await work();
-    } finally {
-      const end = new Date();
-      phases.push({
-        name,
-        start: start.toISOString(),
-        end: end.toISOString(),
-        seconds: (end.getTime() - start.getTime()) / 1000,
-      });
-    }
-  };
+  const { phases, phase } = phaseRecorder(options.onPhase);
   const startedAt = new Date();
   const connection = await connect({
     kubeconfig: options.kubeconfig,

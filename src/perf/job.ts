@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
-import type { LoadedProfile } from '../config/load-profile.js';
+import { assertShardable, type LoadedProfile } from '../config/load-profile.js';
 import { usageError } from '../errors.js';
 import { RUN_ID_LABEL, type ScenarioPlan } from '../scenario/expand.js';
 import { shardPlan } from '../scenario/shard.js';
@@ -78,6 +78,7 @@ async function profileFiles(profile: LoadedProfile): Promise<Record<string, stri
 
 export async function jobManifests(options: JobOptions): Promise<Manifest[]> {
   const { name, namespace, shards, runId } = options;
+  assertShardable(options.profile);
   checkSplit(options.plan, shards);
   const labels = {
     'app.kubernetes.io/name': 'vitictl',

@@ -2,7 +2,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { inputError, runtimeError } from '../errors.js';
 import { connect } from '../kube/connect.js';
 import { KubeRest } from '../kube/rest.js';
-import { type RunResult, runResultSchema } from '../report/run-result.js';
+import { parseRunResult, type RunResult } from '../report/run-result.js';
 import { RUN_ID_LABEL } from '../scenario/expand.js';
 import { SHARD_LABEL, shardLabelValue } from '../scenario/shard.js';
 
@@ -119,12 +119,7 @@ export async function readPublished(target: KubeTarget & { name: string }): Prom
       } catch {
         throw inputError(`${file}: ${KEY} is not gzipped JSON`);
       }
-      const parsed = runResultSchema.safeParse(raw);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw inputError(`${file} is not a RunResult: ${issue?.path.join('.') || '.'}: ${issue?.message}`);
-      }
-      return { file, result: parsed.data };
+      return { file, result: parseRunResult(raw, file) };
     });
   } finally {
     await rest.close();

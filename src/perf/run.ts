@@ -1,7 +1,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LoadedProfile } from '../config/load-profile.js';
-import { inputError, usageError } from '../errors.js';
+import { assertShardable, type LoadedProfile } from '../config/load-profile.js';
+import { inputError } from '../errors.js';
 import type { ApplyProgress } from '../load/apply-engine.js';
 import { applyRun, newRunId } from '../load/apply-run.js';
 import type { Target } from '../observe/target.js';
@@ -111,12 +111,7 @@ async function metricsTargets(
  */
 export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
   const { spec } = options.profile;
-  if (options.shard && spec.type === 'stress') {
-    throw usageError(
-      'a stress profile cannot be sharded: it searches for the knee step by step, from one process',
-      'shard a load or soak profile; run stress from one process',
-    );
-  }
+  if (options.shard) assertShardable(options.profile);
   // the controller is the same for every shard: only shard 0 scrapes and profiles it
   const observer = !options.shard || options.shard.index === 0;
   const gates: Gate[] = [...spec.gates, ...options.extraGates].map(parseGate);

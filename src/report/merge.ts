@@ -17,6 +17,12 @@ export interface ShardFile {
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 const ms = (iso: string) => new Date(iso).getTime();
 const iso = (t: number) => new Date(t).toISOString();
+const round2 = (value: number) => Math.round(value * 100) / 100;
+/** null when any shard did not measure it (a sum of some shards would pass for the whole) */
+const nullableSum = (values: Array<number | null>) =>
+  values.some((v) => v === null) ? null : sum(values as number[]);
+const nullableMax = (values: Array<number | null>) =>
+  values.some((v) => v === null) ? null : Math.max(...(values as number[]));
 
 function checkShards(inputs: ShardFile[]): ShardFile[] {
   if (inputs.length === 0)
@@ -98,8 +104,6 @@ function mergeApply(all: ApplyResult[]): ApplyResult {
   const seconds = (end - start) / 1000;
   const counts = addCounts(all.map((a) => a.counts));
   const starts = counts.total - counts.notStarted;
-  const nullableSum = (values: Array<number | null>) =>
-    values.some((v) => v === null) ? null : sum(values as number[]);
   const series = new Map<number, { created: number; ready: number }>();
   for (const a of all) {
     const offset = Math.round((ms(a.creation.start) - start) / 1000);
@@ -110,7 +114,6 @@ function mergeApply(all: ApplyResult[]): ApplyResult {
       series.set(point.t + offset, slot);
     }
   }
-  const round2 = (value: number) => Math.round(value * 100) / 100;
   return {
     ...first,
     requestedRate: nullableSum(all.map((a) => a.requestedRate)),
@@ -180,13 +183,8 @@ function mergeWebhook(shards: ShardFile[]): WebhookResult {
   const sent = sum(all.map((w) => w.requests.sent));
   const ended = sum(all.map((w) => w.requests.ended));
   const cpuMs = sum(all.map((w) => w.generator.cpuMs));
-  const nullableSum = (values: Array<number | null>) =>
-    values.some((v) => v === null) ? null : sum(values as number[]);
-  const nullableMax = (values: Array<number | null>) =>
-    values.some((v) => v === null) ? null : Math.max(...(values as number[]));
   const addKeys = <T extends Record<string, number>>(pick: (w: WebhookResult) => T): T =>
     addRecords(all.map(pick)) as T;
-  const round = (value: number) => Math.round(value * 100) / 100;
   return {
     ...first,
     tls: { ...first.tls, insecureSkipTlsVerify: all.some((w) => w.tls.insecureSkipTlsVerify) },
@@ -194,8 +192,8 @@ function mergeWebhook(shards: ShardFile[]): WebhookResult {
       ...first.load,
       requestedRate: nullableSum(all.map((w) => w.load.requestedRate)),
       connections: sum(all.map((w) => w.load.connections)),
-      achievedRate: span > 0 ? round(sent / span) : 0,
-      throughput: span > 0 ? round(ended / span) : 0,
+      achievedRate: span > 0 ? round2(sent / span) : 0,
+      throughput: span > 0 ? round2(ended / span) : 0,
       durationSeconds: span,
       operations: addKeys((w) => w.load.operations),
       dryRun: sum(all.map((w) => w.load.dryRun)),
@@ -232,7 +230,7 @@ function mergeWebhook(shards: ShardFile[]): WebhookResult {
       maxStartsIn10ms: nullableSum(all.map((w) => w.generator.maxStartsIn10ms)),
       evenShareIn10ms: nullableSum(all.map((w) => w.generator.evenShareIn10ms)),
       cpuMs,
-      cpuMsPer1000Requests: sent > 0 ? round((1000 * cpuMs) / sent) : 0,
+      cpuMsPer1000Requests: sent > 0 ? round2((1000 * cpuMs) / sent) : 0,
     },
     // autocannon's 1 ms percentiles cannot be merged
     autocannonLatencyMs: null,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { inputError, type SourceLocation } from '../errors.js';
 import { histogramSummarySchema } from './histogram.js';
 
 /**
@@ -231,6 +232,18 @@ export const runResultSchema = z.object({
   methods: z.record(z.string(), z.string()),
 });
 export type RunResult = z.infer<typeof runResultSchema>;
+
+/** A RunResult read from somewhere (`where` names it in the error: a file, a ConfigMap), or exit 2. */
+export function parseRunResult(raw: unknown, where: string, location?: SourceLocation): RunResult {
+  const parsed = runResultSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw inputError(`${where} is not a RunResult: ${issue?.path.join('.') || '.'}: ${issue?.message}`, {
+      ...(location ? { location } : {}),
+    });
+  }
+  return parsed.data;
+}
 
 export const METHODS = {
   'apply.latency.create':

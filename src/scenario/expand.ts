@@ -6,7 +6,7 @@ import { type Fill, synthesizeBody } from './from-schema.js';
 import type { JsonSchema } from './json-schema.js';
 import { type Rng, randomHex, randomInt, randomUuid, streamFor } from './rng.js';
 import { compileString, compileValue, type Render, type Vars } from './template.js';
-import { labelValueProblem } from './validate-object.js';
+import { isDnsLabel, labelValueProblem } from './validate-object.js';
 
 export const RUN_ID_LABEL = 'vitictl.io/run-id';
 export const SCENARIO_LABEL = 'vitictl.io/scenario';
@@ -166,9 +166,7 @@ export function expandScenario(loaded: LoadedScenario, options: ExpandOptions): 
   const namespaces = Array.from({ length: nsCount }, (_, nsIndex) =>
     String(nsTemplate({ runId, nsIndex, scenario: scenarioName })),
   );
-  const badNamespace = namespaces.find(
-    (name) => !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63,
-  );
+  const badNamespace = namespaces.find((name) => !isDnsLabel(name));
   if (badNamespace !== undefined) {
     throw inputError(`namespace name "${badNamespace}" is not a valid DNS label`, {
       location: source.locate(['spec', 'namespaces', 'nameTemplate']),
@@ -330,10 +328,15 @@ export function expandScenario(loaded: LoadedScenario, options: ExpandOptions): 
         metadata: { name, labels: { [RUN_ID_LABEL]: runId, [SCENARIO_LABEL]: scenarioName } },
       }));
     },
-    *objects() {
-      for (const set of sets) {
-        for (let index = 0; index < set.count; index++) yield { set, index, object: set.object(index) };
-      }
-    },
+    objects: () => objectsOf(sets),
   };
+}
+
+/** Every object of the sets, in creation order, made one at a time. */
+export function* objectsOf(
+  sets: PlannedSet[],
+): Generator<{ set: PlannedSet; index: number; object: KubeObject }> {
+  for (const set of sets) {
+    for (let index = 0; index < set.count; index++) yield { set, index, object: set.object(index) };
+  }
 }

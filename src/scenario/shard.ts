@@ -1,6 +1,5 @@
 import { usageError } from '../errors.js';
-import type { KubeObject, PlannedSet, ScenarioPlan } from './expand.js';
-import { scaleCounts } from './expand.js';
+import { type KubeObject, objectsOf, type PlannedSet, type ScenarioPlan, scaleCounts } from './expand.js';
 
 /**
  * Splitting one run over N load generators (`--shard i/N`, i from 0 as in an Indexed Job's
@@ -90,11 +89,7 @@ export function shardPlan(plan: ScenarioPlan, shard: Shard): ScenarioPlan {
         .namespaceObjects()
         .filter((namespace) => mine.has(namespace.metadata.name))
         .map((namespace) => withShardLabel(namespace, label)),
-    *objects() {
-      for (const set of sets) {
-        for (let index = 0; index < set.count; index++) yield { set, index, object: set.object(index) };
-      }
-    },
+    objects: () => objectsOf(sets),
   };
 }
 

@@ -342,6 +342,11 @@ export function labelKeyProblem(key: string): string | undefined {
   return undefined;
 }
 
+/** A DNS label (RFC 1123) of at most `max` characters: lowercase alphanumerics and '-'. */
+export function isDnsLabel(value: string, max = 63): boolean {
+  return value.length <= max && DNS_LABEL.test(value);
+}
+
 export function labelValueProblem(value: string): string | undefined {
   if (value === '') return undefined;
   if (value.length > 63 || !LABEL_NAME.test(value)) {

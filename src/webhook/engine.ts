@@ -1,5 +1,6 @@
 import { runtimeError } from '../errors.js';
 import { newRunId } from '../load/apply-run.js';
+import { phaseRecorder } from '../report/phases.js';
 import { RUN_RESULT_VERSION, type RunResult } from '../report/run-result.js';
 import { packageVersion } from '../util/version.js';
 import { type OperationWeights, ReviewFactory, type ReviewSource } from './admission-review.js';
@@ -182,22 +183,7 @@ function buildResult(
  */
 export async function runWebhookBench(options: WebhookBenchOptions): Promise<WebhookBenchRun> {
   const startedAt = new Date();
-  const phases: RunResult['phases'] = [];
-  const phase = async <T>(name: 'preflight' | 'warmup' | 'measure', work: () => Promise<T>): Promise<T> => {
-    options.onPhase?.(name);
-    const start = new Date();
-    try {
-      return await work();
-    } finally {
-      const end = new Date();
-      phases.push({
-        name: `webhook-${name}`,
-        start: start.toISOString(),
-        end: end.toISOString(),
-        seconds: (end.getTime() - start.getTime()) / 1000,
-      });
-    }
-  };
+  const { phases, phase } = phaseRecorder(options.onPhase, 'webhook-');
   const { webhook, target } = options;
   const factory = new ReviewFactory(options.sources, {
     operations: options.operations,

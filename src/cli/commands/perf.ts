@@ -4,6 +4,7 @@ import { packageVersion } from '../../util/version.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
 import { durationFlag, intFlag, maxRegressionFlag, outputFormat, shardFromFlags } from '../flags.js';
+import { readRunResult, reportMerged } from '../run-files.js';
 
 interface PerfFlags {
   lab?: boolean;
@@ -16,31 +17,6 @@ interface PerfFlags {
   runId?: string;
   shard?: string;
   resultConfigmap?: string;
-}
-
-/** Read a RunResult file (for --baseline and report commands): exit 2 with the reason when it is not one. */
-export async function readRunResult(file: string) {
-  const { readFile } = await import('node:fs/promises');
-  const { runResultSchema } = await import('../../report/run-result.js');
-  const text = await readFile(file, 'utf8').catch(() => {
-    throw inputError(`run file not found: ${file}`);
-  });
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw inputError(`${file} is not JSON`, {
-      hint: 'pass a run.json written by vitictl perf run or apply --out',
-    });
-  }
-  const parsed = runResultSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw inputError(`${file} is not a RunResult: ${issue?.path.join('.') || '.'}: ${issue?.message}`, {
-      location: { file },
-    });
-  }
-  return parsed.data;
 }
 
 async function readGatesFile(file: string): Promise<string[]> {
@@ -66,9 +42,9 @@ async function run(ctx: CliContext, profileName: string | undefined, flags: Perf
   const maxRegression = maxRegressionFlag(flags.maxRegression);
   const shard = await shardFromFlags(flags);
   if (flags.resultConfigmap !== undefined) {
-    const { labelValueProblem } = await import('../../scenario/validate-object.js');
-    const problem = labelValueProblem(flags.resultConfigmap);
-    if (problem || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(flags.resultConfigmap))
+    // a ConfigMap name prefix and the value of its vitictl.io/result-of label
+    const { isDnsLabel } = await import('../../scenario/validate-object.js');
+    if (!isDnsLabel(flags.resultConfigmap))
       throw usageError(
         `invalid --result-configmap "${flags.resultConfigmap}": use lowercase letters, digits and "-"`,
       );
@@ -155,13 +131,10 @@ async function job(ctx: CliContext, profileName: string | undefined, flags: JobF
   const { prepareScenario } = await import('../../scenario/prepare.js');
   const { jobManifests } = await import('../../perf/job.js');
   const profile = await loadProfile(profileName ?? 'load');
-  if (profile.spec.type === 'stress')
-    throw usageError(
-      'a stress profile cannot be sharded: it searches for the knee step by step, from one process',
-    );
   const runId = flags.runId ?? newRunId();
   const name = flags.name ?? `vitictl-${runId}`.slice(0, 52).replace(/[^a-z0-9]+$/, '');
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 52)
+  const { isDnsLabel } = await import('../../scenario/validate-object.js');
+  if (!isDnsLabel(name, 52))
     throw usageError(`invalid --name "${name}": lowercase letters, digits and "-", at most 52 characters`);
   const count = intFlag('--count', flags.count, 1);
   const namespaces = intFlag('--namespaces', flags.namespaces, 1);
@@ -233,7 +206,6 @@ async function collectShards(ctx: CliContext, name: string, flags: CollectFlags)
   const { mergeAndJudge } = await import('../../perf/merge-run.js');
   const merged = mergeAndJudge(found, baseline, maxRegression);
   for (const warning of merged.warnings) ctx.warn(warning);
-  const { reportMerged } = await import('./report.js');
   return reportMerged(ctx, format, merged.result, flags.outDir ?? 'vitictl-report', baseline);
 }
 

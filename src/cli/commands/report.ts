@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
 import { maxRegressionFlag, outputFormat } from '../flags.js';
-import { readRunResult } from './perf.js';
+import { readRunResult, reportMerged } from '../run-files.js';
 
 async function show(ctx: CliContext, file: string) {
   const format = outputFormat(ctx, ['table', 'json', 'markdown', 'junit', 'html'] as const, 'table');
@@ -58,31 +58,6 @@ async function merge(ctx: CliContext, files: string[], flags: MergeFlags) {
   const merged = mergeAndJudge(shards, baseline, maxRegressionFlag(flags.maxRegression));
   for (const warning of merged.warnings) ctx.warn(warning);
   return reportMerged(ctx, format, merged.result, flags.outDir, baseline);
-}
-
-/** Write and show a merged run (report merge, perf collect): exit 3 when a gate failed on the whole. */
-export async function reportMerged(
-  ctx: CliContext,
-  format: 'table' | 'json',
-  result: import('../../report/run-result.js').RunResult,
-  outDir: string | undefined,
-  baseline: import('../../report/run-result.js').RunResult | undefined,
-) {
-  let files: string[] = [];
-  if (outDir) {
-    const { writeReports } = await import('../../perf/run.js');
-    const { renderHtmlReport } = await import('../../render/html-report.js');
-    files = await writeReports(result, {
-      outDir,
-      env: ctx.io.env,
-      baseline,
-      renderHtml: (run, base) => renderHtmlReport(run, base ? { baseline: base } : {}),
-    });
-  }
-  if (format === 'json') ctx.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  else ctx.io.stdout.write((await import('../../render/perf-views.js')).renderPerf(result, files, ctx.style));
-  if (result.interrupted) return 130;
-  return (result.gates ?? []).every((gate) => gate.passed) ? 0 : 3;
 }
 
 export function registerReport(program: Command, runner: Runner): void {

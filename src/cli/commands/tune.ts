@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { inputError, usageError } from '../../errors.js';
+import { usageError } from '../../errors.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
 import { durationFlag, intFlag, numberFlag, outputFormat } from '../flags.js';
+import { readRunResult } from '../run-files.js';
 
 interface TuneFlags {
   from?: string;
@@ -32,26 +33,7 @@ async function tuneCommand(ctx: CliContext, flags: TuneFlags) {
     throw usageError('--dry-run takes "server" (the API server validates and stores nothing)');
   const namespace = ctx.globals.namespace ?? 'vitistack-system';
   const name = flags.name ?? 'vitistack-performance-config';
-  const { readFile } = await import('node:fs/promises');
-  const { runResultSchema } = await import('../../report/run-result.js');
-  const text = await readFile(flags.from, 'utf8').catch(() => {
-    throw inputError(`run file not found: ${flags.from}`);
-  });
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw inputError(`${flags.from} is not JSON`, {
-      hint: 'pass the RunResult written by vitictl apply --out or perf run',
-    });
-  }
-  const parsed = runResultSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw inputError(`${flags.from} is not a RunResult: ${issue?.path.join('.') || '.'}: ${issue?.message}`, {
-      location: { file: flags.from },
-    });
-  }
+  const run = await readRunResult(flags.from);
   const { parsePerformanceYaml } = await import('../../tune/performance-config.js');
   let current: ReturnType<typeof parsePerformanceYaml> | undefined;
   let currentSource = 'unknown (controller-runtime defaults assumed: 1 worker, no client QPS limit)';
@@ -88,7 +70,7 @@ async function tuneCommand(ctx: CliContext, flags: TuneFlags) {
     const { tune } = await import('../../tune/tune.js');
     const targetP99 = durationFlag('--target-p99-ready', flags.targetP99Ready);
     const result = tune({
-      run: parsed.data,
+      run,
       current,
       currentSource,
       strategy,
