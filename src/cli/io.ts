@@ -1,4 +1,11 @@
 import type { Writable } from 'node:stream';
+import { removeTempFilesNow } from '../util/atomic-write.js';
+
+/** The signals that stop vitictl gracefully: Ctrl-C, and what Kubernetes and CI cancellation send. */
+export type StopSignal = 'SIGINT' | 'SIGTERM';
+
+/** The shell's convention: 128 + the signal's number. */
+export const SIGNAL_EXIT_CODES: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
 
 /** The process's streams and environment, injectable so tests can run the CLI in-process. */
 export interface Io {
@@ -7,11 +14,16 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   cwd: string;
   /**
-   * Graceful Ctrl-C for long-running commands: the first SIGINT aborts the returned signal (the
-   * command stops, cleans up, reports, exits 130); a second one exits at once. Commands that never ask
-   * keep Node's default (exit on the first Ctrl-C).
+   * Graceful stop for long-running commands: the first SIGINT or SIGTERM aborts the returned signal
+   * (its reason is the signal's name; the command stops, cleans up, reports, exits 130 or 143); a second
+   * one exits at once. Commands that never ask still remove their temp files and exit 130/143.
    */
   interrupt(onSecond: () => void): AbortSignal;
+}
+
+/** The exit code for a run that `signal` interrupted: 143 for SIGTERM, 130 for Ctrl-C. */
+export function interruptExitCode(signal: AbortSignal): number {
+  return signal.reason === 'SIGTERM' ? SIGNAL_EXIT_CODES.SIGTERM : SIGNAL_EXIT_CODES.SIGINT;
 }
 
 export function processIo(): Io {
@@ -21,24 +33,28 @@ export function processIo(): Io {
     throw error;
   });
   let controller: AbortController | undefined;
+  let onSecond: (() => void) | undefined;
+  const stop = (name: StopSignal) => {
+    if (controller && !controller.signal.aborted) {
+      controller.abort(name);
+      return;
+    }
+    onSecond?.();
+    removeTempFilesNow();
+    process.exit(SIGNAL_EXIT_CODES[name]);
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
   return {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
     cwd: process.cwd(),
-    interrupt(onSecond) {
+    interrupt(second) {
       if (controller) return controller.signal;
-      const own = new AbortController();
-      controller = own;
-      process.on('SIGINT', () => {
-        if (!own.signal.aborted) {
-          own.abort();
-          return;
-        }
-        onSecond();
-        process.exit(130);
-      });
-      return own.signal;
+      controller = new AbortController();
+      onSecond = second;
+      return controller.signal;
     },
   };
 }

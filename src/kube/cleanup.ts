@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { runtimeError } from '../errors.js';
 import type { CleanupResult } from '../report/run-result.js';
 import { RUN_ID_LABEL } from '../scenario/expand.js';
 import { isPlainObject } from '../scenario/json-schema.js';
 import { SHARD_LABEL } from '../scenario/shard.js';
 import { type ApiResource, resourcePath } from './discovery.js';
-import { type KubeRest, NetworkError } from './rest.js';
+import { type KubeRest, statusMessage } from './rest.js';
+import { newRetryCounters, type RetryCounters, requestWithRetry } from './retry.js';
 
 export interface CleanupOptions {
   runId: string;
@@ -21,87 +23,200 @@ export interface CleanupOptions {
   waitMs?: number;
   /** objects per LIST page (default 500) */
   pageSize?: number;
+  /** how long one request keeps being retried (429, 5xx, a restarting API server); default 90 s */
+  retryMs?: number;
   onProgress?: (line: string) => void;
 }
 
 type Listed = { namespace: string | undefined; name: string };
+type ListOutcome = { ok: true; items: Listed[] } | { ok: false; problem: string };
 
-/**
- * Objects carrying the run's label, listed in pages (a 100k-object run must not become one response
- * held in memory), each page retried on 5xx and network failures. `max` stops early: the wait loop only
- * needs to know whether anything is left.
- */
-async function listOurs(
-  rest: KubeRest,
-  resource: ApiResource,
-  run: { runId: string; shard?: string | undefined },
-  namespaces: Array<string | undefined>,
-  pageSize: number,
-  max = Number.POSITIVE_INFINITY,
-): Promise<Listed[]> {
-  const found: Listed[] = [];
-  const selector = encodeURIComponent(
-    `${RUN_ID_LABEL}=${run.runId}${run.shard ? `,${SHARD_LABEL}=${run.shard}` : ''}`,
+/** The credentials were refused: nothing else this cleanup could do would be believed. */
+function rejectedCredentials(rest: KubeRest, what: string) {
+  return runtimeError(
+    `the API server at ${rest.server} rejected our credentials (401 Unauthorized) on ${what}`,
+    {
+      hint: 'nothing was deleted; check the user in the kubeconfig (tokens may have expired) and run vitictl cleanup --run-id again',
+    },
   );
-  for (const namespace of namespaces) {
-    let token = '';
-    do {
-      const path = `${resourcePath(resource, namespace)}?labelSelector=${selector}&limit=${pageSize}${token ? `&continue=${encodeURIComponent(token)}` : ''}`;
-      const response = await getPage(rest, path);
-      if (response.status === 404) break;
-      if (response.status !== 200 || !isPlainObject(response.body))
-        throw new Error(`list ${resource.plural}: HTTP ${response.status}`);
-      const body = response.body as {
-        metadata?: { continue?: string };
-        items?: Array<{ metadata: { name: string; namespace?: string; labels?: Record<string, string> } }>;
-      };
-      for (const item of body.items ?? []) {
-        // the server filtered by label; check again so nothing else is ever deleted
-        const labels = item.metadata.labels;
-        if (labels?.[RUN_ID_LABEL] === run.runId && (!run.shard || labels[SHARD_LABEL] === run.shard))
-          found.push({ namespace: item.metadata.namespace, name: item.metadata.name });
-      }
-      if (found.length >= max) return found;
-      token = body.metadata?.continue ?? '';
-    } while (token);
-  }
-  return found;
 }
 
-async function getPage(rest: KubeRest, path: string) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const response = await rest.request('GET', path, { timeoutMs: 60_000 });
-      if (response.status < 500 || attempt >= 4) return response;
-    } catch (error) {
-      if (!(error instanceof NetworkError) || attempt >= 4) throw error;
+class Cleaner {
+  readonly result: CleanupResult = {
+    found: 0,
+    deleted: 0,
+    alreadyGone: 0,
+    failed: 0,
+    errors: {},
+    retries: 0,
+    namespacesDeleted: [],
+    namespacesFailed: [],
+    leftBehind: [],
+    leftBehindCount: 0,
+    problems: [],
+    seconds: 0,
+  };
+  private readonly counters: RetryCounters = newRetryCounters();
+  private readonly selector: string;
+
+  constructor(
+    private readonly rest: KubeRest,
+    private readonly options: CleanupOptions,
+  ) {
+    this.selector = encodeURIComponent(
+      `${RUN_ID_LABEL}=${options.runId}${options.shard ? `,${SHARD_LABEL}=${options.shard}` : ''}`,
+    );
+  }
+
+  private request(method: string, path: string) {
+    return requestWithRetry(
+      this.rest,
+      method,
+      path,
+      { timeoutMs: 60_000 },
+      {
+        deadline: performance.now() + (this.options.retryMs ?? 90_000),
+        counters: this.counters,
+        initialBackoffMs: 250,
+      },
+    );
+  }
+
+  private scopes(resource: ApiResource): Array<string | undefined> {
+    const namespaces = this.options.namespaces;
+    return resource.namespaced && namespaces && namespaces.length > 0 ? namespaces : [undefined];
+  }
+
+  /**
+   * Objects carrying the run's label, listed in pages (a 100k-object run must not become one response
+   * held in memory). `max` stops early: the wait loop only needs to know whether anything is left.
+   */
+  async list(resource: ApiResource, max = Number.POSITIVE_INFINITY): Promise<ListOutcome> {
+    const items: Listed[] = [];
+    for (const namespace of this.scopes(resource)) {
+      let token = '';
+      do {
+        const path = `${resourcePath(resource, namespace)}?labelSelector=${this.selector}&limit=${this.options.pageSize ?? 500}${token ? `&continue=${encodeURIComponent(token)}` : ''}`;
+        const answer = await this.request('GET', path);
+        if (!answer.ok) return { ok: false, problem: `list ${resource.plural}: ${answer.reason}` };
+        const response = answer.response;
+        if (response.status === 404) break;
+        if (response.status === 401) throw rejectedCredentials(this.rest, `list ${resource.plural}`);
+        if (response.status !== 200 || !isPlainObject(response.body))
+          return {
+            ok: false,
+            problem: `list ${resource.plural}: ${response.status} ${statusMessage(response)}`,
+          };
+        const body = response.body as {
+          metadata?: { continue?: string };
+          items?: Array<{ metadata: { name: string; namespace?: string; labels?: Record<string, string> } }>;
+        };
+        for (const item of body.items ?? []) {
+          // the server filtered by label; check again so nothing else is ever deleted
+          const labels = item.metadata.labels;
+          if (
+            labels?.[RUN_ID_LABEL] === this.options.runId &&
+            (!this.options.shard || labels[SHARD_LABEL] === this.options.shard)
+          )
+            items.push({ namespace: item.metadata.namespace, name: item.metadata.name });
+        }
+        if (items.length >= max) return { ok: true, items };
+        token = body.metadata?.continue ?? '';
+      } while (token);
     }
-    await sleep(250 * 2 ** attempt);
+    return { ok: true, items };
+  }
+
+  /** DELETE each object, a bounded number in flight; every object ends deleted, already gone or failed. */
+  async deleteAll(resource: ApiResource, targets: Listed[]): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      while (next < targets.length) {
+        const target = targets[next++]!;
+        const answer = await this.request('DELETE', resourcePath(resource, target.namespace, target.name));
+        const status = answer.ok ? answer.response.status : 0;
+        if (status === 200 || status === 202) this.result.deleted++;
+        else if (status === 404) this.result.alreadyGone++;
+        else {
+          if (status === 401) throw rejectedCredentials(this.rest, `delete ${resource.plural}`);
+          this.result.failed++;
+          const reason = answer.ok
+            ? `delete ${resource.plural}: ${status} ${statusMessage(answer.response)}`
+            : `delete ${resource.plural}: ${answer.reason}`;
+          this.problem(reason);
+        }
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(this.options.concurrency ?? 16, targets.length) }, worker),
+    );
+  }
+
+  /** Wait until none of the run's objects of this kind is left (finalizers), then name what is. */
+  async waitGone(resource: ApiResource): Promise<void> {
+    const deadline = performance.now() + (this.options.waitMs ?? 120_000);
+    for (;;) {
+      const left = await this.list(resource, 1);
+      if (!left.ok) {
+        this.problem(`could not confirm that ${resource.plural} are gone: ${left.problem}`);
+        return;
+      }
+      if (left.items.length === 0) return;
+      if (performance.now() > deadline) break;
+      await sleep(500);
+    }
+    const left = await this.list(resource);
+    if (!left.ok) {
+      this.problem(`${resource.plural} were still there, and listing them failed: ${left.problem}`);
+      return;
+    }
+    // name at most a thousand of what is left: enough to act on, bounded in what the RunResult holds
+    this.result.leftBehind.push(
+      ...left.items
+        .slice(0, Math.max(0, 1000 - this.result.leftBehind.length))
+        .map((item) => `${resource.plural}/${item.namespace ? `${item.namespace}/` : ''}${item.name}`),
+    );
+    this.result.leftBehindCount = (this.result.leftBehindCount ?? 0) + left.items.length;
+  }
+
+  async deleteNamespace(namespace: string): Promise<void> {
+    const answer = await this.request('DELETE', `/api/v1/namespaces/${encodeURIComponent(namespace)}`);
+    const status = answer.ok ? answer.response.status : 0;
+    if (status === 200 || status === 202 || status === 404) {
+      this.result.namespacesDeleted.push(namespace);
+      return;
+    }
+    if (status === 401) throw rejectedCredentials(this.rest, 'delete namespaces');
+    this.result.namespacesFailed.push(namespace);
+    this.problem(
+      `delete namespace ${namespace}: ${answer.ok ? `${status} ${statusMessage(answer.response)}` : answer.reason}`,
+    );
+  }
+
+  /** One line per distinct problem (a thousand failed DELETEs with one cause are one line). */
+  problem(line: string): void {
+    if (!this.result.problems.includes(line) && this.result.problems.length < 20)
+      this.result.problems.push(line);
+  }
+
+  finish(started: number): CleanupResult {
+    this.result.errors = Object.fromEntries(this.counters.errors);
+    this.result.retries = this.counters.retries;
+    this.result.seconds = +((performance.now() - started) / 1000).toFixed(3);
+    return this.result;
   }
 }
 
 /**
  * Delete what run `runId` created: objects carrying its vitictl.io/run-id label, kinds in reverse
  * creation order, a bounded number in flight, waiting until they are gone; then the namespaces this run
- * created. Nothing without the label is ever touched.
+ * created. Nothing without the label is ever touched. Requests are retried like creates (429 with
+ * Retry-After, 5xx, refused/reset connections); a kind that cannot be listed is a problem, not the end:
+ * the other kinds are still cleaned. Rejected credentials (401) end it with an error.
  */
 export async function cleanupRun(rest: KubeRest, options: CleanupOptions): Promise<CleanupResult> {
   const started = performance.now();
-  const result: CleanupResult = {
-    deleted: 0,
-    alreadyGone: 0,
-    failed: 0,
-    namespacesDeleted: [],
-    leftBehind: [],
-    seconds: 0,
-  };
-  const concurrency = options.concurrency ?? 16;
-  const waitMs = options.waitMs ?? 120_000;
-  const pageSize = options.pageSize ?? 500;
-  const scopes = (resource: ApiResource): Array<string | undefined> =>
-    resource.namespaced && options.namespaces && options.namespaces.length > 0
-      ? options.namespaces
-      : [undefined];
+  const cleaner = new Cleaner(rest, options);
   const seen = new Set<string>();
   const resources = [...options.resources].reverse().filter((resource) => {
     const key = `${resource.apiVersion}/${resource.kind}`;
@@ -109,64 +224,22 @@ export async function cleanupRun(rest: KubeRest, options: CleanupOptions): Promi
     seen.add(key);
     return true;
   });
-  try {
-    for (const resource of resources) {
-      const targets = await listOurs(rest, resource, options, scopes(resource), pageSize);
-      if (targets.length === 0) continue;
-      options.onProgress?.(`deleting ${targets.length} ${resource.plural}`);
-      let next = 0;
-      const worker = async () => {
-        while (next < targets.length) {
-          const target = targets[next++]!;
-          try {
-            const response = await rest.request(
-              'DELETE',
-              resourcePath(resource, target.namespace, target.name),
-              { timeoutMs: 60_000 },
-            );
-            if (response.status === 200 || response.status === 202) result.deleted++;
-            else if (response.status === 404) result.alreadyGone++;
-            else result.failed++;
-          } catch (error) {
-            if (!(error instanceof NetworkError)) throw error;
-            result.failed++;
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(concurrency, targets.length) }, worker));
-      const deadline = performance.now() + waitMs;
-      for (;;) {
-        const left = await listOurs(rest, resource, options, scopes(resource), pageSize, 1);
-        if (left.length === 0) break;
-        if (performance.now() > deadline) {
-          // name at most a thousand of what is left: enough to act on, bounded in memory
-          const names = await listOurs(rest, resource, options, scopes(resource), pageSize, 1000);
-          result.leftBehind.push(
-            ...names.map(
-              (item) => `${resource.plural}/${item.namespace ? `${item.namespace}/` : ''}${item.name}`,
-            ),
-          );
-          break;
-        }
-        await sleep(500);
-      }
+  for (const resource of resources) {
+    const listed = await cleaner.list(resource);
+    if (!listed.ok) {
+      cleaner.problem(listed.problem);
+      continue;
     }
-    for (const namespace of options.createdNamespaces) {
-      const response = await rest.request('DELETE', `/api/v1/namespaces/${encodeURIComponent(namespace)}`, {
-        timeoutMs: 60_000,
-      });
-      if (response.status === 200 || response.status === 202 || response.status === 404)
-        result.namespacesDeleted.push(namespace);
-      else result.failed++;
-    }
-    if (result.namespacesDeleted.length > 0) {
-      result.note =
-        'namespace deletion requested; a cluster without the namespace controller (like the lab) leaves them Terminating';
-    }
-  } catch (error) {
-    result.note = `cleanup stopped early: ${error instanceof NetworkError ? `${error.failure} (${error.code})` : String(error)}`;
-    result.failed++;
+    if (listed.items.length === 0) continue;
+    cleaner.result.found = (cleaner.result.found ?? 0) + listed.items.length;
+    options.onProgress?.(`deleting ${listed.items.length} ${resource.plural}`);
+    await cleaner.deleteAll(resource, listed.items);
+    await cleaner.waitGone(resource);
   }
-  result.seconds = +((performance.now() - started) / 1000).toFixed(3);
+  for (const namespace of options.createdNamespaces) await cleaner.deleteNamespace(namespace);
+  const result = cleaner.finish(started);
+  if (result.namespacesDeleted.length > 0)
+    result.note =
+      'namespace deletion requested; a cluster without the namespace controller leaves them Terminating';
   return result;
 }

@@ -1,5 +1,13 @@
-import { inputError } from '../errors.js';
-import { type AccessCheck, type ApiResource, canI, discoverKinds, serverVersion } from './discovery.js';
+import { inputError, runtimeError, usageError } from '../errors.js';
+import {
+  type AccessCheck,
+  type ApiResource,
+  canI,
+  discoverKinds,
+  getJson,
+  resourcePath,
+  serverVersion,
+} from './discovery.js';
 import type { KubeRest } from './rest.js';
 
 export interface PreflightInput {
@@ -8,6 +16,8 @@ export interface PreflightInput {
   namespaces: string[];
   createNamespaces: boolean;
   cleanup: boolean;
+  /** the run's own label selector (its run id, and its shard): objects that match it must not exist yet */
+  run: { id: string; labelSelector: string; reuse: boolean };
 }
 
 export interface PreflightResult {
@@ -67,5 +77,41 @@ export async function preflight(rest: KubeRest, input: PreflightInput): Promise<
       hint: 'grant these verbs to the user or service account (kubectl auth can-i --list shows what it may do), or run with --keep to skip delete',
     });
   }
+  if (!input.run.reuse) await refuseRunIdInUse(rest, input, resources, watchScope);
   return { serverVersion: version, resources, watchScope, checks };
+}
+
+/**
+ * A run id names what cleanup deletes: if objects already carry it, this run's cleanup would delete
+ * another run's objects (and its creates would collide with them). Refused before anything is created.
+ */
+async function refuseRunIdInUse(
+  rest: KubeRest,
+  input: PreflightInput,
+  resources: Map<string, ApiResource>,
+  watchScope: PreflightResult['watchScope'],
+): Promise<void> {
+  const selector = encodeURIComponent(input.run.labelSelector);
+  for (const resource of resources.values()) {
+    const scopes = resource.namespaced && watchScope === 'namespaces' ? input.namespaces : [undefined];
+    for (const namespace of scopes) {
+      const response = await getJson(
+        rest,
+        `${resourcePath(resource, namespace)}?labelSelector=${selector}&limit=1`,
+      );
+      if (response.status !== 200) {
+        throw runtimeError(
+          `could not check whether run id "${input.run.id}" is in use: list ${resource.plural} answered ${response.status}`,
+        );
+      }
+      const item = (response.body as { items?: Array<{ metadata: { name: string; namespace?: string } }> })
+        .items?.[0];
+      if (item) {
+        throw usageError(
+          `run id "${input.run.id}" is in use: ${resource.plural}/${item.metadata.namespace ? `${item.metadata.namespace}/` : ''}${item.metadata.name} already carries ${input.run.labelSelector}`,
+          `choose another --run-id; remove the old run with vitictl cleanup --run-id ${input.run.id}; or pass --reuse-run-id to add to it (its cleanup then deletes those objects too)`,
+        );
+      }
+    }
+  }
 }

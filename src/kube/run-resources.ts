@@ -1,3 +1,4 @@
+import { runtimeError } from '../errors.js';
 import { type ApiResource, getJson, splitApiVersion } from './discovery.js';
 import type { KubeRest } from './rest.js';
 
@@ -8,19 +9,31 @@ interface ResourceList {
   resources?: Array<{ name: string; kind: string; namespaced: boolean; verbs: string[] }>;
 }
 
+/** A discovery document; anything but 200 means we cannot know what to clean up. */
+async function discover(rest: KubeRest, path: string): Promise<unknown> {
+  const response = await getJson(rest, path);
+  if (response.status !== 200)
+    throw runtimeError(`discovery GET ${rest.server}${path} answered ${response.status}`, {
+      hint: 'name the scenario (vitictl cleanup SCENARIO --run-id …) to search only its kinds',
+    });
+  return response.body;
+}
+
 /**
  * Every resource type the server serves that can be listed and deleted (preferred versions only),
  * for cleaning up a run whose scenario is not at hand. Namespaces are left out: they are handled last.
  */
 export async function deletableResources(rest: KubeRest): Promise<ApiResource[]> {
   const groupVersions = ['v1'];
-  const groups = (await getJson(rest, '/apis')).body as GroupList;
+  const groups = (await discover(rest, '/apis')) as GroupList;
   for (const group of groups.groups ?? [])
     if (group.preferredVersion) groupVersions.push(group.preferredVersion.groupVersion);
   const resources: ApiResource[] = [];
   for (const apiVersion of groupVersions) {
-    const list = (await getJson(rest, apiVersion === 'v1' ? '/api/v1' : `/apis/${apiVersion}`))
-      .body as ResourceList;
+    const list = (await discover(
+      rest,
+      apiVersion === 'v1' ? '/api/v1' : `/apis/${apiVersion}`,
+    )) as ResourceList;
     for (const entry of list.resources ?? []) {
       if (entry.name.includes('/') || entry.name === 'namespaces') continue;
       if (!entry.verbs.includes('list') || !entry.verbs.includes('delete')) continue;

@@ -3,12 +3,13 @@ import { inputError, runtimeError } from '../errors.js';
 import type { ApiResource } from '../kube/discovery.js';
 import { compileReadiness, type ReadinessCheck } from '../kube/readiness.js';
 import { type KubeRest, NetworkError, type RestResponse, statusMessage, unreachable } from '../kube/rest.js';
+import { newRetryCounters, type RetryCounters } from '../kube/retry.js';
 import { ResumableWatch } from '../kube/watch.js';
 import { newHistogram, summarize } from '../report/histogram.js';
 import type { ApplyResult, ObjectCounts, SetResult } from '../report/run-result.js';
 import { RUN_ID_LABEL, type ScenarioPlan } from '../scenario/expand.js';
 import { isPlainObject } from '../scenario/json-schema.js';
-import { type CreateCounters, createWithRetry } from './create.js';
+import { createWithRetry } from './create.js';
 import { EvenSchedule } from './rate-limiter.js';
 import { type ObjectRecord, ObjectTracker } from './tracker.js';
 
@@ -148,7 +149,8 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
     options.wait && set.spec.ready ? compileReadiness(set.spec.ready) : undefined,
   );
   const tracker = new ObjectTracker(checks, plan.sets.length);
-  const counters: CreateCounters = { errors: new Map(), retries: 0 };
+  const counters = newRetryCounters();
+  const attempts = { retriedObjects: 0, maxAttempts: 0, throttledObjects: 0 };
   const resourceOf = (index: number) =>
     options.resources.get(`${plan.sets[index]!.spec.apiVersion}/${plan.sets[index]!.spec.kind}`)!;
   let phase: ApplyProgress['phase'] = 'namespaces';
@@ -330,12 +332,15 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
           counters,
           signal,
         ).then((outcome) => {
+          if (outcome.attempts > 1) attempts.retriedObjects++;
+          if (outcome.throttledMs > 0) attempts.throttledObjects++;
+          attempts.maxAttempts = Math.max(attempts.maxAttempts, outcome.attempts);
           if (outcome.ok) {
             createdCount++;
             lastAck = Math.max(lastAck, outcome.ackAt);
             const b = bucketAt(outcome.ackAt);
             createdPerSecond[b] = (createdPerSecond[b] ?? 0) + 1;
-            tracker.markCreated(record, outcome.ackAt, outcome.attemptMs, outcome.creationTimestamp);
+            tracker.markCreated(record, outcome.ackAt, outcome.creationTimestamp);
             if (!checks[setIndex]) settledPerSet[setIndex]!++;
           } else {
             tracker.markCreateFailed(record, outcome.reason);
@@ -367,6 +372,7 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
         lateStarts,
         scheduleSlips: schedule?.slips ?? 0,
         counters,
+        attempts,
         createdPerSecond,
         readyPerSecond,
         gaps,
@@ -415,7 +421,8 @@ interface AssembleInput {
   lastAck: number;
   lateStarts: number;
   scheduleSlips: number;
-  counters: CreateCounters;
+  counters: RetryCounters;
+  attempts: { retriedObjects: number; maxAttempts: number; throttledObjects: number };
   createdPerSecond: number[];
   readyPerSecond: number[];
   gaps: ApplyResult['watch']['gaps'];
@@ -524,6 +531,10 @@ function assemble(
     },
     errors: Object.fromEntries(input.counters.errors),
     retries: input.counters.retries,
+    attempts: {
+      ...input.attempts,
+      throttledSeconds: +(input.counters.throttledMs / 1000).toFixed(3),
+    },
     failures,
     failureReasons,
     series: Array.from({ length: seconds }, (_, t) => ({

@@ -21,6 +21,8 @@ export interface ApplyRunOptions {
   wait: boolean;
   timeoutMs?: number | undefined;
   cleanup: boolean;
+  /** objects may already carry the run id (explicitly adding to an earlier run); refused otherwise */
+  reuseRunId?: boolean | undefined;
   signal: AbortSignal;
   env?: NodeJS.ProcessEnv;
   onPhase?: (phase: string) => void;
@@ -72,6 +74,7 @@ export async function applyRun(
         namespaces: plan.namespaces,
         createNamespaces: plan.createNamespaces,
         cleanup: options.cleanup,
+        run: { id: plan.runId, labelSelector: plan.labelSelector, reuse: options.reuseRunId === true },
       }),
     );
     const scraping = options.metrics

@@ -1,39 +1,26 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type ApiResource, resourcePath } from '../kube/discovery.js';
-import { type KubeRest, NetworkError, statusMessage } from '../kube/rest.js';
+import { type KubeRest, statusMessage } from '../kube/rest.js';
+import { type RetryCounters, requestWithRetry } from '../kube/retry.js';
 import { RUN_ID_LABEL } from '../scenario/expand.js';
 import { isPlainObject } from '../scenario/json-schema.js';
 
 export type CreateOutcome =
-  | { ok: true; ackAt: number; attemptMs: number; creationTimestamp: string | undefined; attempts: number }
-  | { ok: false; reason: string; attempts: number };
-
-export interface CreateCounters {
-  /** "429", "500", "refused", "reset" … → count, for every attempt that did not succeed */
-  errors: Map<string, number>;
-  retries: number;
-}
-
-const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
-
-function bump(counters: CreateCounters, key: string): void {
-  counters.errors.set(key, (counters.errors.get(key) ?? 0) + 1);
-}
-
-function retryAfterMs(header: string | string[] | undefined): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.min(60_000, Math.max(0, seconds * 1000));
-  const date = Date.parse(value);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
-}
+  | {
+      ok: true;
+      ackAt: number;
+      /** the final attempt alone: what the API server took to answer it */
+      lastAttemptMs: number;
+      creationTimestamp: string | undefined;
+      attempts: number;
+      /** time this create spent waiting on 429s */
+      throttledMs: number;
+    }
+  | { ok: false; reason: string; attempts: number; throttledMs: number };
 
 /**
- * Create one object, retrying what the server or the network says is transient: 429 (honouring
- * Retry-After), 5xx, refused and reset connections (an API server restart), with capped exponential
- * backoff until the object's deadline. A 409 after a retry is resolved by reading the object back:
- * ours (same run id) means our earlier attempt succeeded. Every non-success is counted.
+ * Create one object, retrying what is transient (src/kube/retry.ts) until the object's deadline. A 409
+ * after a retry is resolved by reading the object back: ours (same run id) means our earlier attempt
+ * succeeded.
  */
 export async function createWithRetry(
   rest: KubeRest,
@@ -41,75 +28,58 @@ export async function createWithRetry(
   object: { metadata: { name: string; namespace?: string } },
   runId: string,
   deadline: number,
-  counters: CreateCounters,
+  counters: RetryCounters,
   signal: AbortSignal,
 ): Promise<CreateOutcome> {
-  const path = resourcePath(resource, object.metadata.namespace);
-  const body = JSON.stringify(object);
-  let backoff = 50;
-  let last = '';
-  for (let attempt = 1; ; attempt++) {
-    const started = performance.now();
-    let waitMs: number;
-    try {
-      const response = await rest.request('POST', path, { body, timeoutMs: 30_000 });
-      const now = performance.now();
-      if (response.status === 201 || response.status === 200 || response.status === 202) {
-        const meta =
-          isPlainObject(response.body) && isPlainObject(response.body.metadata) ? response.body.metadata : {};
-        return {
-          ok: true,
-          ackAt: now,
-          attemptMs: now - started,
-          creationTimestamp: typeof meta.creationTimestamp === 'string' ? meta.creationTimestamp : undefined,
-          attempts: attempt,
-        };
-      }
-      bump(counters, String(response.status));
-      last = `${response.status}: ${statusMessage(response)}`;
-      if (response.status === 409 && attempt > 1) {
-        const existing = await rest.request(
-          'GET',
-          resourcePath(resource, object.metadata.namespace, object.metadata.name),
-          { timeoutMs: 30_000 },
-        );
-        const labels =
-          isPlainObject(existing.body) && isPlainObject(existing.body.metadata)
-            ? existing.body.metadata.labels
-            : undefined;
-        if (existing.status === 200 && isPlainObject(labels) && labels[RUN_ID_LABEL] === runId) {
-          const meta = (existing.body as { metadata: { creationTimestamp?: string } }).metadata;
-          return {
-            ok: true,
-            ackAt: performance.now(),
-            attemptMs: now - started,
-            creationTimestamp: meta.creationTimestamp,
-            attempts: attempt,
-          };
-        }
-      }
-      if (!RETRYABLE_STATUS.has(response.status)) {
-        return { ok: false, reason: `${response.status}: ${statusMessage(response)}`, attempts: attempt };
-      }
-      waitMs = response.status === 429 ? (retryAfterMs(response.headers['retry-after']) ?? backoff) : backoff;
-    } catch (error) {
-      if (!(error instanceof NetworkError)) throw error;
-      bump(counters, error.failure);
-      last = `${error.failure} (${error.code})`;
-      if (error.failure === 'tls' || error.failure === 'dns')
-        return { ok: false, reason: `${error.code}: ${error.message}`, attempts: attempt };
-      waitMs = backoff;
-    }
-    if (signal.aborted) return { ok: false, reason: 'interrupted while retrying', attempts: attempt };
-    if (performance.now() + waitMs > deadline) {
+  const answer = await requestWithRetry(
+    rest,
+    'POST',
+    resourcePath(resource, object.metadata.namespace),
+    { body: JSON.stringify(object), timeoutMs: 30_000 },
+    { deadline, counters, signal },
+  );
+  if (!answer.ok)
+    return { ok: false, reason: answer.reason, attempts: answer.attempts, throttledMs: answer.throttledMs };
+  const { response, attempts, throttledMs } = answer;
+  const ackAt = performance.now();
+  const lastAttemptMs = ackAt - answer.lastSentAt;
+  if (response.status === 201 || response.status === 200 || response.status === 202) {
+    const meta =
+      isPlainObject(response.body) && isPlainObject(response.body.metadata) ? response.body.metadata : {};
+    return {
+      ok: true,
+      ackAt,
+      lastAttemptMs,
+      creationTimestamp: typeof meta.creationTimestamp === 'string' ? meta.creationTimestamp : undefined,
+      attempts,
+      throttledMs,
+    };
+  }
+  counters.errors.set(String(response.status), (counters.errors.get(String(response.status)) ?? 0) + 1);
+  if (response.status === 409 && attempts > 1) {
+    const read = await requestWithRetry(
+      rest,
+      'GET',
+      resourcePath(resource, object.metadata.namespace, object.metadata.name),
+      { timeoutMs: 30_000 },
+      { deadline, counters, signal },
+    );
+    const existing = read.ok ? read.response : { status: 0, body: undefined };
+    const labels =
+      isPlainObject(existing.body) && isPlainObject(existing.body.metadata)
+        ? existing.body.metadata.labels
+        : undefined;
+    if (existing.status === 200 && isPlainObject(labels) && labels[RUN_ID_LABEL] === runId) {
+      const meta = (existing.body as { metadata: { creationTimestamp?: string } }).metadata;
       return {
-        ok: false,
-        reason: `gave up after ${attempt} attempts (timeout); last: ${last}`,
-        attempts: attempt,
+        ok: true,
+        ackAt: performance.now(),
+        lastAttemptMs,
+        creationTimestamp: meta.creationTimestamp,
+        attempts,
+        throttledMs,
       };
     }
-    counters.retries++;
-    await sleep(waitMs * (0.8 + Math.random() * 0.4));
-    backoff = Math.min(backoff * 2, 5000);
   }
+  return { ok: false, reason: `${response.status}: ${statusMessage(response)}`, attempts, throttledMs };
 }

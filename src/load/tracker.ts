@@ -101,15 +101,11 @@ export class ObjectTracker {
     record.deadline = sentAt + timeoutMs;
   }
 
-  markCreated(
-    record: ObjectRecord,
-    ackAt: number,
-    attemptMs: number,
-    creationTimestamp: string | undefined,
-  ): void {
+  /** Create latency runs from the first send to the final answer: retries and 429 waits are in it. */
+  markCreated(record: ObjectRecord, ackAt: number, creationTimestamp: string | undefined): void {
     record.ackAt = ackAt;
     if (creationTimestamp) record.creationTimestamp = creationTimestamp;
-    recordMs(this.sets[record.setIndex]!.create, attemptMs);
+    recordMs(this.sets[record.setIndex]!.create, ackAt - (record.sentAt ?? ackAt));
     if (!this.checks[record.setIndex]) {
       record.state = 'notWaited';
       return;

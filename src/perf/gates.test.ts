@@ -51,6 +51,7 @@ function run(
       },
       errors: {},
       retries: 0,
+      attempts: { retriedObjects: 0, maxAttempts: 1, throttledObjects: 0, throttledSeconds: 0 },
       failures,
       failureReasons: {},
       series: Array.from({ length: 12 }, (_, t) => ({ t, created: 100, ready: 100 })),

@@ -29,6 +29,8 @@ export interface PerfRunOptions {
   namespaces?: number | undefined;
   /** default: generated; the shards of one run share it */
   runId?: string | undefined;
+  /** objects may already carry the run id (explicitly adding to an earlier run) */
+  reuseRunId?: boolean | undefined;
   /** run only this shard of the profile's run (gates are judged on the merged run) */
   shard?: Shard | undefined;
   /** also store the RunResult in ConfigMap `<name>-<shard index>` (perf job → perf collect) */
@@ -163,6 +165,7 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
       wait: true,
       timeoutMs: spec.timeout,
       cleanup: true,
+      reuseRunId: options.reuseRunId,
       signal: options.signal,
       env: options.env,
       metrics: targets ? { targets, intervalMs: spec.observe.interval } : undefined,

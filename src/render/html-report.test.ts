@@ -89,6 +89,7 @@ function applied(setName = 'machines', ready = spread(100, 200)): RunResult {
       lateStarts: 0,
       scheduleSlips: 0,
       retries: 0,
+      attempts: { retriedObjects: 0, maxAttempts: 1, throttledObjects: 0, throttledSeconds: 0 },
       failures: [],
       failureReasons: {},
       errors: {},

@@ -17,6 +17,7 @@ import {
   type Point,
   plot,
 } from './html/svg-plot.js';
+import { cleanupText, retryText } from './summary-text.js';
 import { formatUs } from './webhook-views.js';
 
 /**
@@ -152,10 +153,7 @@ function runFacts(result: RunResult): Html {
   }
   if (result.cleanup) {
     const c = result.cleanup;
-    items.push([
-      'cleanup',
-      `deleted ${c.deleted}${c.namespacesDeleted.length > 0 ? ` + ${c.namespacesDeleted.length} namespaces` : ''} in ${c.seconds.toFixed(1)}s${c.failed > 0 ? ` · ${c.failed} failed` : ''}${c.leftBehind.length > 0 ? ` · ${c.leftBehind.length} left behind` : ''}${c.note ? ` · ${c.note}` : ''}`,
-    ]);
+    items.push(['cleanup', `${cleanupText(c).replace(/^cleanup: /, '')}${c.note ? ` · ${c.note}` : ''}`]);
   } else if (a) {
     items.push(['cleanup', html`objects kept: <code>vitictl cleanup --run-id ${result.runId}</code>`]);
   }
@@ -400,7 +398,7 @@ function rateSection(apply: NonNullable<RunResult['apply']>): Html | '' {
   const errors = Object.entries(apply.errors);
   const w = apply.watch;
   const lines: Part[] = [
-    `errors: ${errors.length === 0 ? 'none' : errors.map(([code, n]) => `${code}×${n}`).join(', ')} · retries ${apply.retries}`,
+    `errors: ${errors.length === 0 ? 'none' : errors.map(([code, n]) => `${code}×${n}`).join(', ')} · ${retryText(apply)}`,
     `watch: ${w.scope}, ${w.watches} watch(es), ${w.reconnects} reconnects, ${w.relists} relists, ${w.readyFromRelist} ready from a relist, ${w.eventsBeforeAck} events before the create answer`,
     ...w.gaps.map(
       (g) =>

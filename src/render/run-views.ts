@@ -1,6 +1,7 @@
 import type { Style } from '../cli/style.js';
 import type { HistogramSummary } from '../report/histogram.js';
-import type { RunResult } from '../report/run-result.js';
+import { cleanupIncomplete, type RunResult } from '../report/run-result.js';
+import { cleanupText, retryText } from './summary-text.js';
 import { borderlessTable, trimLines } from './table.js';
 
 const ms = (value: number) =>
@@ -63,7 +64,7 @@ export function renderApplySummary(result: RunResult, style: Style): string {
   lines.push(trimLines(table.toString()));
   const errors = Object.entries(apply.errors);
   lines.push(
-    `errors: ${errors.length === 0 ? 'none' : errors.map(([code, n]) => `${code}×${n}`).join(', ')} · retries ${apply.retries} · ` +
+    `errors: ${errors.length === 0 ? 'none' : errors.map(([code, n]) => `${code}×${n}`).join(', ')} · ${retryText(apply)} · ` +
       `watch: ${apply.watch.watches} watch(es), ${apply.watch.reconnects} reconnects, ${apply.watch.relists} relists, lag p50 ${ms(apply.latency.watchLag.p50)} p99 ${ms(apply.latency.watchLag.p99)}`,
   );
   for (const gap of apply.watch.gaps) {
@@ -76,11 +77,8 @@ export function renderApplySummary(result: RunResult, style: Style): string {
   const reasons = Object.entries(apply.failureReasons).sort((a, b) => b[1] - a[1]);
   for (const [reason, count] of reasons.slice(0, 5)) lines.push(style.red(`failed ×${count}: ${reason}`));
   if (result.cleanup) {
-    const c = result.cleanup;
-    lines.push(
-      `cleanup: deleted ${c.deleted} objects${c.namespacesDeleted.length > 0 ? ` and ${c.namespacesDeleted.length} namespaces` : ''} in ${c.seconds.toFixed(1)}s` +
-        `${c.leftBehind.length > 0 ? style.red(` · ${c.leftBehind.length} left behind`) : ''}${c.failed > 0 ? style.red(` · ${c.failed} failed`) : ''}`,
-    );
+    const line = cleanupText(result.cleanup);
+    lines.push(cleanupIncomplete(result.cleanup) ? style.red(line) : line);
   } else {
     lines.push(`kept: objects stay; remove them with vitictl cleanup --run-id ${result.runId}`);
   }
@@ -89,11 +87,15 @@ export function renderApplySummary(result: RunResult, style: Style): string {
     ? style.yellow(
         `interrupted: ${c.created} created, ${c.ready} ready, ${c.interrupted} still waiting, ${c.notStarted} not started`,
       )
-    : c.failed + c.timedOut === 0
+    : c.failed + c.timedOut === 0 && !(result.cleanup && cleanupIncomplete(result.cleanup))
       ? style.green(
           `ok: ${c.total} objects, ${c.ready} ready${c.notWaited > 0 ? `, ${c.notWaited} not waited on` : ''}`,
         )
-      : style.red(`${c.failed} failed and ${c.timedOut} timed out of ${c.total} objects`);
+      : c.failed + c.timedOut === 0
+        ? style.red(
+            `not ok: ${c.ready} of ${c.total} ready, but objects of this run may remain (see cleanup)`,
+          )
+        : style.red(`${c.failed} failed and ${c.timedOut} timed out of ${c.total} objects`);
   lines.push(verdict);
   return `${lines.join('\n')}\n`;
 }

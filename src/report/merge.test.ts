@@ -78,6 +78,12 @@ function shard(index: number, ready: number[], offset: number, count = 3): Shard
       latency: { ...latency, watchLag: hdr([1, 2]) },
       errors: { '429': index },
       retries: index,
+      attempts: {
+        retriedObjects: index,
+        maxAttempts: index + 1,
+        throttledObjects: index,
+        throttledSeconds: index / 2,
+      },
       failures: index === 2 ? [{ kind: 'Machine', name: 'm-2', stage: 'ready', reason: 'boom' }] : [],
       failureReasons: index === 2 ? { boom: 1 } : {},
       series: [
@@ -95,11 +101,17 @@ function shard(index: number, ready: number[], offset: number, count = 3): Shard
       },
     },
     cleanup: {
+      found: n,
       deleted: n,
       alreadyGone: 0,
       failed: 0,
+      errors: index === 1 ? { '503': 2 } : {},
+      retries: index === 1 ? 2 : 0,
       namespacesDeleted: [`ns-${index}`],
+      namespacesFailed: [],
       leftBehind: [],
+      leftBehindCount: 0,
+      problems: [],
       seconds: 1,
     },
     gates: [evaluateGate(parseGate('objects.ready >= 250'), { apply: { counts: counts(n) } } as RunResult)],
@@ -139,10 +151,19 @@ describe('report merge', () => {
     expect(Math.abs(apply.latency.timeToReady.min - all.min) / all.min).toBeLessThan(1e-3);
     expect(apply.errors).toEqual({ '429': 3 });
     expect(apply.retries).toBe(3);
+    expect(apply.attempts).toEqual({
+      retriedObjects: 3,
+      maxAttempts: 3,
+      throttledObjects: 3,
+      throttledSeconds: 1.5,
+    });
     expect(apply.lateStarts).toBe(3);
     expect(apply.failureReasons).toEqual({ boom: 1 });
     expect(apply.failures).toHaveLength(1);
     expect(merged.cleanup!.namespacesDeleted).toEqual(['ns-0', 'ns-1', 'ns-2']);
+    expect(merged.cleanup!.found).toBe(merged.cleanup!.deleted);
+    expect(merged.cleanup!.errors).toEqual({ '503': 2 });
+    expect(merged.cleanup!.retries).toBe(2);
     expect(merged.scenario.objects).toBe(300);
     expect(merged.shard).toBeUndefined();
     expect(merged.mergedFrom!.map((m) => m.file)).toEqual(['shard-0.json', 'shard-1.json', 'shard-2.json']);

@@ -135,6 +135,12 @@ function mergeApply(all: ApplyResult[]): ApplyResult {
     },
     errors: addRecords(all.map((a) => a.errors)),
     retries: sum(all.map((a) => a.retries)),
+    attempts: {
+      retriedObjects: sum(all.map((a) => a.attempts.retriedObjects)),
+      maxAttempts: Math.max(...all.map((a) => a.attempts.maxAttempts)),
+      throttledObjects: sum(all.map((a) => a.attempts.throttledObjects)),
+      throttledSeconds: +sum(all.map((a) => a.attempts.throttledSeconds)).toFixed(3),
+    },
     failures: all.flatMap((a) => a.failures),
     failureReasons: addRecords(all.map((a) => a.failureReasons)),
     series: [...series.entries()].sort(([a], [b]) => a - b).map(([t, slot]) => ({ t, ...slot })),
@@ -152,12 +158,20 @@ function mergeApply(all: ApplyResult[]): ApplyResult {
 
 function mergeCleanup(all: CleanupResult[]): CleanupResult {
   const notes = [...new Set(all.map((c) => c.note).filter((note): note is string => note !== undefined))];
+  const found = all.map((c) => c.found);
+  const leftCounts = all.map((c) => c.leftBehindCount);
   return {
+    ...(found.every((n) => n !== undefined) ? { found: sum(found) } : {}),
     deleted: sum(all.map((c) => c.deleted)),
     alreadyGone: sum(all.map((c) => c.alreadyGone)),
     failed: sum(all.map((c) => c.failed)),
+    errors: addRecords(all.map((c) => c.errors)),
+    retries: sum(all.map((c) => c.retries)),
     namespacesDeleted: all.flatMap((c) => c.namespacesDeleted),
-    leftBehind: all.flatMap((c) => c.leftBehind),
+    namespacesFailed: all.flatMap((c) => c.namespacesFailed),
+    leftBehind: all.flatMap((c) => c.leftBehind).slice(0, 1000),
+    ...(leftCounts.every((n) => n !== undefined) ? { leftBehindCount: sum(leftCounts) } : {}),
+    problems: [...new Set(all.flatMap((c) => c.problems))],
     seconds: Math.max(...all.map((c) => c.seconds)),
     ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
   };

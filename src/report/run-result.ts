@@ -78,6 +78,15 @@ export const applyResultSchema = z.object({
   /** HTTP status codes and network failures seen on creates, retried ones included */
   errors: z.record(z.string(), z.number().int()),
   retries: z.number().int(),
+  /** creates that needed more than one attempt, the most any needed, and the time spent throttled (429) */
+  attempts: z
+    .object({
+      retriedObjects: z.number().int(),
+      maxAttempts: z.number().int(),
+      throttledObjects: z.number().int(),
+      throttledSeconds: z.number(),
+    })
+    .default({ retriedObjects: 0, maxAttempts: 0, throttledObjects: 0, throttledSeconds: 0 }),
   failures: z.array(
     z.object({
       kind: z.string(),
@@ -112,15 +121,38 @@ export const applyResultSchema = z.object({
 export type ApplyResult = z.infer<typeof applyResultSchema>;
 
 export const cleanupResultSchema = z.object({
+  /** objects carrying the run's label when cleanup began: deleted + alreadyGone + failed */
+  found: z.number().int().nonnegative().optional(),
   deleted: z.number().int(),
   alreadyGone: z.number().int(),
+  /** objects whose DELETE still failed after retries */
   failed: z.number().int(),
+  /** failed attempts by HTTP status or network failure, retried ones included */
+  errors: z.record(z.string(), z.number().int()).default({}),
+  retries: z.number().int().default(0),
   namespacesDeleted: z.array(z.string()),
+  namespacesFailed: z.array(z.string()).default([]),
+  /** at most 1,000 names of what was still there at the end */
   leftBehind: z.array(z.string()),
+  /** how many were still there (leftBehind names only the first 1,000) */
+  leftBehindCount: z.number().int().nonnegative().optional(),
+  /** what kept cleanup from finishing or from confirming the result, one line each */
+  problems: z.array(z.string()).default([]),
   seconds: z.number(),
   note: z.string().optional(),
 });
 export type CleanupResult = z.infer<typeof cleanupResultSchema>;
+
+/** True when objects of the run may still be in the cluster (or cleanup could not tell). */
+export function cleanupIncomplete(cleanup: CleanupResult): boolean {
+  return (
+    cleanup.failed > 0 ||
+    cleanup.leftBehind.length > 0 ||
+    (cleanup.leftBehindCount ?? 0) > 0 ||
+    cleanup.namespacesFailed.length > 0 ||
+    cleanup.problems.length > 0
+  );
+}
 
 /**
  * Controller signals scraped alongside the load (src/observe/metrics/signals.ts); kept as data, the

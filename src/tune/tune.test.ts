@@ -108,6 +108,7 @@ function run(c: ControllerSignals, p: ProcessSignals, rate = 10, objects = 1000)
       latency,
       errors: {},
       retries: 0,
+      attempts: { retriedObjects: 0, maxAttempts: 1, throttledObjects: 0, throttledSeconds: 0 },
       failures: [],
       failureReasons: {},
       series: [],

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -18,6 +18,15 @@ export async function writeChunks(stream: Writable, chunks: Iterable<string>): P
   if (buffer.length > 0 && !stream.write(buffer)) await once(stream, 'drain');
 }
 
+/** Temp files being written right now: a signal that ends the process removes them (see cli/io.ts). */
+const liveTempFiles = new Set<string>();
+
+/** Remove every temp file still being written; synchronous, for the moment the process is ending. */
+export function removeTempFilesNow(): void {
+  for (const temp of liveTempFiles) rmSync(temp, { force: true });
+  liveTempFiles.clear();
+}
+
 /**
  * Write a file so that it either appears complete or not at all: a temp file beside the target,
  * renamed into place only after everything was written. Any failure removes the temp file.
@@ -28,6 +37,7 @@ export async function writeFileAtomically(
 ): Promise<void> {
   const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);
   const stream = createWriteStream(temp, { flags: 'wx' });
+  liveTempFiles.add(temp);
   try {
     await once(stream, 'open');
     await produce(stream);
@@ -45,5 +55,7 @@ export async function writeFileAtomically(
       });
     }
     throw error;
+  } finally {
+    liveTempFiles.delete(temp);
   }
 }

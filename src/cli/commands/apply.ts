@@ -3,6 +3,7 @@ import { usageError } from '../../errors.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
 import { collect, durationFlag, intFlag, numberFlag, outputFormat, shardFromFlags } from '../flags.js';
+import { interruptExitCode } from '../io.js';
 
 interface ApplyFlags {
   crd?: string[];
@@ -10,6 +11,7 @@ interface ApplyFlags {
   namespaces?: string;
   seed?: string;
   runId?: string;
+  reuseRunId?: boolean;
   qps?: string;
   burst?: string;
   concurrency?: string;
@@ -99,6 +101,7 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
       wait: flags.wait,
       timeoutMs,
       cleanup: flags.cleanup,
+      reuseRunId: flags.reuseRunId === true,
       signal,
       env: ctx.io.env,
       onPhase: (name) => progress.phase(name),
@@ -136,14 +139,14 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
     const { renderApplySummary } = await import('../../render/run-views.js');
     ctx.io.stdout.write(renderApplySummary(result, ctx.style));
   }
-  if (result.interrupted) return 130;
+  if (result.interrupted) return interruptExitCode(signal);
   const counts = result.apply?.counts;
   const cleanup = result.cleanup;
-  if (cleanup && (cleanup.failed > 0 || cleanup.leftBehind.length > 0)) {
+  const { cleanupIncomplete } = await import('../../report/run-result.js');
+  if (cleanup && cleanupIncomplete(cleanup)) {
+    const { cleanupText } = await import('../../render/summary-text.js');
     // objects this run created may still be in the cluster: never a silent success
-    ctx.warn(
-      `cleanup incomplete (${cleanup.failed} failed, ${cleanup.leftBehind.length} left behind${cleanup.note ? `: ${cleanup.note}` : ''}); retry with vitictl cleanup --run-id ${result.runId}`,
-    );
+    ctx.warn(`${cleanupText(cleanup)}; retry with vitictl cleanup --run-id ${result.runId}`);
     return 1;
   }
   return counts && counts.failed + counts.timedOut > 0 ? 1 : 0;
@@ -169,7 +172,14 @@ export function registerApply(program: Command, runner: Runner): void {
     .option('--no-wait', 'do not wait for readiness (only time the creates)')
     .option('--timeout <duration>', "per-object readiness timeout (default: the scenario's)")
     .option('--keep', 'leave the objects (default: delete what this run created)')
-    .option('--run-id <id>', 'run id for the vitictl.io/run-id label (default: generated)')
+    .option(
+      '--run-id <id>',
+      'run id for the vitictl.io/run-id label (default: generated; refused when objects already carry it)',
+    )
+    .option(
+      '--reuse-run-id',
+      'add to an earlier run with the same --run-id (this run’s cleanup deletes its objects too)',
+    )
     .option(
       '--shard <i/N>',
       'run shard i of N (0-based) of the whole run: its namespaces, objects and share of --qps/--concurrency; needs --run-id',

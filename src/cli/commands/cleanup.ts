@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { usageError } from '../../errors.js';
+import { runtimeError, usageError } from '../../errors.js';
+import type { KubeRest } from '../../kube/rest.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
 import { outputFormat } from '../flags.js';
@@ -30,6 +31,9 @@ async function cleanup(ctx: CliContext, scenario: string | undefined, flags: Cle
   });
   const rest = await KubeRest.create(connection, { connections: 24 });
   try {
+    // rejected credentials or an unreachable server end here, before anything claims "deleted 0"
+    const { serverVersion } = await import('../../kube/discovery.js');
+    await serverVersion(rest);
     let resources: import('../../kube/discovery.js').ApiResource[];
     if (scenario) {
       const { prepareScenario } = await import('../../scenario/prepare.js');
@@ -43,32 +47,52 @@ async function cleanup(ctx: CliContext, scenario: string | undefined, flags: Cle
       const { deletableResources } = await import('../../kube/run-resources.js');
       resources = await deletableResources(rest);
     }
-    const { RUN_ID_LABEL } = await import('../../scenario/expand.js');
-    const listed = await rest.request(
-      'GET',
-      `/api/v1/namespaces?labelSelector=${encodeURIComponent(`${RUN_ID_LABEL}=${flags.runId}`)}`,
-    );
-    const namespaces = ((listed.body as { items?: Array<{ metadata: { name: string } }> }).items ?? []).map(
-      (item) => item.metadata.name,
-    );
+    const namespaces = await namespacesOfRun(rest, flags.runId);
     const result = await cleanupRun(rest, {
       runId: flags.runId,
       resources,
       createdNamespaces: namespaces,
       onProgress: (line) => ctx.info(line),
     });
+    const { cleanupIncomplete } = await import('../../report/run-result.js');
     if (format === 'json') ctx.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else {
-      ctx.io.stdout.write(
-        `run ${flags.runId}: deleted ${result.deleted} objects${result.namespacesDeleted.length ? ` and ${result.namespacesDeleted.length} namespaces` : ''} in ${result.seconds.toFixed(1)}s` +
-          `${result.leftBehind.length ? `; still there: ${result.leftBehind.slice(0, 5).join(', ')}${result.leftBehind.length > 5 ? ' …' : ''}` : ''}\n`,
-      );
+      const { cleanupText } = await import('../../render/summary-text.js');
+      ctx.io.stdout.write(`run ${flags.runId}: ${cleanupText(result)}\n`);
+      if (result.leftBehind.length > 0)
+        ctx.io.stdout.write(
+          `still there: ${result.leftBehind.slice(0, 5).join(', ')}${result.leftBehind.length > 5 ? ' …' : ''}\n`,
+        );
       if (result.note) ctx.io.stdout.write(`note: ${result.note}\n`);
     }
-    return result.failed > 0 || result.leftBehind.length > 0 ? 1 : 0;
+    if (!cleanupIncomplete(result)) return 0;
+    ctx.warn(`objects of run ${flags.runId} may remain; run vitictl cleanup --run-id ${flags.runId} again`);
+    return 1;
   } finally {
     await rest.close();
   }
+}
+
+/** Namespaces this run created (they carry its label). */
+async function namespacesOfRun(rest: KubeRest, runId: string): Promise<string[]> {
+  const { RUN_ID_LABEL } = await import('../../scenario/expand.js');
+  const { requestWithRetry, newRetryCounters } = await import('../../kube/retry.js');
+  const { statusMessage } = await import('../../kube/rest.js');
+  const answer = await requestWithRetry(
+    rest,
+    'GET',
+    `/api/v1/namespaces?labelSelector=${encodeURIComponent(`${RUN_ID_LABEL}=${runId}`)}`,
+    { timeoutMs: 60_000 },
+    { deadline: performance.now() + 90_000, counters: newRetryCounters(), initialBackoffMs: 250 },
+  );
+  if (!answer.ok) throw runtimeError(`listing the namespaces of run ${runId} failed: ${answer.reason}`);
+  if (answer.response.status !== 200)
+    throw runtimeError(
+      `listing the namespaces of run ${runId} failed: ${answer.response.status} ${statusMessage(answer.response)}`,
+      { hint: 'vitictl cleanup needs list on namespaces (and list/delete on the run’s kinds)' },
+    );
+  const body = answer.response.body as { items?: Array<{ metadata: { name: string } }> };
+  return (body.items ?? []).map((item) => item.metadata.name);
 }
 
 export function registerCleanup(program: Command, runner: Runner): void {
@@ -89,7 +113,9 @@ export function registerCleanup(program: Command, runner: Runner): void {
       'after',
       `${examples('vitictl cleanup --run-id 20261126-071502-3fa9', 'vitictl cleanup machines --run-id demo-1 -o json')}
 Only objects carrying the label vitictl.io/run-id=<id> are deleted, and namespaces with that label.
-Exit 1 when something could not be deleted or was still there after 2 minutes (finalizers).
+Requests are retried on 429 (Retry-After), 5xx and dropped connections for up to 90 s each.
+Exit 1 when something could not be deleted, was still there after 2 minutes (finalizers), or
+could not be listed; rejected credentials (401) are an error before anything is deleted.
 `,
     )
     .action(bind(runner, cleanup));

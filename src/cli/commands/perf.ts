@@ -4,6 +4,7 @@ import { packageVersion } from '../../util/version.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
 import { durationFlag, intFlag, maxRegressionFlag, outputFormat, shardFromFlags } from '../flags.js';
+import { interruptExitCode } from '../io.js';
 import { readRunResult, reportMerged } from '../run-files.js';
 
 interface PerfFlags {
@@ -15,6 +16,7 @@ interface PerfFlags {
   count?: string;
   namespaces?: string;
   runId?: string;
+  reuseRunId?: boolean;
   shard?: string;
   resultConfigmap?: string;
 }
@@ -53,10 +55,12 @@ async function run(ctx: CliContext, profileName: string | undefined, flags: Perf
   const { renderHtmlReport } = await import('../../render/html-report.js');
   const { makeProgress } = await import('../progress.js');
   const progress = await makeProgress(ctx);
+  const { newRunId } = await import('../../load/apply-run.js');
+  const runId = flags.runId ?? newRunId();
   const signal = ctx.io.interrupt(() => {
     progress.stop();
     ctx.io.stderr.write(
-      '\ninterrupted twice: stopped without cleanup; vitictl cleanup --run-id <id> removes what was created (the id is in the labels)\n',
+      `\ninterrupted twice: stopped without cleanup; remove what was created with: vitictl cleanup --run-id ${runId}${profile.spec.stress ? ` (stress steps: --run-id ${runId}-s0, -s1, …)` : ''}\n`,
     );
   });
   signal.addEventListener(
@@ -80,7 +84,8 @@ async function run(ctx: CliContext, profileName: string | undefined, flags: Perf
       outDir: flags.outDir ?? 'vitictl-report',
       count: intFlag('--count', flags.count, 1),
       namespaces: intFlag('--namespaces', flags.namespaces, 1),
-      runId: flags.runId,
+      runId,
+      reuseRunId: flags.reuseRunId === true,
       shard,
       resultConfigMap:
         flags.resultConfigmap === undefined
@@ -102,7 +107,7 @@ async function run(ctx: CliContext, profileName: string | undefined, flags: Perf
     const { renderPerf } = await import('../../render/perf-views.js');
     ctx.io.stdout.write(renderPerf(output.result, output.files, ctx.style));
   }
-  if (output.result.interrupted) return 130;
+  if (output.result.interrupted) return interruptExitCode(signal);
   if (shard) {
     // a shard's own gates judge only its part: the run passes or fails when the shards are merged
     ctx.info('shard done: gates are judged on the merged run (vitictl report merge, vitictl perf collect)');
@@ -233,6 +238,7 @@ export function registerPerf(program: Command, runner: Runner): void {
     .option('--out-dir <dir>', 'where run.json, report.md, junit.xml and report.html go', 'vitictl-report')
     .option('--namespaces <n>', "spread namespaced objects over N namespaces (overrides the scenario's)")
     .option('--run-id <id>', 'run id for the vitictl.io/run-id label (default: generated; shards share one)')
+    .option('--reuse-run-id', 'objects may already carry --run-id (this run’s cleanup deletes them too)')
     .option(
       '--shard <i/N>',
       'run shard i of N (0-based) of the run: exit 0 when it ran, gates are judged by report merge; needs --run-id',

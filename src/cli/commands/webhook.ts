@@ -3,6 +3,7 @@ import { usageError } from '../../errors.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
 import { collect, durationFlag, intFlag, numberFlag, outputFormat, shardFromFlags } from '../flags.js';
+import { interruptExitCode } from '../io.js';
 
 interface BenchFlags {
   url?: string;
@@ -144,7 +145,7 @@ async function bench(ctx: CliContext, flags: BenchFlags) {
     const { renderWebhookSummary } = await import('../../render/webhook-views.js');
     ctx.io.stdout.write(renderWebhookSummary(result.webhook, ctx.style));
   }
-  if (result.interrupted) return 130;
+  if (result.interrupted) return interruptExitCode(signal);
   return result.webhook.failurePolicy.failedCalls > 0 ? 1 : 0;
 }
 

@@ -1,0 +1,37 @@
+import { type ApplyResult, type CleanupResult, cleanupIncomplete } from '../report/run-result.js';
+
+/** "retries 12 (9 objects, up to 3 attempts; 4 throttled for 1.2 s in all)": what the client paid to be heard. */
+export function retryText(apply: Pick<ApplyResult, 'retries' | 'attempts'>): string {
+  const { retriedObjects, maxAttempts, throttledObjects, throttledSeconds } = apply.attempts;
+  if (apply.retries === 0) return 'retries 0';
+  const throttled =
+    throttledObjects > 0
+      ? `; ${throttledObjects} throttled (429) for ${throttledSeconds.toFixed(1)} s in all`
+      : '';
+  return `retries ${apply.retries} (${retriedObjects} objects, up to ${maxAttempts} attempts${throttled})`;
+}
+
+/**
+ * One line for a cleanup: what was found and what became of it. Incomplete cleanups say so first and
+ * name the problems, so "deleted 57" never reads as success.
+ */
+export function cleanupText(cleanup: CleanupResult): string {
+  const c = cleanup;
+  const namespaces = c.namespacesDeleted.length > 0 ? ` and ${c.namespacesDeleted.length} namespaces` : '';
+  const errors = Object.entries(c.errors);
+  const retried =
+    c.retries > 0 ? ` · ${c.retries} retries (${errors.map(([code, n]) => `${code}×${n}`).join(', ')})` : '';
+  if (!cleanupIncomplete(c))
+    return `cleanup: deleted ${c.deleted} objects${namespaces} in ${c.seconds.toFixed(1)}s${c.alreadyGone > 0 ? ` (${c.alreadyGone} already gone)` : ''}${retried}`;
+  const left = c.leftBehindCount ?? c.leftBehind.length;
+  const parts = [
+    ...(c.found === undefined ? [] : [`found ${c.found}`]),
+    `deleted ${c.deleted}`,
+    ...(c.alreadyGone > 0 ? [`${c.alreadyGone} already gone`] : []),
+    ...(c.failed > 0 ? [`${c.failed} failed`] : []),
+    ...(left > 0 ? [`${left} left behind`] : []),
+    ...(c.namespacesFailed.length > 0 ? [`${c.namespacesFailed.length} namespaces not deleted`] : []),
+  ];
+  const problems = c.problems.length > 0 ? `; ${c.problems.slice(0, 3).join('; ')}` : '';
+  return `cleanup incomplete: ${parts.join(', ')} in ${c.seconds.toFixed(1)}s${retried}${problems}`;
+}

@@ -1,0 +1,239 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { restartApiserver } from '../../src/lab/lab.js';
+import type { CleanupResult, RunResult } from '../../src/report/run-result.js';
+import { errorLines, vitictl } from '../helpers/cli.js';
+import { useTempDir } from '../helpers/files.js';
+import { kubectl, lab } from '../helpers/lab.js';
+import { userKubeconfig } from '../helpers/lab-users.js';
+
+/**
+ * Faults injected into a real lab: an API server that crashes during cleanup, API Priority and
+ * Fairness rejecting a throttled client, SIGTERM, a reused run id, rejected credentials. Each one
+ * must end with every object accounted for and nothing left behind (or an exit code that says so).
+ */
+
+const env = () => ({ NO_COLOR: '1', KUBECONFIG: lab().kubeconfig });
+
+function readResult(file: string): RunResult {
+  return JSON.parse(readFileSync(file, 'utf8')) as RunResult;
+}
+
+async function machinesOf(runId: string): Promise<string[]> {
+  const found = await kubectl(['get', 'machines', '-A', '-l', `vitictl.io/run-id=${runId}`, '-o', 'name']);
+  return String(found.stdout).trim().split('\n').filter(Boolean);
+}
+
+function expectCleanupAddsUp(cleanup: CleanupResult) {
+  expect(cleanup.deleted + cleanup.alreadyGone + cleanup.failed).toBe(cleanup.found);
+}
+
+describe('faults: every object accounted for and cleaned up', () => {
+  const temp = useTempDir();
+
+  it('cleanup rides out a kube-apiserver crash: retried, counts add up, nothing left', async () => {
+    const kept = await vitictl(
+      ['apply', 'machines', '--count', '1500', '--no-wait', '--keep', '--run-id', 'it-fault-restart', '-q'],
+      { env: env() },
+    );
+    expect(kept.exitCode, String(kept.stderr)).toBe(0);
+    expect(await machinesOf('it-fault-restart')).toHaveLength(1500);
+    const child = vitictl(['cleanup', 'machines', '--run-id', 'it-fault-restart', '-o', 'json'], {
+      env: env(),
+    });
+    await sleep(1200);
+    await restartApiserver(lab().dir, 1500);
+    const result = await child;
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    const cleanup = JSON.parse(String(result.stdout)) as CleanupResult;
+    expect(cleanup.found).toBe(1500);
+    expectCleanupAddsUp(cleanup);
+    expect(cleanup.failed).toBe(0);
+    expect(cleanup.retries).toBeGreaterThan(0);
+    expect(cleanup.problems).toEqual([]);
+    expect(await machinesOf('it-fault-restart')).toEqual([]);
+  });
+
+  it('a run id already in use is refused before anything is created (exit 2)', async () => {
+    const first = await vitictl(
+      ['apply', 'machines', '--count', '5', '--no-wait', '--keep', '--run-id', 'it-fault-reuse', '-q'],
+      { env: env() },
+    );
+    expect(first.exitCode, String(first.stderr)).toBe(0);
+    const second = await vitictl(
+      ['apply', 'machines', '--count', '8', '--no-wait', '--run-id', 'it-fault-reuse'],
+      {
+        env: env(),
+      },
+    );
+    expect(second.exitCode).toBe(2);
+    expect(errorLines(second.stderr)[0]).toMatch(
+      /^error: run id "it-fault-reuse" is in use: machines\/\S+ already carries vitictl\.io\/run-id=it-fault-reuse$/,
+    );
+    expect(String(second.stderr)).toMatch(/--reuse-run-id/);
+    // the first run's objects are untouched: the refused run deleted nothing
+    expect(await machinesOf('it-fault-reuse')).toHaveLength(5);
+  });
+
+  it('cleanup with rejected credentials (401) is an error and deletes nothing; with good ones it finishes', async () => {
+    const config = readFileSync(lab().kubeconfig, 'utf8')
+      .replace(/client-certificate-data: .*/, 'token: not-a-valid-token')
+      .replace(/client-key-data: .*\n/, '');
+    const bad = await temp.write('bad-token.kubeconfig', config);
+    const rejected = await vitictl(['cleanup', '--run-id', 'it-fault-reuse', '--kubeconfig', bad]);
+    expect(rejected.exitCode).toBe(1);
+    expect(errorLines(rejected.stderr)[0]).toMatch(/rejected our credentials \(401 Unauthorized\)/);
+    expect(String(rejected.stdout)).not.toMatch(/deleted/);
+    expect(String(rejected.stderr)).not.toContain('not-a-valid-token');
+    expect(await machinesOf('it-fault-reuse')).toHaveLength(5);
+    const good = await vitictl(['cleanup', 'machines', '--run-id', 'it-fault-reuse'], { env: env() });
+    expect(good.exitCode, String(good.stderr)).toBe(0);
+    expect(String(good.stdout)).toMatch(/^run it-fault-reuse: cleanup: deleted 5 objects/m);
+    expect(await machinesOf('it-fault-reuse')).toEqual([]);
+  });
+
+  it('SIGTERM is a graceful stop: partial result, cleanup, exit 143', async () => {
+    const file = (await temp.write('x', '')).replace(/x$/, 'sigterm.json');
+    const child = vitictl(
+      ['apply', 'machines', '--count', '3000', '--qps', '100', '--run-id', 'it-fault-sigterm', '--out', file],
+      { env: env() },
+    );
+    await sleep(2500);
+    child.kill('SIGTERM');
+    const result = await child;
+    expect(result.exitCode, String(result.stderr)).toBe(143);
+    const run = readResult(file);
+    expect(run.interrupted).toBe(true);
+    const c = run.apply!.counts;
+    expect(c.ready + c.failed + c.timedOut + c.notWaited + c.interrupted + c.notStarted).toBe(c.total);
+    expect(c.notStarted).toBeGreaterThan(0);
+    expect(run.cleanup!.found).toBe(c.created);
+    expect(run.cleanup!.deleted).toBe(c.created);
+    expect(await machinesOf('it-fault-sigterm')).toEqual([]);
+  });
+
+  it('a second SIGTERM quits at once and prints the cleanup command', async () => {
+    const child = vitictl(
+      ['apply', 'machines', '--count', '3000', '--qps', '200', '--run-id', 'it-fault-twice'],
+      { env: env() },
+    );
+    await sleep(2500);
+    child.kill('SIGTERM');
+    await sleep(50);
+    child.kill('SIGTERM');
+    const result = await child;
+    expect(result.exitCode).toBe(143);
+    expect(String(result.stderr)).toMatch(/vitictl cleanup --run-id it-fault-twice/);
+    const cleaned = await vitictl(['cleanup', 'machines', '--run-id', 'it-fault-twice'], { env: env() });
+    expect(cleaned.exitCode, String(cleaned.stderr)).toBe(0);
+    expect(await machinesOf('it-fault-twice')).toEqual([]);
+  });
+});
+
+describe('faults: API Priority and Fairness rejects a throttled client', () => {
+  const temp = useTempDir();
+  let kubeconfig: string;
+  // a priority level with one share and Reject: a handful of seats, everything beyond is a 429
+  const apf = [
+    {
+      apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
+      kind: 'PriorityLevelConfiguration',
+      metadata: { name: 'it-throttled' },
+      spec: { type: 'Limited', limited: { nominalConcurrencyShares: 1, limitResponse: { type: 'Reject' } } },
+    },
+    {
+      apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
+      kind: 'FlowSchema',
+      metadata: { name: 'it-throttled' },
+      spec: {
+        priorityLevelConfiguration: { name: 'it-throttled' },
+        matchingPrecedence: 100,
+        distinguisherMethod: { type: 'ByUser' },
+        rules: [
+          {
+            subjects: [{ kind: 'User', user: { name: 'it-throttled' } }],
+            resourceRules: [
+              { verbs: ['*'], apiGroups: ['*'], resources: ['*'], clusterScope: true, namespaces: ['*'] },
+            ],
+            nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+          },
+        ],
+      },
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'it-throttled' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'it-throttled' }],
+    },
+  ];
+
+  beforeAll(async () => {
+    const applied = await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: apf }),
+    );
+    expect(applied.exitCode, String(applied.stderr)).toBe(0);
+    kubeconfig = await userKubeconfig(lab(), 'it-throttled', temp.dir());
+  });
+  afterAll(async () => {
+    await kubectl(
+      ['delete', '-f', '-', '--ignore-not-found'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: apf }),
+    );
+  });
+
+  it('creates time the 429 waits, and cleanup retries them until every object is gone', async () => {
+    const file = (await temp.write('x', '')).replace(/x$/, 'apf.json');
+    const result = await vitictl(
+      [
+        'apply',
+        'machines',
+        '--count',
+        '600',
+        '--concurrency',
+        '64',
+        '--no-wait',
+        '--run-id',
+        'it-fault-apf',
+        '--kubeconfig',
+        kubeconfig,
+        '--out',
+        file,
+        '-q',
+      ],
+      { env: { NO_COLOR: '1' } },
+    );
+    expect(result.exitCode, String(result.stderr) + String(result.stdout)).toBe(0);
+    const run = readResult(file);
+    const apply = run.apply!;
+    expect(apply.counts.created).toBe(600);
+    expect(apply.errors['429']).toBeGreaterThan(0);
+    expect(apply.attempts.throttledObjects).toBeGreaterThan(0);
+    expect(apply.attempts.maxAttempts).toBeGreaterThan(1);
+    // the create latency runs from the first send: a create that waited out a Retry-After of 1 s shows it
+    expect(apply.latency.create.max).toBeGreaterThanOrEqual(900);
+    expect(String(result.stdout)).toMatch(/throttled \(429\) for \d+\.\d s in all/);
+    const cleanup = run.cleanup!;
+    expect(cleanup.found).toBe(600);
+    expectCleanupAddsUp(cleanup);
+    expect(cleanup.failed).toBe(0);
+    expect(cleanup.errors['429']).toBeGreaterThan(0);
+    expect(await machinesOf('it-fault-apf')).toEqual([]);
+  });
+});
+
+describe('signals outside the lab', () => {
+  const temp = useTempDir();
+  it('SIGTERM during scenario generate --out leaves no temp file behind (exit 143)', async () => {
+    const out = (await temp.write('x', '')).replace(/x$/, 'big.yaml');
+    const child = vitictl(['scenario', 'generate', 'machines', '--count', '5000000', '--out', out]);
+    await sleep(1500);
+    child.kill('SIGTERM');
+    const result = await child;
+    expect(result.exitCode).toBe(143);
+    expect(readdirSync(temp.dir()).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+});
