@@ -8,7 +8,8 @@ import { SAMPLE_RULES } from './sample-rules.js';
 /**
  * Samples and metadata into families. Which family a sample belongs to: in OpenMetrics the current
  * family if its type allows the sample's suffix, else a new one; in text 0.0.4 as expfmt decides
- * (the family of that name, or _sum/_count of a summary or histogram, _bucket of a histogram).
+ * (the family of that name, or _sum/_count of a summary or histogram, _bucket of a histogram),
+ * and a counter's _total.
  * Strict mode also enforces where metadata and samples may appear: metadata once, before the samples,
  * families (text: groups) not interleaved, names that cannot clash.
  */
@@ -39,8 +40,12 @@ const OM_SUFFIXES: Record<MetricType, readonly string[]> = {
   untyped: [''],
 };
 
-/** text 0.0.4 (expfmt): the suffixes that attach a sample to a summary or histogram family */
+/**
+ * text 0.0.4: the suffixes that attach a sample to a family of another name: expfmt's for summaries
+ * and histograms, and _total for a counter typed without it (as OpenMetrics names them).
+ */
 const TEXT_SUFFIXES: Record<string, readonly string[]> = {
+  counter: ['_total'],
   summary: ['_count', '_sum'],
   histogram: ['_count', '_sum', '_bucket'],
 };

@@ -124,6 +124,11 @@ describe('Prometheus text 0.0.4: what the format (and expfmt, its reference pars
     expect(() => parseExposition(input, { strict: true, format: 'text' })).not.toThrow();
   });
 
+  it('puts x_total under a counter typed x, as OpenMetrics would name it', () => {
+    const parsed = parseExposition('# TYPE x counter\nx_total 1\n', { strict: true });
+    expect(parsed.families.get('x')!.samples.map((s) => s.name)).toEqual(['x_total']);
+  });
+
   it('reads an empty exposition as no families', () => {
     expect(parseExposition('', { strict: true }).families.size).toBe(0);
   });

@@ -107,7 +107,7 @@ export function parseExposition(input: string | Uint8Array, options: ParseOption
   let lineNo = 0;
   let sawEof = false;
   const fail: Fail = (message, column, line) => {
-    throw new ExpositionError(line ?? lineNo, column, message);
+    throw new ExpositionError(line ?? Math.max(lineNo, 1), column, message);
   };
   let pos = 0;
   if (text.charCodeAt(0) === 0xfeff) {
