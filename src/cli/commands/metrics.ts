@@ -130,7 +130,9 @@ async function parse(ctx: CliContext, file: string, flags: { strict?: boolean; f
           line: error.line,
           ...(error.column ? { column: error.column } : {}),
         },
-        hint: 'the Prometheus text format 0.0.4 / OpenMetrics 1.0 specification rejects this (without --strict such lines are skipped)',
+        hint: error.limit
+          ? `vitictl bounds what it parses: lines of ${DEFAULT_LIMITS.maxLineLength} characters, label names of ${DEFAULT_LIMITS.maxLabelNameLength} and values of ${DEFAULT_LIMITS.maxLabelValueLength}, ${DEFAULT_LIMITS.maxLabels} labels, ${DEFAULT_LIMITS.maxSamples} samples (without --strict such lines are skipped)`
+          : 'the Prometheus text format 0.0.4 / OpenMetrics 1.0 specification rejects this (without --strict such lines are skipped)',
       });
     }
     throw error;

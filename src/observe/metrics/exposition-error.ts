@@ -1,9 +1,13 @@
-/** Input the exposition specifications reject, at a line and (1-based) column. */
+/**
+ * Input the exposition specifications reject, at a line and (1-based) column; `limit` when it is
+ * rather past one of our caps (ParseLimits).
+ */
 export class ExpositionError extends Error {
   constructor(
     readonly line: number,
     readonly column: number | undefined,
     message: string,
+    readonly limit = false,
   ) {
     super(message);
     this.name = 'ExpositionError';

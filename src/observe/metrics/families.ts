@@ -196,6 +196,10 @@ export class FamilyAssembler {
       }
       return { open: this.open(name, fail, 'sample'), suffix: '' };
     }
+    const current = this.current;
+    if (current?.family.name === name) return { open: current, suffix: '' };
+    const suffix = current && !this.families.has(name) ? textSuffix(current.family, name) : undefined;
+    if (current && suffix !== undefined) return { open: current, suffix };
     const known = this.lookup(name, textSuffix);
     if (known && known.family.name !== name) return this.reopen(known, fail);
     return { open: this.open(name, fail, 'sample'), suffix: '' };
@@ -225,8 +229,8 @@ export class FamilyAssembler {
 
   /** Makes `name` the current family (creating it), ending the one before. */
   private open(name: string, fail: Fail, by: 'metadata' | 'sample'): OpenFamily {
-    const group = this.openMetrics ? name : textGroup(name, this.families.get(name));
     if (this.current && this.current.family.name === name) return this.current;
+    const group = this.openMetrics ? name : textGroup(name, this.families.get(name));
     if (this.strict && this.current && this.current.group === group && !this.openMetrics) {
       // the same text group (an untyped x_count after x): only the family changes
       return this.switchFamily(name, group);

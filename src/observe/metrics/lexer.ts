@@ -130,6 +130,10 @@ class LineLexer {
     throw new ExpositionError(this.line, at - this.start + 1, message);
   }
 
+  pastLimit(message: string, at: number): never {
+    throw new ExpositionError(this.line, at - this.start + 1, message, true);
+  }
+
   column(at = this.pos): number {
     return at - this.start + 1;
   }
@@ -183,7 +187,7 @@ class LineLexer {
     this.pos++;
     while (this.pos < this.end && isLabelChar(this.text.charCodeAt(this.pos))) this.pos++;
     if (this.pos - from > this.syntax.maxLabelNameLength)
-      this.fail(`label name longer than ${this.syntax.maxLabelNameLength} characters`, from);
+      this.pastLimit(`label name longer than ${this.syntax.maxLabelNameLength} characters`, from);
     return this.text.slice(from, this.pos);
   }
 
@@ -213,7 +217,7 @@ class LineLexer {
       this.pos++;
     }
     if (this.pos - open - 1 > this.syntax.maxLabelValueLength)
-      this.fail(`${what} longer than ${this.syntax.maxLabelValueLength} characters`, open);
+      this.pastLimit(`${what} longer than ${this.syntax.maxLabelValueLength} characters`, open);
     out += this.text.slice(from, this.pos);
     this.pos++; // the closing quote
     return out;
@@ -268,7 +272,8 @@ class LineLexer {
       this.blanks();
       if (this.peek() !== QUOTE) this.fail(`label ${labelName}: the value must be quoted`);
       const value = this.quoted('label value');
-      if (labels.length >= this.syntax.maxLabels) this.fail(`more than ${this.syntax.maxLabels} labels`, at);
+      if (labels.length >= this.syntax.maxLabels)
+        this.pastLimit(`more than ${this.syntax.maxLabels} labels`, at);
       labels.push({ name: labelName, value, column: this.column(at) });
       if (!this.nextLabel(`label ${labelName}`)) break;
     }

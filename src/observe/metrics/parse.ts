@@ -85,7 +85,12 @@ export function parseExposition(input: string | Uint8Array, options: ParseOption
   const strict = options.strict === true;
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   if (input.length > limits.maxInputBytes)
-    throw new ExpositionError(1, undefined, `the exposition is larger than ${limits.maxInputBytes} bytes`);
+    throw new ExpositionError(
+      1,
+      undefined,
+      `the exposition is larger than ${limits.maxInputBytes} bytes`,
+      true,
+    );
   const decoded =
     typeof input === 'string'
       ? { text: input, invalid: new Map<number, number>() }
@@ -123,7 +128,13 @@ export function parseExposition(input: string | Uint8Array, options: ParseOption
     lineNo++;
     try {
       if (decoded.invalid.has(lineNo)) fail('invalid UTF-8', decoded.invalid.get(lineNo));
-      if (end - start > limits.maxLineLength) fail(`line longer than ${limits.maxLineLength} characters`);
+      if (end - start > limits.maxLineLength)
+        throw new ExpositionError(
+          lineNo,
+          undefined,
+          `line longer than ${limits.maxLineLength} characters`,
+          true,
+        );
       if (text.charCodeAt(end - 1) === 0x0d) {
         if (strict) fail('a carriage return (lines end in \\n alone)', end - start);
         end--;
@@ -135,7 +146,7 @@ export function parseExposition(input: string | Uint8Array, options: ParseOption
       else if (token.kind === 'metadata') assembler.metadata(token, fail);
       else if (token.kind === 'sample') {
         if (assembler.samples >= limits.maxSamples) {
-          const error = new ExpositionError(lineNo, 1, `more than ${limits.maxSamples} samples`);
+          const error = new ExpositionError(lineNo, 1, `more than ${limits.maxSamples} samples`, true);
           if (strict) throw error;
           problems.add(error);
           break;

@@ -10,16 +10,26 @@ import { compareDecimals, parseNumber } from './numbers.js';
  * so memory follows the largest family.
  */
 
-/** Labels as an unambiguous key: name and value length-prefixed, empty values left out (= absent). */
-function labelKey(labels: Record<string, string>, without?: string): string {
-  const names = Object.keys(labels).sort();
-  let key = '';
+/**
+ * Labels as unambiguous keys (name and value length-prefixed, empty values left out: an empty label
+ * is an absent one): of all of them (the series) and of all but `without` (the metric's group).
+ */
+function labelKeys(
+  labels: Record<string, string>,
+  without: string | undefined,
+): { all: string; group: string } {
+  const names = Object.keys(labels);
+  if (names.length > 1) names.sort();
+  let all = '';
+  let group = '';
   for (const name of names) {
     const value = labels[name]!;
-    if (name === without || value === '') continue;
-    key += `${name.length}:${name}${value.length}:${value}`;
+    if (value === '') continue;
+    const part = `${name.length}:${name}${value.length}:${value}`;
+    all += part;
+    if (name !== without) group += part;
   }
-  return key;
+  return { all, group };
 }
 
 function describe(name: string, labels: Record<string, string>): string {
@@ -54,27 +64,26 @@ export class FamilyPoints {
     private readonly openMetrics: boolean,
   ) {}
 
-  /** The labels that name the metric (the point's own label — le, quantile, the state — left out). */
-  private groupOf(sample: Sample, suffix: string): string {
+  /** The label that is the point's own (le, quantile, the state), not the metric's. */
+  private pointLabel(suffix: string): string | undefined {
     switch (this.family.type) {
-      case 'info':
-        return '';
       case 'summary':
-        return labelKey(sample.labels, suffix === '' ? 'quantile' : undefined);
+        return suffix === '' ? 'quantile' : undefined;
       case 'stateset':
-        return labelKey(sample.labels, this.family.name);
+        return this.family.name;
       case 'histogram':
       case 'gaugehistogram':
-        return labelKey(sample.labels, suffix === '_bucket' ? 'le' : undefined);
+        return suffix === '_bucket' ? 'le' : undefined;
       default:
-        return labelKey(sample.labels);
+        return undefined;
     }
   }
 
   add(sample: Sample, suffix: string, fail: Fail): void {
-    const group = this.groupOf(sample, suffix);
+    const keys = labelKeys(sample.labels, this.pointLabel(suffix));
+    const group = this.family.type === 'info' ? '' : keys.group;
     if (this.openMetrics) this.checkInterleaving(sample, group, fail);
-    this.checkSeries(sample, fail);
+    this.checkSeries(sample, keys.all, fail);
     const pointKey = `${group}\u0000${sample.timestamp ?? ''}`;
     if (pointKey !== this.pointKey) {
       this.finishPoint(fail);
@@ -87,8 +96,8 @@ export class FamilyPoints {
       this.quantileOrder(sample, fail);
   }
 
-  private checkSeries(sample: Sample, fail: Fail): void {
-    const key = `${sample.name}\u0000${labelKey(sample.labels)}`;
+  private checkSeries(sample: Sample, labels: string, fail: Fail): void {
+    const key = `${sample.name}\u0000${labels}`;
     const previous = this.series.get(key);
     const timestamp = sample.timestamp ?? '';
     if (previous !== undefined) {
@@ -145,16 +154,21 @@ export class FamilyPoints {
       negativeGsum: false,
     };
     const point = this.histogram;
-    const name = describe(sample.name, sample.labels);
     if (suffix === '_bucket') {
       const bound = parseNumber(sample.labels.le ?? '') ?? Number.NaN;
       if (point.buckets > 0 && !(bound > point.lastBound))
-        fail(`${name}: buckets must be in increasing order of le, each bound once`);
+        fail(
+          `${describe(sample.name, sample.labels)}: buckets must be in increasing order of le, each bound once`,
+        );
       if (sample.value < point.lastCount)
-        fail(`${name}: buckets are cumulative (${sample.value} < ${point.lastCount})`);
+        fail(
+          `${describe(sample.name, sample.labels)}: buckets are cumulative (${sample.value} < ${point.lastCount})`,
+        );
       const exemplar = sample.exemplar;
       if (exemplar && !(exemplar.value <= bound && (point.buckets === 0 || exemplar.value > point.lastBound)))
-        fail(`${name}: the exemplar value ${exemplar.value} is outside the bucket`);
+        fail(
+          `${describe(sample.name, sample.labels)}: the exemplar value ${exemplar.value} is outside the bucket`,
+        );
       if (bound < 0) point.negativeBucket = true;
       if (bound === Number.POSITIVE_INFINITY) point.inf = sample.value;
       point.buckets++;
