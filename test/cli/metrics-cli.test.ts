@@ -51,7 +51,9 @@ describe('vitictl metrics parse (the built CLI)', () => {
     const result = await vitictl(['metrics', 'parse', file, '--strict']);
     expect(result.exitCode).toBe(2);
     expect(errorLines(result.stderr)).toEqual([`error: ${file}:1: line longer than 1048576 characters`]);
-    expect(String(result.stderr)).toMatch(/^hint: vitictl bounds what it parses: lines of 1048576 characters/m);
+    expect(String(result.stderr)).toMatch(
+      /^hint: vitictl bounds what it parses: lines of 1048576 characters/m,
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
