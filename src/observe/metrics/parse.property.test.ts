@@ -71,6 +71,22 @@ describe('the parser on any input: our input error or a result, nothing else', (
   });
 });
 
+describe('memory stays bounded whatever the input', () => {
+  it('100,000 generated lines, lenient: 1,001 problems kept, RSS grows by less than 200 MB', () => {
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 1, maxLength: 12 }), (pieces) => {
+        const line = `${pieces.join('').replaceAll('\n', ' ')}{\n`; // an unclosed brace: bad, unless a comment
+        const input = Buffer.from(line.repeat(100_000));
+        const before = process.memoryUsage().rss;
+        const parsed = parseExposition(input, { format: 'text' });
+        expect(parsed.problems.length).toBeLessThanOrEqual(1001);
+        expect(process.memoryUsage().rss - before).toBeLessThan(200 * 2 ** 20);
+      }),
+      { numRuns: 3 },
+    );
+  });
+});
+
 /** A valid OpenMetrics histogram family from generated bucket increments. */
 const histogramFamily = fc
   .record({
