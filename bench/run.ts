@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { benchApply } from './apply.bench.js';
 import { benchLab } from './lab.bench.js';
+import { benchMetrics } from './metrics.bench.js';
 import { benchPprof } from './pprof.bench.js';
 import { benchScenario } from './scenario.bench.js';
 import { benchShard } from './shard.bench.js';
@@ -16,6 +17,7 @@ const benches: Record<string, () => Promise<string>> = {
   tune: benchTune,
   pprof: benchPprof,
   shard: benchShard,
+  metrics: benchMetrics,
 };
 const only = process.argv.slice(2);
 for (const [name, run] of Object.entries(benches)) {

@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { errorLines, vitictl } from '../helpers/cli.js';
 import { useTempDir } from '../helpers/files.js';
@@ -31,5 +32,38 @@ describe('vitictl metrics parse (the built CLI)', () => {
     const result = await vitictl(['metrics', 'parse', file]);
     expect(result.exitCode).toBe(0);
     expect(String(result.stdout)).toMatch(/^line 2:7: label a: the value must be quoted$/m);
+  });
+
+  it('exits 2 at the line and column of invalid UTF-8', async () => {
+    const file = await temp.write('utf8.txt', 'good 1\n');
+    await writeFile(
+      file,
+      Buffer.concat([Buffer.from('good 1\nbad{a="x'), Buffer.from([0xc3, 0x28]), Buffer.from('"} 1\n')]),
+    );
+    const result = await vitictl(['metrics', 'parse', file, '--strict']);
+    expect(result.exitCode).toBe(2);
+    expect(errorLines(result.stderr)).toEqual([`error: ${file}:2:9: invalid UTF-8`]);
+  });
+
+  it('exits 2 in seconds on one 50 MB label value (the line-length limit)', async () => {
+    const file = await temp.write('big.txt', `big{a="${'x'.repeat(50 * 1024 * 1024)}"} 1\n`);
+    const started = Date.now();
+    const result = await vitictl(['metrics', 'parse', file, '--strict']);
+    expect(result.exitCode).toBe(2);
+    expect(errorLines(result.stderr)).toEqual([`error: ${file}:1: line longer than 1048576 characters`]);
+    expect(String(result.stderr)).toMatch(
+      /^hint: vitictl bounds what it parses: lines of 1048576 characters/m,
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('reads stdin as bytes and rejects what OpenMetrics forbids', async () => {
+    const result = await vitictl(['metrics', 'parse', '-', '--strict'], {
+      input: '# TYPE g gauge\ng 1 # {} 1\n# EOF\n',
+    });
+    expect(result.exitCode).toBe(2);
+    expect(errorLines(result.stderr)).toEqual([
+      'error: <stdin>:2:5: g: exemplars belong only on histogram buckets and counter totals',
+    ]);
   });
 });

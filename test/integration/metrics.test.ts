@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parseExposition } from '../../src/observe/metrics/parse.js';
+import { ACCEPT } from '../../src/observe/metrics/scraper.js';
 import type { Signals } from '../../src/observe/metrics/signals.js';
 import { vitictl } from '../helpers/cli.js';
 import { useTempDir } from '../helpers/files.js';
@@ -63,5 +65,18 @@ describe('metrics from the lab operator under a known load', () => {
     expect(String(result.stderr)).toMatch(
       /^error: no scrape succeeded: pod\/default\/no-such-pod:8080\/metrics: HTTP 404: pods "no-such-pod" not found$/m,
     );
+  });
+
+  it("the operator's real exposition passes strict parsing (controller-runtime serves text 0.0.4, even to an OpenMetrics Accept)", async () => {
+    const response = await fetch(`http://127.0.0.1:${lab().ports.metrics}/metrics`, {
+      headers: { accept: ACCEPT },
+    });
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const parsed = parseExposition(new Uint8Array(await response.arrayBuffer()), {
+      strict: true,
+      format: 'text',
+    });
+    expect(parsed.families.get('controller_runtime_reconcile_total')?.type).toBe('counter');
+    expect(parsed.families.get('workqueue_queue_duration_seconds')?.type).toBe('histogram');
   });
 });

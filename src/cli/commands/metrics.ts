@@ -100,28 +100,25 @@ async function scrape(ctx: CliContext, spec: string | undefined, flags: ScrapeFl
 
 async function parse(ctx: CliContext, file: string, flags: { strict?: boolean; format?: string }) {
   const format = outputFormat(ctx, ['table', 'json'] as const, 'table');
-  const { readFile } = await import('node:fs/promises');
-  const text =
-    file === '-'
-      ? await new Promise<string>((resolve, reject) => {
-          let data = '';
-          process.stdin.setEncoding('utf8');
-          process.stdin.on('data', (chunk: string) => {
-            data += chunk;
-          });
-          process.stdin.on('end', () => resolve(data));
-          process.stdin.on('error', reject);
-        })
-      : await readFile(file, 'utf8').catch(() => {
-          throw inputError(`exposition file not found: ${file}`);
-        });
+  const { readBounded, TooLargeError } = await import('../../util/read-bounded.js');
+  const { DEFAULT_LIMITS, parseExposition, ExpositionError } = await import('../../observe/metrics/parse.js');
+  const source = file === '-' ? '<stdin>' : file;
+  const limit = DEFAULT_LIMITS.maxInputBytes;
+  const bytes = await readBounded(file === '-' ? process.stdin : file, limit).catch((error: unknown) => {
+    if (error instanceof TooLargeError)
+      throw inputError(`${source}: the exposition is ${error.message}`, {
+        hint: `vitictl parses expositions of up to ${limit / 2 ** 20} MiB`,
+      });
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw inputError(`exposition file not found: ${file}`);
+    throw error;
+  });
   if (flags.format !== undefined && flags.format !== 'text' && flags.format !== 'openmetrics') {
     throw usageError('--format must be text or openmetrics');
   }
-  const { parseExposition, ExpositionError } = await import('../../observe/metrics/parse.js');
   let exposition: import('../../observe/metrics/model.js').Exposition;
   try {
-    exposition = parseExposition(text, {
+    exposition = parseExposition(bytes, {
       strict: flags.strict === true,
       ...(flags.format ? { format: flags.format as 'text' | 'openmetrics' } : {}),
     });
@@ -129,11 +126,13 @@ async function parse(ctx: CliContext, file: string, flags: { strict?: boolean; f
     if (error instanceof ExpositionError) {
       throw inputError(error.message, {
         location: {
-          file: file === '-' ? '<stdin>' : file,
+          file: source,
           line: error.line,
           ...(error.column ? { column: error.column } : {}),
         },
-        hint: 'the Prometheus text format 0.0.4 / OpenMetrics 1.0 specification rejects this (without --strict such lines are skipped)',
+        hint: error.limit
+          ? `vitictl bounds what it parses: lines of ${DEFAULT_LIMITS.maxLineLength} characters, label names of ${DEFAULT_LIMITS.maxLabelNameLength} and values of ${DEFAULT_LIMITS.maxLabelValueLength}, ${DEFAULT_LIMITS.maxLabels} labels, ${DEFAULT_LIMITS.maxSamples} samples (without --strict such lines are skipped)`
+          : 'the Prometheus text format 0.0.4 / OpenMetrics 1.0 specification rejects this (without --strict such lines are skipped)',
       });
     }
     throw error;

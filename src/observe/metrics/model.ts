@@ -14,8 +14,8 @@ export type MetricType =
 export interface Exemplar {
   labels: Record<string, string>;
   value: number;
-  /** seconds (OpenMetrics) */
-  timestamp?: number;
+  /** seconds since the epoch exactly as written (a decimal: sub-millisecond digits are kept) */
+  timestamp?: string;
 }
 
 export interface Sample {
@@ -23,8 +23,11 @@ export interface Sample {
   name: string;
   labels: Record<string, string>;
   value: number;
-  /** milliseconds since the epoch (text format: int ms; OpenMetrics: float s converted) */
-  timestamp?: number;
+  /**
+   * The timestamp exactly as written: text 0.0.4 integer milliseconds, OpenMetrics decimal seconds
+   * (kept as text: a float64 of milliseconds would merge points that differ below a millisecond).
+   */
+  timestamp?: string;
   exemplar?: Exemplar;
   line: number;
 }

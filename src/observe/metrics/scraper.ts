@@ -53,7 +53,7 @@ export async function fetchExposition(target: Target, path: string, timeoutMs: n
   const encoding = String(response.headers['content-encoding'] ?? '');
   const body = encoding.includes('gzip') ? gunzipSync(response.body) : response.body;
   const type = String(response.headers['content-type'] ?? '');
-  return parseExposition(body.toString('utf8'), {
+  return parseExposition(body, {
     format: type.includes('openmetrics') ? 'openmetrics' : 'text',
   });
 }

@@ -1,0 +1,152 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseExposition } from '../src/observe/metrics/parse.js';
+import { mulberry32 } from '../src/scenario/rng.js';
+import { median, root, writeResult } from './lib.js';
+
+/**
+ * The exposition parser on a ~5 MB realistic exposition (a busy controller-runtime operator beside an
+ * API-server-like HTTP handler set): labelled histograms with 15 buckets, REST client histograms per
+ * verb and host, labelled counters, a GC summary and gauges with long label values. The same metrics
+ * are rendered as Prometheus text 0.0.4 and as OpenMetrics 1.0 (with _created and exemplars), then
+ * parsed in this process, bytes in, median of RUNS after one warm-up. The baseline is Prometheus' Go
+ * parser (expfmt, the version the lab operator uses, from the module cache the lab build fills) on the
+ * same text file: bench/expfmt/main.go.
+ */
+
+const RUNS = 7;
+const TARGET_BYTES = 5 * 1024 * 1024;
+const BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 5, 10];
+const VERBS = ['GET', 'LIST', 'WATCH', 'POST', 'PUT', 'PATCH', 'DELETE'];
+const CODES = ['200', '201', '404', '409', '429', '500'];
+
+export function exposition(openMetrics: boolean): string {
+  const random = mulberry32(7);
+  const out: string[] = [];
+  const counter = (name: string, help: string) => {
+    out.push(`# HELP ${name} ${help}`);
+    out.push(openMetrics ? `# TYPE ${name} counter` : `# TYPE ${name}_total counter`);
+  };
+  const histogram = (name: string, labelSets: string[]) => {
+    out.push(`# HELP ${name} How long it took, in seconds.`, `# TYPE ${name} histogram`);
+    if (openMetrics) out.push(`# UNIT ${name} seconds`);
+    for (const labels of labelSets) {
+      let count = 0;
+      for (const le of BOUNDS) {
+        count += Math.floor(random() * 50);
+        const exemplar =
+          openMetrics && random() < 0.1
+            ? ` # {trace_id="${Math.floor(random() * 1e12).toString(16)}"} ${(le * 0.9).toFixed(4)} 1767225600.${Math.floor(random() * 1000)}`
+            : '';
+        out.push(`${name}_bucket{${labels},le="${le}"} ${count}${exemplar}`);
+      }
+      out.push(`${name}_bucket{${labels},le="+Inf"} ${count}`);
+      out.push(`${name}_sum{${labels}} ${(count * random()).toFixed(6)}`);
+      out.push(`${name}_count{${labels}} ${count}`);
+      if (openMetrics) out.push(`${name}_created{${labels}} 1767225600.25`);
+    }
+  };
+  let round = 0;
+  let bytes = 0;
+  while (bytes < TARGET_BYTES) {
+    const before = out.length;
+    const controllers = Array.from({ length: 40 }, (_, i) => `controller="machine-${round}-${i}"`);
+    histogram(`controller_runtime_reconcile_r${round}_time_seconds`, controllers);
+    histogram(
+      `rest_client_r${round}_request_duration_seconds`,
+      VERBS.flatMap((verb) => Array.from({ length: 6 }, (_, h) => `host="10.0.${h}.1:6443",verb="${verb}"`)),
+    );
+    const requests = `http_requests_r${round}`;
+    counter(requests, 'HTTP requests by handler, method and code.');
+    for (let handler = 0; handler < 60; handler++) {
+      for (const code of CODES) {
+        out.push(
+          `${requests}_total{code="${code}",handler="/apis/vitistack.io/v1alpha1/namespaces/vitictl-${handler}/machines",method="${VERBS[handler % VERBS.length]}"} ${Math.floor(random() * 1e6)}`,
+        );
+        if (openMetrics)
+          out.push(
+            `${requests}_created{code="${code}",handler="/apis/vitistack.io/v1alpha1/namespaces/vitictl-${handler}/machines",method="${VERBS[handler % VERBS.length]}"} 1767225600`,
+          );
+      }
+    }
+    const gc = `go_gc_r${round}_duration_seconds`;
+    out.push(`# HELP ${gc} A summary of GC pauses.`, `# TYPE ${gc} summary`);
+    for (const q of ['0', '0.25', '0.5', '0.75', '1']) out.push(`${gc}{quantile="${q}"} ${random() * 1e-3}`);
+    out.push(`${gc}_sum 0.${Math.floor(random() * 1e6)}`, `${gc}_count ${Math.floor(random() * 1e4)}`);
+    const depth = `workqueue_depth_r${round}`;
+    out.push(`# HELP ${depth} Current depth of workqueue.`, `# TYPE ${depth} gauge`);
+    for (let i = 0; i < 200; i++)
+      out.push(`${depth}{name="machine-${i}",message="${'x'.repeat(40)} \\"quoted\\" ${i}"} ${i % 17}`);
+    for (let i = before; i < out.length; i++) bytes += out[i]!.length + 1;
+    round++;
+  }
+  if (openMetrics) out.push('# EOF');
+  return `${out.join('\n')}\n`;
+}
+
+function time(data: Buffer, options: Parameters<typeof parseExposition>[1]) {
+  const run = () => {
+    const start = process.hrtime.bigint();
+    const parsed = parseExposition(data, options);
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (parsed.problems.length > 0)
+      throw new Error(`bench input has problems: ${parsed.problems[0]?.message}`);
+    return ms;
+  };
+  run(); // warm-up
+  const runs = Array.from({ length: RUNS }, run);
+  return { medianMs: +median(runs).toFixed(1), runsMs: runs.map((ms) => +ms.toFixed(1)) };
+}
+
+const GO = spawnSync('go', ['version']).status === 0 ? 'go' : '/usr/local/go/bin/go';
+
+/** expfmt's median on the text file, or why it could not run (no Go, modules not cached). */
+function goExpfmt(text: Buffer): { medianMs: number } | { skipped: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'vitictl-bench-expfmt-'));
+  try {
+    copyFileSync(join(root, 'bench/expfmt/main.go'), join(dir, 'main.go'));
+    copyFileSync(join(root, 'lab/operator/go.sum'), join(dir, 'go.sum'));
+    writeFileSync(
+      join(dir, 'go.mod'),
+      'module expfmtbench\n\ngo 1.26.0\n\nrequire github.com/prometheus/common v0.70.0\n',
+    );
+    writeFileSync(join(dir, 'exposition.txt'), text);
+    // offline, from the module cache alone (its zips were verified when the lab build downloaded them)
+    const env = { ...process.env, GOFLAGS: '-mod=mod', GOPROXY: 'off', GOSUMDB: 'off' };
+    const build = spawnSync(GO, ['build', '-o', 'expfmt-bench', '.'], { cwd: dir, env, encoding: 'utf8' });
+    if (build.status !== 0)
+      return { skipped: `go build failed: ${(build.stderr || String(build.error)).trim()}` };
+    const run = spawnSync(join(dir, 'expfmt-bench'), ['exposition.txt'], { cwd: dir, encoding: 'utf8' });
+    if (run.status !== 0) return { skipped: `expfmt failed: ${run.stderr.trim()}` };
+    return { medianMs: Number(run.stdout.trim()) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function benchMetrics(): Promise<string> {
+  const text = Buffer.from(exposition(false));
+  const om = Buffer.from(exposition(true));
+  const load = [loadavg()[0]];
+  const result = {
+    input: {
+      textBytes: text.length,
+      textLines: text.toString('latin1').split('\n').length - 1,
+      openMetricsBytes: om.length,
+      openMetricsLines: om.toString('latin1').split('\n').length - 1,
+    },
+    textLenient: time(text, {}),
+    textStrict: time(text, { strict: true }),
+    openMetricsLenient: time(om, {}),
+    openMetricsStrict: time(om, { strict: true }),
+    goExpfmtText: goExpfmt(text),
+  };
+  load.push(loadavg()[0]);
+  return writeResult('metrics', {
+    ...result,
+    loadAverage1m: { before: load[0], after: load[1] },
+    note: `parseExposition(bytes) in this process (UTF-8 decoding included), median of ${RUNS} runs after one warm-up; goExpfmtText: Prometheus' expfmt TextParser (prometheus/common v0.70.0) on the same text bytes in a Go process, median of 7 after one warm-up; wall clock on a machine shared with other work (see loadAverage1m).`,
+  });
+}
