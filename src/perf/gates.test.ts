@@ -89,6 +89,14 @@ describe('gates', () => {
     ['ready.p99 30s', /no comparison/],
     ['ready.p99 < soon', /"soon" is not a duration/],
     ['achievedRate > 5%', /not a percentage/],
+    ['ready.p99 <', /no threshold after "<"/],
+    ['ready.p99 <   ', /no threshold after "<"/],
+    ['ready.p99 < 3 parsecs', /"3 parsecs" is not a duration/],
+    ['ready.p99 < 30s garbage', /"30s garbage" is not a duration/],
+    ['create.errorRate < 1% or so', /not a number in %/],
+    ['achievedRate >= . * requestedRate', /"\." is not a number/],
+    ['achievedRate >= 0.9 * wishfulRate', /unknown metric "wishfulRate"/],
+    ['objects.failed == 0x10', /not a number/],
   ])('rejects %j clearly', (text, message) => {
     expect(() => parseGate(text)).toThrow(VitictlError);
     expect(() => parseGate(text)).toThrow(message);
