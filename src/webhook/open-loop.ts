@@ -22,6 +22,12 @@ const WINDOW_MS = 10;
 /** the longest blocking wait, only ever taken with no request in flight */
 const PRECISE_MS = 2;
 const SPIN_MS = 0.15;
+/**
+ * Calls started and not yet ended (on a connection or queued in the pool for one): each holds its
+ * body, so a stalled webhook at a high rate would otherwise grow memory by rate × timeoutSeconds.
+ * At the bound the generator waits; the starts it delays are late, and timed from their intended start.
+ */
+export const MAX_IN_FLIGHT = 50_000;
 
 export interface OpenLoopOptions extends EngineTarget {
   rate: number;
@@ -197,6 +203,11 @@ export class OpenLoop {
         if (room > 0) {
           unyielded = 0;
           await sleep(room);
+          continue;
+        }
+        if (inFlight >= MAX_IN_FLIGHT) {
+          unyielded = 0;
+          await sleep(1);
           continue;
         }
         const step = schedule.next(now);
