@@ -26,6 +26,7 @@ interface TopFlags {
   nodeFraction?: string;
   diffBase?: string;
   focus?: string;
+  maxProfileSize?: string;
 }
 
 async function capture(ctx: CliContext, spec: string | undefined, flags: CaptureFlags) {
@@ -87,8 +88,12 @@ async function top(ctx: CliContext, file: string, flags: TopFlags) {
   const { resolve } = await import('node:path');
   const { readProfileFile } = await import('../../observe/pprof/decode.js');
   const { topReport } = await import('../../observe/pprof/top.js');
-  const profile = await readProfileFile(resolve(ctx.io.cwd, file));
-  const base = flags.diffBase ? await readProfileFile(resolve(ctx.io.cwd, flags.diffBase)) : undefined;
+  const maxMiB = intFlag('--max-profile-size', flags.maxProfileSize, 1);
+  const maxBytes = maxMiB === undefined ? undefined : maxMiB * 2 ** 20;
+  const profile = await readProfileFile(resolve(ctx.io.cwd, file), maxBytes);
+  const base = flags.diffBase
+    ? await readProfileFile(resolve(ctx.io.cwd, flags.diffBase), maxBytes)
+    : undefined;
   const report = topReport(profile, {
     sampleIndex: flags.sampleIndex,
     cum: flags.cum === true,
@@ -209,6 +214,7 @@ The operator must serve pprof: PprofBindAddress in the manager options (monitori
       'subtract this profile first (percentages are of its total, like -diff_base)',
     )
     .option('--focus <regex>', 'keep only samples with a frame whose function, file or binary matches')
+    .option('--max-profile-size <MiB>', 'refuse profiles that decompress to more than this (default 256)')
     .addHelpText(
       'after',
       `${examples(
