@@ -4,10 +4,9 @@ import type { CliContext } from './context.js';
 
 /** Read a RunResult file (--baseline, --from, report commands): exit 2 with the reason when it is not one. */
 export async function readRunResult(file: string): Promise<RunResult> {
-  const { readBoundedFile, MiB } = await import('../util/read-input.js');
-  const { parseRunResult } = await import('../report/run-result.js');
-  // a soak run's result (per-second series, scrapes) is a few MB; 64 MiB is far beyond any real one
-  const text = (await readBoundedFile(file, 'run file', 64 * MiB)).toString('utf8');
+  const { readBoundedFile } = await import('../util/read-input.js');
+  const { parseRunResult, MAX_RUN_FILE_BYTES } = await import('../report/run-result.js');
+  const text = (await readBoundedFile(file, 'run file', MAX_RUN_FILE_BYTES)).toString('utf8');
   let raw: unknown;
   try {
     raw = JSON.parse(text);

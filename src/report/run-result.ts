@@ -11,6 +11,9 @@ import { runResultProblem } from './run-checks.js';
 
 export const RUN_RESULT_VERSION = 1;
 
+/** A soak run's result (per-second series, scrapes) is a few MB; 64 MiB is far beyond any real one. */
+export const MAX_RUN_FILE_BYTES = 64 * 2 ** 20;
+
 const window = z.object({ start: z.string(), end: z.string(), seconds: z.number() });
 
 export const objectStateSchema = z.enum([
