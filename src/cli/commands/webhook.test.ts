@@ -60,6 +60,8 @@ describe('vitictl webhook bench flags → options', () => {
 
   it('allows the per-generator rate bound once per shard', () => {
     expect(benchLoadFromFlags({ rate: '120000' }, 3).load).toMatchObject({ rate: 120_000 });
-    expect(() => benchLoadFromFlags({ rate: '120000' }, 2)).toThrow(/--rate 120000 is more than vitictl allows \(100,000\)/);
+    expect(() => benchLoadFromFlags({ rate: '120000' }, 2)).toThrow(
+      /--rate 120000 is more than vitictl allows \(100,000\)/,
+    );
   });
 });
