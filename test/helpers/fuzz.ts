@@ -34,8 +34,9 @@ export function mutated(base: Uint8Array): fc.Arbitrary<Uint8Array> {
   return fc.array(edit, { minLength: 1, maxLength: 4 }).map((edits) => {
     let bytes = Buffer.from(base);
     for (const { at, kind, bytes: patch } of edits) {
-      if (kind === 'set') patch.forEach((byte, i) => at + i < bytes.length && (bytes[at + i] = byte));
-      else if (kind === 'insert') bytes = Buffer.concat([bytes.subarray(0, at), patch, bytes.subarray(at)]);
+      if (kind === 'set') {
+        if (at < bytes.length) bytes.set(patch.subarray(0, bytes.length - at), at);
+      } else if (kind === 'insert') bytes = Buffer.concat([bytes.subarray(0, at), patch, bytes.subarray(at)]);
       else bytes = Buffer.concat([bytes.subarray(0, at), bytes.subarray(at + patch.length)]);
     }
     return bytes;
