@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { formatLocation, VitictlError } from '../errors.js';
+import { thrownBy } from '../../test/helpers/errors.js';
+import { formatLocation } from '../errors.js';
 import { parseGatesFile } from './load-gates.js';
 
-function failure(text: string): VitictlError {
-  try {
-    parseGatesFile('gates.yaml', text);
-  } catch (error) {
-    if (error instanceof VitictlError) return error;
-    throw error;
-  }
-  throw new Error('expected a VitictlError');
-}
+const failure = (text: string) => thrownBy(() => parseGatesFile('gates.yaml', text));
 
 describe('a gates file', () => {
   it('is a list of gates, or gates: [...]', () => {

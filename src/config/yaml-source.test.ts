@@ -1,18 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '../../test/helpers/errors.js';
 import { useTempDir } from '../../test/helpers/files.js';
 import { VitictlError } from '../errors.js';
 import { parseYamlSource, parseYamlStream, readTextFile, YAML_LIMITS } from './yaml-source.js';
 
-function failure(run: () => unknown): VitictlError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof VitictlError) return error;
-    throw error;
-  }
-  throw new Error('expected a VitictlError');
-}
+const failure = thrownBy;
 
 const bomb = [
   'a0: &a0 [x, x, x, x, x, x, x, x, x, x]',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '../../test/helpers/errors.js';
 import { shard } from '../../test/helpers/run-fixture.js';
-import { formatLocation, VitictlError } from '../errors.js';
+import { formatLocation, type VitictlError } from '../errors.js';
 import { parseRunResult, type RunResult } from './run-result.js';
 
 const valid = () => JSON.parse(JSON.stringify(shard(0, [100, 200, 300], 0).result)) as RunResult;
@@ -8,13 +9,7 @@ const valid = () => JSON.parse(JSON.stringify(shard(0, [100, 200, 300], 0).resul
 function refusal(edit: (run: RunResult) => void): VitictlError {
   const run = valid();
   edit(run);
-  try {
-    parseRunResult(run, 'run.json', { file: 'run.json' });
-  } catch (error) {
-    if (error instanceof VitictlError) return error;
-    throw error;
-  }
-  throw new Error('expected a VitictlError');
+  return thrownBy(() => parseRunResult(run, 'run.json', { file: 'run.json' }));
 }
 
 describe('reading a RunResult checks its invariants', () => {
