@@ -99,13 +99,14 @@ const TOO_BIG_HINT = 'raise the limit with --max-profile-size MiB if the profile
 /** gunzip into at most `maxBytes`: zlib stops at the bound instead of growing the output. */
 export function gunzipBounded(data: Uint8Array, source: string, maxBytes: number): Buffer {
   try {
-    // one output chunk of the size the gzip trailer states (mod 2^32) saves re-copying 16 KB chunks
+    // one output chunk of the size the gzip trailer states (mod 2^32) saves re-copying 16 KB chunks;
+    // at most 64 MiB, which is what a refused bomb holds beyond the limit
     const stated =
       data.length >= 18
         ? Buffer.from(data.buffer, data.byteOffset, data.length).readUInt32LE(data.length - 4)
         : 0;
     return gunzipSync(data, {
-      chunkSize: Math.min(Math.max(stated + 64, 1 << 16), 1 << 28, maxBytes + 64),
+      chunkSize: Math.min(Math.max(stated + 64, 1 << 16), 1 << 26, maxBytes + 64),
       maxOutputLength: maxBytes,
     });
   } catch (error) {
