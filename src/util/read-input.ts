@@ -18,7 +18,7 @@ export async function readBoundedFile(
   hint = 'vitictl reads input files whole; split the input',
 ): Promise<Buffer> {
   const tooBig = (size: string) =>
-    inputError(`${what} ${file} is ${size}, more than the ${formatBytes(maxBytes)} limit`, {
+    inputError(`${what} is ${size}, more than the ${formatBytes(maxBytes)} limit`, {
       location: { file },
       hint,
     });

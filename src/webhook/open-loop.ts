@@ -33,6 +33,8 @@ export interface OpenLoopOptions extends EngineTarget {
   rate: number;
   /** most connections the pool opens; more requests wait in it (and that wait is latency) */
   connections: number;
+  /** most calls started and not ended (default MAX_IN_FLIGHT) */
+  maxInFlight?: number;
 }
 
 export interface OpenLoopRun extends PhaseRun {
@@ -108,6 +110,7 @@ export class OpenLoop {
     onProgress?: (progress: EngineProgress) => void,
   ): Promise<OpenLoopRun> {
     const { factory, type, rate } = this.options;
+    const maxInFlight = this.options.maxInFlight ?? MAX_IN_FLIGHT;
     const timeoutMs = this.timeoutMs;
     const tally = new Tally();
     const uncorrected = newHistogram();
@@ -205,7 +208,7 @@ export class OpenLoop {
           await sleep(room);
           continue;
         }
-        if (inFlight >= MAX_IN_FLIGHT) {
+        if (inFlight >= maxInFlight) {
           unyielded = 0;
           await sleep(1);
           continue;
