@@ -119,8 +119,9 @@ async function goroutines(ctx: CliContext, spec: string | undefined, flags: Targ
   const dumps: Array<{ source: string; text: string }> = [];
   const path = spec === undefined ? undefined : resolve(ctx.io.cwd, spec);
   if (path !== undefined && !flags.selector && existsSync(path)) {
-    const { readFile } = await import('node:fs/promises');
-    const data = await readFile(path);
+    const { readBoundedFile } = await import('../../util/read-input.js');
+    const { DEFAULT_MAX_PROFILE_BYTES } = await import('../../observe/pprof/decode.js');
+    const data = await readBoundedFile(path, 'goroutine dump', DEFAULT_MAX_PROFILE_BYTES);
     if (data[0] === 0x1f && data[1] === 0x8b) {
       throw inputError(`${spec} is a gzipped profile, not a goroutine stack dump`, {
         hint: 'save the dump with vitictl pprof capture TARGET --profile goroutine --debug 2 (states are only in the text dump)',
