@@ -261,7 +261,10 @@ async function tuneRun(result: RunResult, kubeconfig: string | undefined, option
     const live = await readLivePerformanceYaml(rest, 'vitistack-system', 'vitistack-performance-config');
     return tune({
       run: result,
-      current: live === undefined ? undefined : parsePerformanceYaml(live),
+      current:
+        live === undefined
+          ? undefined
+          : parsePerformanceYaml(live, 'configmap vitistack-system/vitistack-performance-config'),
       currentSource:
         live === undefined
           ? 'unknown (no vitistack-system/vitistack-performance-config)'
