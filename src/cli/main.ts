@@ -37,6 +37,8 @@ function buildProgram(runner: Runner): Command {
     .configureOutput({
       writeOut: (text) => runner.io.stdout.write(text),
       writeErr: (text) => runner.io.stderr.write(text),
+      // commander's usage errors quote the argv too
+      outputError: (text, write) => write(text.split('\n').map(escapeControl).join('\n')),
     })
     .addHelpText(
       'after',

@@ -72,5 +72,9 @@ describe('hostile input (the built CLI)', () => {
     expect(String(result.stderr)).not.toContain('\u001b');
     expect(String(result.stderr)).not.toContain('\u0007');
     expect(String(result.stderr)).toContain('no\\u001b[2Jsuch\\u0007.yaml');
+
+    const usage = await vitictl(['scenario', 'validate', '--bogus\u001b[2J']);
+    expect(usage.exitCode).toBe(2);
+    expect(String(usage.stderr)).toContain("unknown option '--bogus\\u001b[2J'");
   });
 });
