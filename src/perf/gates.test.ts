@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { quietWatch } from '../../test/helpers/run-fixture.js';
 import { VitictlError } from '../errors.js';
 import { newHistogram, recordMs, summarize } from '../report/histogram.js';
 import type { RunResult } from '../report/run-result.js';
@@ -54,15 +55,7 @@ function run(
       failures,
       failureReasons: {},
       series: Array.from({ length: 12 }, (_, t) => ({ t, created: 100, ready: 100 })),
-      watch: {
-        scope: 'cluster',
-        watches: 1,
-        reconnects: 0,
-        relists: 0,
-        readyFromRelist: 0,
-        eventsBeforeAck: 0,
-        gaps: [],
-      },
+      watch: quietWatch,
     },
   } as unknown as RunResult;
 }

@@ -5,6 +5,17 @@ import type { ObjectCounts, RunResult } from '../../src/report/run-result.js';
 
 /** RunResults for tests: the shards of one run, consistent in every count and histogram. */
 
+/** One cluster-wide watch that never broke. */
+export const quietWatch = {
+  scope: 'cluster' as const,
+  watches: 1,
+  reconnects: 0,
+  relists: 0,
+  readyFromRelist: 0,
+  eventsBeforeAck: 0,
+  gaps: [],
+};
+
 export const hdr = (values: number[]): HistogramSummary => {
   const h = newHistogram();
   for (const v of values) recordMs(h, v);
@@ -84,15 +95,7 @@ export function shard(index: number, ready: number[], offset: number, count = 3)
         { t: 0, created: 10, ready: 0 },
         { t: 1, created: 10, ready: 10 },
       ],
-      watch: {
-        scope: 'cluster',
-        watches: 1,
-        reconnects: 0,
-        relists: 0,
-        readyFromRelist: 0,
-        eventsBeforeAck: 0,
-        gaps: [],
-      },
+      watch: quietWatch,
     },
     cleanup: {
       deleted: n,
