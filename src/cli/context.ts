@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { escapeControl } from './escape-control.js';
 import type { Io } from './io.js';
 import { colorWanted, makeStyle, type Style } from './style.js';
 
@@ -40,7 +41,7 @@ export function makeContext(io: Io, rawGlobals: Record<string, unknown>): CliCon
     errStyle,
     interactive,
     warn: (message) => {
-      io.stderr.write(`${errStyle.yellow('warning:')} ${message}\n`);
+      io.stderr.write(`${errStyle.yellow('warning:')} ${escapeControl(message)}\n`);
     },
     info: (message) => {
       if (!globals.quiet) io.stderr.write(`${message}\n`);

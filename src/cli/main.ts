@@ -12,6 +12,7 @@ import { registerReport } from './commands/report.js';
 import { registerScenario } from './commands/scenario.js';
 import { registerTune } from './commands/tune.js';
 import { registerWebhook } from './commands/webhook.js';
+import { escapeControl } from './escape-control.js';
 import type { Io } from './io.js';
 import { colorWanted, makeStyle } from './style.js';
 
@@ -36,6 +37,8 @@ function buildProgram(runner: Runner): Command {
     .configureOutput({
       writeOut: (text) => runner.io.stdout.write(text),
       writeErr: (text) => runner.io.stderr.write(text),
+      // commander's usage errors quote the argv too
+      outputError: (text, write) => write(text.split('\n').map(escapeControl).join('\n')),
     })
     .addHelpText(
       'after',
@@ -62,9 +65,9 @@ Exit codes: 0 ok · 1 runtime error · 2 usage or bad input · 3 a gate failed �
 
 function printError(error: VitictlError, io: Io, verbose: boolean, color: boolean): void {
   const style = makeStyle(color);
-  const where = formatLocation(error.location);
-  io.stderr.write(`${style.red('error:')} ${where ? `${where}: ` : ''}${error.message}\n`);
-  if (error.hint) io.stderr.write(`${style.dim('hint:')} ${error.hint}\n`);
+  const where = escapeControl(formatLocation(error.location));
+  io.stderr.write(`${style.red('error:')} ${where ? `${where}: ` : ''}${escapeControl(error.message)}\n`);
+  if (error.hint) io.stderr.write(`${style.dim('hint:')} ${escapeControl(error.hint)}\n`);
   if (verbose && error.stack) io.stderr.write(`${error.stack}\n`);
 }
 
@@ -94,7 +97,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return error.exitCode;
     }
     const message = error instanceof Error ? error.message : String(error);
-    io.stderr.write(`${makeStyle(color).red('error:')} internal error: ${message}\n`);
+    io.stderr.write(`${makeStyle(color).red('error:')} internal error: ${escapeControl(message)}\n`);
     if (!verbose) io.stderr.write('hint: run again with --verbose for the stack trace, and report it\n');
     else if (error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
     return 1;

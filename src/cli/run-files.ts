@@ -4,11 +4,9 @@ import type { CliContext } from './context.js';
 
 /** Read a RunResult file (--baseline, --from, report commands): exit 2 with the reason when it is not one. */
 export async function readRunResult(file: string): Promise<RunResult> {
-  const { readFile } = await import('node:fs/promises');
-  const { parseRunResult } = await import('../report/run-result.js');
-  const text = await readFile(file, 'utf8').catch(() => {
-    throw inputError(`run file not found: ${file}`);
-  });
+  const { readBoundedFile } = await import('../util/read-input.js');
+  const { parseRunResult, MAX_RUN_FILE_BYTES } = await import('../report/run-result.js');
+  const text = (await readBoundedFile(file, 'run file', MAX_RUN_FILE_BYTES)).toString('utf8');
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { usageError } from '../errors.js';
+import { type Gate, parseGate } from '../perf/gates.js';
 import { packagePath } from '../util/package-root.js';
 import { type ProfileSpec, profileSchema } from './profile-schema.js';
 import { parseYamlSource, readTextFile } from './yaml-source.js';
@@ -13,6 +14,10 @@ export interface LoadedProfile {
   spec: ProfileSpec['spec'];
   /** the scenario reference resolved against the profile's directory */
   scenario: string;
+  /** spec.gates, parsed: a bad gate is an error at load time, before any load runs */
+  gates: Gate[];
+  /** a stress profile's spec.stress.slo, parsed */
+  slo: Gate | undefined;
 }
 
 /** A path, or a built-in profile name (`smoke` → profiles/smoke.yaml). */
@@ -27,12 +32,15 @@ export async function loadProfile(reference: string): Promise<LoadedProfile> {
   const relative = join(dirname(file), scenario);
   const resolved =
     isAbsolute(scenario) || !scenario.includes('/') || !existsSync(relative) ? scenario : relative;
+  const { gates, stress } = parsed.data.spec;
   return {
     file,
     name: parsed.data.metadata.name,
     description: parsed.data.metadata.description,
     spec: parsed.data.spec,
     scenario: resolved,
+    gates: gates.map((gate, index) => parseGate(gate, source.locate(['spec', 'gates', index]))),
+    slo: stress ? parseGate(stress.slo, source.locate(['spec', 'stress', 'slo'])) : undefined,
   };
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '../../test/helpers/errors.js';
 import { useTempDir } from '../../test/helpers/files.js';
 import { formatLocation, VitictlError } from '../errors.js';
 import { listBuiltinScenarios, loadScenario, parseScenario } from './load-scenario.js';
@@ -20,15 +21,7 @@ const machines = `    - name: machines
           instanceType: small
 `;
 
-function failure(text: string): VitictlError {
-  try {
-    parseScenario('s.yaml', text);
-  } catch (error) {
-    if (error instanceof VitictlError) return error;
-    throw error;
-  }
-  throw new Error('expected a VitictlError');
-}
+const failure = (text: string) => thrownBy(() => parseScenario('s.yaml', text));
 
 describe('loading a scenario', () => {
   it('applies defaults', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { quietWatch } from '../../test/helpers/run-fixture.js';
 import { VitictlError } from '../errors.js';
 import { newHistogram, recordMs, summarize } from '../report/histogram.js';
 import type { RunResult } from '../report/run-result.js';
@@ -55,15 +56,7 @@ function run(
       failures,
       failureReasons: {},
       series: Array.from({ length: 12 }, (_, t) => ({ t, created: 100, ready: 100 })),
-      watch: {
-        scope: 'cluster',
-        watches: 1,
-        reconnects: 0,
-        relists: 0,
-        readyFromRelist: 0,
-        eventsBeforeAck: 0,
-        gaps: [],
-      },
+      watch: quietWatch,
     },
   } as unknown as RunResult;
 }
@@ -90,6 +83,14 @@ describe('gates', () => {
     ['ready.p99 30s', /no comparison/],
     ['ready.p99 < soon', /"soon" is not a duration/],
     ['achievedRate > 5%', /not a percentage/],
+    ['ready.p99 <', /no threshold after "<"/],
+    ['ready.p99 <   ', /no threshold after "<"/],
+    ['ready.p99 < 3 parsecs', /"3 parsecs" is not a duration/],
+    ['ready.p99 < 30s garbage', /"30s garbage" is not a duration/],
+    ['create.errorRate < 1% or so', /not a number in %/],
+    ['achievedRate >= . * requestedRate', /"\." is not a number/],
+    ['achievedRate >= 0.9 * wishfulRate', /unknown metric "wishfulRate"/],
+    ['objects.failed == 0x10', /not a number/],
   ])('rejects %j clearly', (text, message) => {
     expect(() => parseGate(text)).toThrow(VitictlError);
     expect(() => parseGate(text)).toThrow(message);

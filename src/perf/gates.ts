@@ -1,4 +1,4 @@
-import { inputError } from '../errors.js';
+import { inputError, type SourceLocation } from '../errors.js';
 import { decodeHistogram, type HistogramSummary } from '../report/histogram.js';
 import type { GateResult, RunResult } from '../report/run-result.js';
 import { parseDuration } from '../util/duration.js';
@@ -214,44 +214,55 @@ export interface Gate {
   right: { value: number } | { factor: number; metric: string };
 }
 
-function parseThreshold(text: string, unit: Unit, gate: string): number {
-  const trimmed = text.trim();
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
+const UNIT_SUFFIX: Partial<Record<Unit, RegExp>> = { '%': /%$/, '/s': /\/s$/, '/min': /\/min$/ };
+
+function parseThreshold(text: string, unit: Unit, fail: (message: string, hint?: string) => never): number {
   if (unit === 'ms') {
-    const ms = parseDuration(trimmed) ?? (Number.isFinite(Number(trimmed)) ? Number(trimmed) : undefined);
-    if (ms === undefined)
-      throw inputError(`gate "${gate}": "${trimmed}" is not a duration`, { hint: 'e.g. 250ms, 30s, 2m' });
+    const ms = parseDuration(text) ?? (NUMBER.test(text) ? Number(text) : undefined);
+    if (ms === undefined) fail(`"${text}" is not a duration`, 'e.g. 250ms, 30s, 2m (a bare number is ms)');
     return ms;
   }
-  const number = Number(trimmed.replace(/%$|\/s$|\/min$/, ''));
-  if (!Number.isFinite(number)) throw inputError(`gate "${gate}": "${trimmed}" is not a number`);
-  if (trimmed.endsWith('%') && unit !== '%')
-    throw inputError(`gate "${gate}": this metric is not a percentage`);
-  return number;
+  if (text.endsWith('%') && unit !== '%') fail('this metric is not a percentage');
+  const bare = text.replace(UNIT_SUFFIX[unit] ?? /$^/, '').trim();
+  if (!NUMBER.test(bare)) {
+    fail(
+      `"${text}" is not a number${unit === '' ? '' : ` in ${unit}`}`,
+      'e.g. ready.failedRate < 1%, achievedRate >= 50/s',
+    );
+  }
+  return Number(bare);
 }
 
-export function parseGate(text: string): Gate {
+/**
+ * Parse `metric op threshold` (or `metric op factor * metric`). Every problem is bad input naming
+ * `location` (the gate's place in a profile or gates file), found before any load runs.
+ */
+export function parseGate(text: string, location?: SourceLocation): Gate {
+  const fail = (message: string, hint?: string): never => {
+    throw inputError(`gate "${text}": ${message}`, {
+      ...(location ? { location } : {}),
+      ...(hint ? { hint } : {}),
+    });
+  };
   const op =
     OPS.find((candidate) => text.includes(` ${candidate} `)) ??
     OPS.find((candidate) => text.includes(candidate));
-  if (!op)
-    throw inputError(`gate "${text}": no comparison (<, <=, >, >=, ==, !=)`, {
-      hint: 'e.g. ready.p99 < 30s',
-    });
-  const [left, right] = [
-    text.slice(0, text.indexOf(op)).trim(),
-    text.slice(text.indexOf(op) + op.length).trim(),
-  ];
+  if (!op) return fail('no comparison (<, <=, >, >=, ==, !=)', 'e.g. ready.p99 < 30s');
+  const left = text.slice(0, text.indexOf(op)).trim();
+  const right = text.slice(text.indexOf(op) + op.length).trim();
   const m = metric(left);
-  if (!m)
-    throw inputError(`gate "${text}": unknown metric "${left}"`, {
-      hint: `known: ${KNOWN_METRICS.join(', ')}`,
-    });
-  const product = /^([\d.]+)\s*\*\s*([A-Za-z][\w.]*)$/.exec(right);
+  if (!m) return fail(`unknown metric "${left}"`, `known: ${KNOWN_METRICS.join(', ')}`);
+  if (right === '') return fail(`no threshold after "${op}"`, `e.g. ${left} ${op} 30s`);
+  const product = /^(\S+)\s*\*\s*([A-Za-z][\w.]*)$/.exec(right);
   if (product) {
-    if (!metric(product[2]!)) throw inputError(`gate "${text}": unknown metric "${product[2]}"`);
-    return { text, metric: left, op, right: { factor: Number(product[1]), metric: product[2]! } };
+    const [, factor = '', other = ''] = product;
+    if (!NUMBER.test(factor))
+      fail(`"${factor}" is not a number`, 'e.g. achievedRate >= 0.95 * requestedRate');
+    if (!metric(other)) fail(`unknown metric "${other}"`, `known: ${KNOWN_METRICS.join(', ')}`);
+    return { text, metric: left, op, right: { factor: Number(factor), metric: other } };
   }
-  return { text, metric: left, op, right: { value: parseThreshold(right, m.unit, text) } };
+  return { text, metric: left, op, right: { value: parseThreshold(right, m.unit, fail) } };
 }
 
 function compare(a: number, op: Op, b: number): boolean {

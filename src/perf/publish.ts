@@ -2,9 +2,10 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { inputError, runtimeError } from '../errors.js';
 import { connect } from '../kube/connect.js';
 import { KubeRest } from '../kube/rest.js';
-import { parseRunResult, type RunResult } from '../report/run-result.js';
+import { MAX_RUN_FILE_BYTES, parseRunResult, type RunResult } from '../report/run-result.js';
 import { RUN_ID_LABEL } from '../scenario/expand.js';
 import { SHARD_LABEL, shardLabelValue } from '../scenario/shard.js';
+import { formatBytes } from '../util/read-input.js';
 
 /**
  * Where in-cluster shards leave their results: one ConfigMap per shard, `<name>-<index>`, labelled
@@ -115,9 +116,11 @@ export async function readPublished(target: KubeTarget & { name: string }): Prom
         throw inputError(`${file} has no ${KEY}`, { hint: 'it was not written by vitictl perf run' });
       let raw: unknown;
       try {
-        raw = JSON.parse(gunzipSync(Buffer.from(data, 'base64')).toString('utf8'));
+        // bounded like a run file: a gzip of a few KB can inflate to any size
+        const json = gunzipSync(Buffer.from(data, 'base64'), { maxOutputLength: MAX_RUN_FILE_BYTES });
+        raw = JSON.parse(json.toString('utf8'));
       } catch {
-        throw inputError(`${file}: ${KEY} is not gzipped JSON`);
+        throw inputError(`${file}: ${KEY} is not gzipped JSON of at most ${formatBytes(MAX_RUN_FILE_BYTES)}`);
       }
       return { file, result: parseRunResult(raw, file) };
     });

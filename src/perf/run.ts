@@ -11,7 +11,7 @@ import type { GateResult, RunResult } from '../report/run-result.js';
 import { prepareScenario } from '../scenario/prepare.js';
 import type { Shard } from '../scenario/shard.js';
 import { writeChunks, writeFileAtomically } from '../util/atomic-write.js';
-import { baselineGates, evaluateGate, type Gate, parseGate } from './gates.js';
+import { baselineGates, evaluateGate, type Gate } from './gates.js';
 
 export interface PerfRunOptions {
   profile: LoadedProfile;
@@ -20,7 +20,7 @@ export interface PerfRunOptions {
   kubeconfig?: string | undefined;
   context?: string | undefined;
   /** gates from --gates FILE, added to the profile's */
-  extraGates: string[];
+  extraGates: Gate[];
   baseline?: RunResult | undefined;
   maxRegression: number;
   outDir: string;
@@ -116,8 +116,8 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
   if (options.shard) assertShardable(options.profile);
   // the controller is the same for every shard: only shard 0 scrapes and profiles it
   const observer = !options.shard || options.shard.index === 0;
-  const gates: Gate[] = [...spec.gates, ...options.extraGates].map(parseGate);
-  const sloGate = spec.type === 'stress' && spec.stress ? parseGate(spec.stress.slo) : undefined;
+  const gates: Gate[] = [...options.profile.gates, ...options.extraGates];
+  const sloGate = spec.type === 'stress' ? options.profile.slo : undefined;
   if (spec.type === 'stress' && !spec.stress)
     throw inputError(`profile ${options.profile.name}: type stress needs a stress section`, {
       location: { file: options.profile.file },
@@ -264,7 +264,10 @@ async function tuneRun(result: RunResult, kubeconfig: string | undefined, option
     const live = await readLivePerformanceYaml(rest, 'vitistack-system', 'vitistack-performance-config');
     return tune({
       run: result,
-      current: live === undefined ? undefined : parsePerformanceYaml(live),
+      current:
+        live === undefined
+          ? undefined
+          : parsePerformanceYaml(live, 'configmap vitistack-system/vitistack-performance-config'),
       currentSource:
         live === undefined
           ? 'unknown (no vitistack-system/vitistack-performance-config)'

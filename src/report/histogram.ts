@@ -1,3 +1,4 @@
+import { inflateSync } from 'node:zlib';
 import {
   build,
   decodeFromCompressedBase64,
@@ -63,8 +64,49 @@ export function summarize(histogram: Histogram): HistogramSummary {
   };
 }
 
+const COMPRESSED_COOKIE = 0x1c849304;
+const ENCODED_COOKIE = 0x1c849303;
+/** a histogram of ours at 3 digits up to an hour encodes in ~100 KB at most */
+const MAX_ENCODED_BYTES = 4 * 2 ** 20;
+/** ~100 days in µs: a bigger range would make the counts array (allocated on decode) huge */
+const MAX_TRACKABLE = 2 ** 43;
+
+/**
+ * Check the header of an encoded histogram before hdr-histogram-js allocates what it states: the
+ * inflated size is bounded, and the value range and precision must be ones a counts array of a few
+ * MB can hold. Throws a plain Error saying what is wrong.
+ */
+function checkEncoded(encoded: string): void {
+  const bytes = Buffer.from(encoded, 'base64');
+  if (bytes.length < 8 || (bytes.readInt32BE(0) & ~0xf0) !== COMPRESSED_COOKIE) {
+    throw new Error('not an HDR histogram (compressed V2 encoding)');
+  }
+  const inflated = inflateSync(bytes.subarray(8, 8 + Math.max(0, bytes.readInt32BE(4))), {
+    maxOutputLength: MAX_ENCODED_BYTES,
+  });
+  if (inflated.length < 40 || (inflated.readInt32BE(0) & ~0xf0) !== ENCODED_COOKIE) {
+    throw new Error('not an HDR histogram (V2 encoding)');
+  }
+  const digits = inflated.readInt32BE(12);
+  const lowest = Number(inflated.readBigInt64BE(16));
+  const highest = Number(inflated.readBigInt64BE(24));
+  if (
+    !(digits >= 0 && digits <= 5) ||
+    !(lowest >= 1) ||
+    !(highest >= 2 * lowest && highest <= MAX_TRACKABLE)
+  ) {
+    throw new Error(`unsupported HDR histogram range (${lowest}…${highest}, ${digits} digits)`);
+  }
+}
+
+/** Decode a summary's histogram; a corrupt or oversized one throws an Error saying why. */
 export function decodeHistogram(summary: HistogramSummary): Histogram {
-  return decodeFromCompressedBase64(summary.encoded, 32, false);
+  try {
+    checkEncoded(summary.encoded);
+    return decodeFromCompressedBase64(summary.encoded, 32, false);
+  } catch (error) {
+    throw new Error(`histogram does not decode: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** Exact merge of several summaries (shards): decode, add, summarise again. */

@@ -1,124 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { at, counts, hdr, shard } from '../../test/helpers/run-fixture.js';
 import { VitictlError } from '../errors.js';
-import { evaluateGate, parseGate } from '../perf/gates.js';
 import { mergeAndJudge } from '../perf/merge-run.js';
-import { type HistogramSummary, newHistogram, recordMs, summarize } from './histogram.js';
 import { mergeShards, type ShardFile } from './merge.js';
-import { type ObjectCounts, type RunResult, runResultSchema } from './run-result.js';
-
-const hdr = (values: number[]): HistogramSummary => {
-  const h = newHistogram();
-  for (const v of values) recordMs(h, v);
-  return summarize(h);
-};
-
-const counts = (n: number, failed = 0): ObjectCounts => ({
-  total: n,
-  ready: n - failed,
-  failed,
-  timedOut: 0,
-  notWaited: 0,
-  interrupted: 0,
-  notStarted: 0,
-  created: n,
-});
-
-const at = (seconds: number) => new Date(Date.UTC(2026, 10, 26, 8, 0, 0) + seconds * 1000).toISOString();
-
-/** Shard `index` of 3: `ready` are its time-to-ready values; it starts `offset` seconds after 08:00. */
-function shard(index: number, ready: number[], offset: number, count = 3): ShardFile {
-  const latency = {
-    create: hdr(ready.map((v) => v / 10)),
-    timeToReady: hdr(ready),
-    serverTimeToReady: hdr([1000]),
-  };
-  const n = ready.length;
-  const result: RunResult = {
-    schemaVersion: 1,
-    kind: 'vitictl.io/RunResult',
-    tool: { name: 'vitictl', version: '0.1.0' },
-    runId: 'big-1',
-    scenario: { name: 'machines', file: 'scenarios/machines.yaml', seed: 42, objects: n },
-    shard: { index, count, scenarioObjects: 300 },
-    target: {
-      server: 'https://127.0.0.1:6443',
-      context: 'lab',
-      kubernetesVersion: 'v1.37.2',
-      insecureSkipTlsVerify: false,
-    },
-    startedAt: at(offset - 1),
-    endedAt: at(offset + 12),
-    interrupted: false,
-    phases: [{ name: 'apply', start: at(offset), end: at(offset + 10), seconds: 10 }],
-    apply: {
-      mode: 'open',
-      requestedRate: 10,
-      burst: 1,
-      concurrency: null,
-      achievedRate: 10,
-      createThroughput: 10,
-      maxStartsIn100ms: 2,
-      lateStarts: index,
-      scheduleSlips: 0,
-      creation: { start: at(offset), end: at(offset + 10), seconds: 10 },
-      counts: counts(n, index === 2 ? 1 : 0),
-      sets: [
-        {
-          set: 'machines',
-          apiVersion: 'vitistack.io/v1alpha1',
-          kind: 'Machine',
-          plural: 'machines',
-          namespaced: true,
-          waited: true,
-          readiness: 'phase Running',
-          counts: counts(n, index === 2 ? 1 : 0),
-          latency,
-        },
-      ],
-      latency: { ...latency, watchLag: hdr([1, 2]) },
-      errors: { '429': index },
-      retries: index,
-      attempts: {
-        retriedObjects: index,
-        maxAttempts: index + 1,
-        throttledObjects: index,
-        throttledSeconds: index / 2,
-      },
-      failures: index === 2 ? [{ kind: 'Machine', name: 'm-2', stage: 'ready', reason: 'boom' }] : [],
-      failureReasons: index === 2 ? { boom: 1 } : {},
-      series: [
-        { t: 0, created: 10, ready: 0 },
-        { t: 1, created: 10, ready: 10 },
-      ],
-      watch: {
-        scope: 'cluster',
-        watches: 1,
-        reconnects: 0,
-        relists: 0,
-        readyFromRelist: 0,
-        eventsBeforeAck: 0,
-        gaps: [],
-      },
-    },
-    cleanup: {
-      found: n,
-      deleted: n,
-      alreadyGone: 0,
-      failed: 0,
-      errors: index === 1 ? { '503': 2 } : {},
-      retries: index === 1 ? 2 : 0,
-      namespacesDeleted: [`ns-${index}`],
-      namespacesFailed: [],
-      leftBehind: [],
-      leftBehindCount: 0,
-      problems: [],
-      seconds: 1,
-    },
-    gates: [evaluateGate(parseGate('objects.ready >= 250'), { apply: { counts: counts(n) } } as RunResult)],
-    methods: {},
-  };
-  return { file: `shard-${index}.json`, result };
-}
+import { runResultSchema } from './run-result.js';
 
 /** three shards of 100 objects, distinct latency distributions, started 0, 2 and 4 s after 08:00 */
 const values = [0, 1, 2].map((i) => Array.from({ length: 100 }, (_, k) => 100 + i * 500 + k * (i + 1) * 7));
@@ -151,12 +36,6 @@ describe('report merge', () => {
     expect(Math.abs(apply.latency.timeToReady.min - all.min) / all.min).toBeLessThan(1e-3);
     expect(apply.errors).toEqual({ '429': 3 });
     expect(apply.retries).toBe(3);
-    expect(apply.attempts).toEqual({
-      retriedObjects: 3,
-      maxAttempts: 3,
-      throttledObjects: 3,
-      throttledSeconds: 1.5,
-    });
     expect(apply.lateStarts).toBe(3);
     expect(apply.failureReasons).toEqual({ boom: 1 });
     expect(apply.failures).toHaveLength(1);
@@ -164,6 +43,7 @@ describe('report merge', () => {
     expect(merged.cleanup!.found).toBe(merged.cleanup!.deleted);
     expect(merged.cleanup!.errors).toEqual({ '503': 2 });
     expect(merged.cleanup!.retries).toBe(2);
+    expect(apply.attempts).toEqual({ retriedObjects: 3, maxAttempts: 3, throttledObjects: 3, throttledSeconds: 1.5 });
     expect(merged.scenario.objects).toBe(300);
     expect(merged.shard).toBeUndefined();
     expect(merged.mergedFrom!.map((m) => m.file)).toEqual(['shard-0.json', 'shard-1.json', 'shard-2.json']);

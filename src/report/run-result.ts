@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { formatPath } from '../config/zod-errors.js';
 import { inputError, type SourceLocation } from '../errors.js';
 import { histogramSummarySchema } from './histogram.js';
+import { runResultProblem } from './run-checks.js';
 
 /**
  * RunResult: the one contract between the engines, the tuner, the gates and the reports. Versioned;
@@ -8,6 +10,9 @@ import { histogramSummarySchema } from './histogram.js';
  */
 
 export const RUN_RESULT_VERSION = 1;
+
+/** A soak run's result (per-second series, scrapes) is a few MB; 64 MiB is far beyond any real one. */
+export const MAX_RUN_FILE_BYTES = 64 * 2 ** 20;
 
 const window = z.object({ start: z.string(), end: z.string(), seconds: z.number() });
 
@@ -267,11 +272,21 @@ export type RunResult = z.infer<typeof runResultSchema>;
 
 /** A RunResult read from somewhere (`where` names it in the error: a file, a ConfigMap), or exit 2. */
 export function parseRunResult(raw: unknown, where: string, location?: SourceLocation): RunResult {
+  // the location names the file already: no need to say it twice
+  const subject = location?.file === where ? 'not' : `${where} is not`;
   const parsed = runResultSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw inputError(`${where} is not a RunResult: ${issue?.path.join('.') || '.'}: ${issue?.message}`, {
-      ...(location ? { location } : {}),
+    throw inputError(`${subject} a RunResult: ${issue?.message}`, {
+      location: { ...location, jsonPath: issue?.path.length ? `$${formatPath(issue.path)}` : '$' },
+      hint: 'pass a run.json written by vitictl perf run, apply --out or webhook bench --out',
+    });
+  }
+  const problem = runResultProblem(parsed.data);
+  if (problem) {
+    throw inputError(`${subject} a consistent RunResult: ${problem.message}`, {
+      location: { ...location, jsonPath: problem.path },
+      hint: 'the file was edited or damaged: use the run.json vitictl wrote',
     });
   }
   return parsed.data;

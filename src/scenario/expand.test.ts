@@ -33,7 +33,7 @@ spec:
         spec: {displayName: p, providerType: aws, region: r, authentication: {type: token}}
 `;
 
-async function plan(options: { count?: number; seed?: number; runId?: string } = {}) {
+async function plan(options: { count?: number; seed?: number; runId?: string; namespaces?: number } = {}) {
   const registry = await CrdRegistry.create([]);
   return expandScenario(parseScenario('s.yaml', scenario), {
     registry,
@@ -85,6 +85,23 @@ describe('expanding a scenario', () => {
       [...p.objects()].map(({ object }) => `${object.metadata.namespace}/${object.metadata.name}`),
     );
     expect(names.size).toBe(1002);
+  });
+
+  it('refuses more objects or namespaces than its bounds, at once', async () => {
+    const started = performance.now();
+    await expect(plan({ count: 1_000_000_000_000 })).rejects.toThrow(
+      /1,000,000,000,002 objects: a scenario makes at most 10,000,000/,
+    );
+    await expect(plan({ namespaces: 1e9 })).rejects.toThrow(/vitictl spreads objects over at most 100,000/);
+    const fromFile = scenario.replace('count: 2\n', 'count: 20000000\n');
+    await expect(
+      (async () =>
+        expandScenario(parseScenario('s.yaml', fromFile), {
+          registry: await CrdRegistry.create([]),
+          runId: 'run1',
+        }))(),
+    ).rejects.toMatchObject({ kind: 'input', location: { file: 's.yaml' } });
+    expect(performance.now() - started).toBeLessThan(2000);
   });
 
   it('creates only the namespaces that receive objects', async () => {

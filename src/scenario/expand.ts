@@ -65,6 +65,13 @@ export interface ScenarioPlan {
   objects(): Generator<{ set: PlannedSet; index: number; object: KubeObject }>;
 }
 
+/**
+ * Bounds on a plan. Objects: generate and validate stream ~50,000 objects/s in flat memory, so
+ * 10,000,000 is minutes of work, not days. Namespaces: their names are built up front. See
+ * docs/decisions.md.
+ */
+export const SCENARIO_LIMITS = { objects: 10_000_000, namespaces: 100_000 } as const;
+
 const BUILTIN_VARS = ['index', 'set', 'kind', 'runId', 'scenario', 'seed', 'namespace', 'nsIndex'] as const;
 
 /** Largest-remainder split of `total` over weights, each at least 1 where its weight is positive. */
@@ -156,6 +163,15 @@ export function expandScenario(loaded: LoadedScenario, options: ExpandOptions): 
   const scenarioName = spec.metadata.name;
   const nsSpec = spec.spec.namespaces;
   const nsCount = options.namespaces ?? nsSpec.count;
+  if (nsCount > SCENARIO_LIMITS.namespaces) {
+    throw inputError(
+      `${nsCount} namespaces: vitictl spreads objects over at most ${SCENARIO_LIMITS.namespaces.toLocaleString('en-US')}`,
+      {
+        location: options.namespaces === undefined ? source.locate(['spec', 'namespaces', 'count']) : {},
+        hint: 'use fewer namespaces (--namespaces or spec.namespaces.count)',
+      },
+    );
+  }
   const nsTemplate = compileString(
     nsSpec.nameTemplate,
     new Set(['runId', 'nsIndex', 'scenario']),
@@ -189,6 +205,17 @@ export function expandScenario(loaded: LoadedScenario, options: ExpandOptions): 
     scaled.forEach((set, i) => {
       counts.set(set.name, split[i] ?? 0);
     });
+  }
+
+  const total = [...counts.values()].reduce((sum, count) => sum + count, 0);
+  if (total > SCENARIO_LIMITS.objects) {
+    throw inputError(
+      `${total.toLocaleString('en-US')} objects: a scenario makes at most ${SCENARIO_LIMITS.objects.toLocaleString('en-US')}`,
+      {
+        location: options.count === undefined ? { file: source.file } : {},
+        hint: "lower --count (or the sets' counts); for more objects, run several scenarios or shards",
+      },
+    );
   }
 
   const planned = new Map<string, PlannedSet>();

@@ -1,5 +1,6 @@
-import { parse } from 'yaml';
 import { z } from 'zod';
+import { parseYamlSource } from '../config/yaml-source.js';
+import { zodToInputError } from '../config/zod-errors.js';
 import { parseDuration } from '../util/duration.js';
 
 /**
@@ -36,8 +37,14 @@ export const performanceConfigSchema = z.looseObject({
 });
 export type PerformanceConfig = z.infer<typeof performanceConfigSchema>;
 
-export function parsePerformanceYaml(text: string): PerformanceConfig {
-  return performanceConfigSchema.parse(parse(text) ?? {});
+/** `where` names the text in errors: a file, or the ConfigMap it came from. */
+export function parsePerformanceYaml(text: string, where: string): PerformanceConfig {
+  const source = parseYamlSource(where, text);
+  const parsed = performanceConfigSchema.safeParse(source.value ?? {});
+  if (!parsed.success) {
+    throw zodToInputError(parsed.error, source, 'performance config', 'see the VitiStack performance guide');
+  }
+  return parsed.data;
 }
 
 /** What the controller effectively runs with (controller-runtime's defaults where unset). */

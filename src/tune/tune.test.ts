@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { quietWatch } from '../../test/helpers/run-fixture.js';
 import type { ControllerSignals, ProcessSignals, Signals } from '../observe/metrics/signals.js';
 import { newHistogram, recordMs, summarize } from '../report/histogram.js';
 import type { RunResult } from '../report/run-result.js';
@@ -112,15 +113,7 @@ function run(c: ControllerSignals, p: ProcessSignals, rate = 10, objects = 1000)
       failures: [],
       failureReasons: {},
       series: [],
-      watch: {
-        scope: 'cluster',
-        watches: 1,
-        reconnects: 0,
-        relists: 0,
-        readyFromRelist: 0,
-        eventsBeforeAck: 0,
-        gaps: [],
-      },
+      watch: quietWatch,
     },
     observe: {
       intervalSeconds: 2,

@@ -16,7 +16,7 @@ beforeAll(() => {
   certs = webhooks.certs();
 });
 
-function loop(url: string, rate: number, timeoutSeconds = 10, memories?: number[]) {
+function loop(url: string, rate: number, timeoutSeconds = 10, memories?: number[], maxInFlight?: number) {
   const target: WebhookTarget = {
     url: new URL(url),
     ca: readFileSync(certs.ca, 'utf8'),
@@ -30,6 +30,7 @@ function loop(url: string, rate: number, timeoutSeconds = 10, memories?: number[
     factory: machineReviews(memories),
     rate,
     connections: 64,
+    ...(maxInFlight === undefined ? {} : { maxInFlight }),
   });
 }
 
@@ -47,6 +48,21 @@ describe('OpenLoop (against a real HTTPS webhook)', () => {
       expect(webhook.requests()).toBe(400);
       // two per 10 ms is the even share at 200/s; the catch-up cap allows three
       expect(run.maxStartsIn10ms).toBeLessThanOrEqual(3);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('holds at most maxInFlight calls: the starts it delays are late, timed from their intended start', async () => {
+    const webhook = await server({ delayMs: 200 });
+    const engine = loop(webhook.url, 1000, 10, undefined, 10);
+    try {
+      const run = await engine.run({ requests: 40 });
+      expect(run.sent).toBe(40);
+      expect(run.tally.classes.okAllowed).toBe(40);
+      // 40 calls of 200 ms, 10 at a time: the last starts ~600 ms after it was due
+      expect(run.maxLagMs).toBeGreaterThan(400);
+      expect(run.lateStarts).toBeGreaterThanOrEqual(30);
     } finally {
       await engine.close();
     }

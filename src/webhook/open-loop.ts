@@ -22,11 +22,19 @@ const WINDOW_MS = 10;
 /** the longest blocking wait, only ever taken with no request in flight */
 const PRECISE_MS = 2;
 const SPIN_MS = 0.15;
+/**
+ * Calls started and not yet ended (on a connection or queued in the pool for one): each holds its
+ * body, so a stalled webhook at a high rate would otherwise grow memory by rate × timeoutSeconds.
+ * At the bound the generator waits; the starts it delays are late, and timed from their intended start.
+ */
+export const MAX_IN_FLIGHT = 50_000;
 
 export interface OpenLoopOptions extends EngineTarget {
   rate: number;
   /** most connections the pool opens; more requests wait in it (and that wait is latency) */
   connections: number;
+  /** most calls started and not ended (default MAX_IN_FLIGHT) */
+  maxInFlight?: number;
 }
 
 export interface OpenLoopRun extends PhaseRun {
@@ -102,6 +110,7 @@ export class OpenLoop {
     onProgress?: (progress: EngineProgress) => void,
   ): Promise<OpenLoopRun> {
     const { factory, type, rate } = this.options;
+    const maxInFlight = this.options.maxInFlight ?? MAX_IN_FLIGHT;
     const timeoutMs = this.timeoutMs;
     const tally = new Tally();
     const uncorrected = newHistogram();
@@ -197,6 +206,11 @@ export class OpenLoop {
         if (room > 0) {
           unyielded = 0;
           await sleep(room);
+          continue;
+        }
+        if (inFlight >= maxInFlight) {
+          unyielded = 0;
+          await sleep(1);
           continue;
         }
         const step = schedule.next(now);

@@ -21,25 +21,12 @@ interface PerfFlags {
   resultConfigmap?: string;
 }
 
-async function readGatesFile(file: string): Promise<string[]> {
-  const { parseYamlSource, readTextFile } = await import('../../config/yaml-source.js');
-  const source = parseYamlSource(file, await readTextFile(file, 'gates file'));
-  const value = source.value as { gates?: unknown } | unknown[];
-  const list = Array.isArray(value) ? value : (value as { gates?: unknown }).gates;
-  if (!Array.isArray(list) || !list.every((gate) => typeof gate === 'string')) {
-    throw inputError('a gates file is a YAML list of gates (or gates: [...])', {
-      location: { file, line: 1, column: 1 },
-      hint: 'e.g. - ready.p99 < 30s',
-    });
-  }
-  return list as string[];
-}
-
 async function run(ctx: CliContext, profileName: string | undefined, flags: PerfFlags) {
   const format = outputFormat(ctx, ['table', 'json'] as const, 'table');
   const { loadProfile } = await import('../../config/load-profile.js');
   const profile = await loadProfile(profileName ?? 'smoke');
-  const extraGates = flags.gates ? await readGatesFile(flags.gates) : [];
+  const { loadGatesFile } = await import('../../config/load-gates.js');
+  const extraGates = flags.gates ? await loadGatesFile(flags.gates) : [];
   const baseline = flags.baseline ? await readRunResult(flags.baseline) : undefined;
   const maxRegression = maxRegressionFlag(flags.maxRegression);
   const shard = await shardFromFlags(flags);

@@ -26,6 +26,7 @@ interface TopFlags {
   nodeFraction?: string;
   diffBase?: string;
   focus?: string;
+  maxProfileSize?: string;
 }
 
 async function capture(ctx: CliContext, spec: string | undefined, flags: CaptureFlags) {
@@ -87,8 +88,12 @@ async function top(ctx: CliContext, file: string, flags: TopFlags) {
   const { resolve } = await import('node:path');
   const { readProfileFile } = await import('../../observe/pprof/decode.js');
   const { topReport } = await import('../../observe/pprof/top.js');
-  const profile = await readProfileFile(resolve(ctx.io.cwd, file));
-  const base = flags.diffBase ? await readProfileFile(resolve(ctx.io.cwd, flags.diffBase)) : undefined;
+  const maxMiB = intFlag('--max-profile-size', flags.maxProfileSize, 1);
+  const maxBytes = maxMiB === undefined ? undefined : maxMiB * 2 ** 20;
+  const profile = await readProfileFile(resolve(ctx.io.cwd, file), maxBytes);
+  const base = flags.diffBase
+    ? await readProfileFile(resolve(ctx.io.cwd, flags.diffBase), maxBytes)
+    : undefined;
   const report = topReport(profile, {
     sampleIndex: flags.sampleIndex,
     cum: flags.cum === true,
@@ -114,8 +119,9 @@ async function goroutines(ctx: CliContext, spec: string | undefined, flags: Targ
   const dumps: Array<{ source: string; text: string }> = [];
   const path = spec === undefined ? undefined : resolve(ctx.io.cwd, spec);
   if (path !== undefined && !flags.selector && existsSync(path)) {
-    const { readFile } = await import('node:fs/promises');
-    const data = await readFile(path);
+    const { readBoundedFile } = await import('../../util/read-input.js');
+    const { DEFAULT_MAX_PROFILE_BYTES } = await import('../../observe/pprof/decode.js');
+    const data = await readBoundedFile(path, 'goroutine dump', DEFAULT_MAX_PROFILE_BYTES);
     if (data[0] === 0x1f && data[1] === 0x8b) {
       throw inputError(`${spec} is a gzipped profile, not a goroutine stack dump`, {
         hint: 'save the dump with vitictl pprof capture TARGET --profile goroutine --debug 2 (states are only in the text dump)',
@@ -209,6 +215,7 @@ The operator must serve pprof: PprofBindAddress in the manager options (monitori
       'subtract this profile first (percentages are of its total, like -diff_base)',
     )
     .option('--focus <regex>', 'keep only samples with a frame whose function, file or binary matches')
+    .option('--max-profile-size <MiB>', 'refuse profiles that decompress to more than this (default 256)')
     .addHelpText(
       'after',
       `${examples(

@@ -50,14 +50,14 @@ async function tuneCommand(ctx: CliContext, flags: TuneFlags) {
   try {
     if (flags.current) {
       const { readPerformanceConfig } = await import('../../lab/performance-file.js');
-      current = parsePerformanceYaml(await readPerformanceConfig(flags.current));
+      current = parsePerformanceYaml(await readPerformanceConfig(flags.current), flags.current);
       currentSource = flags.current;
     } else {
       try {
         const { readLivePerformanceYaml } = await import('../../tune/apply-config.js');
         const live = await readLivePerformanceYaml(await connectRest(), namespace, name);
         if (live !== undefined) {
-          current = parsePerformanceYaml(live);
+          current = parsePerformanceYaml(live, `configmap ${namespace}/${name}`);
           currentSource = `live ConfigMap ${namespace}/${name}`;
         }
       } catch (error) {

@@ -47,7 +47,21 @@ describe('vitictl webhook bench flags → options', () => {
     [{ timeoutSeconds: '0' }, /--timeout-seconds must be at least 1/],
     [{ dryRunShare: '2' }, /--dry-run-share is a fraction 0–1/],
     [{ failurePolicy: 'fail' }, /--failure-policy must be Fail or Ignore/],
+    [{ rate: '1e9' }, /--rate 1000000000 is more than vitictl allows \(50,000\)/],
+    [{ connections: '100000' }, /--connections 100000 is more than vitictl allows/],
+    [{ maxConnections: '100000' }, /--max-connections 100000 is more than vitictl allows/],
+    [{ requests: '1e12' }, /--requests must be an integer/],
+    [{ requests: '10000000000' }, /--requests 10000000000 is more than vitictl allows/],
+    [{ duration: '25h' }, /--duration 25h is more than vitictl allows/],
+    [{ warmup: '2h' }, /--warmup 2h is more than vitictl allows/],
   ])('rejects %j', (flags, message) => {
     expect(() => benchLoadFromFlags(flags)).toThrow(message);
+  });
+
+  it('allows the per-generator rate bound once per shard', () => {
+    expect(benchLoadFromFlags({ rate: '120000' }, 3).load).toMatchObject({ rate: 120_000 });
+    expect(() => benchLoadFromFlags({ rate: '120000' }, 2)).toThrow(
+      /--rate 120000 is more than vitictl allows \(100,000\)/,
+    );
   });
 });

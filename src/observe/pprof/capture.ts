@@ -1,10 +1,9 @@
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { runtimeError, usageError } from '../../errors.js';
 import { NetworkError, type RawResponse } from '../../kube/rest.js';
 import { writeFileAtomically } from '../../util/atomic-write.js';
 import type { Target } from '../target.js';
-import { decodeProfile } from './decode.js';
+import { DEFAULT_MAX_PROFILE_BYTES, decodeProfile, gunzipBounded } from './decode.js';
 
 export const PROFILE_KINDS = ['cpu', 'heap', 'allocs', 'goroutine', 'mutex', 'block'] as const;
 export type ProfileKind = (typeof PROFILE_KINDS)[number];
@@ -129,7 +128,10 @@ async function fetchPprof(target: Target, path: string, timeoutMs: number, signa
   if (response.status !== 200) throw httpFailure(target, full, response);
   const encoding = response.headers['content-encoding'];
   // pprof bodies are gzipped profile.proto themselves; only undo a transport encoding on top
-  const body = encoding === 'gzip' ? gunzipSync(response.body) : response.body;
+  const body =
+    encoding === 'gzip'
+      ? gunzipBounded(response.body, urlOf(target, full), DEFAULT_MAX_PROFILE_BYTES)
+      : response.body;
   return { full, body };
 }
 

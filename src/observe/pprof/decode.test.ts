@@ -1,4 +1,4 @@
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { Location, Profile, Sample, StringTable, ValueType } from 'pprof-format';
 import { describe, expect, it } from 'vitest';
 import { buildProfile } from '../../../test/helpers/pprof-build.js';
@@ -70,5 +70,35 @@ describe('decodeProfile', () => {
       stringTable: strings,
     });
     expect(() => decodeProfile(short.encode())).toThrow(/has 1 values, the profile has 2 sample types/);
+  });
+});
+
+describe('decodeProfile bounds', () => {
+  it('stops decompressing a gzip bomb at the limit, in bounded memory', () => {
+    const bomb = gzipSync(Buffer.alloc(64 * 2 ** 20));
+    const before = process.memoryUsage().rss;
+    const started = performance.now();
+    expect(() => decodeProfile(bomb, 'zeros.pb.gz', 8 * 2 ** 20)).toThrow(
+      /zeros.pb.gz: decompresses to more than 8 MiB/,
+    );
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 2 ** 20);
+  });
+
+  it('refuses zeros within the limit at once: field 0 does not exist', () => {
+    expect(() => decodeProfile(gzipSync(Buffer.alloc(2 ** 20)), 'zeros.pb.gz')).toThrow(
+      /invalid field number 0/,
+    );
+  });
+
+  it('refuses more sample values than the samples have bytes', () => {
+    const strings = new StringTable();
+    const vt = new ValueType({ type: strings.dedup('samples'), unit: strings.dedup('count') });
+    const types = new Profile({
+      sampleType: Array.from({ length: 1000 }, () => vt),
+      sample: [new Sample({ locationId: [], value: [1] })],
+      stringTable: strings,
+    });
+    expect(() => decodeProfile(types.encode(), 'wide.pb')).toThrow(/1 samples × 1000 types do not fit/);
   });
 });

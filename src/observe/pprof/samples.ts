@@ -49,18 +49,27 @@ export interface SampleSpans {
   spans: Uint32Array;
 }
 
+/**
+ * Top-level messages other than samples (strings, locations, functions, mappings) pprof-format turns
+ * into objects of ~200 bytes each; real profiles have tens of thousands.
+ */
+export const MAX_MESSAGES = 4_000_000;
+
 /** Profile's top-level fields: the sample payloads apart, the rest re-assembled for pprof-format. */
 export function splitSamples(raw: Uint8Array): { rest: Uint8Array; samples: SampleSpans } {
   let spans = new Uint32Array(1024);
   let count = 0;
+  // runs of consecutive kept fields as [from, to) pairs: their number stays small
   const keep: Array<[number, number]> = [];
   let keptBytes = 0;
+  let messages = 0;
   pos = 0;
   while (pos < raw.length) {
     const fieldStart = pos;
     const tag = varint(raw);
     const field = Math.floor(tag / 8);
     const wireType = tag % 8;
+    if (field === 0) throw new Error(`invalid field number 0 at byte ${fieldStart}`);
     if (field === 2 && wireType === 2) {
       const length = varint(raw);
       if (2 * count + 2 > spans.length) {
@@ -74,7 +83,10 @@ export function splitSamples(raw: Uint8Array): { rest: Uint8Array; samples: Samp
       pos += length;
     } else {
       skip(raw, wireType);
-      keep.push([fieldStart, pos]);
+      if (++messages > MAX_MESSAGES) throw new Error(`more than ${MAX_MESSAGES} messages besides samples`);
+      const last = keep[keep.length - 1];
+      if (last && last[1] === fieldStart) last[1] = pos;
+      else keep.push([fieldStart, pos]);
       keptBytes += pos - fieldStart;
     }
     if (pos > raw.length) throw new Error('truncated message');
@@ -110,6 +122,9 @@ export function readSamples(
   // every frame takes at least one byte: the samples' size bounds the frame count
   let bound = 0;
   for (let s = 0; s < count; s++) bound += spans[2 * s + 1]! - spans[2 * s]!;
+  // a sample carries one value per type, each at least a byte: more than that is no profile
+  if (count * types > bound)
+    throw new Error(`${count} samples × ${types} types do not fit in ${bound} bytes`);
   let frames = new Uint32Array(bound);
   const values = new Float64Array(count * types);
   const labels = new Map<number, Record<string, string[]>>();
