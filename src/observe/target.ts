@@ -182,7 +182,7 @@ export async function resolveTargets(spec: string | undefined, options: TargetOp
   const match = KUBE_TARGET.exec(spec ?? '');
   if (!match) {
     await rest.close();
-    throw inputError(`"${spec}" is not a URL, pod/NAME:PORT or service/NAME:PORT`, {
+    throw inputError(`"${redactUrl(spec ?? '')}" is not a URL, pod/NAME:PORT or service/NAME:PORT`, {
       hint: 'e.g. http://127.0.0.1:8080/metrics or pod/operator-0:8080',
     });
   }
