@@ -1,6 +1,6 @@
 import { inputError, runtimeError } from '../errors.js';
 import { isPlainObject } from '../scenario/json-schema.js';
-import { type KubeRest, NetworkError, type RestResponse, statusMessage, unreachable } from './rest.js';
+import { type KubeRest, statusMessage } from './rest.js';
 
 export interface ApiResource {
   apiVersion: string;
@@ -31,15 +31,10 @@ export function resourcePath(resource: ApiResource, namespace?: string, name?: s
   return `${base}${ns}/${resource.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
 }
 
-/** GET with a network failure turned into the one-line "cannot reach" error. */
+/** A discovery GET (short timeout: discovery answers fast or the server is in trouble). */
 export async function getJson(rest: KubeRest, path: string): Promise<{ status: number; body: unknown }> {
-  try {
-    const response = await rest.request('GET', path, { timeoutMs: 15_000 });
-    return { status: response.status, body: response.body };
-  } catch (error) {
-    if (error instanceof NetworkError) throw unreachable(rest.server, error);
-    throw error;
-  }
+  const response = await rest.request('GET', path, { timeoutMs: 15_000 });
+  return { status: response.status, body: response.body };
 }
 
 export async function serverVersion(rest: KubeRest): Promise<string> {
@@ -137,27 +132,21 @@ export interface AccessCheck {
 }
 
 export async function canI(rest: KubeRest, check: AccessCheck): Promise<boolean> {
-  let response: RestResponse;
-  try {
-    response = await rest.request('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
-      body: {
-        apiVersion: 'authorization.k8s.io/v1',
-        kind: 'SelfSubjectAccessReview',
-        spec: {
-          resourceAttributes: {
-            group: check.group,
-            resource: check.resource,
-            verb: check.verb,
-            ...(check.namespace ? { namespace: check.namespace } : {}),
-          },
+  const response = await rest.request('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+    body: {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SelfSubjectAccessReview',
+      spec: {
+        resourceAttributes: {
+          group: check.group,
+          resource: check.resource,
+          verb: check.verb,
+          ...(check.namespace ? { namespace: check.namespace } : {}),
         },
       },
-      timeoutMs: 15_000,
-    });
-  } catch (error) {
-    if (error instanceof NetworkError) throw unreachable(rest.server, error);
-    throw error;
-  }
+    },
+    timeoutMs: 15_000,
+  });
   if (response.status !== 201 && response.status !== 200) {
     throw runtimeError(`SelfSubjectAccessReview failed: ${statusMessage(response)}`);
   }

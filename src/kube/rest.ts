@@ -1,6 +1,7 @@
 import type { RequestOptions } from 'node:https';
 import { Pool } from 'undici';
-import { runtimeError } from '../errors.js';
+import { inputError, VitictlError } from '../errors.js';
+import { redactUrl } from '../util/redact-url.js';
 import type { KubeConnection } from './connect.js';
 
 export interface RestResponse {
@@ -26,20 +27,26 @@ export interface RequestInit {
 /** Network-level failure classes we count and decide retries on. */
 export type NetworkFailure = 'refused' | 'reset' | 'timeout' | 'tls' | 'dns' | 'other';
 
-export class NetworkError extends Error {
-  constructor(
-    readonly failure: NetworkFailure,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'NetworkError';
-  }
+export interface ClassifiedFailure {
+  failure: NetworkFailure;
+  /** ECONNREFUSED, UND_ERR_CONNECT_TIMEOUT, UNABLE_TO_VERIFY_LEAF_SIGNATURE, … */
+  code: string;
+  /** the underlying message, e.g. "connect ECONNREFUSED 127.0.0.1:6443" */
+  detail: string;
+}
+
+/** What could not be reached, for the one-line error: "the API server" at a URL (redacted when shown). */
+export interface Endpoint {
+  what: string;
+  url: string;
+  hints: Record<NetworkFailure, string>;
 }
 
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME|TLS|SSL/;
 
-export function classifyNetworkError(error: unknown): NetworkError {
+export function classifyNetworkError(error: unknown): ClassifiedFailure {
+  if (error instanceof NetworkError)
+    return { failure: error.failure, code: error.code, detail: error.detail };
   const err = error as {
     code?: string;
     cause?: { code?: string; message?: string };
@@ -47,7 +54,7 @@ export function classifyNetworkError(error: unknown): NetworkError {
     name?: string;
   };
   const code = err.code ?? err.cause?.code ?? err.name ?? 'ERROR';
-  const message = err.cause?.message ?? err.message ?? String(error);
+  const detail = err.cause?.message ?? err.message ?? String(error);
   let failure: NetworkFailure = 'other';
   if (code === 'ECONNREFUSED') failure = 'refused';
   else if (
@@ -60,7 +67,44 @@ export function classifyNetworkError(error: unknown): NetworkError {
   else if (/TIMEOUT/.test(code) || code === 'ETIMEDOUT' || code === 'AbortError') failure = 'timeout';
   else if (TLS_CODES.test(code)) failure = 'tls';
   else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') failure = 'dns';
-  return new NetworkError(failure, code, message);
+  return { failure, code, detail };
+}
+
+/**
+ * A request that got no HTTP answer. It is a runtime error naming the endpoint (credentials in its URL
+ * redacted) with a hint, so a caller that does not retry can let it reach the error boundary as is.
+ */
+export class NetworkError extends VitictlError {
+  readonly failure: NetworkFailure;
+  readonly code: string;
+  readonly detail: string;
+
+  constructor(error: unknown, endpoint: Endpoint) {
+    const { failure, code, detail } = classifyNetworkError(error);
+    const said = detail.includes(code) ? detail : `${code} ${detail}`;
+    super('runtime', `cannot reach ${endpoint.what} at ${redactUrl(endpoint.url)}: ${said}`.trim(), {
+      hint: endpoint.hints[failure],
+      cause: error,
+    });
+    this.name = 'NetworkError';
+    this.failure = failure;
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+const API_SERVER_HINTS: Record<NetworkFailure, string> = {
+  refused: 'is the cluster up? (vitictl lab status), or check --kubeconfig/--context',
+  reset: 'the connection was dropped; check the server and any proxy in between, or --kubeconfig/--context',
+  timeout: 'the server did not answer in time; is the cluster up? check the address, --kubeconfig/--context',
+  tls: 'TLS verification failed: check the CA in the kubeconfig (verification stays on), or --kubeconfig/--context',
+  dns: 'the host name does not resolve; check the server address in the kubeconfig, or --kubeconfig/--context',
+  other: 'is the cluster up? check the server address in the kubeconfig, or --kubeconfig/--context',
+};
+
+/** The API server gave no answer: the one-line runtime error naming it, whatever the failure was. */
+export function unreachable(server: string, error: unknown): NetworkError {
+  return new NetworkError(error, { what: 'the API server', url: server, hints: API_SERVER_HINTS });
 }
 
 /**
@@ -72,6 +116,7 @@ export class KubeRest {
     private readonly pool: Pool,
     private headers: Record<string, string>,
     private readonly connection: KubeConnection,
+    /** for messages and results: the server URL, credentials redacted */
     readonly server: string,
     readonly insecure: boolean,
   ) {}
@@ -80,7 +125,14 @@ export class KubeRest {
     const tls: RequestOptions = {};
     await connection.config.applyToHTTPSOptions(tls);
     const server = connection.server.replace(/\/+$/, '');
-    const url = new URL(server);
+    let url: URL;
+    try {
+      url = new URL(server);
+    } catch {
+      throw inputError(`the kubeconfig's server is not a URL: "${redactUrl(server)}"`, {
+        hint: 'check clusters[].cluster.server in the kubeconfig, or --kubeconfig/--context',
+      });
+    }
     const insecure = tls.rejectUnauthorized === false;
     const pool = new Pool(url.origin, {
       connections: options.connections ?? 64,
@@ -94,7 +146,7 @@ export class KubeRest {
         ...(url.hostname && !/^[\d.:]+$/.test(url.hostname) ? { servername: url.hostname } : {}),
       },
     });
-    return new KubeRest(pool, KubeRest.authHeaders(tls), connection, server, insecure);
+    return new KubeRest(pool, KubeRest.authHeaders(tls), connection, redactUrl(server), insecure);
   }
 
   private static authHeaders(tls: RequestOptions): Record<string, string> {
@@ -132,7 +184,7 @@ export class KubeRest {
         body: Buffer.from(await response.body.arrayBuffer()),
       };
     } catch (error) {
-      throw classifyNetworkError(error);
+      throw unreachable(this.server, error);
     }
   }
 
@@ -168,7 +220,7 @@ export class KubeRest {
       }
       return { status: response.statusCode, headers: response.headers, body: parsed };
     } catch (error) {
-      throw classifyNetworkError(error);
+      throw unreachable(this.server, error);
     }
   }
 
@@ -193,7 +245,7 @@ export class KubeRest {
         signal,
       });
     } catch (error) {
-      throw classifyNetworkError(error);
+      throw unreachable(this.server, error);
     }
     onOpen?.(response.statusCode);
     let pending = '';
@@ -211,7 +263,7 @@ export class KubeRest {
       if (pending.trim() !== '') onLine(pending);
     } catch (error) {
       if (signal.aborted) return response.statusCode;
-      throw classifyNetworkError(error);
+      throw unreachable(this.server, error);
     }
     return response.statusCode;
   }
@@ -227,18 +279,4 @@ export function statusMessage(response: RestResponse): string {
   if (body && typeof body === 'object' && body.message) return body.message;
   if (typeof body === 'string' && body.trim() !== '') return body.trim().split('\n')[0] ?? '';
   return `HTTP ${response.status}`;
-}
-
-export function unreachable(server: string, error: NetworkError) {
-  const hints: Record<NetworkFailure, string> = {
-    refused: 'is the API server running? (vitictl lab status, or check --kubeconfig/--context)',
-    reset: 'the connection was dropped; check the server and any proxy in between',
-    timeout: 'the server did not answer in time; check the address and network',
-    tls: 'TLS verification failed: check the CA in the kubeconfig (verification stays on by default)',
-    dns: 'the host name does not resolve; check the server address in the kubeconfig',
-    other: 'check the server address in the kubeconfig',
-  };
-  return runtimeError(`cannot reach the API server at ${server}: ${error.code} ${error.message}`.trim(), {
-    hint: hints[error.failure],
-  });
 }

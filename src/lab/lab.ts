@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,6 +13,7 @@ import { assertPortFree, freePorts } from './ports.js';
 import { isRunning, startDetached, stopComponent, tailOf } from './process.js';
 import {
   type ComponentState,
+  hasStateFile,
   type LabState,
   labDir,
   readState,
@@ -38,7 +40,13 @@ export interface LabUpOptions {
 
 export type LabUpResult =
   | { alreadyRunning: true; state: LabState }
-  | { alreadyRunning: false; state: LabState; seconds: number };
+  | {
+      alreadyRunning: false;
+      state: LabState;
+      seconds: number;
+      /** components of an existing lab started again on its data, ports and certificates; empty: a fresh lab */
+      restarted: string[];
+    };
 
 async function waitUntil(
   what: string,
@@ -123,22 +131,116 @@ async function stopAll(components: ComponentState[]): Promise<void> {
   for (const component of [...components].reverse()) await stopComponent(component);
 }
 
-/** Is a lab running from this directory? (state present and its processes alive) */
-export async function runningLab(dir: string = labDir()): Promise<LabState | undefined> {
-  const state = await readState(dir);
-  if (!state) return undefined;
-  return isRunning(state.components.apiserver) && isRunning(state.components.etcd) ? state : undefined;
+type Part = keyof LabState['components'];
+const PARTS: Part[] = ['etcd', 'apiserver', 'operator'];
+const LABEL: Record<Part, string> = { etcd: 'etcd', apiserver: 'kube-apiserver', operator: 'the operator' };
+
+/** The recorded components that are not running, in start order. */
+function deadParts(state: LabState): Part[] {
+  return PARTS.filter((part) => {
+    const component = state.components[part];
+    return component !== undefined && !isRunning(component);
+  });
 }
 
-/** Build what is missing, start etcd, kube-apiserver and the operator, install CRDs, config and webhook. */
+function portsOf(state: LabState, part: Part): number[] {
+  const { ports } = state;
+  if (part === 'etcd') return [ports.etcd, ports.etcdPeer];
+  if (part === 'apiserver') return [ports.apiserver];
+  return [ports.metrics, ports.health, ports.pprof, ports.webhook];
+}
+
+function readyCheck(state: LabState, part: Part): () => Promise<boolean> {
+  const { ports } = state;
+  if (part === 'etcd')
+    return async () =>
+      (await probe(`http://127.0.0.1:${ports.etcd}/health`)).body.includes('"health":"true"');
+  if (part === 'apiserver') {
+    const pki = join(state.dir, 'pki');
+    const tls = { ca: state.certs.ca, cert: join(pki, 'admin.crt'), key: join(pki, 'admin.key') };
+    return async () => (await probe(`https://127.0.0.1:${ports.apiserver}/readyz`, tls)).status === 200;
+  }
+  return async () => (await probe(`http://127.0.0.1:${ports.health}/readyz`)).status === 200;
+}
+
+/** Start a recorded component again exactly as it was started (binary, flags, log) and wait until ready. */
+async function startAgain(state: LabState, part: Part): Promise<ComponentState> {
+  const old = state.components[part] as ComponentState;
+  const proc = startDetached(old.binary, old.args, old.log);
+  await waitUntil(LABEL[part], proc, readyCheck(state, part), part === 'apiserver' ? 180_000 : 60_000);
+  return proc;
+}
+
+/**
+ * Why the dead components of a lab cannot be started again on what it recorded, or undefined. Run
+ * before starting anything, so a refusal leaves the lab as it was.
+ */
+async function resumeProblem(state: LabState, dead: Part[]): Promise<string | undefined> {
+  const needed = [
+    state.kubeconfig,
+    state.certs.ca,
+    join(state.dir, 'etcd-data'),
+    ...dead.map((part) => (state.components[part] as ComponentState).binary),
+  ];
+  const missing = needed.find((file) => !existsSync(file));
+  if (missing) return `${missing} is gone`;
+  for (const part of dead) {
+    for (const port of portsOf(state, part)) {
+      if (port === 0) continue;
+      const taken = await assertPortFree(port, LABEL[part]).then(
+        () => false,
+        () => true,
+      );
+      if (taken) return `port ${port} of ${LABEL[part]} is taken by another process`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A lab whose processes died (a crash, a reboot) is started again on its own data directory, ports,
+ * certificates and kubeconfig, so what it stored survives and clients keep working. Never a silent
+ * rebuild: when that is impossible it refuses, and `vitictl lab down` is the way to start fresh.
+ */
+async function resumeLab(state: LabState, dead: Part[], progress: Progress): Promise<LabState> {
+  const problem = await resumeProblem(state, dead);
+  if (problem)
+    throw runtimeError(`cannot restart the lab in ${state.dir}: ${problem}`, {
+      hint: 'free what it needs and run vitictl lab up again, or vitictl lab down to start a fresh lab (its stored objects are lost)',
+    });
+  let next = state;
+  for (const part of dead) {
+    progress(`restarting ${LABEL[part]} on its data, ports and certificates (it was not running)`);
+    const proc = await startAgain(next, part);
+    next = { ...next, components: { ...next.components, [part]: proc } };
+    await writeState(next);
+  }
+  return next;
+}
+
+/**
+ * Build what is missing, start etcd, kube-apiserver and the operator, install CRDs, config and webhook;
+ * or, when this directory holds a lab, start again those of its components that are not running.
+ */
 export async function labUp(options: LabUpOptions, progress: Progress): Promise<LabUpResult> {
   const started = Date.now();
   const dir = options.dir ?? labDir(options.env);
-  const existing = await runningLab(dir);
-  if (existing) return { alreadyRunning: true, state: existing };
-  const stale = await readState(dir);
-  if (stale)
-    await stopAll(Object.values(stale.components).filter((c): c is ComponentState => c !== undefined));
+  const existing = await readState(dir);
+  if (existing) {
+    const dead = deadParts(existing);
+    if (dead.length === 0) return { alreadyRunning: true, state: existing };
+    const state = await resumeLab(existing, dead, progress);
+    return {
+      alreadyRunning: false,
+      state,
+      seconds: (Date.now() - started) / 1000,
+      restarted: dead.map((part) => LABEL[part]),
+    };
+  }
+  if (hasStateFile(dir))
+    throw runtimeError(`the lab state in ${dir} cannot be read, so its lab cannot be restarted`, {
+      hint: 'vitictl lab down removes it (and the stored objects of that lab); then vitictl lab up starts a fresh lab',
+    });
 
   const binaries = await buildLab(progress, options.env);
   await rm(dir, { recursive: true, force: true });
@@ -236,7 +338,7 @@ export async function labUp(options: LabUpOptions, progress: Progress): Promise<
       certs: partial.certs,
     };
     await writeState(state);
-    return { alreadyRunning: false, state, seconds: (Date.now() - started) / 1000 };
+    return { alreadyRunning: false, state, seconds: (Date.now() - started) / 1000, restarted: [] };
   } catch (error) {
     await stopAll(started_);
     throw error;
@@ -336,15 +438,7 @@ export async function restartApiserver(dir: string, downMs: number): Promise<Lab
   if (isRunning(old)) process.kill(old.pid, 'SIGKILL');
   while (isRunning(old)) await sleep(20);
   await sleep(downMs);
-  const proc = startDetached(old.binary, old.args, old.log);
-  const certs = join(dir, 'pki');
-  const tls = { ca: state.certs.ca, cert: join(certs, 'admin.crt'), key: join(certs, 'admin.key') };
-  await waitUntil(
-    'kube-apiserver',
-    proc,
-    async () => (await probe(`https://127.0.0.1:${state.ports.apiserver}/readyz`, tls)).status === 200,
-    180_000,
-  );
+  const proc = await startAgain(state, 'apiserver');
   const next: LabState = { ...state, components: { ...state.components, apiserver: proc } };
   await writeState(next);
   return next;

@@ -46,11 +46,22 @@ export type LabState = z.infer<typeof labStateSchema>;
 
 const STATE_FILE = 'state.json';
 
+/** The lab's recorded state; undefined when there is none or it cannot be read (see hasStateFile). */
 export async function readState(dir: string): Promise<LabState | undefined> {
   const file = join(dir, STATE_FILE);
   if (!existsSync(file)) return undefined;
-  const parsed = labStateSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const parsed = labStateSchema.safeParse(raw);
   return parsed.success ? parsed.data : undefined;
+}
+
+export function hasStateFile(dir: string): boolean {
+  return existsSync(join(dir, STATE_FILE));
 }
 
 export async function writeState(state: LabState): Promise<void> {

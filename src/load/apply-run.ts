@@ -119,7 +119,7 @@ export async function applyRun(
       scenario: { name: plan.name, file: loaded.file, seed: plan.seed, objects: plan.totalObjects },
       ...(plan.shard ? { shard: plan.shard } : {}),
       target: {
-        server: connection.server,
+        server: rest.server,
         context: connection.context,
         kubernetesVersion: checked.serverVersion,
         insecureSkipTlsVerify: rest.insecure,
@@ -177,10 +177,23 @@ async function startScraping(targets: Target[], intervalMs: number) {
           let from = 0;
           while (from + 1 < store.size && (store.times[from + 1] as number) <= windowStart.getTime()) from++;
           const signals = store.size - from >= 2 ? computeSignals(store, from, store.size - 1) : null;
+          const failures = result.failures.filter((failure) => failure.target === store.target);
+          const last = failures.at(-1);
           return {
             target: store.target,
             scrapes: store.size,
-            failures: result.failures.filter((failure) => failure.target === store.target).length,
+            failures: failures.length,
+            ...(last
+              ? {
+                  lastFailure: {
+                    at: last.at,
+                    kind: last.kind,
+                    ...(last.status === undefined ? {} : { status: last.status }),
+                    reason: last.reason,
+                    hint: last.hint,
+                  },
+                }
+              : {}),
             signals: signals as unknown as Record<string, unknown> | null,
             queueDepth: queueDepthSeries(store, from, windowStart.getTime()),
           };

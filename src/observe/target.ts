@@ -3,20 +3,23 @@ import { Agent, request } from 'undici';
 import { inputError, runtimeError } from '../errors.js';
 import type { KubeConnection } from '../kube/connect.js';
 import {
-  classifyNetworkError,
   KubeRest,
   NetworkError,
+  type NetworkFailure,
   type RawResponse,
   type RestResponse,
 } from '../kube/rest.js';
+import { redactUrl } from '../util/redact-url.js';
 
 /**
  * Where metrics and profiles come from: a URL, or pods and services reached through the API server's
  * proxy (authenticated with the kubeconfig, TLS verified), one target per replica for a selector.
  */
 export interface Target {
-  /** for reports: the URL, or pod/NS/NAME:PORT */
+  /** for reports: the URL (credentials redacted), or pod/NS/NAME:PORT */
   name: string;
+  /** for messages: where a path on this target is (credentials redacted) */
+  where(path: string): string;
   /** GET a path on the target (e.g. /metrics, /debug/pprof/heap); never throws on HTTP status */
   get(
     path: string,
@@ -46,17 +49,26 @@ export interface TargetOptions {
 const KUBE_TARGET =
   /^(pod|pods|po|service|services|svc)\/([a-z0-9][-a-z0-9.]*)(?::(https?):)?(?::?(\d+|[a-z][-a-z0-9]*))?$/;
 
+const TARGET_HINTS: Record<NetworkFailure, string> = {
+  refused: 'nothing listens there: check the host and port (is the controller running, is this its port?)',
+  reset: 'the connection was dropped: is this an http(s) endpoint, and the right scheme?',
+  timeout: 'no answer in time: check the address and the network path to the target',
+  tls: 'TLS verification failed: pass --ca with the CA that signed its certificate',
+  dns: 'the host name does not resolve: check the URL',
+  other: 'check the URL',
+};
+
 async function urlTarget(spec: string, options: TargetOptions): Promise<Target> {
   let url: URL;
   try {
     url = new URL(spec);
   } catch {
-    throw inputError(`"${spec}" is not a URL, pod/NAME:PORT or service/NAME:PORT`, {
+    throw inputError(`"${redactUrl(spec)}" is not a URL, pod/NAME:PORT or service/NAME:PORT`, {
       hint: 'e.g. http://127.0.0.1:8080/metrics, pod/operator-0:8080, or -l app=operator --port 8080',
     });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw inputError(`unsupported scheme ${url.protocol} in ${spec}`);
+    throw inputError(`unsupported scheme ${url.protocol} in ${redactUrl(spec)}`);
   if (options.insecureSkipTlsVerify)
     options.onWarning?.(`TLS verification is OFF for ${url.origin} (--insecure-skip-tls-verify)`);
   const ca = options.ca
@@ -75,8 +87,14 @@ async function urlTarget(spec: string, options: TargetOptions): Promise<Target> 
     connect: { ...(ca ? { ca } : {}), rejectUnauthorized: options.insecureSkipTlsVerify !== true },
   });
   const origin = url.origin;
+  const authorization = token
+    ? `Bearer ${token}`
+    : url.username || url.password
+      ? `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`
+      : undefined;
   return {
-    name: url.href,
+    name: redactUrl(url.href),
+    where: (path) => redactUrl(`${origin}${path}`),
     defaultPath: url.pathname === '/' ? undefined : `${url.pathname}${url.search}`,
     async get(path, init = {}) {
       try {
@@ -85,7 +103,7 @@ async function urlTarget(spec: string, options: TargetOptions): Promise<Target> 
           headers: {
             accept: init.accept ?? '*/*',
             'accept-encoding': 'gzip',
-            ...(token ? { authorization: `Bearer ${token}` } : {}),
+            ...(authorization ? { authorization } : {}),
           },
           headersTimeout: init.timeoutMs ?? 30_000,
           bodyTimeout: init.timeoutMs ?? 30_000,
@@ -97,7 +115,7 @@ async function urlTarget(spec: string, options: TargetOptions): Promise<Target> 
           body: Buffer.from(await response.body.arrayBuffer()),
         };
       } catch (error) {
-        throw classifyNetworkError(error);
+        throw new NetworkError(error, { what: 'the target', url: `${origin}${path}`, hints: TARGET_HINTS });
       }
     },
     close: () => agent.close(),
@@ -114,8 +132,10 @@ function proxyTarget(
 ): Target {
   const ref = `${scheme ? `${scheme}:` : ''}${name}:${port}`;
   const base = `/api/v1/namespaces/${encodeURIComponent(namespace)}/${kind}/${encodeURIComponent(ref)}/proxy`;
+  const display = `${kind === 'pods' ? 'pod' : 'service'}/${namespace}/${name}:${port}`;
   return {
-    name: `${kind === 'pods' ? 'pod' : 'service'}/${namespace}/${name}:${port}`,
+    name: display,
+    where: (path) => `${display}${path}`,
     defaultPath: undefined,
     get: (path, init = {}) => rest.getRaw(`${base}${path}`, init),
     close: async () => undefined,
@@ -143,7 +163,6 @@ export async function resolveTargets(spec: string | undefined, options: TargetOp
       );
     } catch (error) {
       await rest.close();
-      if (error instanceof NetworkError) throw runtimeError(`cannot reach the API server: ${error.code}`);
       throw error;
     }
     const pods = (
@@ -163,7 +182,7 @@ export async function resolveTargets(spec: string | undefined, options: TargetOp
   const match = KUBE_TARGET.exec(spec ?? '');
   if (!match) {
     await rest.close();
-    throw inputError(`"${spec}" is not a URL, pod/NAME:PORT or service/NAME:PORT`, {
+    throw inputError(`"${redactUrl(spec ?? '')}" is not a URL, pod/NAME:PORT or service/NAME:PORT`, {
       hint: 'e.g. http://127.0.0.1:8080/metrics or pod/operator-0:8080',
     });
   }
@@ -181,6 +200,6 @@ export async function resolveTargets(spec: string | undefined, options: TargetOp
 /** Describe a failed GET in one line (used by metrics and pprof). */
 export function describeFetchFailure(target: Target, path: string, error: unknown): string {
   if (error instanceof NetworkError)
-    return `${target.name}${path}: ${error.failure} (${error.code}) ${error.message}`.trim();
-  return `${target.name}${path}: ${error instanceof Error ? error.message : String(error)}`;
+    return `${target.where(path)}: ${error.failure} (${error.code}) ${error.detail}`.trim();
+  return `${target.where(path)}: ${error instanceof Error ? error.message : String(error)}`;
 }

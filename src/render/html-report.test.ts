@@ -362,6 +362,34 @@ describe('renderHtmlReport', () => {
     expect(page).not.toMatch(/NaN|Infinity|undefined/);
   });
 
+  it('says in the verdict and in its section that a metrics target never answered, and why', () => {
+    const run = applied();
+    run.observe = {
+      intervalSeconds: 2,
+      window: { start: run.startedAt, end: run.endedAt },
+      targets: [
+        {
+          target: 'https://127.0.0.1:6443/metrics',
+          scrapes: 0,
+          failures: 6,
+          lastFailure: {
+            at: run.endedAt,
+            kind: 'http',
+            status: 401,
+            reason: 'HTTP 401: Unauthorized',
+            hint: 'check the bearer token',
+          },
+          signals: null,
+        },
+      ],
+    };
+    const page = renderHtmlReport(run);
+    const line =
+      'metrics target https://127.0.0.1:6443/metrics never answered (6 scrapes failed, last: HTTP 401: Unauthorized): no controller signals from it; hint: check the bearer token';
+    expect(page).toContain(`<div>warning: ${line}</div>`);
+    expect(page).toContain(`<p class="note">${line}</p>`);
+  });
+
   it('is self-contained: no script, no external resource', () => {
     const page = renderHtmlReport(full(), { baseline: applied() });
     expect(page).not.toMatch(/src="http|href="http|url\(http|@import|<script/i);

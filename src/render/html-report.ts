@@ -17,6 +17,7 @@ import {
   type Point,
   plot,
 } from './html/svg-plot.js';
+import { unansweredTargetLine, unansweredTargets } from './observe-warnings.js';
 import { cleanupText, retryText } from './summary-text.js';
 import { formatUs } from './webhook-views.js';
 
@@ -108,6 +109,7 @@ function verdict(result: RunResult): Html {
     head = 'No load was applied in this run';
   }
   for (const gate of failed) lines.push(html`<code>${gate.gate}</code>: ${gate.message}`);
+  for (const line of unansweredTargets(result)) lines.push(`warning: ${line}`);
   return html`<div class="verdict ${kind}"><strong>${head}</strong>${lines.map((l) => html`<div>${l}</div>`)}</div>`;
 }
 
@@ -479,7 +481,15 @@ function signalsSection(observe: NonNullable<RunResult['observe']>): Html {
   const blocks = observe.targets.map((target) => {
     const head = html`<h3>${target.target}</h3><p class="dim">${target.scrapes} scrapes every ${observe.intervalSeconds}s, ${target.failures} failed · window ${observe.window.start} → ${observe.window.end}</p>`;
     const s = asSignals(target.signals);
-    if (!s) return [head, note('no signals: the scrapes did not yield enough data')];
+    if (!s)
+      return [
+        head,
+        note(
+          target.scrapes === 0
+            ? unansweredTargetLine(target)
+            : 'no signals: the scrapes did not yield enough data',
+        ),
+      ];
     const busy = s.controllers.filter((c) => c.reconciles > 0);
     const idle = s.controllers.filter((c) => c.reconciles === 0).map((c) => c.controller);
     const controllers = table(

@@ -59,3 +59,33 @@ describe('markdown', () => {
     );
   });
 });
+
+describe('markdown with a metrics target that never answered', () => {
+  it('quotes one warning line with the last cause and the hint', () => {
+    const md = renderMarkdown({
+      ...run,
+      observe: {
+        intervalSeconds: 1,
+        window: { start: run.startedAt, end: run.endedAt },
+        targets: [
+          {
+            target: 'http://127.0.0.1:1/metrics',
+            scrapes: 0,
+            failures: 31,
+            lastFailure: {
+              at: run.endedAt,
+              kind: 'connection',
+              reason: 'refused (ECONNREFUSED) connect ECONNREFUSED 127.0.0.1:1',
+              hint: 'nothing listens there',
+            },
+            signals: null,
+          },
+          { target: 'http://127.0.0.1:2/metrics', scrapes: 31, failures: 0, signals: null },
+        ],
+      },
+    });
+    expect(md.split('\n').filter((line) => line.startsWith('> '))).toEqual([
+      '> ⚠️ metrics target http://127.0.0.1:1/metrics never answered (31 scrapes failed, last: refused (ECONNREFUSED) connect ECONNREFUSED 127.0.0.1:1): no controller signals from it; hint: nothing listens there',
+    ]);
+  });
+});

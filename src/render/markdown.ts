@@ -1,5 +1,6 @@
 import type { HistogramSummary } from '../report/histogram.js';
 import type { RunResult } from '../report/run-result.js';
+import { unansweredTargets } from './observe-warnings.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const ms = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)}s` : `${v.toFixed(1)}ms`);
@@ -28,6 +29,7 @@ export function renderMarkdown(result: RunResult): string {
     `Run \`${cell(result.runId)}\` · scenario **${cell(result.scenario.name)}** (seed ${result.scenario.seed}, ${result.scenario.objects} objects) · ${cell(result.target.server)} (${cell(result.target.kubernetesVersion)}) · ${result.startedAt}${shardNote(result)}`,
     '',
   ];
+  for (const line of unansweredTargets(result)) lines.push(`> ⚠️ ${cell(line)}`, '');
   if (gates.length > 0) {
     lines.push('| gate | result | |', '|---|---|---|');
     for (const gate of gates)

@@ -43,7 +43,12 @@ describe('report merge', () => {
     expect(merged.cleanup!.found).toBe(merged.cleanup!.deleted);
     expect(merged.cleanup!.errors).toEqual({ '503': 2 });
     expect(merged.cleanup!.retries).toBe(2);
-    expect(apply.attempts).toEqual({ retriedObjects: 3, maxAttempts: 3, throttledObjects: 3, throttledSeconds: 1.5 });
+    expect(apply.attempts).toEqual({
+      retriedObjects: 3,
+      maxAttempts: 3,
+      throttledObjects: 3,
+      throttledSeconds: 1.5,
+    });
     expect(merged.scenario.objects).toBe(300);
     expect(merged.shard).toBeUndefined();
     expect(merged.mergedFrom!.map((m) => m.file)).toEqual(['shard-0.json', 'shard-1.json', 'shard-2.json']);

@@ -170,8 +170,21 @@ export const observeResultSchema = z.object({
   targets: z.array(
     z.object({
       target: z.string(),
+      /** scrapes that succeeded */
       scrapes: z.number().int(),
+      /** scrapes that failed */
       failures: z.number().int(),
+      /** the last failed scrape's cause (absent in files written before it was recorded) */
+      lastFailure: z
+        .object({
+          at: z.string(),
+          kind: z.enum(['http', 'connection', 'parse']),
+          /** kind http: the status the target answered */
+          status: z.number().int().optional(),
+          reason: z.string(),
+          hint: z.string(),
+        })
+        .optional(),
       signals: z.record(z.string(), z.unknown()).nullable(),
       /** per scrape: each controller's workqueue depth, [seconds since the window's start, depth] */
       queueDepth: z
@@ -181,6 +194,7 @@ export const observeResultSchema = z.object({
   ),
 });
 export type ObserveResult = z.infer<typeof observeResultSchema>;
+export type ObserveTarget = ObserveResult['targets'][number];
 
 export const gateResultSchema = z.object({
   /** as written, e.g. "ready.p99 < 30s" */
@@ -306,6 +320,8 @@ export const METHODS = {
   'apply.errors': 'HTTP status of every create attempt that did not succeed, and network failures by class',
   'observe.queueDepth':
     "workqueue_depth{name=<controller>} as scraped (a gauge: the queue's length at each scrape), from the last scrape before the load on",
+  'observe.scrapes':
+    'every scrape of every target counted as succeeded or failed; a failure is an HTTP status other than 200, no answer (connection), or a body that is not an exposition (parse); the last one is kept with its cause',
   'observe.signals':
     'Prometheus scrapes of the controller every interval during the load; rates from counter increases (resets handled), S̄ and W̄q as Δsum/Δcount, p95 by histogram_quantile on bucket deltas',
 } as const;

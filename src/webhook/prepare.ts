@@ -1,6 +1,7 @@
 import { readTextFile } from '../config/yaml-source.js';
 import { inputError, usageError } from '../errors.js';
 import { evenSplit, type Shard } from '../scenario/shard.js';
+import { redactUrl } from '../util/redact-url.js';
 import type { OperationWeights } from './admission-review.js';
 import type { FailurePolicy, WebhookType } from './check-response.js';
 import type { WebhookBenchOptions, WebhookLoad } from './engine.js';
@@ -41,7 +42,10 @@ export function parseWebhookUrl(text: string): URL {
   try {
     url = new URL(text);
   } catch {
-    throw usageError(`--url is not a URL: "${text}"`, 'e.g. https://127.0.0.1:9443/validate-machine');
+    throw usageError(
+      `--url is not a URL: "${redactUrl(text)}"`,
+      'e.g. https://127.0.0.1:9443/validate-machine',
+    );
   }
   if (url.protocol !== 'https:') {
     throw usageError(

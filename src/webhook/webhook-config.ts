@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { inputError, runtimeError, usageError } from '../errors.js';
-import { type KubeRest, NetworkError, statusMessage, unreachable } from '../kube/rest.js';
+import { type KubeRest, statusMessage } from '../kube/rest.js';
 import type { Operation, OperationWeights, ReviewSource } from './admission-review.js';
 import { OPERATIONS } from './admission-review.js';
 import type { FailurePolicy, WebhookType } from './check-response.js';
@@ -64,13 +64,8 @@ const KINDS: { type: WebhookType; resource: string; kind: string }[] = [
 ];
 const BASE = '/apis/admissionregistration.k8s.io/v1';
 
-async function get(rest: KubeRest, path: string) {
-  try {
-    return await rest.request('GET', path, { timeoutMs: 15_000 });
-  } catch (error) {
-    if (error instanceof NetworkError) throw unreachable(rest.server, error);
-    throw error;
-  }
+function get(rest: KubeRest, path: string) {
+  return rest.request('GET', path, { timeoutMs: 15_000 });
 }
 
 function failed(what: string, response: Awaited<ReturnType<KubeRest['request']>>) {

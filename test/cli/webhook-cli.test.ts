@@ -124,6 +124,7 @@ describe('vitictl webhook bench (the built CLI against a test webhook)', () => {
     [['--url', 'http://127.0.0.1:1/x'], /--url must be https/],
     [['--url', 'https://127.0.0.1:1/x?timeout=5s'], /must not have a query/],
     [['--url', 'https://u:p@127.0.0.1:1/x'], /must not carry user info/],
+    [['--url', 'https://u:s3cret@[::1/x'], /^error: --url is not a URL: "https:\/\/REDACTED@\[::1\/x"$/],
     [['--url', 'https://127.0.0.1:1/x', '--cert', 'c.pem'], /--cert and --key go together/],
     [
       ['--url', 'https://127.0.0.1:1/x', '--ca', '/nonexistent/ca.crt'],

@@ -89,7 +89,12 @@ export function shard(index: number, ready: number[], offset: number, count = 3)
       latency: { ...latency, watchLag: hdr([1, 2]) },
       errors: { '429': index },
       retries: index,
-      attempts: { retriedObjects: index, maxAttempts: index + 1, throttledObjects: index, throttledSeconds: index / 2 },
+      attempts: {
+        retriedObjects: index,
+        maxAttempts: index + 1,
+        throttledObjects: index,
+        throttledSeconds: index / 2,
+      },
       failures: index === 2 ? [{ kind: 'Machine', name: 'm-2', stage: 'ready', reason: 'boom' }] : [],
       failureReasons: index === 2 ? { boom: 1 } : {},
       series: [

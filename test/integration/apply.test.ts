@@ -222,7 +222,7 @@ spec:
     const result = await vitictl(['apply', 'machines', '--count', '5', '--kubeconfig', file]);
     expect(result.exitCode).toBe(1);
     expect(errorLines(result.stderr)).toEqual([
-      `error: cannot reach the API server at https://127.0.0.1:${port}: ECONNREFUSED connect ECONNREFUSED 127.0.0.1:${port}`,
+      `error: cannot reach the API server at https://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
     ]);
   });
 

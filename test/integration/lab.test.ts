@@ -1,6 +1,15 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { probe } from '../../src/lab/http-probe.js';
+import { labDown, labUp } from '../../src/lab/lab.js';
+import { isRunning } from '../../src/lab/process.js';
+import { readState } from '../../src/lab/state.js';
 import { vitictl } from '../helpers/cli.js';
 import {
   eventually,
@@ -149,4 +158,73 @@ describe('vitictl lab (the CLI against the running lab)', () => {
     );
     expect(await pid()).toBe(before);
   });
+});
+
+describe('vitictl lab up after its processes died (a separate lab: the shared one is not touched)', () => {
+  it('starts kube-apiserver and etcd again on the same data, ports, CA and kubeconfig: stored objects survive', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vitictl-it-crashed-lab-'));
+    try {
+      const { state } = await labUp(
+        { dir, unsafeNoFsync: true, operator: false, webhook: false },
+        () => undefined,
+      );
+      const kubectlHere = (args: string[]) =>
+        execa('kubectl', args, { env: { KUBECONFIG: state.kubeconfig }, reject: false });
+      const created = await kubectlHere([
+        'create',
+        'configmap',
+        'survivor',
+        '-n',
+        'default',
+        '--from-literal=k=v',
+      ]);
+      expect(created.exitCode, String(created.stderr)).toBe(0);
+      const ca = readFileSync(state.certs.ca, 'utf8');
+      const kubeconfig = readFileSync(state.kubeconfig, 'utf8');
+
+      // a crash, not a stop: no chance to clean up
+      process.kill(state.components.apiserver.pid, 'SIGKILL');
+      process.kill(state.components.etcd.pid, 'SIGKILL');
+      while (isRunning(state.components.apiserver) || isRunning(state.components.etcd)) await sleep(20);
+
+      const env = { NO_COLOR: '1', VITICTL_LAB_DIR: dir };
+      const down = await vitictl(['lab', 'status'], { env });
+      expect(down.exitCode).toBe(1);
+      expect(String(down.stdout)).toMatch(/^kube-apiserver\s+\d+\s+stopped/m);
+
+      const up = await vitictl(['lab', 'up'], { env });
+      expect(up.exitCode, String(up.stderr)).toBe(0);
+      expect(String(up.stdout)).toMatch(
+        /^lab restarted in [\d.]+s: etcd, kube-apiserver started again on the lab's data, ports and certificates \(kube-apiserver at https:\/\/127\.0\.0\.1:\d+\); what it stored is kept$/m,
+      );
+      expect(String(up.stderr)).toMatch(
+        /^lab: restarting kube-apiserver on its data, ports and certificates/m,
+      );
+
+      const after = await readState(dir);
+      expect(after?.ports).toEqual(state.ports);
+      expect(after?.components.apiserver.pid).not.toBe(state.components.apiserver.pid);
+      expect(readFileSync(state.certs.ca, 'utf8')).toBe(ca);
+      expect(readFileSync(state.kubeconfig, 'utf8')).toBe(kubeconfig);
+      const kept = await kubectlHere([
+        'get',
+        'configmap',
+        'survivor',
+        '-n',
+        'default',
+        '-o',
+        'jsonpath={.data.k}',
+      ]);
+      expect(kept.exitCode, String(kept.stderr)).toBe(0);
+      expect(String(kept.stdout)).toBe('v');
+
+      const status = await vitictl(['lab', 'status'], { env });
+      expect(status.exitCode, String(status.stdout)).toBe(0);
+      for (const component of ['etcd', 'kube-apiserver'])
+        expect(String(status.stdout)).toMatch(new RegExp(`^${component}\\s+\\d+\\s+healthy`, 'm'));
+    } finally {
+      await labDown(dir);
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
 });

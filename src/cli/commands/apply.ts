@@ -115,6 +115,8 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
     await Promise.all((metrics?.targets ?? []).map((target) => target.close()));
   }
   const { result } = run;
+  const { unansweredTargets } = await import('../../render/observe-warnings.js');
+  for (const line of unansweredTargets(result)) ctx.warn(line);
   const { writeChunks, writeFileAtomically } = await import('../../util/atomic-write.js');
   if (flags.out) {
     const text = `${JSON.stringify(result, null, 2)}\n`;

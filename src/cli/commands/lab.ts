@@ -41,12 +41,19 @@ async function up(ctx: CliContext, flags: UpFlags) {
   );
   const { state } = result;
   if (format === 'json') {
-    ctx.io.stdout.write(`${JSON.stringify({ alreadyRunning: result.alreadyRunning, ...state }, null, 2)}\n`);
+    const restarted = result.alreadyRunning ? [] : result.restarted;
+    ctx.io.stdout.write(
+      `${JSON.stringify({ alreadyRunning: result.alreadyRunning, restarted, ...state }, null, 2)}\n`,
+    );
     return 0;
   }
   if (result.alreadyRunning) {
     ctx.io.stdout.write(
       `a lab is already running (kube-apiserver ${state.kubernetesVersion} on :${state.ports.apiserver}); nothing done\n`,
+    );
+  } else if (result.restarted.length > 0) {
+    ctx.io.stdout.write(
+      `lab restarted in ${result.seconds.toFixed(1)}s: ${result.restarted.join(', ')} started again on the lab's data, ports and certificates (kube-apiserver at https://127.0.0.1:${state.ports.apiserver}); what it stored is kept\n`,
     );
   } else {
     ctx.io.stdout.write(
@@ -145,8 +152,10 @@ export function registerLab(program: Command, runner: Runner): void {
       'after',
       `${examples('vitictl lab up', 'vitictl lab up --workers 1 --provision-time fixed:200ms', 'vitictl lab up --config tuned-configmap.yaml -o json')}
 The first run builds kube-apiserver and etcd from Go modules (~7 min on 2 cores) and caches them in
-~/.cache/vitictl/lab; later runs start in seconds. A second 'up' while a lab runs does nothing.
-State lives in .lab/ (or $VITICTL_LAB_DIR).
+~/.cache/vitictl/lab; later runs start in seconds. A second 'up' while a lab runs does nothing; when
+some of its processes died, 'up' starts those again on the same data, ports and certificates (stored
+objects survive), or refuses when it cannot ('vitictl lab down' then starts fresh). State lives in
+.lab/ (or $VITICTL_LAB_DIR).
 `,
     )
     .action(bind(runner, up));

@@ -68,10 +68,10 @@ async function scrape(ctx: CliContext, spec: string | undefined, flags: ScrapeFl
       signal,
     });
     if (result.stores.every((store) => store.size === 0)) {
-      const first = result.failures[0];
+      const last = result.failures.at(-1);
       const { runtimeError } = await import('../../errors.js');
-      throw runtimeError(`no scrape succeeded: ${first?.message ?? 'no targets'}`, {
-        hint: 'check the target, the port, and that metrics are enabled',
+      throw runtimeError(`no scrape succeeded: ${last?.message ?? 'no targets'}`, {
+        hint: last?.hint ?? 'check the target, the port, and that metrics are enabled',
       });
     }
     for (const failure of result.failures.slice(0, 5)) ctx.warn(`scrape failed: ${failure.message}`);

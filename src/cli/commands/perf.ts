@@ -89,6 +89,8 @@ async function run(ctx: CliContext, profileName: string | undefined, flags: Perf
   } finally {
     progress.stop();
   }
+  const { unansweredTargets } = await import('../../render/observe-warnings.js');
+  for (const line of unansweredTargets(output.result)) ctx.warn(line);
   if (format === 'json') ctx.io.stdout.write(`${JSON.stringify(output.result, null, 2)}\n`);
   else {
     const { renderPerf } = await import('../../render/perf-views.js');

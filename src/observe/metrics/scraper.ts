@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
+import { NetworkError } from '../../kube/rest.js';
 import { describeFetchFailure, type Target } from '../target.js';
 import type { Exposition } from './model.js';
 import { parseExposition } from './parse.js';
@@ -15,10 +16,20 @@ export interface ScrapeOptions {
   onScrape?: (target: string, at: number, exposition: Exposition) => void;
 }
 
+export type ScrapeFailureKind = 'http' | 'connection' | 'parse';
+
 export interface ScrapeFailure {
   target: string;
   at: string;
+  /** one line: where (redacted) and why */
   message: string;
+  kind: ScrapeFailureKind;
+  /** kind http: the status the target answered */
+  status?: number;
+  /** why, without the target: "HTTP 401: Unauthorized", "refused (ECONNREFUSED) …" */
+  reason: string;
+  /** what to check */
+  hint: string;
 }
 
 export interface ScrapeResult {
@@ -30,32 +41,84 @@ export interface ScrapeResult {
 
 export const ACCEPT = 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
 
-/** The API server's Status message (proxied targets), else a hint for the status. */
-export function explainStatus(status: number, body: Buffer): string {
+/** The API server's Status message (proxied targets), else the first line of the body. */
+function explainStatus(body: Buffer): string {
   try {
     const parsed = JSON.parse(body.toString('utf8')) as { kind?: string; message?: string };
     if (parsed.kind === 'Status' && parsed.message) return parsed.message;
   } catch {
     // not a Status
   }
-  if (status === 404) return 'nothing at this path (wrong port or path, or metrics are off)';
-  if (status === 401 || status === 403)
-    return 'not allowed (a secure endpoint: --bearer-token-file, or RBAC for the proxy)';
   return body.toString('utf8').trim().split('\n')[0]?.slice(0, 200) ?? '';
+}
+
+function statusHint(status: number): string {
+  if (status === 401)
+    return 'the endpoint wants credentials: check the bearer token (--bearer-token-file) or the credentials in the URL';
+  if (status === 403)
+    return 'the credentials were accepted but not allowed: RBAC must grant get on the nonResourceURL /metrics (pods/proxy or services/proxy for pod and service targets)';
+  if (status === 404)
+    return 'nothing at this path: check the port and the path (/metrics), and that metrics are enabled';
+  if (status >= 500) return "the endpoint failed: check the controller's logs";
+  return 'check the target: is it a Prometheus metrics endpoint?';
+}
+
+/** A scrape the target answered with a status other than 200. */
+export class ScrapeStatusError extends Error {
+  constructor(
+    readonly status: number,
+    body: Buffer,
+  ) {
+    super(`HTTP ${status}: ${explainStatus(body)}`.trim());
+    this.name = 'ScrapeStatusError';
+  }
 }
 
 /** One GET of a metrics endpoint, gunzipped and parsed leniently (format from Content-Type). */
 export async function fetchExposition(target: Target, path: string, timeoutMs: number): Promise<Exposition> {
   const response = await target.get(path, { timeoutMs, accept: ACCEPT });
-  if (response.status !== 200) {
-    throw new Error(`HTTP ${response.status}: ${explainStatus(response.status, response.body)}`);
-  }
+  if (response.status !== 200) throw new ScrapeStatusError(response.status, response.body);
   const encoding = String(response.headers['content-encoding'] ?? '');
   const body = encoding.includes('gzip') ? gunzipSync(response.body) : response.body;
   const type = String(response.headers['content-type'] ?? '');
-  return parseExposition(body, {
+  const exposition = parseExposition(body, {
     format: type.includes('openmetrics') ? 'openmetrics' : 'text',
   });
+  const first = exposition.problems[0];
+  // lenient parsing skips bad lines; a body with nothing but bad lines is not an exposition at all
+  if (exposition.families.size === 0 && first)
+    throw new Error(`not a metrics exposition: line ${first.line}: ${first.message}`);
+  return exposition;
+}
+
+/** What went wrong with one scrape: the HTTP status, the connection, or the body. */
+export function scrapeFailure(target: Target, path: string, at: number, error: unknown): ScrapeFailure {
+  const base = {
+    target: target.name,
+    at: new Date(at).toISOString(),
+    message: describeFetchFailure(target, path, error),
+  };
+  if (error instanceof NetworkError)
+    return {
+      ...base,
+      kind: 'connection',
+      reason: `${error.failure} (${error.code}) ${error.detail}`.trim(),
+      hint: error.hint ?? 'check the URL',
+    };
+  if (error instanceof ScrapeStatusError)
+    return {
+      ...base,
+      kind: 'http',
+      status: error.status,
+      reason: error.message,
+      hint: statusHint(error.status),
+    };
+  return {
+    ...base,
+    kind: 'parse',
+    reason: error instanceof Error ? error.message : String(error),
+    hint: 'is this a Prometheus metrics endpoint (text 0.0.4 or OpenMetrics)? check the path and port',
+  };
 }
 
 /** Scrape every target at the interval until the duration ends or `signal` aborts. */
@@ -86,11 +149,7 @@ export async function scrapeTargets(targets: Target[], options: ScrapeOptions): 
           }
           options.onScrape?.(target.name, at, exposition);
         } catch (error) {
-          failures.push({
-            target: target.name,
-            at: new Date(at).toISOString(),
-            message: describeFetchFailure(target, path, error),
-          });
+          failures.push(scrapeFailure(target, path, at, error));
         }
       }),
     );

@@ -70,11 +70,6 @@ function stamp(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '');
 }
 
-/** target name + path without a doubled slash, for messages */
-function urlOf(target: Target, path: string): string {
-  return /^https?:\/\//.test(target.name) ? `${new URL(target.name).origin}${path}` : `${target.name}${path}`;
-}
-
 function bodyText(response: RawResponse): string {
   return response.body.toString('utf8', 0, Math.min(response.body.length, 2000)).trim();
 }
@@ -82,7 +77,7 @@ function bodyText(response: RawResponse): string {
 /** The error for a non-200 answer, with what to do about it. */
 function httpFailure(target: Target, path: string, response: RawResponse): Error {
   const text = bodyText(response);
-  const where = urlOf(target, path);
+  const where = target.where(path);
   if (response.status === 404) {
     // through the API server's proxy a missing pod is a JSON Status, not the target's answer
     if (text.startsWith('{') && text.includes('"kind":"Status"')) {
@@ -116,7 +111,7 @@ async function fetchPprof(target: Target, path: string, timeoutMs: number, signa
     response = await target.get(full, { timeoutMs, ...(signal ? { signal } : {}) });
   } catch (error) {
     if (error instanceof NetworkError) {
-      throw runtimeError(`cannot reach ${urlOf(target, full)}: ${error.failure} (${error.code})`, {
+      throw runtimeError(`cannot reach ${target.where(full)}: ${error.failure} (${error.code})`, {
         hint:
           error.failure === 'refused'
             ? 'nothing listens there: is pprof enabled (PprofBindAddress / monitoring.enableProfiling) and is this its port?'
@@ -130,7 +125,7 @@ async function fetchPprof(target: Target, path: string, timeoutMs: number, signa
   // pprof bodies are gzipped profile.proto themselves; only undo a transport encoding on top
   const body =
     encoding === 'gzip'
-      ? gunzipBounded(response.body, urlOf(target, full), DEFAULT_MAX_PROFILE_BYTES)
+      ? gunzipBounded(response.body, target.where(full), DEFAULT_MAX_PROFILE_BYTES)
       : response.body;
   return { full, body };
 }
@@ -146,7 +141,7 @@ export async function captureProfile(target: Target, options: CaptureOptions): P
   let samples: number | undefined;
   if (!text) {
     // check it is a profile before saving it (an HTML page or an error text is not)
-    const profile = decodeProfile(body, urlOf(target, full));
+    const profile = decodeProfile(body, target.where(full));
     sampleTypes = profile.sampleTypes.map((t) => `${t.type}/${t.unit}`);
     samples = profile.samples.count;
     if (samples === 0 && (options.profile === 'mutex' || options.profile === 'block')) {
