@@ -4,11 +4,11 @@ import {
   type ApiResource,
   canI,
   discoverKinds,
-  getJson,
   resourcePath,
   serverVersion,
 } from './discovery.js';
 import type { KubeRest } from './rest.js';
+import { newRetryCounters, requestWithRetry } from './retry.js';
 
 export interface PreflightInput {
   kinds: Array<{ apiVersion: string; kind: string }>;
@@ -95,15 +95,20 @@ async function refuseRunIdInUse(
   for (const resource of resources.values()) {
     const scopes = resource.namespaced && watchScope === 'namespaces' ? input.namespaces : [undefined];
     for (const namespace of scopes) {
-      const response = await getJson(
+      const answer = await requestWithRetry(
         rest,
+        'GET',
         `${resourcePath(resource, namespace)}?labelSelector=${selector}&limit=1`,
+        { timeoutMs: 30_000 },
+        { deadline: performance.now() + 30_000, counters: newRetryCounters(), initialBackoffMs: 250 },
       );
-      if (response.status !== 200) {
+      const status = answer.ok ? answer.response.status : 0;
+      if (!answer.ok || status !== 200) {
         throw runtimeError(
-          `could not check whether run id "${input.run.id}" is in use: list ${resource.plural} answered ${response.status}`,
+          `could not check whether run id "${input.run.id}" is in use: list ${resource.plural}: ${answer.ok ? `answered ${status}` : answer.reason}`,
         );
       }
+      const response = answer.response;
       const item = (response.body as { items?: Array<{ metadata: { name: string; namespace?: string } }> })
         .items?.[0];
       if (item) {
