@@ -43,7 +43,7 @@ function buildProgram(runner: Runner): Command {
     .addHelpText(
       'after',
       `${examples('vitictl scenario list', 'vitictl scenario generate machines --count 1000 --seed 7')}
-Exit codes: 0 ok · 1 runtime error · 2 usage or bad input · 3 a gate failed · 130 interrupted
+Exit codes: 0 ok · 1 runtime error · 2 usage or bad input · 3 a gate failed · 130 interrupted (143 on SIGTERM)
 `,
     );
   registerScenario(program, runner);

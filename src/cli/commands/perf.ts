@@ -246,7 +246,7 @@ export function registerPerf(program: Command, runner: Runner): void {
         'vitictl perf run load --run-id big-1 --shard 0/3 --out-dir shard-0/',
       )}
 Exit codes: 0 every gate passed · 3 a gate failed (the report says which and by how much) · 1 runtime
-error · 2 bad input · 130 interrupted (partial report written, objects cleaned up).
+error · 2 bad input · 130 interrupted, 143 on SIGTERM (partial report written, objects cleaned up).
 With $GITHUB_STEP_SUMMARY set, report.md is appended to it.
 `,
     )
