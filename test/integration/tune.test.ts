@@ -81,7 +81,7 @@ describe('vitictl tune: the proof, at a modest size, in the lab', () => {
     const notRun = await temp.write('not-run.json', '{"hello": 1}');
     const bad = await vitictl(['tune', '--from', notRun], { env: env() });
     expect(bad.exitCode).toBe(2);
-    expect(String(bad.stderr)).toMatch(/^error: .*not-run\.json: .*is not a RunResult/m);
+    expect(String(bad.stderr)).toMatch(/^error: .*not-run\.json: .*not a RunResult/m);
     const plain = temp.path('plain.json');
     expect(
       (await vitictl(['apply', 'machines', '--count', '5', '--out', plain, '-q'], { env: env() })).exitCode,
