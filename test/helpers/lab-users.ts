@@ -19,22 +19,27 @@ export async function userKubeconfig(state: LabState, user: string, dir: string)
   const file = join(dir, `${user}.kubeconfig`);
   writeFileSync(
     file,
-    toYaml({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [
-        {
-          name: 'lab',
-          cluster: {
-            server: `https://127.0.0.1:${state.ports.apiserver}`,
-            'certificate-authority-data': b64(state.certs.ca),
-          },
-        },
-      ],
-      users: [{ name: user, user: { 'client-certificate-data': b64(crt), 'client-key-data': b64(key) } }],
-      contexts: [{ name: 'lab', context: { cluster: 'lab', user } }],
-      'current-context': 'lab',
-    }),
+    labKubeconfig(state, user, { 'client-certificate-data': b64(crt), 'client-key-data': b64(key) }),
   );
   return file;
+}
+
+/** A kubeconfig for the lab's API server with the given user credentials (a token, or a client cert). */
+export function labKubeconfig(state: LabState, user: string, credentials: Record<string, string>): string {
+  return toYaml({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [
+      {
+        name: 'lab',
+        cluster: {
+          server: `https://127.0.0.1:${state.ports.apiserver}`,
+          'certificate-authority-data': readFileSync(state.certs.ca).toString('base64'),
+        },
+      },
+    ],
+    users: [{ name: user, user: credentials }],
+    contexts: [{ name: 'lab', context: { cluster: 'lab', user } }],
+    'current-context': 'lab',
+  });
 }

@@ -5,7 +5,7 @@ import type { CleanupResult, RunResult } from '../../src/report/run-result.js';
 import { errorLines, vitictl } from '../helpers/cli.js';
 import { useTempDir } from '../helpers/files.js';
 import { kubectl, lab } from '../helpers/lab.js';
-import { userKubeconfig } from '../helpers/lab-users.js';
+import { labKubeconfig, userKubeconfig } from '../helpers/lab-users.js';
 
 /**
  * Faults injected into a real lab: an API server that crashes during cleanup, API Priority and
@@ -56,22 +56,7 @@ describe('faults: every object accounted for and cleaned up', () => {
     const state = lab();
     const bad = await temp.write(
       'bad-token.kubeconfig',
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [
-          {
-            name: 'lab',
-            cluster: {
-              server: `https://127.0.0.1:${state.ports.apiserver}`,
-              'certificate-authority-data': readFileSync(state.certs.ca).toString('base64'),
-            },
-          },
-        ],
-        users: [{ name: 'bad', user: { token: 'not-a-valid-token' } }],
-        contexts: [{ name: 'lab', context: { cluster: 'lab', user: 'bad' } }],
-        'current-context': 'lab',
-      }),
+      labKubeconfig(state, 'bad', { token: 'not-a-valid-token' }),
     );
     const rejected = await vitictl(['cleanup', '--run-id', 'it-fault-reuse', '--kubeconfig', bad]);
     expect(rejected.exitCode).toBe(1);
