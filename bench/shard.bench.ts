@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { labDown, labUp } from '../src/lab/lab.js';
 import type { LabState } from '../src/lab/state.js';
 import type { RunResult } from '../src/report/run-result.js';
-import type { WebhookResult } from '../src/webhook/result.js';
+import type { WebhookResult } from '../src/report/sections/webhook.js';
 import { makeWebhookCerts } from '../test/helpers/webhook-server.js';
 import { must, procUsage } from './apply/proc.js';
 import { round } from './apply/stats.js';

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type LabUpOptions, labDown, labUp } from '../src/lab/lab.js';
 import type { LabState } from '../src/lab/state.js';
 import type { RunResult } from '../src/report/run-result.js';
-import type { TuneResult } from '../src/tune/tune.js';
+import type { TuneResult } from '../src/report/sections/tune.js';
 import { bin, root, writeResult } from './lib.js';
 
 /**

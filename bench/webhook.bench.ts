@@ -4,10 +4,10 @@ import { Agent, request as httpsRequest } from 'node:https';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { WebhookResult } from '../src/report/sections/webhook.js';
 import type { KubeObject } from '../src/scenario/expand.js';
 import { ReviewFactory, resourceInfo } from '../src/webhook/admission-review.js';
 import { runWebhookBench, type WebhookBenchOptions } from '../src/webhook/engine.js';
-import type { WebhookResult } from '../src/webhook/result.js';
 import { makeWebhookCerts, type WebhookServerOptions } from '../test/helpers/webhook-server.js';
 import { median, root, writeResult } from './lib.js';
 

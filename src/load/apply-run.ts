@@ -194,7 +194,7 @@ async function startScraping(targets: Target[], intervalMs: number) {
                   },
                 }
               : {}),
-            signals: signals as unknown as Record<string, unknown> | null,
+            signals,
             queueDepth: queueDepthSeries(store, from, windowStart.getTime()),
           };
         }),

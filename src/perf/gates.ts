@@ -1,5 +1,5 @@
 import { inputError, type SourceLocation } from '../errors.js';
-import { decodeHistogram, type HistogramSummary } from '../report/histogram.js';
+import { decodeHistogram, type LatencySummary } from '../report/histogram.js';
 import type { GateResult, RunResult } from '../report/run-result.js';
 import { parseDuration } from '../util/duration.js';
 
@@ -15,7 +15,7 @@ interface Metric {
   read(run: RunResult): number | null;
   /** true when larger is better (rates); used by baseline comparison */
   higherIsBetter?: boolean;
-  histogram?(run: RunResult): HistogramSummary | undefined;
+  histogram?(run: RunResult): LatencySummary | undefined;
   quantile?: number;
 }
 
@@ -29,7 +29,7 @@ const PERCENTILES: Record<string, number | 'mean' | 'max'> = {
   mean: 'mean',
 };
 
-function latencyMetric(pick: (run: RunResult) => HistogramSummary | undefined, stat: string): Metric {
+function latencyMetric(pick: (run: RunResult) => LatencySummary | undefined, stat: string): Metric {
   const p = PERCENTILES[stat];
   return {
     unit: 'ms',
@@ -329,7 +329,7 @@ export function evaluateGate(gate: Gate, run: RunResult): GateResult {
  * values at ranks n·q ± 1.96·√(n·q·(1−q)) (binomial order statistics). The run-to-run noise of a
  * percentile is measured from the run's own sample, not assumed.
  */
-export function quantileNoise(summary: HistogramSummary, q: number): number {
+export function quantileNoise(summary: LatencySummary, q: number): number {
   const n = summary.count;
   if (n < 2) return Number.POSITIVE_INFINITY;
   const h = decodeHistogram(summary);

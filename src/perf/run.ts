@@ -219,7 +219,7 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
   if (spec.tune && !options.shard && result.observe?.targets.some((t) => t.signals)) {
     options.onPhase?.('tune');
     try {
-      result.tune = (await tuneRun(result, kubeconfig, options)) as unknown as Record<string, unknown>;
+      result.tune = await tuneRun(result, kubeconfig, options);
     } catch (error) {
       options.onWarning?.(`no tuning recommendation: ${(error as Error).message}`);
     }

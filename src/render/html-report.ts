@@ -1,10 +1,10 @@
 import { JsHistogram } from 'hdr-histogram-js';
-import type { ControllerSignals, Signals } from '../observe/metrics/signals.js';
 import { formatValue } from '../perf/gates.js';
-import { decodeHistogram, type HistogramSummary } from '../report/histogram.js';
+import { decodeHistogram, type LatencySummary } from '../report/histogram.js';
 import type { GateResult, RunResult } from '../report/run-result.js';
-import type { TuneResult } from '../tune/tune.js';
-import { type WebhookResult, webhookResultSchema } from '../webhook/result.js';
+import type { ControllerSignals, Signals } from '../report/sections/signals.js';
+import type { TuneResult } from '../report/sections/tune.js';
+import { type WebhookResult, webhookResultSchema } from '../report/sections/webhook.js';
 import { Html, html, type Part } from './html/markup.js';
 import {
   type Axis,
@@ -248,14 +248,14 @@ function objectsSection(apply: NonNullable<RunResult['apply']>): Html {
 /** A corrupt histogram costs its chart, not the report. decodeHistogram reads only `encoded`. */
 function decode(encoded: string): ReturnType<typeof decodeHistogram> | undefined {
   try {
-    return decodeHistogram({ encoded } as HistogramSummary);
+    return decodeHistogram({ encoded } as LatencySummary);
   } catch {
     return undefined;
   }
 }
 
 /** (value ms, count) for every recorded HDR bucket; percentiles as a fallback. Layout only. */
-function recordedValues(summary: HistogramSummary): Array<readonly [number, number]> {
+function recordedValues(summary: LatencySummary): Array<readonly [number, number]> {
   const histogram = decode(summary.encoded);
   if (!histogram) return [];
   const out: Array<readonly [number, number]> = [];
@@ -332,7 +332,7 @@ function distributionSection(result: RunResult, baseline: RunResult | undefined)
 }
 
 function latencySection(apply: NonNullable<RunResult['apply']>, sets: boolean): Html {
-  const row = (name: Part, h: HistogramSummary) => [
+  const row = (name: Part, h: LatencySummary) => [
     name,
     count(h.count),
     ...(h.count === 0
@@ -815,7 +815,7 @@ interface Compared {
 
 const latency = (
   label: string,
-  pick: (a: NonNullable<RunResult['apply']>) => HistogramSummary,
+  pick: (a: NonNullable<RunResult['apply']>) => LatencySummary,
   key: 'p50' | 'p90' | 'p99' | 'max',
 ): Compared => ({
   label,

@@ -1,10 +1,10 @@
-import type { HistogramSummary } from '../report/histogram.js';
+import type { LatencySummary } from '../report/histogram.js';
 import type { RunResult } from '../report/run-result.js';
 import { unansweredTargets } from './observe-warnings.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const ms = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)}s` : `${v.toFixed(1)}ms`);
-const row = (h: HistogramSummary) =>
+const row = (h: LatencySummary) =>
   h.count === 0 ? '- | - | - | -' : `${ms(h.p50)} | ${ms(h.p90)} | ${ms(h.p99)} | ${ms(h.max)}`;
 
 function shardNote(result: RunResult): string {

@@ -1,6 +1,6 @@
 import type { Style } from '../cli/style.js';
 import type { Exposition } from '../observe/metrics/model.js';
-import type { Signals } from '../observe/metrics/signals.js';
+import type { Signals } from '../report/sections/signals.js';
 import { borderlessTable, trimLines } from './table.js';
 
 const num = (value: number | null | undefined, digits = 2) =>

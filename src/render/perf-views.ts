@@ -1,6 +1,6 @@
 import type { Style } from '../cli/style.js';
 import type { RunResult } from '../report/run-result.js';
-import type { WebhookResult } from '../webhook/result.js';
+import type { WebhookResult } from '../report/sections/webhook.js';
 import { renderApplySummary } from './run-views.js';
 import { borderlessTable, trimLines } from './table.js';
 import { renderWebhookSummary } from './webhook-views.js';

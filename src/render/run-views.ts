@@ -1,5 +1,5 @@
 import type { Style } from '../cli/style.js';
-import type { HistogramSummary } from '../report/histogram.js';
+import type { LatencySummary } from '../report/histogram.js';
 import { cleanupIncomplete, type RunResult } from '../report/run-result.js';
 import { cleanupText, retryText } from './summary-text.js';
 import { borderlessTable, trimLines } from './table.js';
@@ -10,7 +10,7 @@ const ms = (value: number) =>
     : value >= 10
       ? `${value.toFixed(0)}ms`
       : `${value.toFixed(1)}ms`;
-const triple = (h: HistogramSummary) => (h.count === 0 ? '-' : `${ms(h.p50)} / ${ms(h.p90)} / ${ms(h.p99)}`);
+const triple = (h: LatencySummary) => (h.count === 0 ? '-' : `${ms(h.p50)} / ${ms(h.p90)} / ${ms(h.p99)}`);
 
 /** The terminal summary of a RunResult (apply part). Pure: RunResult in, text out. */
 export function renderApplySummary(result: RunResult, style: Style): string {

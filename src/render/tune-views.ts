@@ -1,5 +1,5 @@
 import type { Style } from '../cli/style.js';
-import type { TuneResult } from '../tune/tune.js';
+import type { TuneResult } from '../report/sections/tune.js';
 import { borderlessTable, trimLines } from './table.js';
 
 const secs = (value: number) =>

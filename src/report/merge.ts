@@ -1,7 +1,7 @@
 import { inputError } from '../errors.js';
-import { mergeUsSummaries, type WebhookResult, webhookResultSchema } from '../webhook/result.js';
 import { mergeSummaries } from './histogram.js';
 import type { ApplyResult, CleanupResult, ObjectCounts, RunResult, SetResult } from './run-result.js';
+import type { WebhookResult } from './sections/webhook.js';
 
 /**
  * Shards of one run (--shard i/N) → the run: counts add, HDR histograms merge exactly, rates are taken
@@ -182,12 +182,7 @@ function measureWindow(result: RunResult): [number, number] | undefined {
   return measure ? [ms(measure.start), ms(measure.end)] : undefined;
 }
 
-function mergeWebhook(shards: ShardFile[]): WebhookResult {
-  const all = shards.map(({ file, result }) => {
-    const parsed = webhookResultSchema.safeParse(result.webhook);
-    if (!parsed.success) throw inputError(`${file}: the webhook section is not a webhook result`);
-    return parsed.data;
-  });
+function mergeWebhook(all: WebhookResult[], shards: ShardFile[]): WebhookResult {
   const first = all[0]!;
   const windows = shards.map(({ result }) => measureWindow(result));
   const span =
@@ -227,9 +222,9 @@ function mergeWebhook(shards: ShardFile[]): WebhookResult {
       rejected: sum(all.map((w) => w.failurePolicy.rejected)),
       failedCalls: sum(all.map((w) => w.failurePolicy.failedCalls)),
     },
-    latency: mergeUsSummaries(all.map((w) => w.latency)),
+    latency: mergeSummaries(all.map((w) => w.latency)),
     latencyUncorrected: all.every((w) => w.latencyUncorrected)
-      ? mergeUsSummaries(all.map((w) => w.latencyUncorrected!))
+      ? mergeSummaries(all.map((w) => w.latencyUncorrected!))
       : null,
     apiServerBuckets: first.apiServerBuckets.map((bucket, i) => ({
       le: bucket.le,
@@ -306,7 +301,12 @@ export function mergeShards(inputs: ShardFile[]): RunResult {
     ...(cleanups.length > 0 ? { cleanup: mergeCleanup(cleanups) } : { cleanup: undefined }),
     ...(observed?.observe ? { observe: observed.observe } : { observe: undefined }),
     ...(results.every((r) => r.webhook)
-      ? { webhook: mergeWebhook(shards) as unknown as Record<string, unknown> }
+      ? {
+          webhook: mergeWebhook(
+            results.map((r) => r.webhook!),
+            shards,
+          ),
+        }
       : { webhook: undefined }),
     ...(profiles.length > 0 ? { profiles } : { profiles: undefined }),
     ...(results.every((r) => r.overhead)

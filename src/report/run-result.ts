@@ -1,15 +1,19 @@
 import { z } from 'zod';
 import { formatPath } from '../config/zod-errors.js';
 import { inputError, type SourceLocation } from '../errors.js';
-import { histogramSummarySchema } from './histogram.js';
+import { decodeHistogram, latencySummarySchema } from './histogram.js';
 import { runResultProblem } from './run-checks.js';
+import { signalsSchema } from './sections/signals.js';
+import { tuneResultSchema } from './sections/tune.js';
+import { webhookResultSchema } from './sections/webhook.js';
 
 /**
  * RunResult: the one contract between the engines, the tuner, the gates and the reports. Versioned;
  * every number in it was measured, and `methods` says how.
  */
 
-export const RUN_RESULT_VERSION = 1;
+/** 2: typed signals, tune and webhook sections; every latency summary with p9999. Version 1 files are read too. */
+export const RUN_RESULT_VERSION = 2;
 
 /** A soak run's result (per-second series, scrapes) is a few MB; 64 MiB is far beyond any real one. */
 export const MAX_RUN_FILE_BYTES = 64 * 2 ** 20;
@@ -49,9 +53,9 @@ export const setResultSchema = z.object({
   readiness: z.string(),
   counts,
   latency: z.object({
-    create: histogramSummarySchema,
-    timeToReady: histogramSummarySchema,
-    serverTimeToReady: histogramSummarySchema,
+    create: latencySummarySchema,
+    timeToReady: latencySummarySchema,
+    serverTimeToReady: latencySummarySchema,
   }),
 });
 export type SetResult = z.infer<typeof setResultSchema>;
@@ -75,10 +79,10 @@ export const applyResultSchema = z.object({
   counts,
   sets: z.array(setResultSchema),
   latency: z.object({
-    create: histogramSummarySchema,
-    timeToReady: histogramSummarySchema,
-    serverTimeToReady: histogramSummarySchema,
-    watchLag: histogramSummarySchema,
+    create: latencySummarySchema,
+    timeToReady: latencySummarySchema,
+    serverTimeToReady: latencySummarySchema,
+    watchLag: latencySummarySchema,
   }),
   /** HTTP status codes and network failures seen on creates, retried ones included */
   errors: z.record(z.string(), z.number().int()),
@@ -159,10 +163,7 @@ export function cleanupIncomplete(cleanup: CleanupResult): boolean {
   );
 }
 
-/**
- * Controller signals scraped alongside the load (src/observe/metrics/signals.ts); kept as data, the
- * schema checks the envelope and leaves the numbers to their producer.
- */
+/** Controller signals scraped alongside the load, per target. */
 export const observeResultSchema = z.object({
   intervalSeconds: z.number(),
   /** the load window the signals cover */
@@ -185,7 +186,7 @@ export const observeResultSchema = z.object({
           hint: z.string(),
         })
         .optional(),
-      signals: z.record(z.string(), z.unknown()).nullable(),
+      signals: signalsSchema.nullable(),
       /** per scrape: each controller's workqueue depth, [seconds since the window's start, depth] */
       queueDepth: z
         .array(z.object({ controller: z.string(), points: z.array(z.tuple([z.number(), z.number()])) }))
@@ -270,13 +271,13 @@ export const runResultSchema = z.object({
     .object({ slo: z.string(), steps: z.array(stressStepSchema), knee: z.number().nullable() })
     .optional(),
   /** perf run: the tuning recommendation made from this run (vitictl tune's result) */
-  tune: z.record(z.string(), z.unknown()).optional(),
+  tune: tuneResultSchema.optional(),
   /** perf run: profiles captured at peak load (files written beside the report) */
   profiles: z
     .array(z.object({ target: z.string(), profile: z.string(), file: z.string(), bytes: z.number().int() }))
     .optional(),
-  /** perf run: the webhook bench result (src/webhook) */
-  webhook: z.record(z.string(), z.unknown()).optional(),
+  /** webhook bench, or a perf run's webhook load */
+  webhook: webhookResultSchema.optional(),
   /** the share of wall time the tool itself was busy (CPU), not waiting on the cluster */
   overhead: z.object({ cpuSeconds: z.number(), wallSeconds: z.number(), share: z.number() }).optional(),
   /** how each figure was measured, keyed like the figures */
@@ -284,10 +285,47 @@ export const runResultSchema = z.object({
 });
 export type RunResult = z.infer<typeof runResultSchema>;
 
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Version 1 → 2 in place: ms latency summaries gain p9999 from their own histogram (one that does not
+ * decode gets p999 here, and the consistency check then rejects the file, naming the histogram).
+ */
+function upgradeFromVersion1(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) upgradeFromVersion1(item);
+    return;
+  }
+  if (!isRecord(node)) return;
+  if (node.unit === 'ms' && typeof node.encoded === 'string' && node.p9999 === undefined) {
+    try {
+      node.p9999 = decodeHistogram({ encoded: node.encoded }).getValueAtPercentile(99.99) / 1000;
+    } catch {
+      node.p9999 = node.p999;
+    }
+    return;
+  }
+  for (const value of Object.values(node)) upgradeFromVersion1(value);
+}
+
 /** A RunResult read from somewhere (`where` names it in the error: a file, a ConfigMap), or exit 2. */
 export function parseRunResult(raw: unknown, where: string, location?: SourceLocation): RunResult {
   // the location names the file already: no need to say it twice
   const subject = location?.file === where ? 'not' : `${where} is not`;
+  if (isRecord(raw) && typeof raw.schemaVersion === 'number' && raw.schemaVersion > RUN_RESULT_VERSION) {
+    throw inputError(
+      `${where} is schemaVersion ${raw.schemaVersion}: this vitictl reads versions 1 to ${RUN_RESULT_VERSION}`,
+      {
+        location: { ...location, jsonPath: '$.schemaVersion' },
+        hint: 'a newer vitictl wrote it (its tool.version): read it with that version or newer',
+      },
+    );
+  }
+  if (isRecord(raw) && raw.schemaVersion === 1) {
+    upgradeFromVersion1(raw);
+    raw.schemaVersion = RUN_RESULT_VERSION;
+  }
   const parsed = runResultSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -1,5 +1,5 @@
 import { toYaml } from '../render/yaml-emit.js';
-import type { TuneResult } from './tune.js';
+import type { TuneResult } from '../report/sections/tune.js';
 
 export const CONFIGMAP_NAME = 'vitistack-performance-config';
 export const CONFIGMAP_NAMESPACE = 'vitistack-system';
