@@ -11,7 +11,9 @@ import type { GateResult, RunResult } from '../report/run-result.js';
 import { prepareScenario } from '../scenario/prepare.js';
 import type { Shard } from '../scenario/shard.js';
 import { writeChunks, writeFileAtomically } from '../util/atomic-write.js';
-import { baselineGates, evaluateGate, type Gate } from './gates.js';
+import { baselineGates } from './gates/baseline.js';
+import { evaluateGate } from './gates/evaluate.js';
+import type { Gate } from './gates/grammar.js';
 
 export interface PerfRunOptions {
   profile: LoadedProfile;

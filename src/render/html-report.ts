@@ -1,10 +1,10 @@
 import { JsHistogram } from 'hdr-histogram-js';
-import { formatValue } from '../perf/gates.js';
 import { decodeHistogram, type LatencySummary } from '../report/histogram.js';
+import { formatMetricValue, METRICS } from '../report/metrics.js';
 import type { GateResult, RunResult } from '../report/run-result.js';
-import type { ControllerSignals, Signals } from '../report/sections/signals.js';
+import type { ControllerSignals } from '../report/sections/signals.js';
 import type { TuneResult } from '../report/sections/tune.js';
-import { type WebhookResult, webhookResultSchema } from '../report/sections/webhook.js';
+import type { WebhookResult } from '../report/sections/webhook.js';
 import { Html, html, type Part } from './html/markup.js';
 import {
   type Axis,
@@ -188,14 +188,14 @@ function gatesSection(gates: GateResult[]): Html {
   ];
   const rows = gates.map((g) => [
     html`<code>${g.gate}</code>`,
-    g.value === null ? 'not measured' : formatValue(g.value, g.unit),
-    isNum(g.threshold) ? `${g.op} ${formatValue(g.threshold, g.unit)}` : g.op,
+    g.value === null ? 'not measured' : formatMetricValue(g.value, g.unit),
+    isNum(g.threshold) ? `${g.op} ${formatMetricValue(g.threshold, g.unit)}` : g.op,
     badge(g.passed),
     g.message,
     ...(withBaseline
       ? g.baseline
         ? [
-            `${formatValue(g.baseline.value, g.unit)} ± ${formatValue(g.baseline.noise, g.unit)}`,
+            `${formatMetricValue(g.baseline.value, g.unit)} ± ${formatMetricValue(g.baseline.noise, g.unit)}`,
             `+${(g.baseline.allowedRegression * 100).toFixed(0)}% + noise`,
           ]
         : ['', '']
@@ -419,17 +419,6 @@ function rateSection(apply: NonNullable<RunResult['apply']>): Html | '' {
 
 // ---------------------------------------------------------------- controller signals
 
-function asSignals(value: Record<string, unknown> | null): Signals | null {
-  if (
-    !value ||
-    !Array.isArray(value.controllers) ||
-    typeof value.process !== 'object' ||
-    value.process === null
-  )
-    return null;
-  return value as unknown as Signals;
-}
-
 function controllerRow(c: ControllerSignals): Part[] {
   const rho = c.utilization;
   const rhoClass = !isNum(rho) ? '' : rho >= 0.9 ? 'bad' : rho >= 0.7 ? 'warn' : 'ok';
@@ -480,7 +469,7 @@ function queueDepthChart(
 function signalsSection(observe: NonNullable<RunResult['observe']>): Html {
   const blocks = observe.targets.map((target) => {
     const head = html`<h3>${target.target}</h3><p class="dim">${target.scrapes} scrapes every ${observe.intervalSeconds}s, ${target.failures} failed · window ${observe.window.start} → ${observe.window.end}</p>`;
-    const s = asSignals(target.signals);
+    const s = target.signals;
     if (!s)
       return [
         head,
@@ -580,15 +569,7 @@ function percentileCurve(encoded: string, toMs: number): Point[] {
   return points;
 }
 
-function webhookSection(raw: Record<string, unknown>): Html {
-  const parsed = webhookResultSchema.safeParse(raw);
-  if (!parsed.success) {
-    return section('webhook', 'Webhook', [
-      note('the webhook result has an unexpected shape; its fields as recorded:'),
-      table(['field', 'value'], scalarLeaves(raw)),
-    ]);
-  }
-  const w: WebhookResult = parsed.data;
+function webhookSection(w: WebhookResult): Html {
   const summaries = [
     [w.engine === 'open-loop' ? 'from intended start' : 'per request', w.latency, COLORS.purple, false],
     ['from send (uncorrected)', w.latencyUncorrected, COLORS.grey, true],
@@ -653,22 +634,6 @@ function webhookSection(raw: Record<string, unknown>): Html {
   ]);
 }
 
-/** A generic view of unknown data: dotted paths to scalars, arrays summarised. */
-function scalarLeaves(value: unknown, prefix = '', depth = 0, out: Part[][] = []): Part[][] {
-  if (out.length >= 80) return out;
-  if (value === null || typeof value !== 'object') {
-    out.push([html`<code>${prefix || '(value)'}</code>`, String(value)]);
-  } else if (Array.isArray(value)) {
-    out.push([html`<code>${prefix}</code>`, `[${value.length} items]`]);
-  } else if (depth >= 3) {
-    out.push([html`<code>${prefix}</code>`, '{…}']);
-  } else {
-    for (const [key, child] of Object.entries(value))
-      scalarLeaves(child, prefix ? `${prefix}.${key}` : key, depth + 1, out);
-  }
-  return out;
-}
-
 // ---------------------------------------------------------------- stress, tuning, comparison
 
 function stressSection(stress: NonNullable<RunResult['stress']>): Html {
@@ -719,15 +684,7 @@ function stressSection(stress: NonNullable<RunResult['stress']>): Html {
   ]);
 }
 
-function asTune(value: Record<string, unknown>): TuneResult | null {
-  const diagnosis = value.diagnosis as { message?: unknown } | undefined;
-  if (!Array.isArray(value.recommendations) || typeof diagnosis?.message !== 'string') return null;
-  return value as unknown as TuneResult;
-}
-
-function tuneSection(raw: Record<string, unknown>): Html {
-  const t = asTune(raw);
-  if (!t) return section('tune', 'Tuning', table(['field', 'value'], scalarLeaves(raw)));
+function tuneSection(t: TuneResult): Html {
   const head = html`<p><strong>Diagnosis</strong> (controller <code>${t.controller}</code>, current settings from ${t.currentSource}): ${t.diagnosis.message}</p>`;
   if (t.refused)
     return section('tune', 'Tuning', [
@@ -793,106 +750,13 @@ function tuneSection(raw: Record<string, unknown>): Html {
   ]);
 }
 
-function busiestController(run: RunResult): { controller?: ControllerSignals; signals?: Signals } {
-  let best: { controller?: ControllerSignals; signals?: Signals } = {};
-  for (const target of run.observe?.targets ?? []) {
-    const signals = asSignals(target.signals);
-    for (const controller of signals?.controllers ?? []) {
-      if (!best.controller || controller.reconciles > best.controller.reconciles)
-        best = { controller, signals: signals! };
-    }
-    if (!best.signals && signals) best.signals = signals;
-  }
-  return best;
-}
-
-interface Compared {
-  label: string;
-  read(run: RunResult): number | null | undefined;
-  format(v: number): string;
-  higherIsBetter?: boolean;
-}
-
-const latency = (
-  label: string,
-  pick: (a: NonNullable<RunResult['apply']>) => LatencySummary,
-  key: 'p50' | 'p90' | 'p99' | 'max',
-): Compared => ({
-  label,
-  read: (run) => {
-    const h = run.apply ? pick(run.apply) : undefined;
-    return h && h.count > 0 ? h[key] : null;
-  },
-  format: ms,
-});
-
-const COMPARED: Compared[] = [
-  { label: 'achieved rate', read: (r) => r.apply?.achievedRate, format: perSec, higherIsBetter: true },
-  {
-    label: 'create throughput',
-    read: (r) => r.apply?.createThroughput,
-    format: perSec,
-    higherIsBetter: true,
-  },
-  latency('create p50', (a) => a.latency.create, 'p50'),
-  latency('create p99', (a) => a.latency.create, 'p99'),
-  latency('time to ready p50', (a) => a.latency.timeToReady, 'p50'),
-  latency('time to ready p90', (a) => a.latency.timeToReady, 'p90'),
-  latency('time to ready p99', (a) => a.latency.timeToReady, 'p99'),
-  latency('time to ready max', (a) => a.latency.timeToReady, 'max'),
-  latency('server-clock time to ready p99', (a) => a.latency.serverTimeToReady, 'p99'),
-  latency('watch lag p99', (a) => a.latency.watchLag, 'p99'),
-  {
-    label: 'failed + timed out',
-    read: (r) => (r.apply ? r.apply.counts.failed + r.apply.counts.timedOut : null),
-    format: count,
-  },
-  { label: 'create retries', read: (r) => r.apply?.retries, format: count },
-  {
-    label: 'controller X (reconciles/s)',
-    read: (r) => busiestController(r).controller?.throughput,
-    format: perSec,
-    higherIsBetter: true,
-  },
-  { label: 'controller S̄', read: (r) => busiestController(r).controller?.serviceMean, format: secs },
-  {
-    label: 'controller reconcile p95',
-    read: (r) => busiestController(r).controller?.serviceP95,
-    format: secs,
-  },
-  { label: 'controller W̄q', read: (r) => busiestController(r).controller?.queueWaitMean, format: secs },
-  {
-    label: 'queue depth max',
-    read: (r) => busiestController(r).controller?.queueDepthMax,
-    format: (v) => num(v, 0),
-  },
-  {
-    label: 'controller CPU (cores)',
-    read: (r) => busiestController(r).signals?.process.cpuCores,
-    format: (v) => num(v, 3),
-  },
-  {
-    label: 'controller RSS max',
-    read: (r) => busiestController(r).signals?.process.rssMaxBytes,
-    format: bytes,
-  },
-  {
-    label: 'webhook p99',
-    read: (r) => {
-      const parsed = r.webhook ? webhookResultSchema.safeParse(r.webhook) : undefined;
-      return parsed?.success && parsed.data.latency.count > 0 ? parsed.data.latency.p99 : null;
-    },
-    format: formatUs,
-  },
-  { label: 'tool overhead', read: (r) => r.overhead?.share, format: pct },
-];
-
 function comparisonSection(result: RunResult, baseline: RunResult): Html {
   const rows: Part[][] = [];
-  for (const metric of COMPARED) {
+  for (const metric of METRICS.values()) {
+    if (!metric.compared) continue;
     const before = metric.read(baseline);
     const now = metric.read(result);
-    if (!isNum(before) || !isNum(now)) continue; // measured in one run only: nothing to compare
+    if (before === null || now === null) continue; // measured in one run only: nothing to compare
     let ratio: Part = DASH;
     if (before !== 0) {
       const r = now / before;
@@ -900,7 +764,8 @@ function comparisonSection(result: RunResult, baseline: RunResult): Html {
       const worse = metric.higherIsBetter ? r < 0.95 : r > 1.05;
       ratio = html`<span class="${better ? 'ok' : worse ? 'bad' : ''}">×${r.toFixed(2)}${better ? ' better' : worse ? ' worse' : ''}</span>`;
     }
-    rows.push([metric.label, metric.format(before), metric.format(now), ratio]);
+    const format = (v: number) => formatMetricValue(v, metric.unit);
+    rows.push([metric.label, format(before), format(now), ratio]);
   }
   return section('compare', 'Before / after', [
     html`<p>baseline <code>${baseline.runId}</code> (${baseline.scenario.name}, ${baseline.startedAt}) → this run <code>${result.runId}</code></p>`,
@@ -913,8 +778,7 @@ function comparisonSection(result: RunResult, baseline: RunResult): Html {
 
 function methodsSection(result: RunResult): Html | '' {
   const methods = Object.entries(result.methods);
-  const webhook = result.webhook ? webhookResultSchema.safeParse(result.webhook) : undefined;
-  if (webhook?.success) methods.push(['webhook.latency', webhook.data.latencyMethod]);
+  if (result.webhook) methods.push(['webhook.latency', result.webhook.latencyMethod]);
   if (methods.length === 0) return '';
   return html`<section id="methods"><details><summary>How each figure was measured</summary><dl class="methods">${methods.map(
     ([key, text]) => html`<dt><code>${key}</code></dt><dd>${text}</dd>`,

@@ -1,4 +1,5 @@
-import { evaluateGate, parseGate } from '../../src/perf/gates.js';
+import { evaluateGate } from '../../src/perf/gates/evaluate.js';
+import { parseGate } from '../../src/perf/gates/grammar.js';
 import { type LatencySummary, newHistogram, recordMs, summarize } from '../../src/report/histogram.js';
 import type { ShardFile } from '../../src/report/merge.js';
 import type { ObjectCounts, RunResult } from '../../src/report/run-result.js';
