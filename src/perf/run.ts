@@ -4,6 +4,7 @@ import { assertShardable, type LoadedProfile } from '../config/load-profile.js';
 import { inputError } from '../errors.js';
 import type { ApplyProgress } from '../load/apply-engine.js';
 import { applyRun, newRunId } from '../load/apply-run.js';
+import { defaultBurst } from '../load/rate-limiter.js';
 import type { Target } from '../observe/target.js';
 import { renderJunit } from '../render/junit.js';
 import { renderMarkdown } from '../render/markdown.js';
@@ -139,7 +140,7 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
       ? {
           mode: 'open' as const,
           rate: spec.load.qps,
-          burst: spec.load.burst ?? Math.max(1, Math.ceil(spec.load.qps / 10)),
+          burst: spec.load.burst ?? defaultBurst(spec.load.qps),
         }
       : { mode: 'closed' as const, concurrency: spec.load.concurrency ?? 32 };
   const runOnce = async (count: number | undefined, mode: typeof load, id: string, capture = false) => {
@@ -190,7 +191,7 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
         options.onInfo?.(`stress step ${i + 1}/${spec.stress.rates.length}: ${rate}/s`);
         const step = await runOnce(
           Math.max(1, Math.round(rate * spec.stress.stepSeconds)),
-          { mode: 'open', rate, burst: spec.load.burst ?? Math.max(1, Math.ceil(rate / 10)) },
+          { mode: 'open', rate, burst: spec.load.burst ?? defaultBurst(rate) },
           `${runId}-s${i}`,
         );
         const verdict = evaluateGate(sloGate, step);

@@ -438,7 +438,7 @@ describe('renderHtmlReport', () => {
       /<td>time to ready p50<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td><td><span class="(\w*)">([^<]+)<\/span>/.exec(
         page,
       );
-    expect(row?.slice(1)).toEqual(['1.15s', '247.0ms', 'ok', '×0.22 better']);
+    expect(row?.slice(1)).toEqual(['1.15s', '247ms', 'ok', '×0.22 better']);
   });
 
   it('a corrupt histogram costs the chart, not the report', () => {

@@ -1,9 +1,10 @@
 import type { LatencySummary } from '../report/histogram.js';
 import type { RunResult } from '../report/run-result.js';
+import { formatMs } from '../util/duration.js';
 import { unansweredTargets } from './observe-warnings.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const ms = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)}s` : `${v.toFixed(1)}ms`);
+const ms = formatMs;
 const row = (h: LatencySummary) =>
   h.count === 0 ? '- | - | - | -' : `${ms(h.p50)} | ${ms(h.p90)} | ${ms(h.p99)} | ${ms(h.max)}`;
 
@@ -64,21 +65,10 @@ export function renderMarkdown(result: RunResult): string {
       );
     lines.push('');
   }
-  const tune = result.tune as
-    | {
-        diagnosis?: { message?: string };
-        recommendations?: Array<{
-          knob: string;
-          current: unknown;
-          recommended: unknown;
-          changed: boolean;
-          why: string;
-        }>;
-      }
-    | undefined;
-  if (tune?.recommendations) {
+  const tune = result.tune;
+  if (tune) {
     lines.push(
-      `**Tuning**: ${cell(tune.diagnosis?.message ?? '')}`,
+      `**Tuning**: ${cell(tune.diagnosis.message)}`,
       '',
       '| knob | current | recommended | why |',
       '|---|---|---|---|',

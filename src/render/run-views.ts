@@ -1,15 +1,11 @@
 import type { Style } from '../cli/style.js';
 import type { LatencySummary } from '../report/histogram.js';
 import { cleanupIncomplete, type RunResult } from '../report/run-result.js';
+import { formatMs } from '../util/duration.js';
 import { cleanupText, retryText } from './summary-text.js';
 import { borderlessTable, trimLines } from './table.js';
 
-const ms = (value: number) =>
-  value >= 1000
-    ? `${(value / 1000).toFixed(2)}s`
-    : value >= 10
-      ? `${value.toFixed(0)}ms`
-      : `${value.toFixed(1)}ms`;
+const ms = formatMs;
 const triple = (h: LatencySummary) => (h.count === 0 ? '-' : `${ms(h.p50)} / ${ms(h.p90)} / ${ms(h.p99)}`);
 
 /** The terminal summary of a RunResult (apply part). Pure: RunResult in, text out. */

@@ -1,3 +1,4 @@
+import { formatMs } from '../util/duration.js';
 import { type LatencyStat, type LatencySummary, STAT_PERCENTILES, statMs } from './histogram.js';
 import type { RunResult } from './run-result.js';
 import { busiestController } from './sections/signals.js';
@@ -271,7 +272,7 @@ export function knownMetricNames(): string[] {
 
 /** The one way a metric's value is written: 1.23s / 45.0ms, 2.50%, 50.00/s, 0.25 cores. */
 export function formatMetricValue(value: number, unit: MetricUnit | string): string {
-  if (unit === 'ms') return value >= 1000 ? `${(value / 1000).toFixed(2)}s` : `${value.toFixed(1)}ms`;
+  if (unit === 'ms') return formatMs(value);
   if (unit === '%') return `${value.toFixed(2)}%`;
   const rounded = Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(2);
   return `${rounded}${unit === '' ? '' : unit.startsWith('/') ? unit : ` ${unit}`}`;

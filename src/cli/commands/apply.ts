@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { usageError } from '../../errors.js';
+import { defaultBurst } from '../../load/rate-limiter.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
 import { collect, durationFlag, intFlag, numberFlag, outputFormat, shardFromFlags } from '../flags.js';
@@ -42,8 +43,7 @@ export function loadModeFromFlags(flags: Pick<ApplyFlags, 'qps' | 'burst' | 'con
   }
   if (burst !== undefined && qps === undefined) throw usageError('--burst needs --qps');
   // default: catch up on stalls of up to 100 ms worth of starts, never more
-  if (qps !== undefined)
-    return { mode: 'open' as const, rate: qps, burst: burst ?? Math.max(1, Math.ceil(qps / 10)) };
+  if (qps !== undefined) return { mode: 'open' as const, rate: qps, burst: burst ?? defaultBurst(qps) };
   return { mode: 'closed' as const, concurrency: concurrency ?? 32 };
 }
 

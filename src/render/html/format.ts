@@ -1,14 +1,9 @@
+import { formatMs } from '../../util/duration.js';
+
 /** Number formats of the HTML report: a dash for what was not measured. */
 export const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 export const DASH = '–';
-export const ms = (v: number | null | undefined) =>
-  !isNum(v)
-    ? DASH
-    : v >= 1000
-      ? `${(v / 1000).toFixed(2)}s`
-      : v >= 10
-        ? `${v.toFixed(0)}ms`
-        : `${v.toFixed(1)}ms`;
+export const ms = (v: number | null | undefined) => (isNum(v) ? formatMs(v) : DASH);
 export const secs = (v: number | null | undefined) => (isNum(v) ? ms(v * 1000) : DASH);
 export const num = (v: number | null | undefined, digits = 2) =>
   !isNum(v) ? DASH : Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : String(+v.toFixed(digits));
