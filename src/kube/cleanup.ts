@@ -163,17 +163,20 @@ class Cleaner {
     );
   }
 
-  /** Wait until none of the run's objects of this kind is left (finalizers), then name what is. */
-  async waitGone(resource: ApiResource): Promise<void> {
+  /**
+   * Wait until none of the run's objects of this kind is left (finalizers), then name what is. The
+   * `undeletable` objects whose DELETE failed will not go by waiting: only the deleted ones are waited for.
+   */
+  async waitGone(resource: ApiResource, undeletable: number): Promise<void> {
     const deadline = performance.now() + (this.options.waitMs ?? 120_000);
     for (;;) {
-      const left = await this.list(resource, 1);
+      const left = await this.list(resource, undeletable + 1);
       if (!left.ok) {
         this.problem(`could not confirm that ${resource.plural} are gone: ${left.problem}`);
         return;
       }
       if (left.items.length === 0) return;
-      if (performance.now() > deadline) break;
+      if (left.items.length <= undeletable || performance.now() > deadline) break;
       await sleep(500);
     }
     const left = await this.list(resource);
@@ -244,8 +247,9 @@ export async function cleanupRun(rest: KubeRest, options: CleanupOptions): Promi
     if (listed.items.length === 0) continue;
     cleaner.result.found = (cleaner.result.found ?? 0) + listed.items.length;
     options.onProgress?.(`deleting ${listed.items.length} ${resource.plural}`);
+    const failedBefore = cleaner.result.failed;
     await cleaner.deleteAll(resource, listed.items);
-    await cleaner.waitGone(resource);
+    await cleaner.waitGone(resource, cleaner.result.failed - failedBefore);
   }
   for (const namespace of options.createdNamespaces) await cleaner.deleteNamespace(namespace);
   const result = cleaner.finish(started);
