@@ -30,7 +30,7 @@ export interface ApplyRunOptions {
   onWarning?: (message: string) => void;
   onInfo?: (message: string) => void;
   /** scrape these alongside the load (before, every interval, after) */
-  metrics?: { targets: Target[]; intervalMs: number } | undefined;
+  metrics?: { targets: Target[]; intervalMs: number; maxBytes?: number } | undefined;
 }
 
 /** A fresh, label-safe run id: 20261126-071502-3fa9. */
@@ -77,9 +77,7 @@ export async function applyRun(
         run: { id: plan.runId, labelSelector: plan.labelSelector, reuse: options.reuseRunId === true },
       }),
     );
-    const scraping = options.metrics
-      ? await startScraping(options.metrics.targets, options.metrics.intervalMs)
-      : undefined;
+    const scraping = options.metrics ? await startScraping(options.metrics) : undefined;
     const output = await phase('apply', () =>
       runApply({
         plan,
@@ -156,11 +154,23 @@ function queueDepthSeries(store: TargetStore, from: number, start: number) {
 }
 
 /** The scraper runs beside the load; signals cover the scrapes from the first create on. */
-async function startScraping(targets: Target[], intervalMs: number) {
+async function startScraping({
+  targets,
+  intervalMs,
+  maxBytes,
+}: {
+  targets: Target[];
+  intervalMs: number;
+  maxBytes?: number;
+}) {
   const { scrapeTargets } = await import('../observe/metrics/scraper.js');
   const { computeSignals } = await import('../observe/metrics/signals.js');
   const stop = new AbortController();
-  const running = scrapeTargets(targets, { intervalMs, signal: stop.signal });
+  const running = scrapeTargets(targets, {
+    intervalMs,
+    signal: stop.signal,
+    ...(maxBytes ? { maxBytes } : {}),
+  });
   return {
     async finish(
       windowStart: Date,
