@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
-import { inputError } from '../errors.js';
+import { inputError, type SourceLocation } from '../errors.js';
 
 export const MiB = 2 ** 20;
 
@@ -60,9 +60,14 @@ export async function readBoundedFile(
 
 /**
  * gunzip into at most `maxBytes`: zlib stops at the bound instead of growing the output. Past it is
- * bad input naming `source`, with `hint` saying how to raise the limit.
+ * bad input at `location` (the file or URL), with `hint` saying how to raise the limit.
  */
-export function gunzipBounded(data: Uint8Array, source: string, maxBytes: number, hint: string): Buffer {
+export function gunzipBounded(
+  data: Uint8Array,
+  location: SourceLocation,
+  maxBytes: number,
+  hint: string,
+): Buffer {
   try {
     // one output chunk of the size the gzip trailer states (mod 2^32) saves re-copying 16 KB chunks;
     // at most 64 MiB, which is what a refused bomb holds beyond the limit
@@ -76,7 +81,7 @@ export function gunzipBounded(data: Uint8Array, source: string, maxBytes: number
     });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
-      throw inputError(`${source}: decompresses to more than ${formatBytes(maxBytes)}`, { hint });
-    throw inputError(`${source}: cannot decompress: ${(error as Error).message}`);
+      throw inputError(`decompresses to more than ${formatBytes(maxBytes)}`, { location, hint });
+    throw inputError(`cannot decompress: ${(error as Error).message}`, { location });
   }
 }

@@ -101,7 +101,7 @@ export async function fetchExposition(
   if (response.status !== 200) throw new ScrapeStatusError(response.status, response.body);
   const encoding = String(response.headers['content-encoding'] ?? '');
   const body = encoding.includes('gzip')
-    ? gunzipBounded(response.body, target.where(path), limit.maxBytes, limit.hint)
+    ? gunzipBounded(response.body, { url: target.where(path) }, limit.maxBytes, limit.hint)
     : response.body;
   const type = String(response.headers['content-type'] ?? '');
   const exposition = parseExposition(body, {

@@ -138,7 +138,7 @@ async function fetchPprof(
   // pprof bodies are gzipped profile.proto themselves; only undo a transport encoding on top
   const body =
     encoding === 'gzip'
-      ? gunzipBounded(response.body, target.where(full), maxBytes, TOO_BIG_HINT)
+      ? gunzipBounded(response.body, { url: target.where(full) }, maxBytes, TOO_BIG_HINT)
       : response.body;
   return { full, body };
 }

@@ -107,7 +107,7 @@ export function decodeProfile(
   maxBytes = DEFAULT_MAX_PROFILE_BYTES,
 ): PprofProfile {
   const gzipped = data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b;
-  const raw: Uint8Array = gzipped ? gunzipBounded(data, source, maxBytes, TOO_BIG_HINT) : data;
+  const raw: Uint8Array = gzipped ? gunzipBounded(data, { file: source }, maxBytes, TOO_BIG_HINT) : data;
   if (raw.length > maxBytes) {
     throw inputError(`${source}: ${formatBytes(raw.length)}, more than ${formatBytes(maxBytes)}`, {
       hint: TOO_BIG_HINT,
