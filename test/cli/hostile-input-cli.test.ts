@@ -45,6 +45,11 @@ describe('hostile input (the built CLI)', () => {
       ['scenario', 'validate', 'machines', '--count', '1000000000000'],
       /objects: a scenario makes at most 10,000,000/,
     );
+    // before the kubeconfig is even read: nothing connects, nothing is created
+    await refused(
+      ['apply', 'machines', '--count', '2000000', '--kubeconfig', '/nonexistent'],
+      /^error: 2,000,000 objects: tracking each until ready takes about 976\.6 MiB, more than the 512 MiB one apply may use/,
+    );
     await refused(
       ['webhook', 'bench', '--url', 'https://127.0.0.1:1/x', '--rate', '1e9'],
       /--rate 1000000000 is more than vitictl allows/,
