@@ -12,7 +12,12 @@ const objects = Number(process.argv[2] ?? 100_000);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
 
-const { plan } = await prepareScenario({ scenario: 'machines', crdFiles: [], count: objects, runId: 'mem-1' });
+const { plan } = await prepareScenario({
+  scenario: 'machines',
+  crdFiles: [],
+  count: objects,
+  runId: 'mem-1',
+});
 const checks = plan.sets.map((set) => (set.spec.ready ? compileReadiness(set.spec.ready) : undefined));
 gc();
 const before = process.memoryUsage().heapUsed;
