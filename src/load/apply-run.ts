@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { inputError } from '../errors.js';
 import { cleanupRun } from '../kube/cleanup.js';
 import { connect } from '../kube/connect.js';
 import { preflight } from '../kube/preflight.js';
@@ -10,6 +11,7 @@ import { METHODS, RUN_RESULT_VERSION, type RunResult } from '../report/run-resul
 import type { ScenarioPlan } from '../scenario/expand.js';
 import type { PreparedScenario } from '../scenario/prepare.js';
 import { rateShare, shardLabelValue, shareOf } from '../scenario/shard.js';
+import { formatBytes, MiB } from '../util/read-input.js';
 import { packageVersion } from '../util/version.js';
 import { type ApplyProgress, type LoadMode, runApply, type TimelineRow } from './apply-engine.js';
 
@@ -30,7 +32,29 @@ export interface ApplyRunOptions {
   onWarning?: (message: string) => void;
   onInfo?: (message: string) => void;
   /** scrape these alongside the load (before, every interval, after) */
-  metrics?: { targets: Target[]; intervalMs: number } | undefined;
+  metrics?: { targets: Target[]; intervalMs: number; maxBytes?: number } | undefined;
+}
+
+/**
+ * What one apply process may spend tracking objects, and what one costs: 424–503 bytes of heap
+ * measured (bench/tracking-memory.ts), rounded up. The bound also keeps the timeout sweep over the
+ * pending objects short (80 ms per pass at 1,000,000), so it cannot starve the watches.
+ */
+export const TRACKING_BUDGET_BYTES = 512 * MiB;
+export const TRACKED_OBJECT_BYTES = 512;
+export const MAX_TRACKED_OBJECTS = TRACKING_BUDGET_BYTES / TRACKED_OBJECT_BYTES;
+
+/** Refuse, before connecting, a plan whose tracking would not fit the budget: shards split it. */
+export function assertTrackable(plan: ScenarioPlan): void {
+  if (plan.totalObjects <= MAX_TRACKED_OBJECTS) return;
+  const count = (n: number) => n.toLocaleString('en-US');
+  const shards = Math.ceil((plan.shard?.scenarioObjects ?? plan.totalObjects) / MAX_TRACKED_OBJECTS);
+  throw inputError(
+    `${count(plan.totalObjects)} objects${plan.shard ? ' in this shard' : ''}: tracking each until ready takes about ${formatBytes(plan.totalObjects * TRACKED_OBJECT_BYTES)}, more than the ${formatBytes(TRACKING_BUDGET_BYTES)} one apply may use (at most ${count(MAX_TRACKED_OBJECTS)} objects)`,
+    {
+      hint: `split the run over at least ${shards} processes sharing one run id: --run-id ID --shard i/${shards} for i = 0 … ${shards - 1}`,
+    },
+  );
 }
 
 /** A fresh, label-safe run id: 20261126-071502-3fa9. */
@@ -52,6 +76,7 @@ export async function applyRun(
   options: ApplyRunOptions,
 ): Promise<{ result: RunResult; timelines: () => Generator<TimelineRow> }> {
   const { plan, loaded } = options.prepared;
+  assertTrackable(plan);
   const { phases, phase } = phaseRecorder(options.onPhase);
   const startedAt = new Date();
   const connection = await connect({
@@ -77,9 +102,7 @@ export async function applyRun(
         run: { id: plan.runId, labelSelector: plan.labelSelector, reuse: options.reuseRunId === true },
       }),
     );
-    const scraping = options.metrics
-      ? await startScraping(options.metrics.targets, options.metrics.intervalMs)
-      : undefined;
+    const scraping = options.metrics ? await startScraping(options.metrics) : undefined;
     const output = await phase('apply', () =>
       runApply({
         plan,
@@ -156,11 +179,23 @@ function queueDepthSeries(store: TargetStore, from: number, start: number) {
 }
 
 /** The scraper runs beside the load; signals cover the scrapes from the first create on. */
-async function startScraping(targets: Target[], intervalMs: number) {
+async function startScraping({
+  targets,
+  intervalMs,
+  maxBytes,
+}: {
+  targets: Target[];
+  intervalMs: number;
+  maxBytes?: number;
+}) {
   const { scrapeTargets } = await import('../observe/metrics/scraper.js');
   const { computeSignals } = await import('../observe/metrics/signals.js');
   const stop = new AbortController();
-  const running = scrapeTargets(targets, { intervalMs, signal: stop.signal });
+  const running = scrapeTargets(targets, {
+    intervalMs,
+    signal: stop.signal,
+    ...(maxBytes ? { maxBytes } : {}),
+  });
   return {
     async finish(
       windowStart: Date,

@@ -39,7 +39,8 @@ describe('every command that talks to the API server, against a closed port (the
 
   it.each([
     ['apply', ['apply', 'machines', '--count', '1']],
-    ['cleanup', ['cleanup', '--run-id', 'r1']],
+    // cleanup retries a server that does not answer (it may be restarting) for --retry-timeout
+    ['cleanup', ['cleanup', '--run-id', 'r1', '--retry-timeout', '1s']],
     ['tune --apply', ['tune', '--from', 'RUN', '--apply']],
     ['perf run', ['perf', 'run', 'smoke', '--out-dir', 'OUT']],
   ])('%s exits 1 with one line naming the server and a hint', async (_name, args) => {

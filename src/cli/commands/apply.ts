@@ -3,7 +3,15 @@ import { usageError } from '../../errors.js';
 import { defaultBurst } from '../../load/rate-limiter.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
-import { collect, durationFlag, intFlag, numberFlag, outputFormat, shardFromFlags } from '../flags.js';
+import {
+  collect,
+  durationFlag,
+  intFlag,
+  mibFlag,
+  numberFlag,
+  outputFormat,
+  shardFromFlags,
+} from '../flags.js';
 import { interruptExitCode } from '../io.js';
 
 interface ApplyFlags {
@@ -28,6 +36,7 @@ interface ApplyFlags {
   ca?: string;
   bearerTokenFile?: string;
   insecureSkipTlsVerify?: boolean;
+  maxExpositionSize?: string;
   shard?: string;
 }
 
@@ -68,13 +77,17 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
     runId: flags.runId ?? newRunId(),
     shard,
   });
-  let metrics: { targets: import('../../observe/target.js').Target[]; intervalMs: number } | undefined;
+  let metrics:
+    | { targets: import('../../observe/target.js').Target[]; intervalMs: number; maxBytes?: number }
+    | undefined;
+  const maxExpositionBytes = mibFlag('--max-exposition-size', flags.maxExpositionSize);
   if (flags.metrics || flags.selector) {
     const { resolveTargets } = await import('../../observe/target.js');
     const { targetOptions } = await import('./metrics.js');
     metrics = {
       targets: await resolveTargets(flags.metrics, targetOptions(ctx, flags)),
       intervalMs: durationFlag('--metrics-interval', flags.metricsInterval) ?? 2000,
+      ...(maxExpositionBytes ? { maxBytes: maxExpositionBytes } : {}),
     };
   }
   const { makeProgress } = await import('../progress.js');
@@ -197,6 +210,7 @@ export function registerApply(program: Command, runner: Runner): void {
     .option('--ca <file>', 'CA for an https --metrics URL')
     .option('--bearer-token-file <file>', 'bearer token for a secure metrics endpoint (never printed)')
     .option('--insecure-skip-tls-verify', "do not verify the metrics endpoint's TLS (warns)")
+    .option('--max-exposition-size <MiB>', 'a scrape whose body is larger fails (default 64)')
     .option(
       '--timeline <file>',
       "write every object's timeline as NDJSON (wall-clock ms: intended, sent, acknowledged, ready)",
