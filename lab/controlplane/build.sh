@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build real kube-apiserver and etcd binaries from Go modules (no dl.k8s.io, no Docker).
+# Build real kube-apiserver, kube-controller-manager and etcd binaries from Go modules (no dl.k8s.io,
+# no Docker).
 #
 # Usage:  lab/controlplane/build.sh               build what is missing, print the bin dir
 #         lab/controlplane/build.sh --regenerate  rewrite the committed wrapper go.mod/go.sum
@@ -7,11 +8,13 @@
 #
 # Contract (read by the TypeScript side):
 #   - progress goes to stderr as "[lab build] <elapsed>s ...";
-#   - the LAST line on stdout is the absolute directory holding kube-apiserver and etcd;
+#   - the LAST line on stdout is the absolute directory holding kube-apiserver,
+#     kube-controller-manager and etcd;
 #   - on failure: exit non-zero with one "[lab build] error: ..." line on stderr.
 #
 # Environment:
-#   KUBEBUILDER_ASSETS      if it holds executable kube-apiserver and etcd, print it and build nothing
+#   KUBEBUILDER_ASSETS      if it holds executable kube-apiserver, kube-controller-manager and etcd,
+#                           print it and build nothing
 #   K8S_VERSION             preferred k8s.io/kubernetes version            (default below)
 #   K8S_FALLBACK_VERSIONS   tried in order when K8S_VERSION cannot be resolved from the module proxy
 #   ETCD_VERSION            preferred go.etcd.io/etcd/server/v3 version    (default below)
@@ -21,7 +24,8 @@
 #   GO                      go binary (default: `go` on PATH, else /usr/local/go/bin/go)
 #
 # Wrapper modules. kube-apiserver/ and etcd/ next to this script are small modules whose go.mod
-# `tool` directive pins the binary's main package. kube-apiserver/go.mod replaces every staging
+# `tool` directives pin the binaries' main packages (kube-apiserver/ wraps k8s.io/kubernetes and
+# holds both kube-apiserver and kube-controller-manager: one module version for both). kube-apiserver/go.mod replaces every staging
 # module (k8s.io/X => ./staging/... in the real k8s.io/kubernetes go.mod, which a module download
 # cannot resolve) with its published k8s.io/X v0.<minor>.<patch>. The replace list is derived from
 # the real go.mod by gen_k8s_wrapper below, never hand-written. The committed wrappers are at the
@@ -34,6 +38,8 @@ K8S_VERSION="${K8S_VERSION:-v1.37.2}"
 K8S_FALLBACK_VERSIONS="${K8S_FALLBACK_VERSIONS-v1.36.3 v1.35.4 v1.34.4}"
 ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
 ETCD_FALLBACK_VERSIONS="${ETCD_FALLBACK_VERSIONS-v3.7.3}"
+# The commands built from k8s.io/kubernetes/cmd/, all at the one k8s.io/kubernetes version.
+K8S_COMMANDS="kube-apiserver kube-controller-manager"
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/vitictl/lab"
@@ -58,12 +64,13 @@ die() { echo "[lab build] error: $*" >&4; exit 1; }
 # ---------------------------------------------------------------------------------------------
 # KUBEBUILDER_ASSETS (envtest convention): use what is there, build nothing.
 if [[ "${1:-}" != "--regenerate" && -n "${KUBEBUILDER_ASSETS:-}" ]]; then
-  if [[ -x "$KUBEBUILDER_ASSETS/kube-apiserver" && -x "$KUBEBUILDER_ASSETS/etcd" ]]; then
+  if [[ -x "$KUBEBUILDER_ASSETS/kube-apiserver" && -x "$KUBEBUILDER_ASSETS/kube-controller-manager" \
+    && -x "$KUBEBUILDER_ASSETS/etcd" ]]; then
     log "using KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS, building nothing"
     (cd "$KUBEBUILDER_ASSETS" && pwd -P)
     exit 0
   fi
-  log "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS lacks executable kube-apiserver and etcd; building"
+  log "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS lacks executable kube-apiserver, kube-controller-manager or etcd; building"
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -128,7 +135,8 @@ gen_k8s_wrapper() {
     for m in $mods; do printf '\t%s => %s %s\n' "$m" "$m" "$staging"; done
     echo ")"
   } >"$dir/go.mod"
-  (cd "$dir" && "$GO" get -tool "k8s.io/kubernetes/cmd/kube-apiserver@$v")
+  local cmd
+  for cmd in $K8S_COMMANDS; do (cd "$dir" && "$GO" get -tool "k8s.io/kubernetes/cmd/$cmd@$v") || return 1; done
 }
 
 gen_etcd_wrapper() {
@@ -178,26 +186,30 @@ if [[ "${1:-}" == "--regenerate" ]]; then
   exit 0
 fi
 
-apiserver_ok() { [[ -x "$1/kube-apiserver" ]] && "$1/kube-apiserver" --version 2>/dev/null | grep -qx "Kubernetes $2"; }
+# k8s_ok <binary> <version>: executable and reporting that Kubernetes version.
+k8s_ok() { [[ -x "$1" ]] && "$1" --version 2>/dev/null | grep -qx "Kubernetes $2"; }
+k8s_all_ok() { local cmd; for cmd in $K8S_COMMANDS; do k8s_ok "$1/$cmd" "$2" || return 1; done; }
 etcd_ok() { [[ -x "$1/etcd" ]] && "$1/etcd" --version 2>/dev/null | grep -qx "etcd Version: ${2#v}"; }
 
 # Fast path: the preferred pair is already built.
 BIN="$CACHE_ROOT/$K8S_VERSION-$ETCD_VERSION/bin"
-if apiserver_ok "$BIN" "$K8S_VERSION" && etcd_ok "$BIN" "$ETCD_VERSION"; then
-  log "kube-apiserver $K8S_VERSION and etcd $ETCD_VERSION already built"
+if k8s_all_ok "$BIN" "$K8S_VERSION" && etcd_ok "$BIN" "$ETCD_VERSION"; then
+  log "$K8S_COMMANDS $K8S_VERSION and etcd $ETCD_VERSION already built"
   echo "$BIN"
   exit 0
 fi
 
-# resolve <kind> <main package> <versions...>: print "<version> <wrapper dir>" of the first version
+# resolve <kind> <main packages> <versions...>: print "<version> <wrapper dir>" of the first version
 # whose whole dependency graph the module proxy serves (`go list -deps`, downloads, compiles nothing).
+# <main packages> is one space-separated argument.
 resolve() {
-  local kind="$1" pkg="$2" v dir miss err="$WORK/resolve.err" failures=""
+  local kind="$1" pkgs="$2" v dir miss err="$WORK/resolve.err" failures=""
   shift 2
   for v in "$@"; do
     log "$kind $v: resolving module graph (go list -deps)"
+    # shellcheck disable=SC2086 # $pkgs: one word per package
     if dir="$(wrapper_dir "$kind" "$v" 2>"$err")" \
-      && (cd "$dir" && "$GO" list -deps "$pkg" >/dev/null 2>"$err"); then
+      && (cd "$dir" && "$GO" list -deps $pkgs >/dev/null 2>"$err"); then
       echo "$v $dir"; return 0
     fi
     miss="$(missing_modules "$err")"
@@ -238,7 +250,7 @@ build() {
 }
 
 # shellcheck disable=SC2086 # the fallback lists are space-separated on purpose
-read -r K8S_V K8S_DIR < <(resolve kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver $K8S_VERSION $K8S_FALLBACK_VERSIONS || echo)
+read -r K8S_V K8S_DIR < <(resolve kube-apiserver "$(printf 'k8s.io/kubernetes/cmd/%s ' $K8S_COMMANDS)" $K8S_VERSION $K8S_FALLBACK_VERSIONS || echo)
 [[ -n "${K8S_DIR:-}" ]] || exit 1
 # shellcheck disable=SC2086
 read -r ETCD_V ETCD_DIR < <(resolve etcd go.etcd.io/etcd/server/v3 $ETCD_VERSION $ETCD_FALLBACK_VERSIONS || echo)
@@ -247,12 +259,14 @@ read -r ETCD_V ETCD_DIR < <(resolve etcd go.etcd.io/etcd/server/v3 $ETCD_VERSION
 [[ "$ETCD_V" == "$ETCD_VERSION" ]] || log "using fallback etcd $ETCD_V (preferred $ETCD_VERSION failed)"
 
 BIN="$CACHE_ROOT/$K8S_V-$ETCD_V/bin"
-if apiserver_ok "$BIN" "$K8S_V"; then
-  log "kube-apiserver $K8S_V already built"
-else
-  build "$K8S_DIR" k8s.io/kubernetes/cmd/kube-apiserver "$BIN/kube-apiserver" "$(k8s_ldflags "$K8S_V")"
-  apiserver_ok "$BIN" "$K8S_V" || die "built kube-apiserver does not report Kubernetes $K8S_V"
-fi
+for cmd in $K8S_COMMANDS; do
+  if k8s_ok "$BIN/$cmd" "$K8S_V"; then
+    log "$cmd $K8S_V already built"
+  else
+    build "$K8S_DIR" "k8s.io/kubernetes/cmd/$cmd" "$BIN/$cmd" "$(k8s_ldflags "$K8S_V")"
+    k8s_ok "$BIN/$cmd" "$K8S_V" || die "built $cmd does not report Kubernetes $K8S_V"
+  fi
+done
 if etcd_ok "$BIN" "$ETCD_V"; then
   log "etcd $ETCD_V already built"
 else
