@@ -9,9 +9,12 @@ import { packagePath } from '../util/package-root.js';
 
 export type Progress = (line: string) => void;
 
+const CONTROL_PLANE = ['kube-apiserver', 'kube-controller-manager', 'etcd'] as const;
+
 export interface LabBinaries {
   binDir: string;
   kubeApiserver: string;
+  kubeControllerManager: string;
   etcd: string;
   operator: string;
 }
@@ -55,7 +58,10 @@ async function hashTree(dir: string): Promise<string> {
   return hash.digest('hex').slice(0, 12);
 }
 
-/** kube-apiserver and etcd through lab/controlplane/build.sh (cached by version; KUBEBUILDER_ASSETS honoured). */
+/**
+ * kube-apiserver, kube-controller-manager and etcd through lab/controlplane/build.sh (cached by
+ * version; KUBEBUILDER_ASSETS honoured).
+ */
 async function buildControlPlane(progress: Progress, env: NodeJS.ProcessEnv): Promise<string> {
   const script = packagePath('lab', 'controlplane', 'build.sh');
   const child = execa('bash', [script], { env, reject: false, stderr: 'pipe', stdout: 'pipe' });
@@ -81,8 +87,9 @@ async function buildControlPlane(progress: Progress, env: NodeJS.ProcessEnv): Pr
     });
   }
   const binDir = String(result.stdout).trim().split('\n').pop() ?? '';
-  if (!existsSync(join(binDir, 'kube-apiserver')) || !existsSync(join(binDir, 'etcd'))) {
-    throw runtimeError(`the control-plane build did not produce kube-apiserver and etcd in "${binDir}"`);
+  const missing = CONTROL_PLANE.filter((name) => !existsSync(join(binDir, name)));
+  if (missing.length > 0) {
+    throw runtimeError(`the control-plane build did not produce ${missing.join(', ')} in "${binDir}"`);
   }
   return binDir;
 }
@@ -121,7 +128,7 @@ export async function buildLab(
 ): Promise<LabBinaries> {
   if (!(await goAvailable())) {
     throw runtimeError(
-      'no Go toolchain: the lab builds kube-apiserver, etcd and the operator from Go modules',
+      'no Go toolchain: the lab builds kube-apiserver, kube-controller-manager, etcd and the operator from Go modules',
       {
         hint: 'install Go 1.26+ (https://go.dev/dl) and make sure `go` is on PATH',
       },
@@ -129,5 +136,11 @@ export async function buildLab(
   }
   const binDir = await buildControlPlane(progress, env);
   const operator = await buildOperator(progress, env);
-  return { binDir, kubeApiserver: join(binDir, 'kube-apiserver'), etcd: join(binDir, 'etcd'), operator };
+  return {
+    binDir,
+    kubeApiserver: join(binDir, 'kube-apiserver'),
+    kubeControllerManager: join(binDir, 'kube-controller-manager'),
+    etcd: join(binDir, 'etcd'),
+    operator,
+  };
 }

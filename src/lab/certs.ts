@@ -11,6 +11,9 @@ export interface LabCerts {
   apiserverKey: string;
   adminCert: string;
   adminKey: string;
+  /** kube-controller-manager's client identity (system:kube-controller-manager) and serving cert */
+  controllerManagerCert: string;
+  controllerManagerKey: string;
   serviceAccountKey: string;
   serviceAccountPub: string;
   /** holds tls.crt and tls.key, as controller-runtime's webhook server expects */
@@ -98,7 +101,10 @@ export async function signLeaf(dir: string, leaf: Leaf): Promise<void> {
   );
 }
 
-/** A CA, the API server's serving cert, an admin client cert (system:masters), SA keys, a webhook cert. */
+/**
+ * A CA, the API server's serving cert, an admin client cert (system:masters), kube-controller-manager's
+ * cert, SA keys, a webhook cert.
+ */
 export async function makeCerts(dir: string): Promise<LabCerts> {
   await mkdir(dir, { recursive: true });
   await makeCa(dir, 'ca', '/CN=vitictl-lab-ca');
@@ -114,6 +120,15 @@ export async function makeCerts(dir: string): Promise<LabCerts> {
     subject: '/O=system:masters/CN=vitictl-admin',
     days: 365,
     extensions: 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment',
+  });
+  // one cert for both ends of kube-controller-manager: its client identity (the CN the default RBAC
+  // bootstrap roles bind) and its HTTPS port on 127.0.0.1, so /healthz is verified against the lab CA
+  await signLeaf(dir, {
+    name: 'controller-manager',
+    subject: '/CN=system:kube-controller-manager',
+    days: 365,
+    extensions:
+      'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment',
   });
   await signLeaf(dir, {
     name: 'webhook',
@@ -136,6 +151,8 @@ export async function makeCerts(dir: string): Promise<LabCerts> {
     apiserverKey: join(dir, 'apiserver.key'),
     adminCert: join(dir, 'admin.crt'),
     adminKey: join(dir, 'admin.key'),
+    controllerManagerCert: join(dir, 'controller-manager.crt'),
+    controllerManagerKey: join(dir, 'controller-manager.key'),
     serviceAccountKey: join(dir, 'sa.key'),
     serviceAccountPub: join(dir, 'sa.pub'),
     webhookDir,

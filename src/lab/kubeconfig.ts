@@ -1,12 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { toYaml } from '../render/yaml-emit.js';
-import type { LabCerts } from './certs.js';
 
 export const LAB_CONTEXT = 'vitictl-lab';
 
-/** A kubeconfig with embedded certificates, usable by vitictl, kubectl and the operator alike. */
-export async function writeKubeconfig(file: string, apiserverPort: number, certs: LabCerts): Promise<void> {
+export interface KubeconfigUser {
+  name: string;
+  cert: string;
+  key: string;
+}
+
+/**
+ * A kubeconfig with embedded certificates for one client-certificate user of the lab: the admin one
+ * is usable by vitictl, kubectl and the operator alike.
+ */
+export async function writeKubeconfig(
+  file: string,
+  apiserverPort: number,
+  ca: string,
+  user: KubeconfigUser,
+): Promise<void> {
   const b64 = (path: string) => readFileSync(path).toString('base64');
   const config = {
     apiVersion: 'v1',
@@ -16,19 +29,17 @@ export async function writeKubeconfig(file: string, apiserverPort: number, certs
         name: LAB_CONTEXT,
         cluster: {
           server: `https://127.0.0.1:${apiserverPort}`,
-          'certificate-authority-data': b64(certs.ca),
+          'certificate-authority-data': b64(ca),
         },
       },
     ],
     users: [
       {
-        name: 'vitictl-admin',
-        user: { 'client-certificate-data': b64(certs.adminCert), 'client-key-data': b64(certs.adminKey) },
+        name: user.name,
+        user: { 'client-certificate-data': b64(user.cert), 'client-key-data': b64(user.key) },
       },
     ],
-    contexts: [
-      { name: LAB_CONTEXT, context: { cluster: LAB_CONTEXT, user: 'vitictl-admin', namespace: 'default' } },
-    ],
+    contexts: [{ name: LAB_CONTEXT, context: { cluster: LAB_CONTEXT, user: user.name, namespace: 'default' } }],
     'current-context': LAB_CONTEXT,
   };
   await writeFile(file, toYaml(config), { mode: 0o600 });

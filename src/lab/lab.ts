@@ -107,6 +107,28 @@ function apiserverArgs(dir: string, ports: LabState['ports'], certs: LabCerts): 
   ];
 }
 
+/**
+ * The controllers the lab runs: namespace deletion (a deleted namespace goes away instead of staying
+ * Terminating) and owner-reference garbage collection. Why only these: docs/decisions.md.
+ */
+export const LAB_CONTROLLERS = ['namespace-controller', 'garbage-collector-controller'];
+
+/** Its own kubeconfig (system:kube-controller-manager), also for delegated authn/authz of its port. */
+function controllerManagerArgs(kubeconfig: string, port: number, certs: LabCerts): string[] {
+  return [
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${port}`,
+    `--tls-cert-file=${certs.controllerManagerCert}`,
+    `--tls-private-key-file=${certs.controllerManagerKey}`,
+    '--leader-elect=false',
+    '--use-service-account-credentials=false',
+    `--controllers=${LAB_CONTROLLERS.join(',')}`,
+  ];
+}
+
 function operatorArgs(
   state: Pick<LabState, 'kubeconfig' | 'ports' | 'certs'>,
   options: LabUpOptions,
@@ -132,8 +154,19 @@ async function stopAll(components: ComponentState[]): Promise<void> {
 }
 
 type Part = keyof LabState['components'];
-const PARTS: Part[] = ['etcd', 'apiserver', 'operator'];
-const LABEL: Record<Part, string> = { etcd: 'etcd', apiserver: 'kube-apiserver', operator: 'the operator' };
+const PARTS: Part[] = ['etcd', 'apiserver', 'controllerManager', 'operator'];
+const LABEL: Record<Part, string> = {
+  etcd: 'etcd',
+  apiserver: 'kube-apiserver',
+  controllerManager: 'kube-controller-manager',
+  operator: 'the operator',
+};
+const START_TIMEOUT_MS: Record<Part, number> = {
+  etcd: 60_000,
+  apiserver: 180_000,
+  controllerManager: 60_000,
+  operator: 60_000,
+};
 
 /** The recorded components that are not running, in start order. */
 function deadParts(state: LabState): Part[] {
@@ -147,10 +180,12 @@ function portsOf(state: LabState, part: Part): number[] {
   const { ports } = state;
   if (part === 'etcd') return [ports.etcd, ports.etcdPeer];
   if (part === 'apiserver') return [ports.apiserver];
+  if (part === 'controllerManager') return [ports.controllerManager ?? 0];
   return [ports.metrics, ports.health, ports.pprof, ports.webhook];
 }
 
-function readyCheck(state: LabState, part: Part): () => Promise<boolean> {
+/** Whether a component answers as ready; for a fresh lab as for a recorded one. */
+function readyCheck(state: Pick<LabState, 'dir' | 'ports' | 'certs'>, part: Part): () => Promise<boolean> {
   const { ports } = state;
   if (part === 'etcd')
     return async () =>
@@ -160,6 +195,10 @@ function readyCheck(state: LabState, part: Part): () => Promise<boolean> {
     const tls = { ca: state.certs.ca, cert: join(pki, 'admin.crt'), key: join(pki, 'admin.key') };
     return async () => (await probe(`https://127.0.0.1:${ports.apiserver}/readyz`, tls)).status === 200;
   }
+  if (part === 'controllerManager')
+    return async () =>
+      (await probe(`https://127.0.0.1:${ports.controllerManager}/healthz`, { ca: state.certs.ca })).status ===
+      200;
   return async () => (await probe(`http://127.0.0.1:${ports.health}/readyz`)).status === 200;
 }
 
@@ -167,7 +206,7 @@ function readyCheck(state: LabState, part: Part): () => Promise<boolean> {
 async function startAgain(state: LabState, part: Part): Promise<ComponentState> {
   const old = state.components[part] as ComponentState;
   const proc = startDetached(old.binary, old.args, old.log);
-  await waitUntil(LABEL[part], proc, readyCheck(state, part), part === 'apiserver' ? 180_000 : 60_000);
+  await waitUntil(LABEL[part], proc, readyCheck(state, part), START_TIMEOUT_MS[part]);
   return proc;
 }
 
@@ -219,7 +258,8 @@ async function resumeLab(state: LabState, dead: Part[], progress: Progress): Pro
 }
 
 /**
- * Build what is missing, start etcd, kube-apiserver and the operator, install CRDs, config and webhook;
+ * Build what is missing, start etcd, kube-apiserver, kube-controller-manager and the operator, install
+ * CRDs, config and webhook;
  * or, when this directory holds a lab, start again those of its components that are not running.
  */
 export async function labUp(options: LabUpOptions, progress: Progress): Promise<LabUpResult> {
@@ -250,11 +290,12 @@ export async function labUp(options: LabUpOptions, progress: Progress): Promise<
 
   const fixed = options.ports ?? {};
   for (const [name, port] of Object.entries(fixed)) if (port) await assertPortFree(port, name);
-  const [etcd, etcdPeer, apiserver, metrics, health, pprof, webhook] = await freePorts(7);
-  const ports: LabState['ports'] = {
+  const [etcd, etcdPeer, apiserver, controllerManager, metrics, health, pprof, webhook] = await freePorts(8);
+  const ports: Required<LabState['ports']> = {
     etcd: fixed.etcd ?? (etcd as number),
     etcdPeer: fixed.etcdPeer ?? (etcdPeer as number),
     apiserver: fixed.apiserver ?? (apiserver as number),
+    controllerManager: fixed.controllerManager ?? (controllerManager as number),
     metrics: fixed.metrics ?? (metrics as number),
     health: fixed.health ?? (health as number),
     pprof: fixed.pprof ?? (pprof as number),
@@ -269,12 +310,8 @@ export async function labUp(options: LabUpOptions, progress: Progress): Promise<
       join(dir, 'logs', 'etcd.log'),
     );
     started_.push(etcdProc);
-    await waitUntil(
-      'etcd',
-      etcdProc,
-      async () => (await probe(`http://127.0.0.1:${ports.etcd}/health`)).body.includes('"health":"true"'),
-      60_000,
-    );
+    const where = { dir, ports, certs: { ca: certs.ca, webhookDir: certs.webhookDir } };
+    await waitUntil('etcd', etcdProc, readyCheck(where, 'etcd'), START_TIMEOUT_MS.etcd);
 
     progress(`starting kube-apiserver on 127.0.0.1:${ports.apiserver}`);
     const apiProc = startDetached(
@@ -285,18 +322,42 @@ export async function labUp(options: LabUpOptions, progress: Progress): Promise<
     started_.push(apiProc);
     const tls = { ca: certs.ca, cert: certs.adminCert, key: certs.adminKey };
     const base = `https://127.0.0.1:${ports.apiserver}`;
+    const apiReady = readyCheck(where, 'apiserver');
     await waitUntil(
       'kube-apiserver',
       apiProc,
-      async () =>
-        (await probe(`${base}/readyz`, tls)).status === 200 &&
-        (await probe(`${base}/api/v1/namespaces/default`, tls)).status === 200,
-      180_000,
+      async () => (await apiReady()) && (await probe(`${base}/api/v1/namespaces/default`, tls)).status === 200,
+      START_TIMEOUT_MS.apiserver,
     );
     const version = JSON.parse((await probe(`${base}/version`, tls)).body) as { gitVersion: string };
 
     const kubeconfig = join(dir, 'kubeconfig');
-    await writeKubeconfig(kubeconfig, ports.apiserver, certs);
+    await writeKubeconfig(kubeconfig, ports.apiserver, certs.ca, {
+      name: 'vitictl-admin',
+      cert: certs.adminCert,
+      key: certs.adminKey,
+    });
+
+    progress(`starting kube-controller-manager on 127.0.0.1:${ports.controllerManager}`);
+    const controllerManagerKubeconfig = join(dir, 'controller-manager.kubeconfig');
+    await writeKubeconfig(controllerManagerKubeconfig, ports.apiserver, certs.ca, {
+      name: 'system:kube-controller-manager',
+      cert: certs.controllerManagerCert,
+      key: certs.controllerManagerKey,
+    });
+    const controllerManagerProc = startDetached(
+      binaries.kubeControllerManager,
+      controllerManagerArgs(controllerManagerKubeconfig, ports.controllerManager, certs),
+      join(dir, 'logs', 'kube-controller-manager.log'),
+    );
+    started_.push(controllerManagerProc);
+    await waitUntil(
+      'kube-controller-manager',
+      controllerManagerProc,
+      readyCheck(where, 'controllerManager'),
+      START_TIMEOUT_MS.controllerManager,
+    );
+
     const connection = await connect({ kubeconfig });
     progress('installing CRDs and the performance ConfigMap');
     await installCrds(connection);
@@ -305,8 +366,7 @@ export async function labUp(options: LabUpOptions, progress: Progress): Promise<
       options.performanceYaml ?? defaultPerformanceYaml(options.workers ?? 4),
     );
 
-    const partial = { kubeconfig, ports, certs: { ca: certs.ca, webhookDir: certs.webhookDir } };
-    const args = operatorArgs(partial, options);
+    const args = operatorArgs({ ...where, kubeconfig }, options);
     let operatorProc: ComponentState | undefined;
     if (options.operator !== false) {
       progress(
@@ -314,13 +374,7 @@ export async function labUp(options: LabUpOptions, progress: Progress): Promise<
       );
       operatorProc = startDetached(binaries.operator, args, join(dir, 'logs', 'operator.log'));
       started_.push(operatorProc);
-      const proc = operatorProc;
-      await waitUntil(
-        'the operator',
-        proc,
-        async () => (await probe(`http://127.0.0.1:${ports.health}/readyz`)).status === 200,
-        60_000,
-      );
+      await waitUntil(LABEL.operator, operatorProc, readyCheck(where, 'operator'), START_TIMEOUT_MS.operator);
       if (options.webhook !== false) {
         await registerWebhook(connection, ports.webhook, certs.ca);
       }
@@ -333,9 +387,14 @@ export async function labUp(options: LabUpOptions, progress: Progress): Promise<
       kubeconfig,
       binDir: binaries.binDir,
       ports,
-      components: { etcd: etcdProc, apiserver: apiProc, ...(operatorProc ? { operator: operatorProc } : {}) },
+      components: {
+        etcd: etcdProc,
+        apiserver: apiProc,
+        controllerManager: controllerManagerProc,
+        ...(operatorProc ? { operator: operatorProc } : {}),
+      },
       operatorArgs: args,
-      certs: partial.certs,
+      certs: where.certs,
     };
     await writeState(state);
     return { alreadyRunning: false, state, seconds: (Date.now() - started) / 1000, restarted: [] };
@@ -356,6 +415,7 @@ export async function labDown(dir: string = labDir()): Promise<LabDownResult> {
   if (state) {
     const order: Array<[string, ComponentState | undefined]> = [
       ['operator', state.components.operator],
+      ['kube-controller-manager', state.components.controllerManager],
       ['kube-apiserver', state.components.apiserver],
       ['etcd', state.components.etcd],
     ];
@@ -413,6 +473,17 @@ export async function labStatus(
         `https://127.0.0.1:${ports.apiserver}/livez`,
         true,
       ),
+      ...(components.controllerManager
+        ? [
+            await row(
+              'kube-controller-manager',
+              components.controllerManager,
+              `https://127.0.0.1:${ports.controllerManager}`,
+              `https://127.0.0.1:${ports.controllerManager}/healthz`,
+              true,
+            ),
+          ]
+        : []),
       ...(components.operator
         ? [
             await row(

@@ -29,6 +29,8 @@ export const labStateSchema = z.object({
     etcd: z.number(),
     etcdPeer: z.number(),
     apiserver: z.number(),
+    /** absent in a lab started before the lab ran kube-controller-manager */
+    controllerManager: z.number().optional(),
     metrics: z.number(),
     health: z.number(),
     pprof: z.number(),
@@ -37,6 +39,8 @@ export const labStateSchema = z.object({
   components: z.object({
     etcd: component,
     apiserver: component,
+    /** absent in a lab started before the lab ran kube-controller-manager: that lab runs on without one */
+    controllerManager: component.optional(),
     operator: component.optional(),
   }),
   operatorArgs: z.array(z.string()),

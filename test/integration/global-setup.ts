@@ -14,9 +14,9 @@ declare module 'vitest' {
 }
 
 /**
- * One real lab for all integration tests: kube-apiserver + etcd built from Go modules and our
- * operator. A lab that cannot be built or started fails the run (scripts/test.sh decides, before
- * this runs, whether Go is there at all).
+ * One real lab for all integration tests: kube-apiserver, kube-controller-manager and etcd built from
+ * Go modules, and our operator. A lab that cannot be built or started fails the run (scripts/test.sh
+ * decides, before this runs, whether Go is there at all).
  */
 export default async function setup(project: TestProject) {
   const dir = await mkdtemp(join(tmpdir(), 'vitictl-it-lab-'));

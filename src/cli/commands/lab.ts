@@ -57,7 +57,7 @@ async function up(ctx: CliContext, flags: UpFlags) {
     );
   } else {
     ctx.io.stdout.write(
-      `lab up in ${result.seconds.toFixed(1)}s: kube-apiserver ${state.kubernetesVersion} at https://127.0.0.1:${state.ports.apiserver}, etcd, ` +
+      `lab up in ${result.seconds.toFixed(1)}s: kube-apiserver ${state.kubernetesVersion} at https://127.0.0.1:${state.ports.apiserver}, etcd, kube-controller-manager, ` +
         `${state.components.operator ? 'the reference operator' : 'no operator'}\n`,
     );
   }
@@ -121,7 +121,7 @@ export function registerLab(program: Command, runner: Runner): void {
   const lab = program
     .command('lab')
     .description(
-      'a local, real control plane (kube-apiserver + etcd built from Go modules) with the reference VitiStack operator',
+      'a local, real control plane (kube-apiserver, kube-controller-manager and etcd built from Go modules) with the reference VitiStack operator',
     )
     .addHelpText(
       'after',
@@ -131,7 +131,7 @@ export function registerLab(program: Command, runner: Runner): void {
   lab
     .command('up')
     .description(
-      'build what is missing, start etcd, kube-apiserver and the operator, install CRDs, config and webhook',
+      'build what is missing, start etcd, kube-apiserver, kube-controller-manager and the operator, install CRDs, config and webhook',
     )
     .option(
       '--workers <n>',
@@ -145,7 +145,7 @@ export function registerLab(program: Command, runner: Runner): void {
     )
     .option('--api-calls <n>', 'API calls the operator makes per reconcile')
     .option('--failure-rate <p>', 'share of objects the operator fails (0..1)')
-    .option('--no-operator', 'start only etcd and kube-apiserver')
+    .option('--no-operator', 'start only etcd, kube-apiserver and kube-controller-manager')
     .option('--no-webhook', 'do not serve or register the validating webhook')
     .option('--unsafe-no-fsync', 'etcd without fsync: faster, for tests only (never for figures you report)')
     .addHelpText(
