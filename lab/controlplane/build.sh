@@ -187,9 +187,9 @@ if [[ "${1:-}" == "--regenerate" ]]; then
 fi
 
 # k8s_ok <binary> <version>: executable and reporting that Kubernetes version.
-k8s_ok() { [[ -x "$1" ]] && "$1" --version 2>/dev/null | grep -qx "Kubernetes $2"; }
+k8s_ok() { [[ -x "$1" ]] && "$1" --version 2>/dev/null | grep -x "Kubernetes $2" >/dev/null; }
 k8s_all_ok() { local cmd; for cmd in $K8S_COMMANDS; do k8s_ok "$1/$cmd" "$2" || return 1; done; }
-etcd_ok() { [[ -x "$1/etcd" ]] && "$1/etcd" --version 2>/dev/null | grep -qx "etcd Version: ${2#v}"; }
+etcd_ok() { [[ -x "$1/etcd" ]] && "$1/etcd" --version 2>/dev/null | grep -x "etcd Version: ${2#v}" >/dev/null; }
 
 # Fast path: the preferred pair is already built.
 BIN="$CACHE_ROOT/$K8S_VERSION-$ETCD_VERSION/bin"
