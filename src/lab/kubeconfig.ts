@@ -39,7 +39,9 @@ export async function writeKubeconfig(
         user: { 'client-certificate-data': b64(user.cert), 'client-key-data': b64(user.key) },
       },
     ],
-    contexts: [{ name: LAB_CONTEXT, context: { cluster: LAB_CONTEXT, user: user.name, namespace: 'default' } }],
+    contexts: [
+      { name: LAB_CONTEXT, context: { cluster: LAB_CONTEXT, user: user.name, namespace: 'default' } },
+    ],
     'current-context': LAB_CONTEXT,
   };
   await writeFile(file, toYaml(config), { mode: 0o600 });

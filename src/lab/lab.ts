@@ -124,7 +124,7 @@ function controllerManagerArgs(kubeconfig: string, port: number, certs: LabCerts
     `--tls-cert-file=${certs.controllerManagerCert}`,
     `--tls-private-key-file=${certs.controllerManagerKey}`,
     '--leader-elect=false',
-    '--use-service-account-credentials=false',
+    '--use-service-account-credentials=true',
     `--controllers=${LAB_CONTROLLERS.join(',')}`,
   ];
 }
@@ -326,7 +326,8 @@ export async function labUp(options: LabUpOptions, progress: Progress): Promise<
     await waitUntil(
       'kube-apiserver',
       apiProc,
-      async () => (await apiReady()) && (await probe(`${base}/api/v1/namespaces/default`, tls)).status === 200,
+      async () =>
+        (await apiReady()) && (await probe(`${base}/api/v1/namespaces/default`, tls)).status === 200,
       START_TIMEOUT_MS.apiserver,
     );
     const version = JSON.parse((await probe(`${base}/version`, tls)).body) as { gitVersion: string };
