@@ -20,7 +20,7 @@ export interface CleanupOptions {
   /** deleted last, and only because this run created them */
   createdNamespaces: string[];
   concurrency?: number;
-  /** how long to wait for objects to disappear (finalizers) */
+  /** how long to wait for objects, and then for the namespaces, to disappear (finalizers) */
   waitMs?: number;
   /** objects per LIST page (default 500) */
   pageSize?: number;
@@ -138,29 +138,31 @@ class Cleaner {
     return { ok: true, items };
   }
 
-  /** DELETE each object, a bounded number in flight; every object ends deleted, already gone or failed. */
-  async deleteAll(resource: ApiResource, targets: Listed[]): Promise<void> {
+  /** `work` on each item, at most `concurrency` (default 16) in flight. */
+  private async inParallel<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
     let next = 0;
     const worker = async () => {
-      while (next < targets.length) {
-        const target = targets[next++]!;
-        const answer = await this.request('DELETE', resourcePath(resource, target.namespace, target.name));
-        const status = answer.ok ? answer.response.status : 0;
-        if (status === 200 || status === 202) this.result.deleted++;
-        else if (status === 404) this.result.alreadyGone++;
-        else {
-          if (status === 401) throw rejectedCredentials(this.rest, `delete ${resource.plural}`);
-          this.result.failed++;
-          const reason = answer.ok
-            ? `delete ${resource.plural}: ${status} ${statusMessage(answer.response)}`
-            : `delete ${resource.plural}: ${answer.reason}`;
-          this.problem(reason);
-        }
-      }
+      while (next < items.length) await work(items[next++]!);
     };
-    await Promise.all(
-      Array.from({ length: Math.min(this.options.concurrency ?? 16, targets.length) }, worker),
-    );
+    await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 16, items.length) }, worker));
+  }
+
+  /** DELETE each object, a bounded number in flight; every object ends deleted, already gone or failed. */
+  async deleteAll(resource: ApiResource, targets: Listed[]): Promise<void> {
+    await this.inParallel(targets, async (target) => {
+      const answer = await this.request('DELETE', resourcePath(resource, target.namespace, target.name));
+      const status = answer.ok ? answer.response.status : 0;
+      if (status === 200 || status === 202) this.result.deleted++;
+      else if (status === 404) this.result.alreadyGone++;
+      else {
+        if (status === 401) throw rejectedCredentials(this.rest, `delete ${resource.plural}`);
+        this.result.failed++;
+        const reason = answer.ok
+          ? `delete ${resource.plural}: ${status} ${statusMessage(answer.response)}`
+          : `delete ${resource.plural}: ${answer.reason}`;
+        this.problem(reason);
+      }
+    });
   }
 
   /**
@@ -193,7 +195,50 @@ class Cleaner {
     this.result.leftBehindCount = (this.result.leftBehindCount ?? 0) + left.items.length;
   }
 
-  async deleteNamespace(namespace: string): Promise<void> {
+  /**
+   * DELETE the namespaces this run created, then wait until they are gone: the namespace controller
+   * first deletes everything in them. How long that took is recorded; what is still there when the
+   * wait ends is left behind (a cluster without a namespace controller keeps them Terminating).
+   */
+  async deleteNamespaces(namespaces: string[]): Promise<void> {
+    const started = performance.now();
+    await this.inParallel(namespaces, (namespace) => this.deleteNamespace(namespace));
+    if (this.result.namespacesDeleted.length === 0) return;
+    const deadline = started + (this.options.waitMs ?? 120_000);
+    let left = this.result.namespacesDeleted;
+    for (;;) {
+      const there: string[] = [];
+      await this.inParallel(left, async (namespace) => {
+        if (await this.namespaceThere(namespace)) there.push(namespace);
+      });
+      left = there;
+      if (left.length === 0 || performance.now() > deadline) break;
+      await sleep(500);
+    }
+    const seconds = +((performance.now() - started) / 1000).toFixed(3);
+    this.result.namespacesWait = { seconds, timedOut: left.length > 0 };
+    if (left.length === 0) return;
+    this.result.leftBehind.push(
+      ...left.slice(0, Math.max(0, 1000 - this.result.leftBehind.length)).map((name) => `namespaces/${name}`),
+    );
+    this.result.leftBehindCount = (this.result.leftBehindCount ?? 0) + left.length;
+    this.result.note = `${left.length} of ${this.result.namespacesDeleted.length} namespaces still there (Terminating) after ${seconds.toFixed(0)} s; a cluster without a namespace controller (kube-controller-manager) never removes them`;
+  }
+
+  /** Whether a namespace still exists; one that cannot be checked is a problem, and not waited for. */
+  private async namespaceThere(namespace: string): Promise<boolean> {
+    const answer = await this.request('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}`);
+    const status = answer.ok ? answer.response.status : 0;
+    if (status === 200) return true;
+    if (status === 404) return false;
+    if (status === 401) throw rejectedCredentials(this.rest, 'get namespaces');
+    this.problem(
+      `could not confirm that namespace ${namespace} is gone: ${answer.ok ? `${status} ${statusMessage(answer.response)}` : answer.reason}`,
+    );
+    return false;
+  }
+
+  private async deleteNamespace(namespace: string): Promise<void> {
     const answer = await this.request('DELETE', `/api/v1/namespaces/${encodeURIComponent(namespace)}`);
     const status = answer.ok ? answer.response.status : 0;
     if (status === 200 || status === 202 || status === 404) {
@@ -251,10 +296,6 @@ export async function cleanupRun(rest: KubeRest, options: CleanupOptions): Promi
     await cleaner.deleteAll(resource, listed.items);
     await cleaner.waitGone(resource, cleaner.result.failed - failedBefore);
   }
-  for (const namespace of options.createdNamespaces) await cleaner.deleteNamespace(namespace);
-  const result = cleaner.finish(started);
-  if (result.namespacesDeleted.length > 0)
-    result.note =
-      'namespace deletion requested; a cluster without the namespace controller leaves them Terminating';
-  return result;
+  await cleaner.deleteNamespaces(options.createdNamespaces);
+  return cleaner.finish(started);
 }

@@ -17,7 +17,12 @@ export function retryText(apply: Pick<ApplyResult, 'retries' | 'attempts'>): str
  */
 export function cleanupText(cleanup: CleanupResult): string {
   const c = cleanup;
-  const namespaces = c.namespacesDeleted.length > 0 ? ` and ${c.namespacesDeleted.length} namespaces` : '';
+  const gone =
+    c.namespacesWait && !c.namespacesWait.timedOut
+      ? ` (gone in ${c.namespacesWait.seconds.toFixed(1)}s)`
+      : '';
+  const namespaces =
+    c.namespacesDeleted.length > 0 ? ` and ${c.namespacesDeleted.length} namespaces${gone}` : '';
   const errors = Object.entries(c.errors);
   const retried =
     c.retries > 0 ? ` · ${c.retries} retries (${errors.map(([code, n]) => `${code}×${n}`).join(', ')})` : '';
@@ -31,6 +36,9 @@ export function cleanupText(cleanup: CleanupResult): string {
     ...(c.failed > 0 ? [`${c.failed} failed`] : []),
     ...(left > 0 ? [`${left} left behind`] : []),
     ...(c.namespacesFailed.length > 0 ? [`${c.namespacesFailed.length} namespaces not deleted`] : []),
+    ...(c.namespacesWait?.timedOut
+      ? [`namespaces still there after ${c.namespacesWait.seconds.toFixed(1)}s`]
+      : []),
   ];
   const problems = c.problems.length > 0 ? `; ${c.problems.slice(0, 3).join('; ')}` : '';
   return `cleanup incomplete: ${parts.join(', ')} in ${c.seconds.toFixed(1)}s${retried}${problems}`;

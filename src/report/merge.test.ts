@@ -43,6 +43,8 @@ describe('report merge', () => {
     expect(merged.cleanup!.found).toBe(merged.cleanup!.deleted);
     expect(merged.cleanup!.errors).toEqual({ '503': 2 });
     expect(merged.cleanup!.retries).toBe(2);
+    // the shards wait for their namespaces at the same time: the longest wait is the run's
+    expect(merged.cleanup!.namespacesWait).toEqual({ seconds: 2.5, timedOut: false });
     expect(apply.attempts).toEqual({
       retriedObjects: 3,
       maxAttempts: 3,

@@ -160,6 +160,7 @@ function mergeCleanup(all: CleanupResult[]): CleanupResult {
   const notes = [...new Set(all.map((c) => c.note).filter((note): note is string => note !== undefined))];
   const found = all.map((c) => c.found);
   const leftCounts = all.map((c) => c.leftBehindCount);
+  const waits = all.flatMap((c) => (c.namespacesWait ? [c.namespacesWait] : []));
   return {
     ...(found.every((n) => n !== undefined) ? { found: sum(found) } : {}),
     deleted: sum(all.map((c) => c.deleted)),
@@ -173,6 +174,14 @@ function mergeCleanup(all: CleanupResult[]): CleanupResult {
     ...(leftCounts.every((n) => n !== undefined) ? { leftBehindCount: sum(leftCounts) } : {}),
     problems: [...new Set(all.flatMap((c) => c.problems))],
     seconds: Math.max(...all.map((c) => c.seconds)),
+    ...(waits.length > 0
+      ? {
+          namespacesWait: {
+            seconds: Math.max(...waits.map((w) => w.seconds)),
+            timedOut: waits.some((w) => w.timedOut),
+          },
+        }
+      : {}),
     ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
   };
 }

@@ -148,6 +148,11 @@ export const cleanupResultSchema = z.object({
   /** what kept cleanup from finishing or from confirming the result, one line each */
   problems: z.array(z.string()).default([]),
   seconds: z.number(),
+  /**
+   * the namespaces this run created, from their DELETE until none was left, or until the wait ended
+   * (timedOut: those still there are in leftBehind as namespaces/<name>); absent when none was deleted
+   */
+  namespacesWait: z.object({ seconds: z.number(), timedOut: z.boolean() }).optional(),
   note: z.string().optional(),
 });
 export type CleanupResult = z.infer<typeof cleanupResultSchema>;

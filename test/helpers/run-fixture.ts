@@ -117,6 +117,7 @@ export function shard(index: number, ready: number[], offset: number, count = 3)
       leftBehindCount: 0,
       problems: [],
       seconds: 1,
+      namespacesWait: { seconds: 0.5 + index, timedOut: false },
     },
     gates: [evaluateGate(parseGate('objects.ready >= 250'), { apply: { counts: counts(n) } } as RunResult)],
     methods: {},

@@ -140,8 +140,10 @@ export function registerCleanup(program: Command, runner: Runner): void {
 Only objects carrying the label vitictl.io/run-id=<id> are deleted, and namespaces with that label.
 Every request, discovery included, is retried on 429 (Retry-After), 5xx and dropped connections for up
 to --retry-timeout (90 s) each, so a cleanup outlives an API-server restart.
-Exit 1 when something could not be deleted, was still there after 2 minutes (finalizers), or
-could not be listed; rejected credentials (401) are an error before anything is deleted.
+The run's namespaces are deleted last and waited for (up to 2 minutes; their time is in the result).
+Exit 1 when something could not be deleted, was still there after 2 minutes (finalizers; a namespace
+still Terminating included), or could not be listed; rejected credentials (401) are an error before
+anything is deleted.
 `,
     )
     .action(bind(runner, cleanup));
