@@ -139,7 +139,7 @@ describe('vitictl lab (the CLI against the running lab)', () => {
   it('status shows every component healthy; env prints the kubeconfig export', async () => {
     const status = await vitictl(['lab', 'status'], { env: env() });
     expect(status.exitCode, String(status.stdout)).toBe(0);
-    for (const component of ['etcd', 'kube-apiserver', 'operator']) {
+    for (const component of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'operator']) {
       expect(String(status.stdout)).toMatch(new RegExp(`^${component}\\s+\\d+\\s+healthy`, 'm'));
     }
     const printed = await vitictl(['lab', 'env'], { env: env() });
@@ -161,7 +161,7 @@ describe('vitictl lab (the CLI against the running lab)', () => {
 });
 
 describe('vitictl lab up after its processes died (a separate lab: the shared one is not touched)', () => {
-  it('starts kube-apiserver and etcd again on the same data, ports, CA and kubeconfig: stored objects survive', async () => {
+  it('starts etcd, kube-apiserver and kube-controller-manager again on the same data, ports, CA and kubeconfig: stored objects survive', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vitictl-it-crashed-lab-'));
     try {
       const { state } = await labUp(
@@ -183,9 +183,13 @@ describe('vitictl lab up after its processes died (a separate lab: the shared on
       const kubeconfig = readFileSync(state.kubeconfig, 'utf8');
 
       // a crash, not a stop: no chance to clean up
-      process.kill(state.components.apiserver.pid, 'SIGKILL');
-      process.kill(state.components.etcd.pid, 'SIGKILL');
-      while (isRunning(state.components.apiserver) || isRunning(state.components.etcd)) await sleep(20);
+      const crashed = [
+        state.components.controllerManager!,
+        state.components.apiserver,
+        state.components.etcd,
+      ];
+      for (const component of crashed) process.kill(component.pid, 'SIGKILL');
+      while (crashed.some(isRunning)) await sleep(20);
 
       const env = { NO_COLOR: '1', VITICTL_LAB_DIR: dir };
       const down = await vitictl(['lab', 'status'], { env });
@@ -195,7 +199,7 @@ describe('vitictl lab up after its processes died (a separate lab: the shared on
       const up = await vitictl(['lab', 'up'], { env });
       expect(up.exitCode, String(up.stderr)).toBe(0);
       expect(String(up.stdout)).toMatch(
-        /^lab restarted in [\d.]+s: etcd, kube-apiserver started again on the lab's data, ports and certificates \(kube-apiserver at https:\/\/127\.0\.0\.1:\d+\); what it stored is kept$/m,
+        /^lab restarted in [\d.]+s: etcd, kube-apiserver, kube-controller-manager started again on the lab's data, ports and certificates \(kube-apiserver at https:\/\/127\.0\.0\.1:\d+\); what it stored is kept$/m,
       );
       expect(String(up.stderr)).toMatch(
         /^lab: restarting kube-apiserver on its data, ports and certificates/m,
@@ -204,6 +208,8 @@ describe('vitictl lab up after its processes died (a separate lab: the shared on
       const after = await readState(dir);
       expect(after?.ports).toEqual(state.ports);
       expect(after?.components.apiserver.pid).not.toBe(state.components.apiserver.pid);
+      expect(after?.components.controllerManager?.pid).not.toBe(state.components.controllerManager?.pid);
+      expect(after?.components.controllerManager?.args).toEqual(state.components.controllerManager?.args);
       expect(readFileSync(state.certs.ca, 'utf8')).toBe(ca);
       expect(readFileSync(state.kubeconfig, 'utf8')).toBe(kubeconfig);
       const kept = await kubectlHere([
@@ -220,8 +226,12 @@ describe('vitictl lab up after its processes died (a separate lab: the shared on
 
       const status = await vitictl(['lab', 'status'], { env });
       expect(status.exitCode, String(status.stdout)).toBe(0);
-      for (const component of ['etcd', 'kube-apiserver'])
+      for (const component of ['etcd', 'kube-apiserver', 'kube-controller-manager'])
         expect(String(status.stdout)).toMatch(new RegExp(`^${component}\\s+\\d+\\s+healthy`, 'm'));
+      // the restarted kube-controller-manager works: a deleted namespace goes away
+      await kubectlHere(['create', 'namespace', 'after-restart']);
+      const deleted = await kubectlHere(['delete', 'namespace', 'after-restart', '--timeout=60s']);
+      expect(deleted.exitCode, String(deleted.stderr)).toBe(0);
     } finally {
       await labDown(dir);
       await rm(dir, { recursive: true, force: true });
