@@ -10,6 +10,7 @@ import type { ApplyResult, ObjectCounts, SetResult } from '../report/run-result.
 import { RUN_ID_LABEL, type ScenarioPlan } from '../scenario/expand.js';
 import { isPlainObject } from '../scenario/json-schema.js';
 import { createWithRetry } from './create.js';
+import { nextStart } from './pace.js';
 import { EvenSchedule } from './rate-limiter.js';
 import { type ObjectRecord, ObjectTracker } from './tracker.js';
 
@@ -290,16 +291,7 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
         if (signal.aborted) break;
         let intended = performance.now();
         if (schedule) {
-          for (;;) {
-            const next = schedule.next(performance.now());
-            if (next.go) {
-              intended = next.intended;
-              break;
-            }
-            // wake a little early: setTimeout fires late, never early
-            if (next.waitMs > 1.5) await sleep(next.waitMs - 1);
-            else await new Promise<void>((resolve) => setImmediate(resolve));
-          }
+          intended = await nextStart(schedule, () => inFlight === 0);
           if (inFlight >= maxInFlight) await acquireSlot(maxInFlight);
           else inFlight++;
         } else {
