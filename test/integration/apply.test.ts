@@ -151,7 +151,8 @@ spec:
       ['apply', 'machines', '--count', '2000', '--qps', '200', '--run-id', 'it-restart', '--out', file, '-q'],
       { env: env() },
     );
-    await sleep(3000);
+    // restart mid-run, not during preflight: once creates are landing (a loaded machine starts slowly)
+    for (let waited = 0; (await leftovers('it-restart')) === '' && waited < 60; waited++) await sleep(500);
     await restartApiserver(lab().dir, 1000);
     const result = await child;
     expect(result.exitCode, String(result.stderr) + String(result.stdout)).toBe(0);
@@ -176,7 +177,7 @@ spec:
       ['apply', 'machines', '--count', '3000', '--qps', '100', '--run-id', 'it-sigint', '--out', file],
       { env: env() },
     );
-    await sleep(2500);
+    for (let waited = 0; (await leftovers('it-sigint')) === '' && waited < 60; waited++) await sleep(500);
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode).toBe(130);
