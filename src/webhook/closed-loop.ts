@@ -10,7 +10,7 @@ import {
   progressTicker,
 } from './phase.js';
 import { Tally } from './tally.js';
-import { hostOf, portOf, requestPath, sniName } from './tls-preflight.js';
+import { hostOf, portOf, requestPath, sniName } from './target.js';
 
 export interface ClosedLoopOptions extends EngineTarget {
   connections: number;

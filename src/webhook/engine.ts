@@ -11,7 +11,8 @@ import type { ClosedLoopRun } from './closed-loop.js';
 import type { OpenLoopRun } from './open-loop.js';
 import type { EngineProgress, PhaseLimit } from './phase.js';
 import { cumulativeBuckets, WEBHOOK_METHODS } from './result.js';
-import { displayUrl, type PreflightResult, tlsPreflight, type WebhookTarget } from './tls-preflight.js';
+import { displayUrl, type WebhookTarget } from './target.js';
+import { type PreflightResult, tlsPreflight } from './tls-preflight.js';
 
 export type WebhookLoad =
   | { engine: 'open'; rate: number; maxConnections: number }

@@ -15,7 +15,7 @@ import {
   progressTicker,
 } from './phase.js';
 import { Tally } from './tally.js';
-import { hostOf, portOf, requestPath, tlsOptions } from './tls-preflight.js';
+import { hostOf, portOf, requestPath, tlsOptions } from './target.js';
 
 /** A start later than this behind its intended time counts as the generator falling behind. */
 export const LATE_MS = 10;
