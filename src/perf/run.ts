@@ -15,6 +15,7 @@ import { writeChunks, writeFileAtomically } from '../util/atomic-write.js';
 import { baselineGates } from './gates/baseline.js';
 import { evaluateGate } from './gates/evaluate.js';
 import type { Gate } from './gates/grammar.js';
+import { prepareWebhookPhase } from './webhook-phase.js';
 
 export interface PerfRunOptions {
   profile: LoadedProfile;
@@ -180,6 +181,25 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
     await peak;
     return result;
   };
+  if (spec.webhook && spec.stress)
+    throw inputError(
+      `profile ${options.profile.name}: webhook load runs alongside one create phase, not a stress ladder`,
+      {
+        location: { file: options.profile.file },
+        hint: 'run the webhook load in its own profile (type: load)',
+      },
+    );
+  const webhookPhase = spec.webhook
+    ? await prepareWebhookPhase({
+        spec: spec.webhook,
+        scenario: options.profile.scenario,
+        runId,
+        shard: options.shard,
+        kube: { kubeconfig, context: options.context, env: options.env },
+        signal: options.signal,
+        onWarning: options.onWarning,
+      })
+    : undefined;
   let result: RunResult;
   try {
     if (sloGate && spec.stress) {
@@ -209,6 +229,15 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
       }
       if (!last) throw inputError('the stress profile ran no step');
       result = { ...last, runId, stress: { slo: spec.stress.slo, steps, knee } };
+    } else if (webhookPhase) {
+      // alongside the creates: both start now; the run waits for both, the apply's cleanup included
+      const webhook = webhookPhase();
+      webhook.catch(() => {}); // awaited below; an apply failure must not leave it unhandled
+      result = await runOnce(options.count ?? spec.count, load, runId, true);
+      const measured = await webhook;
+      result.webhook = measured.webhook;
+      result.phases.push(...measured.phases);
+      result.methods = { ...result.methods, ...measured.methods };
     } else {
       result = await runOnce(options.count ?? spec.count, load, runId, true);
     }

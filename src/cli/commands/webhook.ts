@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { usageError } from '../../errors.js';
+import { DEFAULT_MAX_CONNECTIONS } from '../../webhook/phase.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
 import { collect, durationFlag, intFlag, numberFlag, outputFormat, shardFromFlags } from '../flags.js';
@@ -33,7 +34,6 @@ interface BenchFlags {
 }
 
 const DEFAULT_RATE = 100;
-const DEFAULT_MAX_CONNECTIONS = 256;
 /**
  * What one generator process may be asked for. Measured: ~5,000 req/s open loop and ~13,000 closed
  * loop on one core; 50,000/s leaves room for faster machines and refuses rates it can only fall behind
