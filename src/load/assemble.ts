@@ -34,6 +34,37 @@ function maxInWindow(starts: number[], windowMs: number): number {
   return best;
 }
 
+/**
+ * The rate the cluster completed creates at: 1 / the least-squares slope of acknowledgement time over
+ * the creates in the order they were sent. Constant latency gives the send rate; a server that falls
+ * behind (latency growing with each create) gives the rate it really kept up with; one slow or quick
+ * answer moves it little, unlike a first-to-last span. A cluster catching up after a slow start
+ * completes faster than creates were sent for a while; it cannot keep up with more than was sent, so
+ * the answer is at most `sentRate`. Null with fewer than two.
+ */
+export function completedRate(
+  records: Iterable<{ sentAt?: number | undefined; ackAt?: number | undefined }>,
+  sentRate: number,
+): number | null {
+  const acked: Array<{ sent: number; ack: number }> = [];
+  for (const record of records)
+    if (record.ackAt !== undefined && record.sentAt !== undefined)
+      acked.push({ sent: record.sentAt, ack: record.ackAt });
+  if (acked.length < 2) return null;
+  acked.sort((a, b) => a.sent - b.sent);
+  const n = acked.length;
+  const meanX = (n - 1) / 2;
+  const meanY = acked.reduce((total, point) => total + point.ack, 0) / n;
+  let covariance = 0;
+  let variance = 0;
+  acked.forEach((point, x) => {
+    covariance += (x - meanX) * (point.ack - meanY);
+    variance += (x - meanX) ** 2;
+  });
+  const msPerCreate = covariance / variance;
+  return msPerCreate > 0 ? Math.min(sentRate, +(1000 / msPerCreate).toFixed(2)) : null;
+}
+
 export function readinessText(plan: ScenarioPlan, setIndex: number): string {
   const ready = plan.sets[setIndex]?.spec.ready;
   if (!ready) return 'none (not waited on)';
@@ -131,16 +162,18 @@ export function assemble(
   const last = starts[starts.length - 1] ?? 0;
   const seconds = Math.max(input.createdPerSecond.length, input.readyPerSecond.length);
   const load = options.load;
+  const sentRate = starts.length > 1 ? +(((starts.length - 1) * 1000) / (last - first)).toFixed(2) : 0;
   return {
     mode: load.mode,
     requestedRate: load.mode === 'open' ? load.rate : null,
     burst: load.mode === 'open' ? load.burst : null,
     concurrency: load.mode === 'closed' ? load.concurrency : null,
-    achievedRate: starts.length > 1 ? +(((starts.length - 1) * 1000) / (last - first)).toFixed(2) : 0,
+    achievedRate: sentRate,
     createThroughput:
       total.created > 0 && input.lastAck > first
         ? +((total.created * 1000) / (input.lastAck - first)).toFixed(2)
         : 0,
+    completedRate: completedRate(tracker.all(), sentRate),
     maxStartsIn100ms: maxInWindow(starts, 100),
     lateStarts: input.lateStarts,
     scheduleSlips: input.scheduleSlips,

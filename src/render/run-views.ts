@@ -8,6 +8,16 @@ import { borderlessTable, trimLines } from './table.js';
 const ms = formatMs;
 const triple = (h: LatencySummary) => (h.count === 0 ? '-' : `${ms(h.p50)} / ${ms(h.p90)} / ${ms(h.p99)}`);
 
+/** What the cluster completed, and plainly when it did not keep up with what was asked. */
+function completedText(apply: NonNullable<RunResult['apply']>): string {
+  if (apply.completedRate === null || apply.completedRate === undefined) return '';
+  const behind =
+    apply.requestedRate !== null && apply.completedRate < 0.9 * apply.requestedRate
+      ? ` (the cluster did not keep up: ${Math.round((100 * apply.completedRate) / apply.requestedRate)}% of the requested rate)`
+      : '';
+  return ` · completed ${apply.completedRate}/s${behind}`;
+}
+
 /** The terminal summary of a RunResult (apply part). Pure: RunResult in, text out. */
 export function renderApplySummary(result: RunResult, style: Style): string {
   const apply = result.apply;
@@ -18,8 +28,8 @@ export function renderApplySummary(result: RunResult, style: Style): string {
   if (!apply) return `${lines.join('\n')}\n`;
   const load =
     apply.mode === 'open'
-      ? `open loop ${apply.requestedRate}/s (burst ${apply.burst}) → achieved ${apply.achievedRate}/s`
-      : `closed loop, ${apply.concurrency} in flight → ${apply.achievedRate} starts/s`;
+      ? `open loop ${apply.requestedRate}/s (burst ${apply.burst}) → sent ${apply.achievedRate}/s${completedText(apply)}`
+      : `closed loop, ${apply.concurrency} in flight → ${apply.achievedRate} starts/s${completedText(apply)}`;
   lines.push(
     `load: ${load} · created ${apply.createThroughput}/s · max ${apply.maxStartsIn100ms} starts in 100 ms${apply.lateStarts > 0 ? ` · ${style.yellow(`${apply.lateStarts} late starts`)}` : ''}${apply.scheduleSlips > 0 ? ` · ${style.yellow(`schedule slipped ${apply.scheduleSlips}× (rate lost: raise --burst)`)}` : ''}`,
   );

@@ -121,6 +121,8 @@ function mergeApply(all: ApplyResult[]): ApplyResult {
     concurrency: nullableSum(all.map((a) => a.concurrency)),
     achievedRate: seconds > 0 ? round2(starts / seconds) : 0,
     createThroughput: seconds > 0 ? round2(counts.created / seconds) : 0,
+    // the shards ran side by side: their completion rates add up
+    completedRate: nullableSum(all.map((a) => a.completedRate ?? null)),
     maxStartsIn100ms: sum(all.map((a) => a.maxStartsIn100ms)),
     lateStarts: sum(all.map((a) => a.lateStarts)),
     scheduleSlips: sum(all.map((a) => a.scheduleSlips)),

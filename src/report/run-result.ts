@@ -69,6 +69,11 @@ export const applyResultSchema = z.object({
   achievedRate: z.number(),
   /** acknowledged creates per second, first send to last acknowledgement */
   createThroughput: z.number(),
+  /**
+   * the rate the cluster completed creates at (1 / the slope of acknowledgement time over the creates
+   * in send order); null with fewer than two (and in files written before it was recorded)
+   */
+  completedRate: z.number().nullable().optional(),
   maxStartsIn100ms: z.number().int(),
   /** open loop: starts that left more than 10 ms after their intended time (the generator could not keep up) */
   lateStarts: z.number().int(),
@@ -354,6 +359,8 @@ export const METHODS = {
   'apply.latency.watchLag':
     'client clock: the ADDED watch event for an object − the response to its create (events that came first are counted, not timed)',
   'apply.achievedRate': '(starts − 1) / (last start − first start), starts on the client monotonic clock',
+  'apply.completedRate':
+    '1 / the least-squares slope of acknowledgement time over the acknowledged creates in send order, client monotonic clock: the rate the cluster kept up with (constant latency gives the send rate), at most the rate sent',
   'apply.maxStartsIn100ms': 'the most create starts in any sliding 100 ms window',
   'apply.errors': 'HTTP status of every create attempt that did not succeed, and network failures by class',
   'observe.queueDepth':
