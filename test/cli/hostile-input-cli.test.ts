@@ -1,12 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { errorLines, vitictl } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { errorLines } from '../helpers/errors.js';
 import { useTempDir } from '../helpers/files.js';
 import { shard } from '../helpers/run-fixture.js';
 
 /** Hostile input ends as one error line and exit 2, quickly: never "internal error", never a hang. */
-describe('hostile input (the built CLI)', () => {
+describe('hostile input (in-process)', () => {
   const temp = useTempDir();
   const bomb = [
     'a0: &a0 [x, x, x, x, x, x, x, x, x, x]',
@@ -15,7 +16,7 @@ describe('hostile input (the built CLI)', () => {
 
   const refused = async (args: string[], line: RegExp) => {
     const started = performance.now();
-    const result = await vitictl(args, { timeout: 20_000 });
+    const result = await runCli(args);
     expect(errorLines(result.stderr)).toEqual([expect.stringMatching(line)]);
     expect(result.exitCode).toBe(2);
     expect(performance.now() - started).toBeLessThan(10_000);
@@ -67,13 +68,13 @@ describe('hostile input (the built CLI)', () => {
   });
 
   it('escapes control bytes from the input in the error line', async () => {
-    const result = await vitictl(['scenario', 'validate', 'no\u001b[2Jsuch\u0007.yaml']);
+    const result = await runCli(['scenario', 'validate', 'no\u001b[2Jsuch\u0007.yaml']);
     expect(result.exitCode).toBe(2);
     expect(String(result.stderr)).not.toContain('\u001b');
     expect(String(result.stderr)).not.toContain('\u0007');
     expect(String(result.stderr)).toContain('no\\u001b[2Jsuch\\u0007.yaml');
 
-    const usage = await vitictl(['scenario', 'validate', '--bogus\u001b[2J']);
+    const usage = await runCli(['scenario', 'validate', '--bogus\u001b[2J']);
     expect(usage.exitCode).toBe(2);
     expect(String(usage.stderr)).toContain("unknown option '--bogus\\u001b[2J'");
   });

@@ -104,7 +104,7 @@ async function parse(ctx: CliContext, file: string, flags: { strict?: boolean; f
   const { DEFAULT_LIMITS, parseExposition, ExpositionError } = await import('../../observe/metrics/parse.js');
   const source = file === '-' ? '<stdin>' : file;
   const limit = DEFAULT_LIMITS.maxInputBytes;
-  const bytes = await readBounded(file === '-' ? process.stdin : file, limit).catch((error: unknown) => {
+  const bytes = await readBounded(file === '-' ? ctx.io.stdin : file, limit).catch((error: unknown) => {
     if (error instanceof TooLargeError)
       throw inputError(`${source}: the exposition is ${error.message}`, {
         hint: `vitictl parses expositions of up to ${limit / 2 ** 20} MiB`,
