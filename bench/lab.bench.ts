@@ -7,7 +7,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { buildLab } from '../src/lab/build.js';
 import { labDown, labUp } from '../src/lab/lab.js';
 import type { LabState } from '../src/lab/state.js';
-import { toYaml } from '../src/render/yaml-emit.js';
+import { toYaml } from '../src/util/yaml-emit.js';
 import { median, root, writeResult } from './lib.js';
 
 /**

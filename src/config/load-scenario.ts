@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { inputError } from '../errors.js';
-import { parseFieldPath } from '../kube/readiness.js';
+import { parseFieldPath } from '../util/field-path.js';
 import { packagePath } from '../util/package-root.js';
 import { type ScenarioSpec, scenarioSchema } from './scenario-schema.js';
 import { parseYamlSource, readTextFile, type YamlSource } from './yaml-source.js';

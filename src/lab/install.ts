@@ -6,8 +6,8 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { runtimeError } from '../errors.js';
 import { describeApiError, type KubeConnection } from '../kube/connect.js';
-import { toYaml } from '../render/yaml-emit.js';
 import { packagePath } from '../util/package-root.js';
+import { toYaml } from '../util/yaml-emit.js';
 
 export const OPERATOR_NAMESPACE = 'vitistack-system';
 export const PERFORMANCE_CONFIGMAP = 'vitistack-performance-config';

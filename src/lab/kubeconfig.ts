@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { toYaml } from '../render/yaml-emit.js';
+import { toYaml } from '../util/yaml-emit.js';
 import type { LabCerts } from './certs.js';
 
 export const LAB_CONTEXT = 'vitictl-lab';

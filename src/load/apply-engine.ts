@@ -1,14 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inputError, runtimeError } from '../errors.js';
 import type { ApiResource } from '../kube/discovery.js';
+import { RUN_ID_LABEL } from '../kube/labels.js';
 import { compileReadiness, type ReadinessCheck } from '../kube/readiness.js';
 import { type KubeRest, NetworkError, type RestResponse, statusMessage, unreachable } from '../kube/rest.js';
 import { newRetryCounters, type RetryCounters } from '../kube/retry.js';
 import { ResumableWatch } from '../kube/watch.js';
 import { newHistogram, summarize } from '../report/histogram.js';
 import type { ApplyResult, ObjectCounts, SetResult } from '../report/run-result.js';
-import { RUN_ID_LABEL, type ScenarioPlan } from '../scenario/expand.js';
-import { isPlainObject } from '../scenario/json-schema.js';
+import type { ScenarioPlan } from '../scenario/expand.js';
+import { isPlainObject } from '../util/plain-object.js';
 import { createWithRetry } from './create.js';
 import { EvenSchedule } from './rate-limiter.js';
 import { type ObjectRecord, ObjectTracker } from './tracker.js';

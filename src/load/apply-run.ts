@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { cleanupRun } from '../kube/cleanup.js';
 import { connect } from '../kube/connect.js';
 import { preflight } from '../kube/preflight.js';
@@ -31,12 +30,6 @@ export interface ApplyRunOptions {
   onInfo?: (message: string) => void;
   /** scrape these alongside the load (before, every interval, after) */
   metrics?: { targets: Target[]; intervalMs: number } | undefined;
-}
-
-/** A fresh, label-safe run id: 20261126-071502-3fa9. */
-export function newRunId(now = new Date()): string {
-  const iso = now.toISOString();
-  return `${iso.slice(0, 10).replaceAll('-', '')}-${iso.slice(11, 19).replaceAll(':', '')}-${randomBytes(2).toString('hex')}`;
 }
 
 /** A shard runs its share of the whole run's rate, burst or concurrency (the flags describe the whole run). */

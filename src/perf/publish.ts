@@ -1,10 +1,10 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { inputError, runtimeError } from '../errors.js';
 import { connect } from '../kube/connect.js';
+import { RUN_ID_LABEL, SHARD_LABEL } from '../kube/labels.js';
 import { KubeRest } from '../kube/rest.js';
 import { MAX_RUN_FILE_BYTES, parseRunResult, type RunResult } from '../report/run-result.js';
-import { RUN_ID_LABEL } from '../scenario/expand.js';
-import { SHARD_LABEL, shardLabelValue } from '../scenario/shard.js';
+import { shardLabelValue } from '../scenario/shard.js';
 import { formatBytes } from '../util/read-input.js';
 
 /**

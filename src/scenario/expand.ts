@@ -1,16 +1,14 @@
 import type { LoadedScenario } from '../config/load-scenario.js';
 import type { ObjectSetSpec, VariableSpec } from '../config/scenario-schema.js';
 import { inputError, usageError } from '../errors.js';
+import { RUN_ID_LABEL, SCENARIO_LABEL, SET_LABEL } from '../kube/labels.js';
+import { isDnsLabel } from '../kube/names.js';
 import type { CrdRegistry, Scope } from './crd.js';
 import { type Fill, synthesizeBody } from './from-schema.js';
 import type { JsonSchema } from './json-schema.js';
 import { type Rng, randomHex, randomInt, randomUuid, streamFor } from './rng.js';
 import { compileString, compileValue, type Render, type Vars } from './template.js';
-import { isDnsLabel, labelValueProblem } from './validate-object.js';
-
-export const RUN_ID_LABEL = 'vitictl.io/run-id';
-export const SCENARIO_LABEL = 'vitictl.io/scenario';
-export const SET_LABEL = 'vitictl.io/set';
+import { labelValueProblem } from './validate-object.js';
 
 export interface KubeObject {
   apiVersion: string;

@@ -1,4 +1,4 @@
-import { toYaml } from '../render/yaml-emit.js';
+import { toYaml } from '../util/yaml-emit.js';
 import type { TuneResult } from './tune.js';
 
 export const CONFIGMAP_NAME = 'vitistack-performance-config';

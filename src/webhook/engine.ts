@@ -1,6 +1,6 @@
 import { runtimeError } from '../errors.js';
-import { newRunId } from '../load/apply-run.js';
 import { phaseRecorder } from '../report/phases.js';
+import { newRunId } from '../report/run-id.js';
 import { RUN_RESULT_VERSION, type RunResult } from '../report/run-result.js';
 import { packageVersion } from '../util/version.js';
 import { type OperationWeights, ReviewFactory, type ReviewSource } from './admission-review.js';

@@ -57,7 +57,8 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
       'vitictl apply machines, or a file; see vitictl scenario list',
     );
   const { prepareScenario } = await import('../../scenario/prepare.js');
-  const { applyRun, newRunId } = await import('../../load/apply-run.js');
+  const { applyRun } = await import('../../load/apply-run.js');
+  const { newRunId } = await import('../../report/run-id.js');
   const shard = await shardFromFlags(flags);
   const prepared = await prepareScenario({
     scenario: file,
@@ -135,7 +136,7 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
   }
   if (format === 'json') ctx.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else if (format === 'yaml') {
-    const { toYaml } = await import('../../render/yaml-emit.js');
+    const { toYaml } = await import('../../util/yaml-emit.js');
     ctx.io.stdout.write(toYaml(result));
   } else {
     const { renderApplySummary } = await import('../../render/run-views.js');

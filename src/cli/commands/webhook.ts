@@ -123,7 +123,7 @@ async function bench(ctx: CliContext, flags: BenchFlags) {
   const { parseOperations, DEFAULT_OPERATIONS } = await import('../../webhook/admission-review.js');
   const { prepareWebhookBench } = await import('../../webhook/prepare.js');
   const { runWebhookBench } = await import('../../webhook/engine.js');
-  const { newRunId } = await import('../../load/apply-run.js');
+  const { newRunId } = await import('../../report/run-id.js');
   const prepared = await prepareWebhookBench({
     url: flags.url,
     webhook: flags.webhook,
