@@ -468,7 +468,7 @@ async function qpsBound(count: number) {
 
 // ---------------------------------------------------------------------------------------------
 
-export async function runTuneBench(sizes: TuneBenchSizes): Promise<string> {
+async function runTuneBench(sizes: TuneBenchSizes): Promise<string> {
   const started = Date.now();
   const loadStart = load();
   process.stderr.write(`  case 1 (tuning must help), ${sizes.helpCount} Machines…\n`);

@@ -5,7 +5,7 @@ import { removeTempFilesNow } from '../util/atomic-write.js';
 export type StopSignal = 'SIGINT' | 'SIGTERM';
 
 /** The shell's convention: 128 + the signal's number. */
-export const SIGNAL_EXIT_CODES: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
+const SIGNAL_EXIT_CODES: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
 
 /** A terminal's width, when it is one, sets where help text wraps. */
 export type OutputStream = Writable & { isTTY?: boolean; columns?: number };

@@ -109,7 +109,7 @@ export function parseScenario(file: string, text: string): LoadedScenario {
 }
 
 /** A path, or the name of a built-in scenario (`machines` → scenarios/machines.yaml). */
-export function resolveScenarioPath(reference: string): string {
+function resolveScenarioPath(reference: string): string {
   if (existsSync(reference)) return reference;
   const builtin = packagePath('scenarios', `${basename(reference).replace(/\.ya?ml$/, '')}.yaml`);
   if (!reference.includes('/') && existsSync(builtin)) return builtin;

@@ -68,7 +68,7 @@ export interface ScenarioPlan {
  * 10,000,000 is minutes of work, not days. Namespaces: their names are built up front. See
  * docs/decisions.md.
  */
-export const SCENARIO_LIMITS = { objects: 10_000_000, namespaces: 100_000 } as const;
+const SCENARIO_LIMITS = { objects: 10_000_000, namespaces: 100_000 } as const;
 
 const BUILTIN_VARS = ['index', 'set', 'kind', 'runId', 'scenario', 'seed', 'namespace', 'nsIndex'] as const;
 

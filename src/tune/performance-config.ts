@@ -8,7 +8,7 @@ import { parseDuration } from '../util/duration.js';
  * guide shapes it (and the lab operator reads it). Every key optional; unknown keys are kept.
  */
 const duration = z.string().optional();
-export const performanceConfigSchema = z.looseObject({
+const performanceConfigSchema = z.looseObject({
   controller: z
     .looseObject({
       workers: z.number().int().optional(),

@@ -17,7 +17,7 @@ import { Tally } from './tally.js';
 import { hostOf, portOf, requestPath, tlsOptions } from './tls-preflight.js';
 
 /** A start later than this behind its intended time counts as the generator falling behind. */
-export const LATE_MS = 10;
+const LATE_MS = 10;
 const WINDOW_MS = 10;
 /** the longest blocking wait, only ever taken with no request in flight */
 const PRECISE_MS = 2;
@@ -27,7 +27,7 @@ const SPIN_MS = 0.15;
  * body, so a stalled webhook at a high rate would otherwise grow memory by rate × timeoutSeconds.
  * At the bound the generator waits; the starts it delays are late, and timed from their intended start.
  */
-export const MAX_IN_FLIGHT = 50_000;
+const MAX_IN_FLIGHT = 50_000;
 
 export interface OpenLoopOptions extends EngineTarget {
   rate: number;

@@ -8,7 +8,7 @@ import { isPlainObject } from '../util/plain-object.js';
 import { guessPlural, type ReviewSource, resourceInfo } from './admission-review.js';
 
 /** The objects a bench sends: at most this many distinct ones (they are reused round-robin). */
-export const MAX_OBJECTS = 1000;
+const MAX_OBJECTS = 1000;
 
 export interface SourceOptions {
   /** a scenario file or built-in name (default: machines) */

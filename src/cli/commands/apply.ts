@@ -30,7 +30,7 @@ interface ApplyFlags {
   shard?: string;
 }
 
-export function loadModeFromFlags(flags: Pick<ApplyFlags, 'qps' | 'burst' | 'concurrency'>) {
+function loadModeFromFlags(flags: Pick<ApplyFlags, 'qps' | 'burst' | 'concurrency'>) {
   const qps = numberFlag('--qps', flags.qps, 0.001);
   const burst = intFlag('--burst', flags.burst, 1);
   const concurrency = intFlag('--concurrency', flags.concurrency, 1);

@@ -39,7 +39,7 @@ const DEFAULT_MAX_CONNECTIONS = 256;
  * loop on one core; 50,000/s leaves room for faster machines and refuses rates it can only fall behind
  * on (beyond it, --shard). Connections are sockets (file descriptors); a day is the longest run.
  */
-export const BENCH_LIMITS = {
+const BENCH_LIMITS = {
   ratePerGenerator: 50_000,
   connections: 10_000,
   requests: 1_000_000_000,

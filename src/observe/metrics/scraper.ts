@@ -64,7 +64,7 @@ function statusHint(status: number): string {
 }
 
 /** A scrape the target answered with a status other than 200. */
-export class ScrapeStatusError extends Error {
+class ScrapeStatusError extends Error {
   constructor(
     readonly status: number,
     body: Buffer,
@@ -75,7 +75,7 @@ export class ScrapeStatusError extends Error {
 }
 
 /** One GET of a metrics endpoint, gunzipped and parsed leniently (format from Content-Type). */
-export async function fetchExposition(target: Target, path: string, timeoutMs: number): Promise<Exposition> {
+async function fetchExposition(target: Target, path: string, timeoutMs: number): Promise<Exposition> {
   const response = await target.get(path, { timeoutMs, accept: ACCEPT });
   if (response.status !== 200) throw new ScrapeStatusError(response.status, response.body);
   const encoding = String(response.headers['content-encoding'] ?? '');
@@ -92,7 +92,7 @@ export async function fetchExposition(target: Target, path: string, timeoutMs: n
 }
 
 /** What went wrong with one scrape: the HTTP status, the connection, or the body. */
-export function scrapeFailure(target: Target, path: string, at: number, error: unknown): ScrapeFailure {
+function scrapeFailure(target: Target, path: string, at: number, error: unknown): ScrapeFailure {
   const base = {
     target: target.name,
     at: new Date(at).toISOString(),

@@ -29,7 +29,7 @@ function keyOf(name: string, labels: Labels): string {
 export type Matcher = (labels: Labels) => boolean;
 
 /** A bucket bound: a float, with Prometheus's "+Inf" (which parseFloat does not read). */
-export function parseBound(text: string | undefined): number {
+function parseBound(text: string | undefined): number {
   if (text === undefined) return Number.NaN;
   if (text === '+Inf' || text === 'Inf') return Number.POSITIVE_INFINITY;
   if (text === '-Inf') return Number.NEGATIVE_INFINITY;
