@@ -2,7 +2,7 @@ import { histogramQuantile } from './quantile.js';
 import type { Labels, TargetStore } from './store.js';
 
 /**
- * Controller signals over a window of scrapes (field-notes §4, §7 notation): per controller λ, X, S̄,
+ * Controller signals over a window of scrapes, in queueing notation: per controller λ, X, S̄,
  * W, ρ, queue wait and depth (with a Little's-law check), error and requeue shares; per process CPU,
  * memory, GC and goroutine trend; and flags that say what is missing or imprecise, with the fix.
  */
