@@ -1,25 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../../src/lab/ports.js';
 import { runCli } from '../helpers/cli.js';
+import { closedKubeconfig } from '../helpers/closed-kubeconfig.js';
 import { errorLines } from '../helpers/errors.js';
 import { useTempDir } from '../helpers/files.js';
-
-/** A kubeconfig for an API server on a port where nothing listens (a real, refused socket). */
-async function closedKubeconfig(write: (name: string, text: string) => Promise<string>) {
-  const port = await freePort();
-  const file = await write(
-    'kubeconfig',
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'gone', cluster: { server: `https://127.0.0.1:${port}` } }],
-      users: [{ name: 'u', user: { token: 'the-token' } }],
-      contexts: [{ name: 'gone', context: { cluster: 'gone', user: 'u' } }],
-      'current-context': 'gone',
-    }),
-  );
-  return { port, file };
-}
 
 const RUN = {
   schemaVersion: 1,

@@ -2,8 +2,8 @@ import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../../src/lab/ports.js';
 import { bin, vitictl } from '../helpers/binary.js';
+import { closedKubeconfig } from '../helpers/closed-kubeconfig.js';
 import { errorLines } from '../helpers/errors.js';
 import { repoRoot, useTempDir } from '../helpers/files.js';
 
@@ -32,18 +32,7 @@ describe('the built binary', () => {
   });
 
   it('exits 1 when the API server cannot be reached', async () => {
-    const port = await freePort();
-    const kubeconfig = await temp.write(
-      'kubeconfig',
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'gone', cluster: { server: `https://127.0.0.1:${port}` } }],
-        users: [{ name: 'u', user: { token: 't' } }],
-        contexts: [{ name: 'gone', context: { cluster: 'gone', user: 'u' } }],
-        'current-context': 'gone',
-      }),
-    );
+    const { port, file: kubeconfig } = await closedKubeconfig(temp.write);
     const result = await vitictl(['cleanup', '--run-id', 'r1', '--kubeconfig', kubeconfig]);
     expect(result.exitCode).toBe(1);
     expect(errorLines(result.stderr)).toEqual([
