@@ -14,7 +14,7 @@ import { round, summarize } from './apply/stats.js';
 import { bin, median, resultsDir, root, writeResult } from './lib.js';
 
 /**
- * Issue 4's "Performance (bench)": `vitictl apply` against real labs (kube-apiserver + etcd on
+ * `vitictl apply` against real labs (kube-apiserver + etcd on
  * 127.0.0.1, real fsync unless said otherwise), the CLI run as a child process as users run it.
  *   1. creation throughput, 5,000 Machines, no client-side limit: vitictl (C = 16, 64) beside
  *      `kubectl apply -f FILE`, a shell-style loop of `kubectl apply -f -` per object, and the API

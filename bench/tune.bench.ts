@@ -10,7 +10,7 @@ import type { TuneResult } from '../src/tune/tune.js';
 import { bin, root, writeResult } from './lib.js';
 
 /**
- * Issue 7's proof: `vitictl tune` against the lab operator, the CLI run as child processes as users
+ * The proof that tuning helps: `vitictl tune` against the lab operator, the CLI run as child processes as users
  * run it, every request to 127.0.0.1 (the lab), real fsync.
  *   1. tuning must help: the operator on wrong defaults (1 worker, QPS 5, provisioning 200 ms),
  *      2,000 Machines at 100/s → tune → `tune --apply` (the operator re-execs) → the same run again;
