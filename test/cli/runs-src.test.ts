@@ -1,9 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import config from '../../vitest.config.js';
 import { repoRoot } from '../helpers/files.js';
 
-/** The unit project's test files: what vitest.config.ts includes in it. */
+/** Where the unit project's test files are (checked against vitest.config.ts below). */
 const UNIT_ROOTS = ['src', 'test/cli'];
 
 const SPECIFIER = /(?:\bfrom|\bimport)\s*\(?\s*['"]([^'"]+)['"]/g;
@@ -38,6 +39,12 @@ function loadedFiles(): Set<string> {
 describe('the unit project', () => {
   const loaded = [...loadedFiles()].map((file) => relative(repoRoot, file));
 
+  it('reads the test files vitest.config.ts puts in the unit project', () => {
+    const projects = (config.test?.projects ?? []) as Array<{ test?: { name?: string; include?: string[] } }>;
+    const unit = projects.find((project) => project.test?.name === 'unit');
+    expect(unit?.test?.include).toEqual(UNIT_ROOTS.map((root) => `${root}/**/*.test.ts`));
+  });
+
   it('follows the imports of every unit test file', () => {
     expect(loaded).toContain('test/cli/scenario-cli.test.ts');
     expect(loaded).toContain('test/helpers/cli.ts');
@@ -46,7 +53,7 @@ describe('the unit project', () => {
   });
 
   it('runs src/ only: it loads nothing from dist/ and never starts the built binary', () => {
-    expect(loaded.filter((file) => !file.startsWith('src/') && !file.startsWith('test/'))).toEqual([]);
+    expect(loaded.filter((file) => file.startsWith('dist/') || file.startsWith('bin/'))).toEqual([]);
     expect(loaded).not.toContain('test/helpers/binary.ts');
     const namingTheBuild = loaded.filter(
       (file) => file !== THIS_FILE && BUILD_PATH.test(readFileSync(join(repoRoot, file), 'utf8')),
