@@ -1,21 +1,17 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { toYaml } from '../src/util/yaml-emit.js';
 import { bin, median, root, writeResult } from './lib.js';
 
 /**
- * Generating 100,000 Machines to a file (objects/s, peak RSS); our YAML emitter beside the `yaml`
- * package (the library we did not use) serialising the same objects; and `vitictl --help` cold start
- * beside `kubectl --help`, all measured in this one run (`npm run bench -- scenario`).
+ * Generating 100,000 Machines to a file (objects/s, peak RSS), and `vitictl --help` cold start beside
+ * `kubectl --help`, both measured in this one run. The YAML emitter alone: emitter.bench.ts.
  */
 
 const OBJECTS = 100_000;
 const RUNS = 5;
 const HELP_RUNS = 10;
-const SERIALISE_RUNS = 5;
 
 function timeRun(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
   const start = process.hrtime.bigint();
@@ -56,28 +52,6 @@ export async function benchScenario(): Promise<string> {
     }
     const bytes = statSync(out).size;
 
-    // the emitter and its baseline, the `yaml` package's stringify, on the same 10,000 objects in-process
-    const sample = 10_000;
-    const json = execFileSync(
-      'node',
-      [bin, 'scenario', 'generate', 'machines', '--count', String(sample), '-o', 'json'],
-      {
-        cwd: root,
-        maxBuffer: 1 << 30,
-      },
-    ).toString();
-    const items = (JSON.parse(json) as { items: unknown[] }).items;
-    const serialiseMs = (serialise: (item: unknown) => string) =>
-      median(
-        Array.from({ length: SERIALISE_RUNS }, () => {
-          const start = performance.now();
-          for (const item of items) serialise(item);
-          return performance.now() - start;
-        }),
-      );
-    const yamlRate = items.length / (serialiseMs((item) => stringify(item)) / 1000);
-    const emitterRate = items.length / (serialiseMs(toYaml) / 1000);
-
     const medianMs = median(generate.map((run) => run.ms));
     const vitictlRate = OBJECTS / (medianMs / 1000);
 
@@ -103,14 +77,6 @@ export async function benchScenario(): Promise<string> {
         outputMiB: +(bytes / 2 ** 20).toFixed(1),
         note: 'whole CLI process: start, expand, serialise, write, rename',
         targets: { objectsPerSecond: 50_000, peakRssMiB: 300 },
-      },
-      emitter: {
-        objects: items.length,
-        runs: SERIALISE_RUNS,
-        objectsPerSecond: Math.round(emitterRate),
-        baselineYamlPackageObjectsPerSecond: Math.round(yamlRate),
-        speedup: +(emitterRate / yamlRate).toFixed(1),
-        note: 'toYaml (src/util/yaml-emit.ts) and yaml.stringify on the same already-generated objects, serialisation only, in-process, median of runs',
       },
       helpColdStart: {
         runs: HELP_RUNS,
