@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { inputError } from '../errors.js';
 import { cleanupRun } from '../kube/cleanup.js';
 import { connect } from '../kube/connect.js';
@@ -55,12 +54,6 @@ export function assertTrackable(plan: ScenarioPlan): void {
       hint: `split the run over at least ${shards} processes sharing one run id: --run-id ID --shard i/${shards} for i = 0 … ${shards - 1}`,
     },
   );
-}
-
-/** A fresh, label-safe run id: 20261126-071502-3fa9. */
-export function newRunId(now = new Date()): string {
-  const iso = now.toISOString();
-  return `${iso.slice(0, 10).replaceAll('-', '')}-${iso.slice(11, 19).replaceAll(':', '')}-${randomBytes(2).toString('hex')}`;
 }
 
 /** A shard runs its share of the whole run's rate, burst or concurrency (the flags describe the whole run). */

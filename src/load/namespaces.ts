@@ -1,7 +1,8 @@
 import { inputError, runtimeError } from '../errors.js';
+import { RUN_ID_LABEL } from '../kube/labels.js';
 import { type KubeRest, NetworkError, type RestResponse, statusMessage, unreachable } from '../kube/rest.js';
-import { RUN_ID_LABEL, type ScenarioPlan } from '../scenario/expand.js';
-import { isPlainObject } from '../scenario/json-schema.js';
+import type { ScenarioPlan } from '../scenario/expand.js';
+import { isPlainObject } from '../util/plain-object.js';
 
 /**
  * Create the scenario's namespaces before any object; one that exists already is ours only when it

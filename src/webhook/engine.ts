@@ -1,7 +1,7 @@
 import { runtimeError } from '../errors.js';
-import { newRunId } from '../load/apply-run.js';
 import { summarize } from '../report/histogram.js';
 import { phaseRecorder } from '../report/phases.js';
+import { newRunId } from '../report/run-id.js';
 import { RUN_RESULT_VERSION, type RunResult } from '../report/run-result.js';
 import type { WebhookResult } from '../report/sections/webhook.js';
 import { packageVersion } from '../util/version.js';

@@ -18,14 +18,14 @@ import { Tally } from './tally.js';
 import { hostOf, portOf, requestPath, tlsOptions } from './target.js';
 
 /** A start later than this behind its intended time counts as the generator falling behind. */
-export const LATE_MS = 10;
+const LATE_MS = 10;
 const WINDOW_MS = 10;
 /**
  * Calls started and not yet ended (on a connection or queued in the pool for one): each holds its
  * body, so a stalled webhook at a high rate would otherwise grow memory by rate × timeoutSeconds.
  * At the bound the generator waits; the starts it delays are late, and timed from their intended start.
  */
-export const MAX_IN_FLIGHT = 50_000;
+const MAX_IN_FLIGHT = 50_000;
 
 export interface OpenLoopOptions extends EngineTarget {
   rate: number;

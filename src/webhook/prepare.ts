@@ -37,7 +37,7 @@ export interface WebhookBenchInput {
 }
 
 /** --url as the API server would accept it in clientConfig.url: https, no user info, query or fragment. */
-export function parseWebhookUrl(text: string): URL {
+function parseWebhookUrl(text: string): URL {
   let url: URL;
   try {
     url = new URL(text);

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/report/run-result.js';
-import { vitictl } from '../helpers/cli.js';
+import { vitictl } from '../helpers/binary.js';
 import { useTempDir } from '../helpers/files.js';
 import { lab, setOperatorConfig, TEST_LAB_CONFIG } from '../helpers/lab.js';
 

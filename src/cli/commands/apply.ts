@@ -40,7 +40,7 @@ interface ApplyFlags {
   shard?: string;
 }
 
-export function loadModeFromFlags(flags: Pick<ApplyFlags, 'qps' | 'burst' | 'concurrency'>) {
+function loadModeFromFlags(flags: Pick<ApplyFlags, 'qps' | 'burst' | 'concurrency'>) {
   const qps = numberFlag('--qps', flags.qps, 0.001);
   const burst = intFlag('--burst', flags.burst, 1);
   const concurrency = intFlag('--concurrency', flags.concurrency, 1);
@@ -66,7 +66,8 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
       'vitictl apply machines, or a file; see vitictl scenario list',
     );
   const { prepareScenario } = await import('../../scenario/prepare.js');
-  const { applyRun, newRunId } = await import('../../load/apply-run.js');
+  const { applyRun } = await import('../../load/apply-run.js');
+  const { newRunId } = await import('../../report/run-id.js');
   const shard = await shardFromFlags(flags);
   const prepared = await prepareScenario({
     scenario: file,
@@ -148,7 +149,7 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
   }
   if (format === 'json') ctx.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else if (format === 'yaml') {
-    const { toYaml } = await import('../../render/yaml-emit.js');
+    const { toYaml } = await import('../../util/yaml-emit.js');
     ctx.io.stdout.write(toYaml(result));
   } else {
     const { renderApplySummary } = await import('../../render/run-views.js');

@@ -39,7 +39,7 @@ const DEFAULT_RATE = 100;
  * loop on one core; 50,000/s leaves room for faster machines and refuses rates it can only fall behind
  * on (beyond it, --shard). Connections are sockets (file descriptors); a day is the longest run.
  */
-export const BENCH_LIMITS = {
+const BENCH_LIMITS = {
   ratePerGenerator: 50_000,
   connections: 10_000,
   requests: 1_000_000_000,
@@ -123,7 +123,7 @@ async function bench(ctx: CliContext, flags: BenchFlags) {
   const { parseOperations, DEFAULT_OPERATIONS } = await import('../../webhook/admission-review.js');
   const { prepareWebhookBench } = await import('../../webhook/prepare.js');
   const { runWebhookBench } = await import('../../webhook/engine.js');
-  const { newRunId } = await import('../../load/apply-run.js');
+  const { newRunId } = await import('../../report/run-id.js');
   const prepared = await prepareWebhookBench({
     url: flags.url,
     webhook: flags.webhook,

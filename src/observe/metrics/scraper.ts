@@ -77,7 +77,7 @@ function statusHint(status: number): string {
 }
 
 /** A scrape the target answered with a status other than 200. */
-export class ScrapeStatusError extends Error {
+class ScrapeStatusError extends Error {
   constructor(
     readonly status: number,
     body: Buffer,
@@ -116,7 +116,7 @@ export async function fetchExposition(
 }
 
 /** What went wrong with one scrape: the HTTP status, the connection, or the body. */
-export function scrapeFailure(target: Target, path: string, at: number, error: unknown): ScrapeFailure {
+function scrapeFailure(target: Target, path: string, at: number, error: unknown): ScrapeFailure {
   const base = {
     target: target.name,
     at: new Date(at).toISOString(),

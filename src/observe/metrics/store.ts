@@ -29,7 +29,7 @@ function keyOf(name: string, labels: Labels): string {
 export type Matcher = (labels: Labels) => boolean;
 
 /** A bucket bound: a float, with Prometheus's "+Inf" (which parseFloat does not read). */
-export function parseBound(text: string | undefined): number {
+function parseBound(text: string | undefined): number {
   if (text === undefined) return Number.NaN;
   if (text === '+Inf' || text === 'Inf') return Number.POSITIVE_INFINITY;
   if (text === '-Inf') return Number.NEGATIVE_INFINITY;
@@ -169,7 +169,9 @@ export class TargetStore {
 
   /**
    * A histogram's bucket increases in the window, summed over matching label sets; a decrease of its
-   * _count (or a restart) resets the whole histogram for that interval, as field-notes §5 says.
+   * _count (or a restart) resets the whole histogram for that interval. Every observation raises
+   * _count, so it is the surest sign of a restart; judged bucket by bucket, a bucket that grew past
+   * its old value after a restart would be read as an increase and mix counts from both processes.
    */
   histogramDelta(
     family: string,
