@@ -12,9 +12,10 @@ etcd="http://127.0.0.1:$(node -e "console.log(JSON.parse(require('fs').readFileS
 out=src/observe/apiserver/fixtures
 # the families of src/observe/apiserver/families.ts (HELP, TYPE and samples)
 keep='^(# (HELP|TYPE) )?(apiserver_request_(sli_)?duration_seconds|apiserver_request_total|apiserver_flowcontrol_(rejected_requests_total|request_wait_duration_seconds|current_executing_seats|current_executing_requests)|apiserver_current_inflight_requests|etcd_request_duration_seconds|apiserver_watch_events_total|apiserver_storage_objects|apiserver_resource_objects|etcd_disk_backend_commit_duration_seconds|etcd_disk_wal_fsync_duration_seconds|process_start_time_seconds)[_a-z]*[ {]'
+# the first line of each file is a comment with the scrape's time (ms since the epoch)
 record() {
-  kubectl get --raw /metrics | grep -E "$keep" | gzip -9n >"$out/apiserver-$1.txt.gz"
-  curl -sf "$etcd" | grep -E "$keep" | gzip -9n >"$out/etcd-$1.txt.gz"
+  { echo "# scraped at $(date +%s%3N)"; kubectl get --raw /metrics | grep -E "$keep"; } | gzip -9n >"$out/apiserver-$1.txt.gz"
+  { echo "# scraped at $(date +%s%3N)"; curl -sf "$etcd" | grep -E "$keep"; } | gzip -9n >"$out/etcd-$1.txt.gz"
 }
 record before
 run="fixture-$(date +%s)"
