@@ -117,6 +117,7 @@ export async function applyRun(
         ...options.apiserverMetrics,
         apiserver: apiServerTarget(metricsRest),
       });
+      await apiScraping.started();
     }
     const output = await phase('apply', () =>
       runApply({

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiServerSection } from '../../report/sections/apiserver.js';
 import { type ScrapeFailure, scrapeTargets } from '../metrics/scraper.js';
 import type { Target } from '../target.js';
@@ -17,10 +18,11 @@ export interface ApiServerObserve {
 export const METRICS_RBAC_RULE = 'nonResourceURLs ["/metrics"], verbs ["get"]';
 
 /** One line for a target that failed: a refused /metrics names the rule to add. */
-function failureWarning(what: string, failure: ScrapeFailure, answered: boolean): string {
+function failureWarning(what: 'the API server' | 'etcd', failure: ScrapeFailure, answered: boolean): string {
+  const signals = what === 'etcd' ? 'etcd' : 'API server';
   if (failure.status === 401 || failure.status === 403)
-    return `${what} refused /metrics (${failure.reason}): no ${what} signals; add to the user's ClusterRole the rule ${METRICS_RBAC_RULE}`;
-  return `${what} metrics: ${answered ? 'some scrapes failed' : 'no scrape answered'}, last: ${failure.reason}; hint: ${failure.hint}`;
+    return `${what} refused /metrics (${failure.reason}): no ${signals} signals; add to the user's ClusterRole the rule ${METRICS_RBAC_RULE}`;
+  return `${signals} metrics: ${answered ? 'some scrapes failed' : 'no scrape answered'}, last: ${failure.reason}; hint: ${failure.hint}`;
 }
 
 /**
@@ -30,12 +32,19 @@ function failureWarning(what: string, failure: ScrapeFailure, answered: boolean)
  */
 export function startApiServerScraping(options: ApiServerObserve) {
   const stop = new AbortController();
+  let firstScrape: () => void = () => undefined;
+  const scraped = new Promise<void>((resolve) => {
+    firstScrape = resolve;
+  });
   const targets = [options.apiserver, ...(options.etcd ? [options.etcd] : [])];
   const running = scrapeTargets(targets, {
     intervalMs: options.intervalMs,
     signal: stop.signal,
     select: APISERVER_SELECT,
     bornAtZero: true,
+    onScrape: (target) => {
+      if (target === options.apiserver.name) firstScrape();
+    },
     ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
   });
   let finished: Promise<{ section: ApiServerSection | undefined; warnings: string[] }> | undefined;
@@ -63,6 +72,12 @@ export function startApiServerScraping(options: ApiServerObserve) {
   };
   /** stops the scraper; the first call's window counts (later calls, e.g. on the way out, return it) */
   return {
+    /**
+     * Resolves once the API server's first scrape is in (or an interval passed without one): the
+     * load starts after it, so no request of the run is in the window's first scrape.
+     */
+    started: () =>
+      Promise.race([scraped, sleep(Math.max(1000, options.intervalMs), undefined, { ref: false })]),
     finish(windowStart: Date) {
       finished ??= finish(windowStart);
       return finished;
