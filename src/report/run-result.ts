@@ -3,8 +3,8 @@ import { formatPath } from '../config/zod-errors.js';
 import { inputError, type SourceLocation } from '../errors.js';
 import { decodeHistogram, latencySummarySchema } from './histogram.js';
 import { runResultProblem } from './run-checks.js';
-import { signalsSchema } from './sections/signals.js';
 import { apiserverSectionSchema } from './sections/apiserver.js';
+import { signalsSchema } from './sections/signals.js';
 import { tuneResultSchema } from './sections/tune.js';
 import { webhookResultSchema } from './sections/webhook.js';
 

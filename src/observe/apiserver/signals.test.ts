@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { histogramQuantile } from '../metrics/quantile.js';
 import { parseExposition } from '../metrics/parse.js';
+import { histogramQuantile } from '../metrics/quantile.js';
 import { TargetStore } from '../metrics/store.js';
 import { APISERVER_SELECT } from './families.js';
 import { computeApiServerSignals, windowFrom } from './signals.js';
