@@ -1,32 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parseExposition } from '../metrics/parse.js';
 import { histogramQuantile } from '../metrics/quantile.js';
 import { TargetStore } from '../metrics/store.js';
-import { APISERVER_SELECT } from './families.js';
+import { recorded, recordedStore as store } from './fixtures/recorded.js';
 import { computeApiServerSignals, windowFrom } from './signals.js';
-
-/**
- * Expositions recorded from the lab's kube-apiserver v1.37 and etcd v3.6 before and after an apply of
- * 200 machines at 50/s (scripts/record-apiserver-fixtures.sh; the first line holds the scrape time).
- */
-function recorded(name: string): { at: number; text: string } {
-  const text = gunzipSync(readFileSync(new URL(`./fixtures/${name}.txt.gz`, import.meta.url))).toString(
-    'utf8',
-  );
-  const at = Number(/^# scraped at (\d+)/.exec(text)?.[1]);
-  return { at, text };
-}
-
-function store(kind: 'apiserver' | 'etcd'): TargetStore {
-  const out = new TargetStore(kind, APISERVER_SELECT, true);
-  for (const when of ['before', 'after']) {
-    const { at, text } = recorded(`${kind}-${when}`);
-    out.add(at, parseExposition(Buffer.from(text), { format: 'text' }));
-  }
-  return out;
-}
 
 /** A sample's value in a recorded exposition, read with a regular expression (independent of the parser). */
 function sample(text: string, pattern: RegExp): number {
