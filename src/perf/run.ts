@@ -26,6 +26,10 @@ export interface PerfRunOptions {
   context?: string | undefined;
   /** gates from --gates FILE, added to the profile's */
   extraGates: Gate[];
+  /** scrape the API server's /metrics beside the load (--no-apiserver-metrics turns it off) */
+  apiserverMetrics: boolean;
+  /** etcd's metrics URL (--lab: the lab's etcd unless given) */
+  etcdMetrics?: string | undefined;
   baseline?: RunResult | undefined;
   maxRegression: number;
   outDir: string;
@@ -60,6 +64,7 @@ interface Endpoints {
   kubeconfig: string | undefined;
   metricsUrl: string | undefined;
   pprofUrl: string | undefined;
+  etcdUrl: string | undefined;
 }
 
 /** "auto" means the lab operator's endpoint, which only exists with --lab. */
@@ -78,6 +83,7 @@ async function endpoints(options: PerfRunOptions): Promise<Endpoints> {
       kubeconfig: options.kubeconfig,
       metricsUrl: metrics === 'auto' || metrics === 'none' ? undefined : metrics,
       pprofUrl: pprof === 'auto' ? undefined : pprof,
+      etcdUrl: options.etcdMetrics,
     };
   }
   const { labUp } = await import('../lab/lab.js');
@@ -93,6 +99,8 @@ async function endpoints(options: PerfRunOptions): Promise<Endpoints> {
           ? `http://127.0.0.1:${ports.metrics}/metrics`
           : metrics,
     pprofUrl: pprof === 'auto' ? `http://127.0.0.1:${ports.pprof}` : pprof,
+    // etcd serves /metrics on its client URL too
+    etcdUrl: options.etcdMetrics ?? `http://127.0.0.1:${ports.etcd}/metrics`,
   };
 }
 
@@ -135,6 +143,15 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
   const pprofTargets = observer
     ? await metricsTargets(where.pprofUrl, { ...options, kubeconfig })
     : undefined;
+  const { apiserverObserve } = await import('../observe/apiserver/options.js');
+  const apiserverMetrics = observer
+    ? await apiserverObserve({
+        enabled: options.apiserverMetrics,
+        etcdUrl: where.etcdUrl,
+        intervalMs: spec.observe.interval,
+        onWarning: options.onWarning,
+      })
+    : undefined;
   const captured: NonNullable<RunResult['profiles']> = [];
   const runId = options.runId ?? newRunId();
   const load =
@@ -174,6 +191,7 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
       signal: options.signal,
       env: options.env,
       metrics: targets ? { targets, intervalMs: spec.observe.interval } : undefined,
+      apiserverMetrics,
       ...(options.onPhase ? { onPhase: options.onPhase } : {}),
       onProgress,
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
@@ -243,7 +261,8 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
       result = await runOnce(options.count ?? spec.count, load, runId, true);
     }
   } finally {
-    await Promise.all([...(targets ?? []), ...(pprofTargets ?? [])].map((target) => target.close()));
+    const etcd = apiserverMetrics?.etcd ? [apiserverMetrics.etcd] : [];
+    await Promise.all([...(targets ?? []), ...(pprofTargets ?? []), ...etcd].map((target) => target.close()));
   }
   result.profile = { name: options.profile.name, file: options.profile.file, kind: spec.type };
   if (captured.length > 0) result.profiles = captured;

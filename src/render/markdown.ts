@@ -1,6 +1,7 @@
 import type { LatencySummary } from '../report/histogram.js';
 import type { RunResult } from '../report/run-result.js';
 import { formatMs } from '../util/duration.js';
+import { apiserverMarkdown } from './apiserver-views.js';
 import { unansweredTargets } from './observe-warnings.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -65,6 +66,7 @@ export function renderMarkdown(result: RunResult): string {
       );
     lines.push('');
   }
+  if (result.apiserver) lines.push(...apiserverMarkdown(result.apiserver));
   const tune = result.tune;
   if (tune) {
     lines.push(

@@ -2,6 +2,7 @@ import type { Style } from '../cli/style.js';
 import type { LatencySummary } from '../report/histogram.js';
 import { cleanupIncomplete, type RunResult } from '../report/run-result.js';
 import { formatMs } from '../util/duration.js';
+import { apiserverLines } from './apiserver-views.js';
 import { cleanupText, retryText } from './summary-text.js';
 import { borderlessTable, trimLines } from './table.js';
 
@@ -82,6 +83,7 @@ export function renderApplySummary(result: RunResult, style: Style): string {
   }
   const reasons = Object.entries(apply.failureReasons).sort((a, b) => b[1] - a[1]);
   for (const [reason, count] of reasons.slice(0, 5)) lines.push(style.red(`failed ×${count}: ${reason}`));
+  if (result.apiserver) lines.push(...apiserverLines(result.apiserver, style));
   if (result.cleanup) {
     const line = cleanupText(result.cleanup);
     lines.push(cleanupIncomplete(result.cleanup) ? style.red(line) : line);

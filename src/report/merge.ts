@@ -251,7 +251,7 @@ function mergeWebhook(all: WebhookResult[], shards: ShardFile[]): WebhookResult 
 
 export const MERGE_METHODS = {
   merge:
-    'report merge of N shards: counts, errors and retries added; HDR histograms added exactly (percentiles as if one process had recorded every value); rates = the shards’ totals over the union of their time windows; maxStartsIn100ms is the sum of the shards’ maxima (an upper bound); the controller signals (observe) are the first shard’s, since every shard scraped the same controller; the tuning recommendation is not carried over (run vitictl tune --from the merged file); the shards’ start-lag percentiles are merged as their maximum',
+    'report merge of N shards: counts, errors and retries added; HDR histograms added exactly (percentiles as if one process had recorded every value); rates = the shards’ totals over the union of their time windows; maxStartsIn100ms is the sum of the shards’ maxima (an upper bound); the controller signals (observe) and the API server’s (apiserver) are those of the shard that scraped them (shard 0), taken over its own window; the tuning recommendation is not carried over (run vitictl tune --from the merged file); the shards’ start-lag percentiles are merged as their maximum',
 } as const;
 
 /** Merge the shards of one run; throws an input error naming what does not fit. */
@@ -280,6 +280,7 @@ export function mergeShards(inputs: ShardFile[]): RunResult {
   const wallSeconds = (endedAt - startedAt) / 1000;
   const profiles = results.flatMap((r) => r.profiles ?? []);
   const observed = results.find((r) => r.observe);
+  const apiserver = results.find((r) => r.apiserver)?.apiserver;
   const { shard: _shard, tune: _tune, gates: _gates, ...rest } = first;
   return {
     ...rest,
@@ -302,6 +303,7 @@ export function mergeShards(inputs: ShardFile[]): RunResult {
     ...(applies.length === results.length ? { apply: mergeApply(applies) } : { apply: undefined }),
     ...(cleanups.length > 0 ? { cleanup: mergeCleanup(cleanups) } : { cleanup: undefined }),
     ...(observed?.observe ? { observe: observed.observe } : { observe: undefined }),
+    apiserver,
     ...(results.every((r) => r.webhook)
       ? {
           webhook: mergeWebhook(

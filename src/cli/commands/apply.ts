@@ -38,6 +38,8 @@ interface ApplyFlags {
   insecureSkipTlsVerify?: boolean;
   maxExpositionSize?: string;
   shard?: string;
+  apiserverMetrics: boolean;
+  etcdMetrics?: string;
 }
 
 function loadModeFromFlags(flags: Pick<ApplyFlags, 'qps' | 'burst' | 'concurrency'>) {
@@ -91,6 +93,14 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
       ...(maxExpositionBytes ? { maxBytes: maxExpositionBytes } : {}),
     };
   }
+  const { apiserverObserve } = await import('../../observe/apiserver/options.js');
+  const apiserverMetrics = await apiserverObserve({
+    enabled: flags.apiserverMetrics,
+    etcdUrl: flags.etcdMetrics,
+    intervalMs: durationFlag('--metrics-interval', flags.metricsInterval) ?? 2000,
+    maxBytes: maxExpositionBytes,
+    onWarning: (message) => ctx.warn(message),
+  });
   const { makeProgress } = await import('../progress.js');
   const progress = await makeProgress(ctx);
   const runId = prepared.plan.runId;
@@ -123,10 +133,15 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
       onWarning: (message) => ctx.warn(message),
       onInfo: (message) => ctx.info(message),
       metrics,
+      apiserverMetrics,
     });
   } finally {
     progress.stop();
-    await Promise.all((metrics?.targets ?? []).map((target) => target.close()));
+    await Promise.all(
+      [...(metrics?.targets ?? []), ...(apiserverMetrics?.etcd ? [apiserverMetrics.etcd] : [])].map(
+        (target) => target.close(),
+      ),
+    );
   }
   const { result } = run;
   const { unansweredTargets } = await import('../../render/observe-warnings.js');
@@ -212,6 +227,11 @@ export function registerApply(program: Command, runner: Runner): void {
     .option('--bearer-token-file <file>', 'bearer token for a secure metrics endpoint (never printed)')
     .option('--insecure-skip-tls-verify', "do not verify the metrics endpoint's TLS (warns)")
     .option('--max-exposition-size <MiB>', 'a scrape whose body is larger fails (default 64)')
+    .option(
+      '--no-apiserver-metrics',
+      "do not scrape the API server's /metrics (scraped by default with the kubeconfig's credentials)",
+    )
+    .option('--etcd-metrics <url>', "also scrape etcd's metrics (e.g. http://127.0.0.1:2381/metrics)")
     .option(
       '--timeline <file>',
       "write every object's timeline as NDJSON (wall-clock ms: intended, sent, acknowledged, ready)",

@@ -19,6 +19,8 @@ interface PerfFlags {
   reuseRunId?: boolean;
   shard?: string;
   resultConfigmap?: string;
+  apiserverMetrics: boolean;
+  etcdMetrics?: string;
 }
 
 async function run(ctx: CliContext, profileName: string | undefined, flags: PerfFlags) {
@@ -66,6 +68,8 @@ async function run(ctx: CliContext, profileName: string | undefined, flags: Perf
       kubeconfig: ctx.globals.kubeconfig,
       context: ctx.globals.context,
       extraGates,
+      apiserverMetrics: flags.apiserverMetrics,
+      etcdMetrics: flags.etcdMetrics,
       baseline,
       maxRegression,
       outDir: flags.outDir ?? 'vitictl-report',
@@ -236,6 +240,11 @@ export function registerPerf(program: Command, runner: Runner): void {
       '--result-configmap <name>',
       'also store the RunResult in ConfigMap <name>-<shard> in -n (for vitictl perf collect)',
     )
+    .option(
+      '--no-apiserver-metrics',
+      "do not scrape the API server's /metrics (scraped by default with the kubeconfig's credentials)",
+    )
+    .option('--etcd-metrics <url>', "also scrape etcd's metrics (with --lab: the lab's etcd, unless given)")
     .addHelpText(
       'after',
       `${examples(

@@ -57,6 +57,12 @@ export class TargetStore {
     readonly target: string,
     /** keep only families whose name matches (e.g. --select) */
     private readonly select: RegExp | undefined = undefined,
+    /**
+     * counters and histograms first seen after the first scrape were 0 at the scrape before: for
+     * targets that create a series at its first event (the API server's request metrics), so that
+     * event is counted
+     */
+    private readonly bornAtZero = false,
   ) {}
 
   add(at: number, exposition: Exposition): void {
@@ -80,6 +86,8 @@ export class TargetStore {
             labels: sample.labels,
             values: new Array<number>(index).fill(Number.NaN),
           };
+          if (this.bornAtZero && index > 0 && (family.type === 'counter' || family.type === 'histogram'))
+            column.values[index - 1] = 0;
           this.series.set(key, column);
           const list = this.byName.get(sample.name) ?? [];
           list.push(column);
