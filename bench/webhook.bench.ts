@@ -12,7 +12,7 @@ import { makeWebhookCerts, type WebhookServerOptions } from '../test/helpers/web
 import { median, root, writeResult } from './lib.js';
 
 /**
- * Issue 5's "Performance (bench)", side by side in one run, all on 127.0.0.1: the test webhook
+ * webhook bench against its baselines, side by side in one run, all on 127.0.0.1: the test webhook
  * (Node https) runs in child processes so process.cpuUsage() here is the generator's alone.
  * 1. closed loop: vitictl's engine vs the raw autocannon CLI, same endpoint and connections;
  * 2. open loop at 500, 2,000 and 5,000 req/s: achieved rate, most starts in 10 ms, CPU per 1,000;

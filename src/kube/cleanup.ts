@@ -2,10 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { runtimeError } from '../errors.js';
 import { EvenSchedule } from '../load/rate-limiter.js';
 import type { CleanupResult } from '../report/run-result.js';
-import { RUN_ID_LABEL } from '../scenario/expand.js';
-import { isPlainObject } from '../scenario/json-schema.js';
-import { SHARD_LABEL } from '../scenario/shard.js';
+import { isPlainObject } from '../util/plain-object.js';
 import { type ApiResource, resourcePath } from './discovery.js';
+import { RUN_ID_LABEL, SHARD_LABEL } from './labels.js';
 import { type KubeRest, statusMessage } from './rest.js';
 import { newRetryCounters, type RetryCounters, requestWithRetry } from './retry.js';
 

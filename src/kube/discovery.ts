@@ -1,5 +1,5 @@
 import { inputError, runtimeError } from '../errors.js';
-import { isPlainObject } from '../scenario/json-schema.js';
+import { isPlainObject } from '../util/plain-object.js';
 import { type KubeRest, statusMessage } from './rest.js';
 import { newRetryCounters, requestWithRetry } from './retry.js';
 

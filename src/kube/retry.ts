@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type KubeRest, NetworkError, type RequestInit, type RestResponse } from './rest.js';
 
 /** Answers worth another attempt: throttled (429) or a server that failed or is restarting (5xx). */
-export const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 
 /** Failure counts by HTTP status ("429", "503") or network failure ("refused", "reset"), and retries. */
 export interface RetryCounters {
@@ -48,7 +48,7 @@ export interface RetryPolicy {
   onRetry?: (why: string, waitMs: number) => void;
 }
 
-export function retryAfterMs(header: string | string[] | undefined): number | undefined {
+function retryAfterMs(header: string | string[] | undefined): number | undefined {
   const value = Array.isArray(header) ? header[0] : header;
   if (!value) return undefined;
   const seconds = Number(value);

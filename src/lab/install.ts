@@ -6,12 +6,12 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { runtimeError } from '../errors.js';
 import { describeApiError, type KubeConnection } from '../kube/connect.js';
-import { toYaml } from '../render/yaml-emit.js';
 import { packagePath } from '../util/package-root.js';
+import { toYaml } from '../util/yaml-emit.js';
 
-export const OPERATOR_NAMESPACE = 'vitistack-system';
-export const PERFORMANCE_CONFIGMAP = 'vitistack-performance-config';
-export const WEBHOOK_CONFIGURATION = 'vitictl-lab-operator';
+const OPERATOR_NAMESPACE = 'vitistack-system';
+const PERFORMANCE_CONFIGMAP = 'vitistack-performance-config';
+const WEBHOOK_CONFIGURATION = 'vitictl-lab-operator';
 const FIELD_MANAGER = 'vitictl-lab';
 
 async function apply(connection: KubeConnection, object: KubernetesObject): Promise<void> {
@@ -52,9 +52,7 @@ export async function installCrds(connection: KubeConnection): Promise<string[]>
 }
 
 /** The performance ConfigMap the operator reads (the same shape `vitictl tune` emits). */
-export function performanceConfigMap(
-  performanceYaml: string,
-): KubernetesObject & { data: Record<string, string> } {
+function performanceConfigMap(performanceYaml: string): KubernetesObject & { data: Record<string, string> } {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',

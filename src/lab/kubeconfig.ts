@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { toYaml } from '../render/yaml-emit.js';
+import { toYaml } from '../util/yaml-emit.js';
 
-export const LAB_CONTEXT = 'vitictl-lab';
+const LAB_CONTEXT = 'vitictl-lab';
 
 export interface KubeconfigUser {
   name: string;

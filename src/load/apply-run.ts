@@ -1,11 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { inputError } from '../errors.js';
 import { cleanupRun } from '../kube/cleanup.js';
 import { connect } from '../kube/connect.js';
 import { preflight } from '../kube/preflight.js';
 import { KubeRest } from '../kube/rest.js';
+import type { ApiServerObserve, ApiServerScraping } from '../observe/apiserver/scrape.js';
+import { windowFrom } from '../observe/apiserver/signals.js';
 import type { TargetStore } from '../observe/metrics/store.js';
-import type { Target } from '../observe/target.js';
+import { apiServerTarget, type Target } from '../observe/target.js';
 import { phaseRecorder } from '../report/phases.js';
 import { METHODS, RUN_RESULT_VERSION, type RunResult } from '../report/run-result.js';
 import type { ScenarioPlan } from '../scenario/expand.js';
@@ -33,6 +34,8 @@ export interface ApplyRunOptions {
   onInfo?: (message: string) => void;
   /** scrape these alongside the load (before, every interval, after) */
   metrics?: { targets: Target[]; intervalMs: number; maxBytes?: number } | undefined;
+  /** scrape the API server's /metrics with the kubeconfig's credentials (and etcd's) beside the load */
+  apiserverMetrics?: Omit<ApiServerObserve, 'apiserver'> | undefined;
 }
 
 /**
@@ -55,12 +58,6 @@ export function assertTrackable(plan: ScenarioPlan): void {
       hint: `split the run over at least ${shards} processes sharing one run id: --run-id ID --shard i/${shards} for i = 0 … ${shards - 1}`,
     },
   );
-}
-
-/** A fresh, label-safe run id: 20261126-071502-3fa9. */
-export function newRunId(now = new Date()): string {
-  const iso = now.toISOString();
-  return `${iso.slice(0, 10).replaceAll('-', '')}-${iso.slice(11, 19).replaceAll(':', '')}-${randomBytes(2).toString('hex')}`;
 }
 
 /** A shard runs its share of the whole run's rate, burst or concurrency (the flags describe the whole run). */
@@ -87,6 +84,10 @@ export async function applyRun(
   const load = shardLoad(options.load, plan);
   const connections = load.mode === 'closed' ? load.concurrency + 8 : 64;
   const rest = await KubeRest.create(connection, { connections });
+  const metricsRest = options.apiserverMetrics
+    ? await KubeRest.create(connection, { connections: 2 })
+    : undefined;
+  let apiScraping: ApiServerScraping | undefined;
   if (rest.insecure)
     options.onWarning?.(
       'the kubeconfig disables TLS verification for this cluster (insecure-skip-tls-verify)',
@@ -103,6 +104,14 @@ export async function applyRun(
       }),
     );
     const scraping = options.metrics ? await startScraping(options.metrics) : undefined;
+    if (metricsRest && options.apiserverMetrics) {
+      const { startApiServerScraping } = await import('../observe/apiserver/scrape.js');
+      apiScraping = startApiServerScraping({
+        ...options.apiserverMetrics,
+        apiserver: apiServerTarget(metricsRest),
+      });
+      await apiScraping.started();
+    }
     const output = await phase('apply', () =>
       runApply({
         plan,
@@ -119,6 +128,8 @@ export async function applyRun(
     const observe = scraping
       ? await scraping.finish(output.creationStart, new Date(), options.metrics!.intervalMs)
       : undefined;
+    const apiserver = await apiScraping?.finish(output.creationStart);
+    for (const warning of apiserver?.warnings ?? []) options.onWarning?.(warning);
     let cleanup: RunResult['cleanup'];
     if (options.cleanup) {
       cleanup = await phase('cleanup', () =>
@@ -154,11 +165,13 @@ export async function applyRun(
       apply: output.apply,
       ...(cleanup ? { cleanup } : {}),
       ...(observe ? { observe } : {}),
+      ...(apiserver?.section ? { apiserver: apiserver.section } : {}),
       methods: { ...METHODS },
     };
     return { result, timelines: () => output.timelines() };
   } finally {
-    await rest.close();
+    await apiScraping?.finish(startedAt);
+    await Promise.all([rest.close(), metricsRest?.close()]);
   }
 }
 
@@ -209,8 +222,7 @@ async function startScraping({
         window: { start: windowStart.toISOString(), end: windowEnd.toISOString() },
         targets: result.stores.map((store) => {
           // the last scrape before the load is the window's start, so rates cover the load alone
-          let from = 0;
-          while (from + 1 < store.size && (store.times[from + 1] as number) <= windowStart.getTime()) from++;
+          const from = windowFrom(store, windowStart.getTime());
           const signals = store.size - from >= 2 ? computeSignals(store, from, store.size - 1) : null;
           const failures = result.failures.filter((failure) => failure.target === store.target);
           const last = failures.at(-1);

@@ -146,7 +146,15 @@ function proxyTarget(
 ): Target {
   const ref = `${scheme ? `${scheme}:` : ''}${name}:${port}`;
   const base = `/api/v1/namespaces/${encodeURIComponent(namespace)}/${kind}/${encodeURIComponent(ref)}/proxy`;
-  const display = `${kind === 'pods' ? 'pod' : 'service'}/${namespace}/${name}:${port}`;
+  return restTarget(rest, base, `${kind === 'pods' ? 'pod' : 'service'}/${namespace}/${name}:${port}`);
+}
+
+/** The API server itself (its /metrics) with the kubeconfig's credentials and TLS; the caller closes `rest`. */
+export function apiServerTarget(rest: KubeRest): Target {
+  return restTarget(rest, '', rest.server);
+}
+
+function restTarget(rest: KubeRest, base: string, display: string): Target {
   return {
     name: display,
     where: (path) => `${display}${path}`,

@@ -1,5 +1,6 @@
 import type { RunResult } from '../report/run-result.js';
 import { Html, html, type Part } from './html/markup.js';
+import { apiserverSection } from './html/sections/apiserver.js';
 import { comparisonSection } from './html/sections/comparison.js';
 import { distributionSection, latencySection, rateSection } from './html/sections/latency.js';
 import { methodsSection } from './html/sections/methods.js';
@@ -38,6 +39,7 @@ export function renderHtmlReport(result: RunResult, options: HtmlReportOptions =
     apply ? latencySection(apply, true) : '',
     apply ? rateSection(apply) : '',
     result.observe && result.observe.targets.length > 0 ? signalsSection(result.observe) : '',
+    result.apiserver ? apiserverSection(result.apiserver) : '',
     result.webhook ? webhookSection(result.webhook) : '',
     result.stress ? stressSection(result.stress) : '',
     result.tune ? tuneSection(result.tune) : '',

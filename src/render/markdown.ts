@@ -1,6 +1,7 @@
 import type { LatencySummary } from '../report/histogram.js';
 import type { RunResult } from '../report/run-result.js';
 import { formatMs } from '../util/duration.js';
+import { apiserverMarkdown } from './apiserver-views.js';
 import { unansweredTargets } from './observe-warnings.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -41,7 +42,7 @@ export function renderMarkdown(result: RunResult): string {
   if (apply) {
     const c = apply.counts;
     lines.push(
-      `**Load**: ${apply.mode === 'open' ? `${apply.requestedRate}/s requested, ${apply.achievedRate}/s achieved` : `${apply.concurrency} in flight`} · created ${apply.createThroughput}/s · objects ${c.total}: ${c.ready} ready, ${c.failed} failed, ${c.timedOut} timed out${c.notWaited ? `, ${c.notWaited} not waited` : ''}${c.interrupted + c.notStarted ? `, ${c.interrupted + c.notStarted} interrupted` : ''}`,
+      `**Load**: ${apply.mode === 'open' ? `${apply.requestedRate}/s requested, ${apply.achievedRate}/s sent, ${apply.completedRate ?? '–'}/s completed` : `${apply.concurrency} in flight`} · created ${apply.createThroughput}/s · objects ${c.total}: ${c.ready} ready, ${c.failed} failed, ${c.timedOut} timed out${c.notWaited ? `, ${c.notWaited} not waited` : ''}${c.interrupted + c.notStarted ? `, ${c.interrupted + c.notStarted} interrupted` : ''}`,
       '',
       '| latency | p50 | p90 | p99 | max |',
       '|---|---|---|---|---|',
@@ -65,6 +66,7 @@ export function renderMarkdown(result: RunResult): string {
       );
     lines.push('');
   }
+  if (result.apiserver) lines.push(...apiserverMarkdown(result.apiserver));
   const tune = result.tune;
   if (tune) {
     lines.push(

@@ -121,6 +121,8 @@ function mergeApply(all: ApplyResult[]): ApplyResult {
     concurrency: nullableSum(all.map((a) => a.concurrency)),
     achievedRate: seconds > 0 ? round2(starts / seconds) : 0,
     createThroughput: seconds > 0 ? round2(counts.created / seconds) : 0,
+    // the shards ran side by side: their completion rates add up
+    completedRate: nullableSum(all.map((a) => a.completedRate ?? null)),
     maxStartsIn100ms: sum(all.map((a) => a.maxStartsIn100ms)),
     lateStarts: sum(all.map((a) => a.lateStarts)),
     scheduleSlips: sum(all.map((a) => a.scheduleSlips)),
@@ -258,7 +260,7 @@ function mergeWebhook(all: WebhookResult[], shards: ShardFile[]): WebhookResult 
 
 export const MERGE_METHODS = {
   merge:
-    'report merge of N shards: counts, errors and retries added; HDR histograms added exactly (percentiles as if one process had recorded every value); rates = the shards’ totals over the union of their time windows; maxStartsIn100ms is the sum of the shards’ maxima (an upper bound); the controller signals (observe) are the first shard’s, since every shard scraped the same controller; the tuning recommendation is not carried over (run vitictl tune --from the merged file); the shards’ start-lag percentiles are merged as their maximum',
+    'report merge of N shards: counts, errors and retries added; HDR histograms added exactly (percentiles as if one process had recorded every value); rates = the shards’ totals over the union of their time windows; maxStartsIn100ms is the sum of the shards’ maxima (an upper bound); the controller signals (observe) and the API server’s (apiserver) are those of the shard that scraped them (shard 0), taken over its own window; the tuning recommendation is not carried over (run vitictl tune --from the merged file); the shards’ start-lag percentiles are merged as their maximum',
 } as const;
 
 /** Merge the shards of one run; throws an input error naming what does not fit. */
@@ -287,6 +289,7 @@ export function mergeShards(inputs: ShardFile[]): RunResult {
   const wallSeconds = (endedAt - startedAt) / 1000;
   const profiles = results.flatMap((r) => r.profiles ?? []);
   const observed = results.find((r) => r.observe);
+  const apiserver = results.find((r) => r.apiserver)?.apiserver;
   const { shard: _shard, tune: _tune, gates: _gates, ...rest } = first;
   return {
     ...rest,
@@ -309,6 +312,7 @@ export function mergeShards(inputs: ShardFile[]): RunResult {
     ...(applies.length === results.length ? { apply: mergeApply(applies) } : { apply: undefined }),
     ...(cleanups.length > 0 ? { cleanup: mergeCleanup(cleanups) } : { cleanup: undefined }),
     ...(observed?.observe ? { observe: observed.observe } : { observe: undefined }),
+    apiserver,
     ...(results.every((r) => r.webhook)
       ? {
           webhook: mergeWebhook(

@@ -3,6 +3,7 @@ import { formatPath } from '../config/zod-errors.js';
 import { inputError, type SourceLocation } from '../errors.js';
 import { decodeHistogram, latencySummarySchema } from './histogram.js';
 import { runResultProblem } from './run-checks.js';
+import { apiserverSectionSchema } from './sections/apiserver.js';
 import { signalsSchema } from './sections/signals.js';
 import { tuneResultSchema } from './sections/tune.js';
 import { webhookResultSchema } from './sections/webhook.js';
@@ -69,6 +70,11 @@ export const applyResultSchema = z.object({
   achievedRate: z.number(),
   /** acknowledged creates per second, first send to last acknowledgement */
   createThroughput: z.number(),
+  /**
+   * the rate the cluster completed creates at (1 / the slope of acknowledgement time over the creates
+   * in send order); null with fewer than two (and in files written before it was recorded)
+   */
+  completedRate: z.number().nullable().optional(),
   maxStartsIn100ms: z.number().int(),
   /** open loop: starts that left more than 10 ms after their intended time (the generator could not keep up) */
   lateStarts: z.number().int(),
@@ -261,6 +267,8 @@ export const runResultSchema = z.object({
   apply: applyResultSchema.optional(),
   cleanup: cleanupResultSchema.optional(),
   observe: observeResultSchema.optional(),
+  /** the API server's and etcd's own metrics over the load (apply and perf run scrape them by default) */
+  apiserver: apiserverSectionSchema.optional(),
   /** perf run: the profile that drove this run */
   profile: z
     .object({
@@ -359,6 +367,8 @@ export const METHODS = {
   'apply.latency.watchLag':
     'client clock: the ADDED watch event for an object − the response to its create (events that came first are counted, not timed)',
   'apply.achievedRate': '(starts − 1) / (last start − first start), starts on the client monotonic clock',
+  'apply.completedRate':
+    '1 / the least-squares slope of acknowledgement time over the acknowledged creates in send order, client monotonic clock: the rate the cluster kept up with (constant latency gives the send rate), at most the rate sent',
   'apply.maxStartsIn100ms': 'the most create starts in any sliding 100 ms window',
   'apply.errors': 'HTTP status of every create attempt that did not succeed, and network failures by class',
   'observe.queueDepth':
@@ -367,4 +377,15 @@ export const METHODS = {
     'every scrape of every target counted as succeeded or failed; a failure is an HTTP status other than 200, no answer (connection), or a body that is not an exposition (parse); the last one is kept with its cause',
   'observe.signals':
     'Prometheus scrapes of the controller every interval during the load; rates from counter increases (resets handled), S̄ and W̄q as Δsum/Δcount, p95 by histogram_quantile on bucket deltas',
+  apiserver:
+    "the API server's /metrics scraped with the kubeconfig's credentials every metrics interval, from the last scrape before the first create to one after the load; counts are counter increases (a series first seen in the window counts from 0), p50/p99 are histogram_quantile on bucket deltas summed over the matching series; rates divide by the window's seconds",
+  'apiserver.sli':
+    'the API call latency SLIs over apiserver_request_sli_duration_seconds (apiserver_request_duration_seconds when not served), WATCH, CONNECT and proxy/log/exec/attach/portforward left out, resource requests only: mutating = POST/PUT/PATCH/DELETE (p99 ≤ 1s), reads = GET of one object (≤ 1s), LIST by scope namespace (≤ 5s) and cluster (≤ 30s); one p99 per class over its merged bucket deltas',
+  'apiserver.flowControl':
+    'API Priority and Fairness: apiserver_flowcontrol_rejected_requests_total increases by priority level and reason (the series appear at the first rejection: none served means none rejected), request wait p99 per priority level, seats in use as the max of apiserver_flowcontrol_current_executing_seats summed per priority level at each scrape',
+  'apiserver.inflight': 'apiserver_current_inflight_requests per request kind: the max of the scraped values',
+  'apiserver.etcd':
+    "etcd_request_duration_seconds (every storage call, as the API server times it) p99; etcd's own etcd_disk_backend_commit_duration_seconds and etcd_disk_wal_fsync_duration_seconds p99 from its /metrics",
+  'apiserver.objects':
+    'apiserver_resource_objects (apiserver_storage_objects on older servers) at the last scrape: the API server refreshes it periodically, so it lags',
 } as const;

@@ -1,4 +1,5 @@
-import { isPlainObject, type JsonSchema } from './json-schema.js';
+import { isPlainObject } from '../util/plain-object.js';
+import type { JsonSchema } from './json-schema.js';
 import { type Rng, randomHex, randomInt, randomUuid } from './rng.js';
 import { checkStringFormat } from './validate-object.js';
 

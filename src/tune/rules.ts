@@ -34,7 +34,7 @@ function unchanged(
 }
 
 /** Goroutines rising under steady load, or work that never finishes: no tuning on top of a leak. */
-export function detectLeak(ctx: Pick<RuleContext, 'process' | 'windowSeconds'>): string | undefined {
+function detectLeak(ctx: Pick<RuleContext, 'process' | 'windowSeconds'>): string | undefined {
   const { goroutineSlopePerMinute: slope, goroutinesMean: mean } = ctx.process;
   if (slope === null || mean === null || ctx.windowSeconds < 30) return undefined;
   if (slope > Math.max(10, 0.1 * mean)) {

@@ -1,7 +1,7 @@
 import { runtimeError } from '../errors.js';
-import { newRunId } from '../load/apply-run.js';
 import { summarize } from '../report/histogram.js';
 import { phaseRecorder } from '../report/phases.js';
+import { newRunId } from '../report/run-id.js';
 import { RUN_RESULT_VERSION, type RunResult } from '../report/run-result.js';
 import type { WebhookResult } from '../report/sections/webhook.js';
 import { packageVersion } from '../util/version.js';
@@ -11,7 +11,8 @@ import type { ClosedLoopRun } from './closed-loop.js';
 import type { OpenLoopRun } from './open-loop.js';
 import type { EngineProgress, PhaseLimit } from './phase.js';
 import { cumulativeBuckets, WEBHOOK_METHODS } from './result.js';
-import { displayUrl, type PreflightResult, tlsPreflight, type WebhookTarget } from './tls-preflight.js';
+import { displayUrl, type WebhookTarget } from './target.js';
+import { type PreflightResult, tlsPreflight } from './tls-preflight.js';
 
 export type WebhookLoad =
   | { engine: 'open'; rate: number; maxConnections: number }

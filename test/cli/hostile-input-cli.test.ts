@@ -3,12 +3,13 @@ import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { errorLines, vitictl } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { errorLines } from '../helpers/errors.js';
 import { useTempDir } from '../helpers/files.js';
 import { shard } from '../helpers/run-fixture.js';
 
 /** Hostile input ends as one error line and exit 2, quickly: never "internal error", never a hang. */
-describe('hostile input (the built CLI)', () => {
+describe('hostile input (in-process)', () => {
   const temp = useTempDir();
   const bomb = [
     'a0: &a0 [x, x, x, x, x, x, x, x, x, x]',
@@ -17,7 +18,7 @@ describe('hostile input (the built CLI)', () => {
 
   const refused = async (args: string[], line: RegExp) => {
     const started = performance.now();
-    const result = await vitictl(args, { timeout: 20_000 });
+    const result = await runCli(args);
     expect(errorLines(result.stderr)).toEqual([expect.stringMatching(line)]);
     expect(result.exitCode).toBe(2);
     expect(performance.now() - started).toBeLessThan(10_000);
@@ -74,13 +75,13 @@ describe('hostile input (the built CLI)', () => {
   });
 
   it('escapes control bytes from the input in the error line', async () => {
-    const result = await vitictl(['scenario', 'validate', 'no\u001b[2Jsuch\u0007.yaml']);
+    const result = await runCli(['scenario', 'validate', 'no\u001b[2Jsuch\u0007.yaml']);
     expect(result.exitCode).toBe(2);
     expect(String(result.stderr)).not.toContain('\u001b');
     expect(String(result.stderr)).not.toContain('\u0007');
     expect(String(result.stderr)).toContain('no\\u001b[2Jsuch\\u0007.yaml');
 
-    const usage = await vitictl(['scenario', 'validate', '--bogus\u001b[2J']);
+    const usage = await runCli(['scenario', 'validate', '--bogus\u001b[2J']);
     expect(usage.exitCode).toBe(2);
     expect(String(usage.stderr)).toContain("unknown option '--bogus\\u001b[2J'");
   });
@@ -116,13 +117,13 @@ describe('oversized input (the built CLI)', () => {
 
   it('metrics parse: a file past --max-exposition-size, and stdin past it', async () => {
     const file = await temp.write('big.txt', 'up 1\n'.repeat(500_000));
-    const fromFile = await vitictl(['metrics', 'parse', file, '--max-exposition-size', '1']);
+    const fromFile = await runCli(['metrics', 'parse', file, '--max-exposition-size', '1']);
     expect(fromFile.exitCode).toBe(2);
     expect(errorLines(fromFile.stderr)).toEqual([
       `error: ${file}: exposition file is 2.4 MiB, more than the 1 MiB limit`,
     ]);
     expect(String(fromFile.stderr)).toMatch(/^hint: .*--max-exposition-size MiB raises it$/m);
-    const fromStdin = await vitictl(['metrics', 'parse', '-', '--max-exposition-size', '1'], {
+    const fromStdin = await runCli(['metrics', 'parse', '-', '--max-exposition-size', '1'], {
       input: 'up 1\n'.repeat(500_000),
     });
     expect(fromStdin.exitCode).toBe(2);
@@ -136,10 +137,14 @@ describe('oversized input (the built CLI)', () => {
   it('metrics scrape: an endless body is a failed scrape with the flag to raise the limit (exit 1)', async () => {
     const port = await endless();
     const started = performance.now();
-    const result = await vitictl(
-      ['metrics', 'scrape', `http://127.0.0.1:${port}/metrics`, '--once', '--max-exposition-size', '1'],
-      { timeout: 20_000 },
-    );
+    const result = await runCli([
+      'metrics',
+      'scrape',
+      `http://127.0.0.1:${port}/metrics`,
+      '--once',
+      '--max-exposition-size',
+      '1',
+    ]);
     expect(result.exitCode).toBe(1);
     expect(errorLines(result.stderr)).toEqual([
       expect.stringMatching(
@@ -155,20 +160,17 @@ describe('oversized input (the built CLI)', () => {
   it('pprof capture: an endless answer is exit 2 naming the URL and --max-profile-size, nothing saved', async () => {
     const port = await endless();
     await temp.write('.keep', '');
-    const result = await vitictl(
-      [
-        'pprof',
-        'capture',
-        `http://127.0.0.1:${port}`,
-        '--profile',
-        'heap',
-        '--max-profile-size',
-        '1',
-        '--out',
-        temp.dir(),
-      ],
-      { timeout: 20_000 },
-    );
+    const result = await runCli([
+      'pprof',
+      'capture',
+      `http://127.0.0.1:${port}`,
+      '--profile',
+      'heap',
+      '--max-profile-size',
+      '1',
+      '--out',
+      temp.dir(),
+    ]);
     expect(result.exitCode).toBe(2);
     expect(errorLines(result.stderr)).toEqual([
       expect.stringMatching(

@@ -69,6 +69,7 @@ export function shard(index: number, ready: number[], offset: number, count = 3)
       concurrency: null,
       achievedRate: 10,
       createThroughput: 10,
+      completedRate: 10,
       maxStartsIn100ms: 2,
       lateStarts: index,
       scheduleSlips: 0,

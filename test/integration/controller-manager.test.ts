@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { cleanupRun } from '../../src/kube/cleanup.js';
 import { connect } from '../../src/kube/connect.js';
 import { discoverKinds } from '../../src/kube/discovery.js';
+import { RUN_ID_LABEL } from '../../src/kube/labels.js';
 import { KubeRest } from '../../src/kube/rest.js';
-import { RUN_ID_LABEL } from '../../src/scenario/expand.js';
 import { eventually, kubectl, lab } from '../helpers/lab.js';
 
 /** Apply manifests (JSON documents, one per line is fine for kubectl) and fail loudly when refused. */

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { renderHtmlReport } from '../../src/render/html-report.js';
 import type { RunResult } from '../../src/report/run-result.js';
 import type { TuneResult } from '../../src/report/sections/tune.js';
-import { vitictl } from '../helpers/cli.js';
+import { vitictl } from '../helpers/binary.js';
 import { useTempDir } from '../helpers/files.js';
 import { lab } from '../helpers/lab.js';
 

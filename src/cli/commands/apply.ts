@@ -38,9 +38,11 @@ interface ApplyFlags {
   insecureSkipTlsVerify?: boolean;
   maxExpositionSize?: string;
   shard?: string;
+  apiserverMetrics: boolean;
+  etcdMetrics?: string;
 }
 
-export function loadModeFromFlags(flags: Pick<ApplyFlags, 'qps' | 'burst' | 'concurrency'>) {
+function loadModeFromFlags(flags: Pick<ApplyFlags, 'qps' | 'burst' | 'concurrency'>) {
   const qps = numberFlag('--qps', flags.qps, 0.001);
   const burst = intFlag('--burst', flags.burst, 1);
   const concurrency = intFlag('--concurrency', flags.concurrency, 1);
@@ -66,7 +68,8 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
       'vitictl apply machines, or a file; see vitictl scenario list',
     );
   const { prepareScenario } = await import('../../scenario/prepare.js');
-  const { applyRun, newRunId } = await import('../../load/apply-run.js');
+  const { applyRun } = await import('../../load/apply-run.js');
+  const { newRunId } = await import('../../report/run-id.js');
   const shard = await shardFromFlags(flags);
   const prepared = await prepareScenario({
     scenario: file,
@@ -90,6 +93,14 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
       ...(maxExpositionBytes ? { maxBytes: maxExpositionBytes } : {}),
     };
   }
+  const { apiserverObserve } = await import('../../observe/apiserver/options.js');
+  const apiserverMetrics = await apiserverObserve({
+    enabled: flags.apiserverMetrics,
+    etcdUrl: flags.etcdMetrics,
+    intervalMs: durationFlag('--metrics-interval', flags.metricsInterval) ?? 2000,
+    maxBytes: maxExpositionBytes,
+    onWarning: (message) => ctx.warn(message),
+  });
   const { makeProgress } = await import('../progress.js');
   const progress = await makeProgress(ctx);
   const runId = prepared.plan.runId;
@@ -122,10 +133,15 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
       onWarning: (message) => ctx.warn(message),
       onInfo: (message) => ctx.info(message),
       metrics,
+      apiserverMetrics,
     });
   } finally {
     progress.stop();
-    await Promise.all((metrics?.targets ?? []).map((target) => target.close()));
+    await Promise.all(
+      [...(metrics?.targets ?? []), ...(apiserverMetrics?.etcd ? [apiserverMetrics.etcd] : [])].map(
+        (target) => target.close(),
+      ),
+    );
   }
   const { result } = run;
   const { unansweredTargets } = await import('../../render/observe-warnings.js');
@@ -148,7 +164,7 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
   }
   if (format === 'json') ctx.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else if (format === 'yaml') {
-    const { toYaml } = await import('../../render/yaml-emit.js');
+    const { toYaml } = await import('../../util/yaml-emit.js');
     ctx.io.stdout.write(toYaml(result));
   } else {
     const { renderApplySummary } = await import('../../render/run-views.js');
@@ -211,6 +227,11 @@ export function registerApply(program: Command, runner: Runner): void {
     .option('--bearer-token-file <file>', 'bearer token for a secure metrics endpoint (never printed)')
     .option('--insecure-skip-tls-verify', "do not verify the metrics endpoint's TLS (warns)")
     .option('--max-exposition-size <MiB>', 'a scrape whose body is larger fails (default 64)')
+    .option(
+      '--no-apiserver-metrics',
+      "do not scrape the API server's /metrics (scraped by default with the kubeconfig's credentials)",
+    )
+    .option('--etcd-metrics <url>', "also scrape etcd's metrics (e.g. http://127.0.0.1:2381/metrics)")
     .option(
       '--timeline <file>',
       "write every object's timeline as NDJSON (wall-clock ms: intended, sent, acknowledged, ready)",

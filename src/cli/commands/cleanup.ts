@@ -94,7 +94,7 @@ async function cleanup(ctx: CliContext, scenario: string | undefined, flags: Cle
 
 /** Namespaces this run created (they carry its label). */
 async function namespacesOfRun(rest: KubeRest, runId: string, retryMs: number): Promise<string[]> {
-  const { RUN_ID_LABEL } = await import('../../scenario/expand.js');
+  const { RUN_ID_LABEL } = await import('../../kube/labels.js');
   const { requestWithRetry, newRetryCounters } = await import('../../kube/retry.js');
   const { statusMessage } = await import('../../kube/rest.js');
   const answer = await requestWithRetry(

@@ -115,7 +115,7 @@ async function parse(
   let bytes: Buffer;
   if (file === '-') {
     const { readBounded, TooLargeError } = await import('../../util/read-bounded.js');
-    bytes = await readBounded(process.stdin, limit).catch((error: unknown) => {
+    bytes = await readBounded(ctx.io.stdin, limit).catch((error: unknown) => {
       if (error instanceof TooLargeError)
         throw inputError(`the exposition is ${error.message}`, {
           location: { file: source },

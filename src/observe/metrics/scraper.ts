@@ -13,6 +13,8 @@ export interface ScrapeOptions {
   durationMs?: number;
   once?: boolean;
   select?: RegExp;
+  /** series first seen after the first scrape started at 0 (see TargetStore) */
+  bornAtZero?: boolean;
   signal?: AbortSignal;
   /** the largest exposition read (and after gunzip); default DEFAULT_MAX_EXPOSITION_BYTES */
   maxBytes?: number;
@@ -77,7 +79,7 @@ function statusHint(status: number): string {
 }
 
 /** A scrape the target answered with a status other than 200. */
-export class ScrapeStatusError extends Error {
+class ScrapeStatusError extends Error {
   constructor(
     readonly status: number,
     body: Buffer,
@@ -116,7 +118,7 @@ export async function fetchExposition(
 }
 
 /** What went wrong with one scrape: the HTTP status, the connection, or the body. */
-export function scrapeFailure(target: Target, path: string, at: number, error: unknown): ScrapeFailure {
+function scrapeFailure(target: Target, path: string, at: number, error: unknown): ScrapeFailure {
   const base = {
     target: target.name,
     at: new Date(at).toISOString(),
@@ -151,7 +153,7 @@ export function scrapeFailure(target: Target, path: string, at: number, error: u
 
 /** Scrape every target at the interval until the duration ends or `signal` aborts. */
 export async function scrapeTargets(targets: Target[], options: ScrapeOptions): Promise<ScrapeResult> {
-  const stores = targets.map((target) => new TargetStore(target.name, options.select));
+  const stores = targets.map((target) => new TargetStore(target.name, options.select, options.bornAtZero));
   const failures: ScrapeFailure[] = [];
   const parseProblems: ScrapeResult['parseProblems'] = [];
   const started = Date.now();

@@ -6,7 +6,7 @@ import { gunzipBounded } from '../../util/read-input.js';
 import type { Target } from '../target.js';
 import { DEFAULT_MAX_PROFILE_BYTES, decodeProfile, TOO_BIG_HINT } from './decode.js';
 
-export const PROFILE_KINDS = ['cpu', 'heap', 'allocs', 'goroutine', 'mutex', 'block'] as const;
+const PROFILE_KINDS = ['cpu', 'heap', 'allocs', 'goroutine', 'mutex', 'block'] as const;
 export type ProfileKind = (typeof PROFILE_KINDS)[number];
 
 export interface CaptureOptions {
@@ -51,7 +51,7 @@ export function profilePath(options: Pick<CaptureOptions, 'profile' | 'seconds' 
 }
 
 /** Where a target keeps /debug/pprof: the URL's own …/debug/pprof prefix, else /debug/pprof. */
-export function pprofPrefix(target: Target): string {
+function pprofPrefix(target: Target): string {
   const match = /^(.*\/debug\/pprof)(?:\/.*)?$/.exec((target.defaultPath ?? '').split('?')[0] ?? '');
   return match ? match[1]! : '/debug/pprof';
 }

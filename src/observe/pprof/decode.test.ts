@@ -3,7 +3,20 @@ import { Location, Profile, Sample, StringTable, ValueType } from 'pprof-format'
 import { describe, expect, it } from 'vitest';
 import { buildProfile } from '../../../test/helpers/pprof-build.js';
 import { VitictlError } from '../../errors.js';
-import { decodeProfile, sampleAt } from './decode.js';
+import { decodeProfile, type PprofProfile } from './decode.js';
+
+/** One sample of the packed arrays, as plain arrays. */
+function sampleAt(profile: PprofProfile, index: number) {
+  const { samples } = profile;
+  const types = profile.sampleTypes.length;
+  return {
+    locations: [...samples.frames.subarray(samples.start[index], samples.start[index + 1])].map(
+      (i) => profile.locations[i]!,
+    ),
+    values: [...samples.values.subarray(index * types, (index + 1) * types)],
+    labels: samples.labels.get(index) ?? {},
+  };
+}
 
 describe('decodeProfile', () => {
   const gz = buildProfile({

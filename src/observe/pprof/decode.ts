@@ -208,16 +208,3 @@ export async function readProfileFile(
 ): Promise<PprofProfile> {
   return decodeProfile(await readBoundedFile(file, 'profile', maxBytes, TOO_BIG_HINT), file, maxBytes);
 }
-
-/** One sample as plain arrays (tests, small tools). */
-export function sampleAt(profile: PprofProfile, index: number) {
-  const { samples } = profile;
-  const types = profile.sampleTypes.length;
-  return {
-    locations: [...samples.frames.subarray(samples.start[index], samples.start[index + 1])].map(
-      (i) => profile.locations[i]!,
-    ),
-    values: [...samples.values.subarray(index * types, (index + 1) * types)],
-    labels: samples.labels.get(index) ?? {},
-  };
-}

@@ -15,7 +15,7 @@ function summary(values: number[]) {
 
 function run(
   ready: number[],
-  options: { rate?: number; requested?: number; createFailures?: number } = {},
+  options: { rate?: number; sent?: number; requested?: number; createFailures?: number } = {},
 ): RunResult {
   const total = ready.length;
   const failures = Array.from({ length: options.createFailures ?? 0 }, (_, i) => ({
@@ -30,8 +30,9 @@ function run(
       requestedRate: options.requested ?? 100,
       burst: 1,
       concurrency: null,
-      achievedRate: options.rate ?? 99,
+      achievedRate: options.sent ?? options.rate ?? 99,
       createThroughput: 99,
+      completedRate: options.rate ?? 99,
       maxStartsIn100ms: 10,
       lateStarts: 0,
       creation: { start: '', end: '', seconds: 1 },
@@ -108,6 +109,10 @@ describe('gates', () => {
       threshold: 95,
       value: 90,
     });
+    // sent at the requested rate, but the cluster completed 90/s: the rate gate fails on what completed
+    const behind = run(uniform(100, 1, 2), { sent: 100, rate: 90, requested: 100 });
+    expect(evaluateGate(parseGate('achievedRate >= 0.95 * requestedRate'), behind).passed).toBe(false);
+    expect(evaluateGate(parseGate('sentRate >= 0.95 * requestedRate'), behind).passed).toBe(true);
     expect(
       evaluateGate(parseGate('create.errorRate < 1%'), run(uniform(100, 1, 2), { createFailures: 2 })),
     ).toMatchObject({ passed: false, value: 2 });

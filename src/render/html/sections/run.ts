@@ -67,8 +67,8 @@ export function runFacts(result: RunResult): Html {
     items.push([
       'load',
       a.mode === 'open'
-        ? `open loop ${perSec(a.requestedRate)} (burst ${a.burst ?? DASH}) → achieved ${perSec(a.achievedRate)}`
-        : `closed loop, ${a.concurrency ?? DASH} in flight → ${perSec(a.achievedRate)} starts`,
+        ? `open loop ${perSec(a.requestedRate)} (burst ${a.burst ?? DASH}) → sent ${perSec(a.achievedRate)}, completed ${perSec(a.completedRate)}`
+        : `closed loop, ${a.concurrency ?? DASH} in flight → ${perSec(a.achievedRate)} starts, completed ${perSec(a.completedRate)}`,
     ]);
     items.push([
       'creates',
