@@ -9,6 +9,7 @@ import { type LabCerts, makeCerts } from './certs.js';
 import { probe } from './http-probe.js';
 import { defaultPerformanceYaml, installCrds, installOperatorConfig, registerWebhook } from './install.js';
 import { writeKubeconfig } from './kubeconfig.js';
+import { resolveVitistackApi } from './vitistack-api.js';
 import { assertPortFree, freePorts } from './ports.js';
 import { isRunning, startDetached, stopComponent, tailOf } from './process.js';
 import {
@@ -243,6 +244,7 @@ export async function labUp(options: LabUpOptions, progress: Progress): Promise<
     });
 
   const binaries = await buildLab(progress, options.env);
+  const api = await resolveVitistackApi(options.env);
   await rm(dir, { recursive: true, force: true });
   await mkdir(join(dir, 'logs'), { recursive: true });
   progress('making certificates');
@@ -298,8 +300,8 @@ export async function labUp(options: LabUpOptions, progress: Progress): Promise<
     const kubeconfig = join(dir, 'kubeconfig');
     await writeKubeconfig(kubeconfig, ports.apiserver, certs);
     const connection = await connect({ kubeconfig });
-    progress('installing CRDs and the performance ConfigMap');
-    await installCrds(connection);
+    progress(`installing the CRDs of ${api.module} ${api.version} and the performance ConfigMap`);
+    await installCrds(connection, api.crdDir);
     await installOperatorConfig(
       connection,
       options.performanceYaml ?? defaultPerformanceYaml(options.workers ?? 4),
@@ -330,6 +332,7 @@ export async function labUp(options: LabUpOptions, progress: Progress): Promise<
       dir,
       startedAt: new Date().toISOString(),
       kubernetesVersion: version.gitVersion,
+      vitistackApi: { module: api.module, version: api.version },
       kubeconfig,
       binDir: binaries.binDir,
       ports,

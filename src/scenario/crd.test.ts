@@ -6,12 +6,22 @@ import { builtinCrds, CrdRegistry, loadCrdFile } from './crd.js';
 describe('CRDs', () => {
   const temp = useTempDir();
 
-  it('ships the four VitiStack CRDs with the right scopes', async () => {
+  it("ships the VitiStack API module's 14 CRDs with the right scopes", async () => {
     const crds = await builtinCrds();
     expect(Object.fromEntries(crds.map((crd) => [crd.kind, crd.scope]))).toEqual({
+      ClusterStorage: 'Namespaced',
+      ClusterStorageClass: 'Cluster',
+      ControlPlaneVirtualSharedIP: 'Namespaced',
+      EtcdBackup: 'Namespaced',
       KubernetesCluster: 'Namespaced',
+      KubernetesProvider: 'Cluster',
+      KubevirtConfig: 'Cluster',
       Machine: 'Namespaced',
+      MachineClass: 'Cluster',
       MachineProvider: 'Cluster',
+      NetworkConfiguration: 'Namespaced',
+      NetworkNamespace: 'Namespaced',
+      ProxmoxConfig: 'Cluster',
       Vitistack: 'Cluster',
     });
     for (const crd of crds) {

@@ -113,7 +113,7 @@ spec:
       vars:
         fail: {choice: [{value: "", weight: 95}, {value: "simulated quota exceeded", weight: 5}]}
       annotations: {lab.vitictl.io/inject-failure: "{{fail}}"}
-      template: {spec: {memory: 1024}}
+      template: {spec: {provider: kubevirt, memory: 1024}}
       ready:
         field: {path: .status.phase, equals: Running}
         failed: {field: {path: .status.phase, equals: Failed}}

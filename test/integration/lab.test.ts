@@ -26,7 +26,7 @@ function machine(name: string, spec: Record<string, unknown>): string {
     apiVersion: 'vitistack.io/v1alpha1',
     kind: 'Machine',
     metadata: { name, namespace: 'default' },
-    spec,
+    spec: { provider: 'kubevirt', ...spec },
   });
 }
 
@@ -56,20 +56,32 @@ describe('the lab', () => {
     expect(JSON.parse(result.body).gitVersion).toBe('v1.37.2');
   });
 
-  it('has our four CRDs installed and established', async () => {
+  it("has the VitiStack API module's 14 CRDs installed and established", async () => {
     const result = await kubectl([
       'get',
       'crd',
       '-o',
-      'jsonpath={range .items[*]}{.metadata.name}{"\\n"}{end}',
+      'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Established")].status}{"\\n"}{end}',
     ]);
     expect(result.exitCode).toBe(0);
-    expect(String(result.stdout).trim().split('\n').sort()).toEqual([
-      'kubernetesclusters.vitistack.io',
-      'machineproviders.vitistack.io',
-      'machines.vitistack.io',
-      'vitistacks.vitistack.io',
-    ]);
+    expect(String(result.stdout).trim().split('\n').sort()).toEqual(
+      [
+        'clusterstorageclasses',
+        'clusterstorages',
+        'controlplanevirtualsharedips',
+        'etcdbackups',
+        'kubernetesclusters',
+        'kubernetesproviders',
+        'kubevirtconfigs',
+        'machineclasses',
+        'machineproviders',
+        'machines',
+        'networkconfigurations',
+        'networknamespaces',
+        'proxmoxconfigs',
+        'vitistacks',
+      ].map((plural) => `${plural}.vitistack.io=True`),
+    );
   });
 
   it('reconciles a Machine created with kubectl to Running with a Ready condition and a ready-at stamp', async () => {
@@ -101,11 +113,14 @@ describe('the lab', () => {
     await kubectl(['delete', 'machine', 'lab-test-ok', '-n', 'default']);
   });
 
-  it('rejects an invalid Machine through its webhook and accepts a valid one', async () => {
-    const denied = await kubectl(['create', '-f', '-'], machine('lab-test-bad', { memory: -1 }));
-    expect(denied.exitCode).not.toBe(0);
-    expect(String(denied.stderr)).toMatch(
-      /admission webhook "vmachine\.vitistack\.io" denied the request: .*memory/,
+  it('rejects a Machine its schema forbids, one its webhook forbids, and accepts a valid one', async () => {
+    const bySchema = await kubectl(['create', '-f', '-'], machine('lab-test-schema', { memory: -1 }));
+    expect(bySchema.exitCode).not.toBe(0);
+    expect(String(bySchema.stderr)).toMatch(/spec\.memory: Invalid value: -1: spec\.memory in body should be greater than or equal to 0/);
+    const byWebhook = await kubectl(['create', '-f', '-'], machine('lab-test-bad', { provider: 'vmware' }));
+    expect(byWebhook.exitCode).not.toBe(0);
+    expect(String(byWebhook.stderr)).toMatch(
+      /admission webhook "vmachine\.vitistack\.io" denied the request: Machine is invalid: spec\.provider vmware is not a supported machine provider/,
     );
     const accepted = await kubectl(['create', '-f', '-'], machine('lab-test-good', { memory: 2048 }));
     expect(accepted.exitCode, String(accepted.stderr)).toBe(0);
