@@ -9,7 +9,6 @@ import { type LabCerts, makeCerts } from './certs.js';
 import { probe } from './http-probe.js';
 import { defaultPerformanceYaml, installCrds, installOperatorConfig, registerWebhook } from './install.js';
 import { writeKubeconfig } from './kubeconfig.js';
-import { resolveVitistackApi } from './vitistack-api.js';
 import { assertPortFree, freePorts } from './ports.js';
 import { isRunning, startDetached, stopComponent, tailOf } from './process.js';
 import {
@@ -21,6 +20,7 @@ import {
   removeStateFile,
   writeState,
 } from './state.js';
+import { resolveVitistackApi } from './vitistack-api.js';
 
 export interface LabUpOptions {
   dir?: string;
@@ -29,6 +29,8 @@ export interface LabUpOptions {
   workers?: number;
   /** simulated provisioning time distribution, passed to the operator (--provision-time) */
   provisionTime?: string;
+  /** per kind (e.g. KubernetesCluster), instead of provisionTime (--provision-time-for) */
+  provisionTimeFor?: Record<string, string>;
   apiCallsPerReconcile?: number;
   failureRate?: number;
   /** etcd --unsafe-no-fsync: fast, for tests; never for numbers you report */
@@ -121,6 +123,9 @@ function operatorArgs(
     `--webhook-port=${options.webhook === false ? 0 : state.ports.webhook}`,
     `--webhook-cert-dir=${state.certs.webhookDir}`,
     ...(options.provisionTime ? [`--provision-time=${options.provisionTime}`] : []),
+    ...Object.entries(options.provisionTimeFor ?? {}).map(
+      ([kind, distribution]) => `--provision-time-for=${kind}=${distribution}`,
+    ),
     ...(options.apiCallsPerReconcile !== undefined
       ? [`--api-calls-per-reconcile=${options.apiCallsPerReconcile}`]
       : []),

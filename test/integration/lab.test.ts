@@ -84,18 +84,24 @@ describe('the lab', () => {
     );
   });
 
-  it('reconciles a Machine created with kubectl to Running with a Ready condition and a ready-at stamp', async () => {
+  it('reconciles a Machine created with kubectl to Running as the module defines it, holds its finalizer until deleted', async () => {
     const created = await kubectl(
       ['apply', '-f', '-'],
-      machine('lab-test-ok', { memory: 1024, os: { architecture: 'amd64' } }),
+      machine('lab-test-ok', { memory: 1024, os: { architecture: 'amd64' }, cpu: { cores: 2, sockets: 2 } }),
     );
     expect(created.exitCode, String(created.stderr)).toBe(0);
     const object = await eventually(
       async () => {
         const got = await kubectl(['get', 'machine', 'lab-test-ok', '-n', 'default', '-o', 'json']);
         const parsed = JSON.parse(String(got.stdout)) as {
-          status?: { phase?: string; conditions?: Array<{ type: string; status: string }> };
-          metadata: { annotations?: Record<string, string> };
+          status?: {
+            phase?: string;
+            state?: string;
+            provider?: string;
+            cpus?: number;
+            conditions?: Array<{ type: string; status: string; reason: string }>;
+          };
+          metadata: { annotations?: Record<string, string>; finalizers?: string[] };
         };
         return parsed.status?.phase === 'Running' && parsed.metadata.annotations?.['lab.vitictl.io/ready-at']
           ? parsed
@@ -104,19 +110,25 @@ describe('the lab', () => {
       30_000,
       'the Machine to become Running',
     );
-    expect(object.status?.conditions).toContainEqual(
-      expect.objectContaining({ type: 'Ready', status: 'True' }),
-    );
+    expect(object.status).toMatchObject({ state: 'running', provider: 'kubevirt', cpus: 4 });
+    expect(object.status?.conditions).toEqual([
+      expect.objectContaining({ type: 'Ready', status: 'True', reason: 'Provisioned' }),
+    ]);
+    expect(object.metadata.finalizers).toEqual(['lab.vitictl.io/reference-operator']);
     expect(object.metadata.annotations?.['lab.vitictl.io/ready-at']).toMatch(
       /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/,
     );
-    await kubectl(['delete', 'machine', 'lab-test-ok', '-n', 'default']);
+    // kubectl delete waits until the object is gone: the operator must release its finalizer
+    const deleted = await kubectl(['delete', 'machine', 'lab-test-ok', '-n', 'default', '--timeout=30s']);
+    expect(deleted.exitCode, String(deleted.stderr)).toBe(0);
   });
 
   it('rejects a Machine its schema forbids, one its webhook forbids, and accepts a valid one', async () => {
     const bySchema = await kubectl(['create', '-f', '-'], machine('lab-test-schema', { memory: -1 }));
     expect(bySchema.exitCode).not.toBe(0);
-    expect(String(bySchema.stderr)).toMatch(/spec\.memory: Invalid value: -1: spec\.memory in body should be greater than or equal to 0/);
+    expect(String(bySchema.stderr)).toMatch(
+      /spec\.memory: Invalid value: -1: spec\.memory in body should be greater than or equal to 0/,
+    );
     const byWebhook = await kubectl(['create', '-f', '-'], machine('lab-test-bad', { provider: 'vmware' }));
     expect(byWebhook.exitCode).not.toBe(0);
     expect(String(byWebhook.stderr)).toMatch(
