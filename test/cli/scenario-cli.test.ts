@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { listBuiltinScenarios } from '../../src/config/load-scenario.js';
 import { bin, vitictl } from '../helpers/cli.js';
 import { useTempDir } from '../helpers/files.js';
 
@@ -77,8 +78,10 @@ describe('vitictl scenario (the built CLI)', () => {
     expect(list.items.every((item) => item.metadata.namespace === undefined)).toBe(true);
   });
 
-  it('validates every built-in scenario against our CRDs', async () => {
-    for (const name of ['machines', 'vitistacks', 'machineproviders', 'kubernetesclusters', 'mixed']) {
+  it('validates every built-in scenario against the real VitiStack CRDs', async () => {
+    const names = (await listBuiltinScenarios()).map((scenario) => scenario.name);
+    expect(names).toHaveLength(9);
+    for (const name of names) {
       const result = await vitictl(['scenario', 'validate', name]);
       expect(result.exitCode, String(result.stdout) + String(result.stderr)).toBe(0);
       expect(String(result.stdout)).toMatch(/^valid: \d+ objects$/m);

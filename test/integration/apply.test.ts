@@ -32,7 +32,7 @@ function expectCountsAddUp(result: RunResult) {
 async function leftovers(runId: string): Promise<string> {
   const found = await kubectl([
     'get',
-    'machines,vitistacks,machineproviders,kubernetesclusters',
+    'machines,machineclasses,machineproviders,kubernetesproviders,kubernetesclusters,networkconfigurations,networknamespaces,vitistacks',
     '-A',
     '-l',
     `vitictl.io/run-id=${runId}`,
@@ -68,7 +68,16 @@ describe('vitictl apply against the lab', () => {
     const run = readResult(file);
     expectCountsAddUp(run);
     expect(run.apply!.counts.ready).toBe(run.scenario.objects);
-    expect(run.apply!.sets.map((s) => s.set)).toEqual(['providers', 'vitistacks', 'machines', 'clusters']);
+    expect(run.apply!.sets.map((s) => s.set)).toEqual([
+      'classes',
+      'providers',
+      'kubernetesproviders',
+      'vitistacks',
+      'networknamespaces',
+      'networkconfigurations',
+      'machines',
+      'clusters',
+    ]);
     const machines = run.apply!.sets.find((s) => s.set === 'machines')!;
     expect(machines.latency.timeToReady.count).toBe(machines.counts.total);
     expect(machines.latency.timeToReady.p50).toBeGreaterThanOrEqual(20); // the test lab provisions for 20 ms
