@@ -37,11 +37,10 @@ function pathOf(object: KubernetesObject): string {
  * and drop what they do not model (a CRD's x-kubernetes-int-or-string, for one).
  */
 async function apply(rest: KubeRest, object: KubernetesObject): Promise<void> {
-  const response = await rest.request(
-    'PATCH',
-    `${pathOf(object)}?fieldManager=${FIELD_MANAGER}&force=true`,
-    { body: object, contentType: 'application/apply-patch+yaml' },
-  );
+  const response = await rest.request('PATCH', `${pathOf(object)}?fieldManager=${FIELD_MANAGER}&force=true`, {
+    body: object,
+    contentType: 'application/apply-patch+yaml',
+  });
   if (response.status >= 300) {
     throw runtimeError(
       `applying ${object.kind} ${object.metadata?.name ?? ''} failed (${response.status}): ${statusMessage(response)}`,
@@ -59,8 +58,8 @@ async function withRest<T>(connection: KubeConnection, use: (rest: KubeRest) => 
 }
 
 function established(body: unknown): boolean {
-  const conditions = (body as { status?: { conditions?: Array<{ type?: string; status?: string }> } })
-    .status?.conditions;
+  const conditions = (body as { status?: { conditions?: Array<{ type?: string; status?: string }> } }).status
+    ?.conditions;
   return conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
 }
 

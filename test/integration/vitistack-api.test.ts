@@ -37,7 +37,10 @@ describe('the published VitiStack API', () => {
     const served = await kubectl(['get', 'crd', '-o', 'json']);
     expect(served.exitCode, String(served.stderr)).toBe(0);
     const byName = new Map(
-      (JSON.parse(String(served.stdout)) as { items: CrdDocument[] }).items.map((crd) => [crd.metadata.name, crd]),
+      (JSON.parse(String(served.stdout)) as { items: CrdDocument[] }).items.map((crd) => [
+        crd.metadata.name,
+        crd,
+      ]),
     );
     for (const file of files) {
       const expected = parse(await readFile(join(api.crdDir, file), 'utf8')) as CrdDocument;
