@@ -64,6 +64,54 @@ spec:
     expect(gadget?.version.hasStatusSubresource).toBe(true);
   });
 
+  it('refuses a schema that is not structural: an unknown type or a pattern that does not compile, at file:line', async () => {
+    const crd = (node: string) => `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              ${node}
+`;
+    const cases: Array<[string, string, RegExp]> = [
+      ['type: foo', '17:21', /^invalid CustomResourceDefinition Widget: unknown type "foo"/],
+      [
+        'type: object\n              properties:\n                x: {type: string, pattern: "a(b"}',
+        '19:44',
+        /^invalid CustomResourceDefinition Widget: pattern a\(b is not a regular expression/,
+      ],
+      [
+        'type: array\n              items:\n                type: [string]',
+        '19:23',
+        /unknown type \["string"\]/,
+      ],
+    ];
+    for (const [node, position, message] of cases) {
+      const file = await temp.write('bad.yaml', crd(node));
+      const error = (await loadCrdFile(file).catch((e: unknown) => e)) as VitictlError;
+      expect(error).toBeInstanceOf(VitictlError);
+      expect(error.exitCode).toBe(2);
+      expect(error.message).toMatch(message);
+      expect(formatLocation(error.location)).toBe(`${file}:${position}`);
+    }
+    // RE2 spellings the API server accepts are accepted here too
+    const re2 = await temp.write(
+      're2.yaml',
+      crd('type: string\n              pattern: "(?i)^[[:alpha:]]+\\\\z"'),
+    );
+    expect((await loadCrdFile(re2))[0]?.kind).toBe('Widget');
+  });
+
   it('says clearly when a file is not a CRD', async () => {
     const file = await temp.write(
       'deploy.yaml',

@@ -1,9 +1,10 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseYamlStream, readTextFile, type YamlSource } from '../config/yaml-source.js';
-import { inputError } from '../errors.js';
+import { inputError, type SourceLocation } from '../errors.js';
 import { packagePath } from '../util/package-root.js';
 import { isPlainObject, type JsonSchema } from './json-schema.js';
+import { schemaProblem } from './schema-check.js';
 
 export type Scope = 'Namespaced' | 'Cluster';
 
@@ -13,6 +14,8 @@ export interface CrdVersion {
   storage: boolean;
   schema: JsonSchema | undefined;
   hasStatusSubresource: boolean;
+  /** file position of a node of the schema, by its path below openAPIV3Schema */
+  locateSchema: (path: ReadonlyArray<PropertyKey>) => SourceLocation;
 }
 
 export interface Crd {
@@ -25,6 +28,8 @@ export interface Crd {
   /** file:line where it was read, for messages */
   origin: string;
 }
+
+const LEGACY_SCHEMA_PATH = ['spec', 'validation', 'openAPIV3Schema'];
 
 function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
@@ -51,6 +56,17 @@ export function parseCrd(doc: Record<string, unknown>, source: YamlSource, docPa
     fail(['spec', 'scope'], `spec.scope must be Namespaced or Cluster (got ${JSON.stringify(spec.scope)})`);
 
   const legacySchema = isPlainObject(spec.validation) ? spec.validation.openAPIV3Schema : undefined;
+  const checkedSchema = (schema: unknown, at: PropertyKey[]): JsonSchema | undefined => {
+    if (!isPlainObject(schema)) return undefined;
+    const problem = schemaProblem(schema);
+    if (problem) {
+      throw inputError(`invalid CustomResourceDefinition ${kind}: ${problem.message}`, {
+        location: source.locate([...docPath, ...at, ...problem.path]),
+        hint: 'the API server accepts only structural schemas with OpenAPI types and RE2 patterns',
+      });
+    }
+    return schema as JsonSchema;
+  };
   const legacyStatus = isPlainObject(spec.subresources) && 'status' in spec.subresources;
   let versions: CrdVersion[];
   if (Array.isArray(spec.versions) && spec.versions.length > 0) {
@@ -59,14 +75,17 @@ export function parseCrd(doc: Record<string, unknown>, source: YamlSource, docPa
         return fail(['spec', 'versions', index], `spec.versions[${index}] is not an object`);
       const name =
         str(raw.name) ?? fail(['spec', 'versions', index], `spec.versions[${index}].name is missing`);
-      const schemaHolder = isPlainObject(raw.schema) ? raw.schema.openAPIV3Schema : legacySchema;
+      const own = isPlainObject(raw.schema) ? raw.schema.openAPIV3Schema : undefined;
+      const schemaHolder = own ?? legacySchema;
+      const schemaPath = own ? ['spec', 'versions', index, 'schema', 'openAPIV3Schema'] : LEGACY_SCHEMA_PATH;
       return {
         name,
         served: raw.served !== false,
         storage: raw.storage === true,
-        schema: isPlainObject(schemaHolder) ? (schemaHolder as JsonSchema) : undefined,
+        schema: checkedSchema(schemaHolder, schemaPath),
         hasStatusSubresource:
           (isPlainObject(raw.subresources) && 'status' in raw.subresources) || legacyStatus,
+        locateSchema: (path) => source.locate([...docPath, ...schemaPath, ...path]),
       };
     });
   } else if (str(spec.version)) {
@@ -75,8 +94,9 @@ export function parseCrd(doc: Record<string, unknown>, source: YamlSource, docPa
         name: spec.version as string,
         served: true,
         storage: true,
-        schema: isPlainObject(legacySchema) ? (legacySchema as JsonSchema) : undefined,
+        schema: checkedSchema(legacySchema, LEGACY_SCHEMA_PATH),
         hasStatusSubresource: legacyStatus,
+        locateSchema: (path) => source.locate([...docPath, ...LEGACY_SCHEMA_PATH, ...path]),
       },
     ];
   } else {
