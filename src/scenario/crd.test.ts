@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { widgetCrd } from '../../test/helpers/crd.js';
 import { useTempDir } from '../../test/helpers/files.js';
 import { formatLocation, VitictlError } from '../errors.js';
 import { builtinCrds, CrdRegistry, loadCrdFile } from './crd.js';
@@ -65,39 +66,17 @@ spec:
   });
 
   it('refuses a schema that is not structural: an unknown type or a pattern that does not compile, at file:line', async () => {
-    const crd = (node: string) => `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
-spec:
-  group: example.com
-  names: {kind: Widget, plural: widgets}
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              ${node}
-`;
     const cases: Array<[string, string, RegExp]> = [
       ['type: foo', '17:21', /^invalid CustomResourceDefinition Widget: unknown type "foo"/],
       [
-        'type: object\n              properties:\n                x: {type: string, pattern: "a(b"}',
+        'type: object\nproperties:\n  x: {type: string, pattern: "a(b"}',
         '19:44',
         /^invalid CustomResourceDefinition Widget: pattern a\(b is not a regular expression/,
       ],
-      [
-        'type: array\n              items:\n                type: [string]',
-        '19:23',
-        /unknown type \["string"\]/,
-      ],
+      ['type: array\nitems:\n  type: [string]', '19:23', /unknown type \["string"\]/],
     ];
     for (const [node, position, message] of cases) {
-      const file = await temp.write('bad.yaml', crd(node));
+      const file = await temp.write('bad.yaml', widgetCrd(node));
       const error = (await loadCrdFile(file).catch((e: unknown) => e)) as VitictlError;
       expect(error).toBeInstanceOf(VitictlError);
       expect(error.exitCode).toBe(2);
@@ -105,10 +84,7 @@ spec:
       expect(formatLocation(error.location)).toBe(`${file}:${position}`);
     }
     // RE2 spellings the API server accepts are accepted here too
-    const re2 = await temp.write(
-      're2.yaml',
-      crd('type: string\n              pattern: "(?i)^[[:alpha:]]+\\\\z"'),
-    );
+    const re2 = await temp.write('re2.yaml', widgetCrd('type: string\npattern: "(?i)^[[:alpha:]]+\\\\z"'));
     expect((await loadCrdFile(re2))[0]?.kind).toBe('Widget');
   });
 

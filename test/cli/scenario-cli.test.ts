@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { listBuiltinScenarios } from '../../src/config/load-scenario.js';
 import { bin, vitictl } from '../helpers/cli.js';
+import { widgetCrd } from '../helpers/crd.js';
 import { useTempDir } from '../helpers/files.js';
 
 describe('vitictl scenario (the built CLI)', () => {
@@ -91,30 +92,13 @@ describe('vitictl scenario (the built CLI)', () => {
   it('generates valid objects from any CRD schema alone', async () => {
     const crd = await temp.write(
       'crd.yaml',
-      `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
-spec:
-  group: example.com
-  names: {kind: Widget, plural: widgets}
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              required: [size, color, since]
-              properties:
-                size: {type: integer, minimum: 1, maximum: 5}
-                color: {type: string, enum: [red, blue]}
-                since: {type: string, format: date-time}
-                extra: {x-kubernetes-preserve-unknown-fields: true}
-`,
+      widgetCrd(`type: object
+required: [size, color, since]
+properties:
+  size: {type: integer, minimum: 1, maximum: 5}
+  color: {type: string, enum: [red, blue]}
+  since: {type: string, format: date-time}
+  extra: {x-kubernetes-preserve-unknown-fields: true}`),
     );
     const generated = await vitictl(['scenario', 'generate', '--crd', crd, '--count', '20', '-o', 'json']);
     expect(generated.exitCode).toBe(0);
