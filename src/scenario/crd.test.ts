@@ -31,6 +31,15 @@ describe('CRDs', () => {
     }
   });
 
+  it('parses only the built-in CRDs a scenario names, found by their kind', async () => {
+    expect((await builtinCrds(['Machine', 'Vitistack', 'NoSuchKind'])).map((crd) => crd.kind)).toEqual([
+      'Machine',
+      'Vitistack',
+    ]);
+    const registry = await CrdRegistry.create([], ['KubernetesCluster']);
+    expect(registry.kinds()).toEqual(['vitistack.io/v1alpha1/KubernetesCluster']);
+  });
+
   it('reads several versions and the legacy v1beta1 shape', async () => {
     const file = await temp.write(
       'crds.yaml',
