@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { RUN_ID_LABEL } from '../src/kube/labels.js';
 import { defaultPerformanceYaml } from '../src/lab/install.js';
 import { type LabUpOptions, labDown, labUp } from '../src/lab/lab.js';
 import type { LabState } from '../src/lab/state.js';
@@ -13,7 +14,7 @@ import { round, summarize } from './apply/stats.js';
 import { bin, median, resultsDir, root, writeResult } from './lib.js';
 
 /**
- * Issue 4's "Performance (bench)": `vitictl apply` against real labs (kube-apiserver + etcd on
+ * `vitictl apply` against real labs (kube-apiserver + etcd on
  * 127.0.0.1, real fsync unless said otherwise), the CLI run as a child process as users run it.
  *   1. creation throughput, 5,000 Machines, no client-side limit: vitictl (C = 16, 64) beside
  *      `kubectl apply -f FILE`, a shell-style loop of `kubectl apply -f -` per object, and the API
@@ -43,7 +44,6 @@ const MEMORY_HARD_BOUND_MS = 45 * 60_000;
 const MEMORY_GRACE_MS = 5 * 60_000;
 const MEMORY_TIMEOUT = '30m';
 const READY_AT = 'lab.vitictl.io/ready-at';
-const RUN_ID_LABEL = 'vitictl.io/run-id';
 const MINUTE = 60_000;
 
 const quiet = () => {};

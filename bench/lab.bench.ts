@@ -7,11 +7,11 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { buildLab } from '../src/lab/build.js';
 import { labDown, labUp } from '../src/lab/lab.js';
 import type { LabState } from '../src/lab/state.js';
-import { toYaml } from '../src/render/yaml-emit.js';
+import { toYaml } from '../src/util/yaml-emit.js';
 import { median, root, writeResult } from './lib.js';
 
 /**
- * Issue 3's "Performance (bench)": lab build times (warm; cold only with VITICTL_BENCH_COLD=1),
+ * The lab: build times (warm; cold only with VITICTL_BENCH_COLD=1),
  * lab start time (labUp → returns, real fsync), and the reference operator's sustained reconcile
  * rate for 1,000 Machines with workers 1 vs workers 8. Every request goes to 127.0.0.1 (the lab).
  */

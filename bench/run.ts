@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { benchApply } from './apply.bench.js';
+import { benchEmitter } from './emitter.bench.js';
 import { benchLab } from './lab.bench.js';
 import { benchMetrics } from './metrics.bench.js';
 import { benchPprof } from './pprof.bench.js';
@@ -11,6 +12,7 @@ import { benchWebhook } from './webhook.bench.js';
 /** `npm run bench`: every benchmark, each writing bench/results/<name>.json. */
 const benches: Record<string, () => Promise<string>> = {
   scenario: benchScenario,
+  emitter: benchEmitter,
   lab: benchLab,
   apply: benchApply,
   webhook: benchWebhook,

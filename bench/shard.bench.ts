@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { labDown, labUp } from '../src/lab/lab.js';
 import type { LabState } from '../src/lab/state.js';
 import type { RunResult } from '../src/report/run-result.js';
-import type { WebhookResult } from '../src/webhook/result.js';
+import type { WebhookResult } from '../src/report/sections/webhook.js';
 import { makeWebhookCerts } from '../test/helpers/webhook-server.js';
 import { must, procUsage } from './apply/proc.js';
 import { round } from './apply/stats.js';
@@ -14,7 +14,7 @@ import { bin, median, writeResult } from './lib.js';
 import { startServer, stopServer } from './webhook.bench.js';
 
 /**
- * Issue 9's "Performance (bench)": three local shards vs one process on the same 2-core machine.
+ * Sharding: three local shards vs one process on the same 2-core machine.
  * One operator-less lab (kube-apiserver + etcd, real fsync). Each round, in rotating order:
  *   one    — one vitictl, 64 creates in flight;
  *   split  — three shards (--shard i/3) with --concurrency 64 for the whole run (~21 each);
@@ -27,7 +27,7 @@ import { startServer, stopServer } from './webhook.bench.js';
  */
 
 const OBJECTS = 6_000;
-/** the webhook part: what one open-loop generator could not reach on this machine in issue 5's bench */
+/** the webhook part: what one open-loop generator could not reach on this machine (webhook.bench.ts) */
 const WEBHOOK_RATE = 5_000;
 const WEBHOOK_SECONDS = 10;
 const ROUNDS = 3;

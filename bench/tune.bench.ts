@@ -6,11 +6,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type LabUpOptions, labDown, labUp } from '../src/lab/lab.js';
 import type { LabState } from '../src/lab/state.js';
 import type { RunResult } from '../src/report/run-result.js';
-import type { TuneResult } from '../src/tune/tune.js';
+import type { TuneResult } from '../src/report/sections/tune.js';
 import { bin, root, writeResult } from './lib.js';
 
 /**
- * Issue 7's proof: `vitictl tune` against the lab operator, the CLI run as child processes as users
+ * The proof that tuning helps: `vitictl tune` against the lab operator, the CLI run as child processes as users
  * run it, every request to 127.0.0.1 (the lab), real fsync.
  *   1. tuning must help: the operator on wrong defaults (1 worker, QPS 5, provisioning 200 ms),
  *      2,000 Machines at 100/s → tune → `tune --apply` (the operator re-execs) → the same run again;
@@ -468,7 +468,7 @@ async function qpsBound(count: number) {
 
 // ---------------------------------------------------------------------------------------------
 
-export async function runTuneBench(sizes: TuneBenchSizes): Promise<string> {
+async function runTuneBench(sizes: TuneBenchSizes): Promise<string> {
   const started = Date.now();
   const loadStart = load();
   process.stderr.write(`  case 1 (tuning must help), ${sizes.helpCount} Machines…\n`);

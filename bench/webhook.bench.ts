@@ -4,15 +4,15 @@ import { Agent, request as httpsRequest } from 'node:https';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { WebhookResult } from '../src/report/sections/webhook.js';
 import type { KubeObject } from '../src/scenario/expand.js';
 import { ReviewFactory, resourceInfo } from '../src/webhook/admission-review.js';
 import { runWebhookBench, type WebhookBenchOptions } from '../src/webhook/engine.js';
-import type { WebhookResult } from '../src/webhook/result.js';
 import { makeWebhookCerts, type WebhookServerOptions } from '../test/helpers/webhook-server.js';
 import { median, root, writeResult } from './lib.js';
 
 /**
- * Issue 5's "Performance (bench)", side by side in one run, all on 127.0.0.1: the test webhook
+ * webhook bench against its baselines, side by side in one run, all on 127.0.0.1: the test webhook
  * (Node https) runs in child processes so process.cpuUsage() here is the generator's alone.
  * 1. closed loop: vitictl's engine vs the raw autocannon CLI, same endpoint and connections;
  * 2. open loop at 500, 2,000 and 5,000 req/s: achieved rate, most starts in 10 ms, CPU per 1,000;

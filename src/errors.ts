@@ -5,7 +5,7 @@
 
 export type ErrorKind = 'usage' | 'input' | 'runtime' | 'gate' | 'interrupted';
 
-export const EXIT_CODES: Record<ErrorKind, number> = {
+const EXIT_CODES: Record<ErrorKind, number> = {
   runtime: 1,
   usage: 2,
   input: 2,

@@ -4,7 +4,7 @@ import type { Io } from './io.js';
 import { colorWanted, makeStyle, type Style } from './style.js';
 
 /** Flags every command accepts, kubectl-style. */
-export const globalOptionsSchema = z.object({
+const globalOptionsSchema = z.object({
   kubeconfig: z.string().optional(),
   context: z.string().optional(),
   namespace: z.string().optional(),

@@ -22,6 +22,12 @@ export function numberFlag(flag: string, value: string | undefined, min = 0): nu
   return number;
 }
 
+/** A size limit given in MiB (--max-profile-size 512), as bytes. */
+export function mibFlag(flag: string, value: string | undefined): number | undefined {
+  const mib = intFlag(flag, value, 1);
+  return mib === undefined ? undefined : mib * 2 ** 20;
+}
+
 export function durationFlag(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const ms = parseDuration(value);

@@ -1,16 +1,21 @@
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { removeTempFilesNow } from '../util/atomic-write.js';
 
 /** The signals that stop vitictl gracefully: Ctrl-C, and what Kubernetes and CI cancellation send. */
 export type StopSignal = 'SIGINT' | 'SIGTERM';
 
 /** The shell's convention: 128 + the signal's number. */
-export const SIGNAL_EXIT_CODES: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
+const SIGNAL_EXIT_CODES: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/** A terminal's width, when it is one, sets where help text wraps. */
+export type OutputStream = Writable & { isTTY?: boolean; columns?: number };
 
 /** The process's streams and environment, injectable so tests can run the CLI in-process. */
 export interface Io {
-  stdout: Writable & { isTTY?: boolean };
-  stderr: Writable & { isTTY?: boolean };
+  /** what `-` reads, where a command takes a file */
+  stdin: Readable;
+  stdout: OutputStream;
+  stderr: OutputStream;
   env: NodeJS.ProcessEnv;
   cwd: string;
   /**
@@ -46,6 +51,7 @@ export function processIo(): Io {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   return {
+    stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,

@@ -13,8 +13,13 @@ import { registerScenario } from './commands/scenario.js';
 import { registerTune } from './commands/tune.js';
 import { registerWebhook } from './commands/webhook.js';
 import { escapeControl } from './escape-control.js';
-import type { Io } from './io.js';
+import type { Io, OutputStream } from './io.js';
 import { colorWanted, makeStyle } from './style.js';
+
+/** Commander's own rule, asked of our streams: the terminal's width, else 80. */
+function terminalWidth(stream: OutputStream): number {
+  return (stream.isTTY ? stream.columns : undefined) ?? 80;
+}
 
 function buildProgram(runner: Runner): Command {
   const program = new Command('vitictl')
@@ -37,6 +42,8 @@ function buildProgram(runner: Runner): Command {
     .configureOutput({
       writeOut: (text) => runner.io.stdout.write(text),
       writeErr: (text) => runner.io.stderr.write(text),
+      getOutHelpWidth: () => terminalWidth(runner.io.stdout),
+      getErrHelpWidth: () => terminalWidth(runner.io.stderr),
       // commander's usage errors quote the argv too
       outputError: (text, write) => write(text.split('\n').map(escapeControl).join('\n')),
     })

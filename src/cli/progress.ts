@@ -7,7 +7,7 @@ export interface ProgressSink {
   stop(): void;
 }
 
-export function progressLine(p: ApplyProgress): string {
+function progressLine(p: ApplyProgress): string {
   const parts = [
     `${p.phase}`,
     `started ${p.started}/${p.planned}`,

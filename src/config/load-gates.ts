@@ -1,5 +1,5 @@
 import { inputError } from '../errors.js';
-import { type Gate, parseGate } from '../perf/gates.js';
+import { type Gate, parseGate } from '../perf/gates/grammar.js';
 import { parseYamlSource, readTextFile } from './yaml-source.js';
 
 const HINT = 'a gates file is a YAML list of gates (or gates: [...]), e.g. "- ready.p99 < 30s"';

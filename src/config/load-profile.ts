@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { usageError } from '../errors.js';
-import { type Gate, parseGate } from '../perf/gates.js';
+import { type Gate, parseGate } from '../perf/gates/grammar.js';
 import { packagePath } from '../util/package-root.js';
 import { type ProfileSpec, profileSchema } from './profile-schema.js';
 import { parseYamlSource, readTextFile } from './yaml-source.js';

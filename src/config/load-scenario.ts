@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { inputError } from '../errors.js';
-import { parseFieldPath } from '../kube/readiness.js';
+import { parseFieldPath } from '../util/field-path.js';
 import { packagePath } from '../util/package-root.js';
 import { type ScenarioSpec, scenarioSchema } from './scenario-schema.js';
 import { parseYamlSource, readTextFile, type YamlSource } from './yaml-source.js';
@@ -109,7 +109,7 @@ export function parseScenario(file: string, text: string): LoadedScenario {
 }
 
 /** A path, or the name of a built-in scenario (`machines` → scenarios/machines.yaml). */
-export function resolveScenarioPath(reference: string): string {
+function resolveScenarioPath(reference: string): string {
   if (existsSync(reference)) return reference;
   const builtin = packagePath('scenarios', `${basename(reference).replace(/\.ya?ml$/, '')}.yaml`);
   if (!reference.includes('/') && existsSync(builtin)) return builtin;

@@ -66,6 +66,20 @@ export const profileSchema = z.strictObject({
       })
       .optional()
       .describe('capture profiles at peak load'),
+    webhook: z
+      .strictObject({
+        configuration: z
+          .string()
+          .min(1)
+          .describe(
+            'the Validating/MutatingWebhookConfiguration (or one webhook in it) to load, as webhook bench --webhook',
+          ),
+        rate: z.number().positive().max(50_000).describe('AdmissionReviews per second (open loop)'),
+        duration: durationSchema.default(10_000).describe('measured load, after the warm-up'),
+        warmup: durationSchema.default(1000),
+      })
+      .optional()
+      .describe('AdmissionReview load alongside the creates; its figures feed the webhook.* gates'),
     tune: z.boolean().default(true).describe('recommend settings from the run'),
     gates: z
       .array(z.string())

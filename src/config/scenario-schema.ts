@@ -16,7 +16,7 @@ const weightedChoice = z.strictObject({
 });
 
 /** One random or derived variable, evaluated per object from the object's own seeded stream. */
-export const variableSchema = z
+const variableSchema = z
   .strictObject({
     choice: z
       .array(z.union([weightedChoice, z.string(), z.number(), z.boolean()]))
@@ -72,7 +72,7 @@ const matchRule = z
     message: 'a rule needs a condition, a field, or both',
   });
 
-export const readinessSchema = z
+const readinessSchema = z
   .strictObject({
     condition: conditionRule.optional().describe('like kubectl wait --for=condition=Ready'),
     field: fieldRule.optional().describe("like kubectl wait --for=jsonpath='{.status.phase}'=Running"),
@@ -87,7 +87,7 @@ export const readinessSchema = z
   });
 export type ReadinessSpec = z.infer<typeof readinessSchema>;
 
-export const objectSetSchema = z.strictObject({
+const objectSetSchema = z.strictObject({
   name: z
     .string()
     .regex(DNS_LABEL, 'a set name is a DNS label: lowercase letters, digits and "-"')
@@ -118,7 +118,7 @@ export const objectSetSchema = z.strictObject({
 });
 export type ObjectSetSpec = z.infer<typeof objectSetSchema>;
 
-export const namespacesSchema = z.strictObject({
+const namespacesSchema = z.strictObject({
   count: z.number().int().min(1).default(1).describe('how many namespaces namespaced objects spread over'),
   nameTemplate: z
     .string()

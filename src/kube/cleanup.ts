@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runtimeError } from '../errors.js';
+import { EvenSchedule } from '../load/rate-limiter.js';
 import type { CleanupResult } from '../report/run-result.js';
-import { RUN_ID_LABEL } from '../scenario/expand.js';
-import { isPlainObject } from '../scenario/json-schema.js';
-import { SHARD_LABEL } from '../scenario/shard.js';
+import { isPlainObject } from '../util/plain-object.js';
 import { type ApiResource, resourcePath } from './discovery.js';
+import { RUN_ID_LABEL, SHARD_LABEL } from './labels.js';
 import { type KubeRest, statusMessage } from './rest.js';
 import { newRetryCounters, type RetryCounters, requestWithRetry } from './retry.js';
 
@@ -25,6 +25,8 @@ export interface CleanupOptions {
   pageSize?: number;
   /** how long one request keeps being retried (429, 5xx, a restarting API server); default 90 s */
   retryMs?: number;
+  /** at most this many requests started per second (LIST pages and DELETEs); default: no limit */
+  qps?: number | undefined;
   onProgress?: (line: string) => void;
 }
 
@@ -58,6 +60,7 @@ class Cleaner {
   };
   private readonly counters: RetryCounters = newRetryCounters();
   private readonly selector: string;
+  private readonly schedule: EvenSchedule | undefined;
 
   constructor(
     private readonly rest: KubeRest,
@@ -66,9 +69,16 @@ class Cleaner {
     this.selector = encodeURIComponent(
       `${RUN_ID_LABEL}=${options.runId}${options.shard ? `,${SHARD_LABEL}=${options.shard}` : ''}`,
     );
+    this.schedule = options.qps
+      ? new EvenSchedule(options.qps, Math.max(1, Math.ceil(options.qps / 10)), performance.now())
+      : undefined;
   }
 
-  private request(method: string, path: string) {
+  private async request(method: string, path: string) {
+    for (let next = this.schedule?.next(performance.now()); next && !next.go; ) {
+      await sleep(next.waitMs);
+      next = this.schedule?.next(performance.now());
+    }
     return requestWithRetry(
       this.rest,
       method,
@@ -152,17 +162,20 @@ class Cleaner {
     );
   }
 
-  /** Wait until none of the run's objects of this kind is left (finalizers), then name what is. */
-  async waitGone(resource: ApiResource): Promise<void> {
+  /**
+   * Wait until none of the run's objects of this kind is left (finalizers), then name what is. The
+   * `undeletable` objects whose DELETE failed will not go by waiting: only the deleted ones are waited for.
+   */
+  async waitGone(resource: ApiResource, undeletable: number): Promise<void> {
     const deadline = performance.now() + (this.options.waitMs ?? 120_000);
     for (;;) {
-      const left = await this.list(resource, 1);
+      const left = await this.list(resource, undeletable + 1);
       if (!left.ok) {
         this.problem(`could not confirm that ${resource.plural} are gone: ${left.problem}`);
         return;
       }
       if (left.items.length === 0) return;
-      if (performance.now() > deadline) break;
+      if (left.items.length <= undeletable || performance.now() > deadline) break;
       await sleep(500);
     }
     const left = await this.list(resource);
@@ -233,8 +246,9 @@ export async function cleanupRun(rest: KubeRest, options: CleanupOptions): Promi
     if (listed.items.length === 0) continue;
     cleaner.result.found = (cleaner.result.found ?? 0) + listed.items.length;
     options.onProgress?.(`deleting ${listed.items.length} ${resource.plural}`);
+    const failedBefore = cleaner.result.failed;
     await cleaner.deleteAll(resource, listed.items);
-    await cleaner.waitGone(resource);
+    await cleaner.waitGone(resource, cleaner.result.failed - failedBefore);
   }
   for (const namespace of options.createdNamespaces) await cleaner.deleteNamespace(namespace);
   const result = cleaner.finish(started);

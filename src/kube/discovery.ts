@@ -1,6 +1,7 @@
 import { inputError, runtimeError } from '../errors.js';
-import { isPlainObject } from '../scenario/json-schema.js';
+import { isPlainObject } from '../util/plain-object.js';
 import { type KubeRest, statusMessage } from './rest.js';
+import { newRetryCounters, requestWithRetry } from './retry.js';
 
 export interface ApiResource {
   apiVersion: string;
@@ -31,14 +32,47 @@ export function resourcePath(resource: ApiResource, namespace?: string, name?: s
   return `${base}${ns}/${resource.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
 }
 
-/** A discovery GET (short timeout: discovery answers fast or the server is in trouble). */
-export async function getJson(rest: KubeRest, path: string): Promise<{ status: number; body: unknown }> {
-  const response = await rest.request('GET', path, { timeoutMs: 15_000 });
-  return { status: response.status, body: response.body };
+/** Discovery retried like the requests after it (429, 5xx, a restarting API server) for up to `retryMs`. */
+export interface DiscoveryRetry {
+  retryMs: number;
+  onRetry?: (why: string, waitMs: number) => void;
 }
 
-export async function serverVersion(rest: KubeRest): Promise<string> {
-  const response = await getJson(rest, '/version');
+/**
+ * A discovery GET (short timeout: discovery answers fast or the server is in trouble). With `retry`,
+ * the last answer after the retries is returned (a 503 stays a 503), and a server that never answered
+ * is the NetworkError of the last attempt.
+ */
+export async function getJson(
+  rest: KubeRest,
+  path: string,
+  retry?: DiscoveryRetry,
+): Promise<{ status: number; body: unknown }> {
+  if (!retry) {
+    const response = await rest.request('GET', path, { timeoutMs: 15_000 });
+    return { status: response.status, body: response.body };
+  }
+  const answer = await requestWithRetry(
+    rest,
+    'GET',
+    path,
+    { timeoutMs: 15_000 },
+    {
+      deadline: performance.now() + retry.retryMs,
+      counters: newRetryCounters(),
+      initialBackoffMs: 250,
+      ...(retry.onRetry ? { onRetry: retry.onRetry } : {}),
+    },
+  );
+  if (answer.ok) return { status: answer.response.status, body: answer.response.body };
+  if (answer.last && 'response' in answer.last)
+    return { status: answer.last.response.status, body: answer.last.response.body };
+  if (answer.last) throw answer.last.error;
+  throw runtimeError(`GET ${rest.server}${path}: ${answer.reason}`);
+}
+
+export async function serverVersion(rest: KubeRest, retry?: DiscoveryRetry): Promise<string> {
+  const response = await getJson(rest, '/version', retry);
   if (response.status === 401) {
     throw runtimeError(`the API server at ${rest.server} rejected our credentials (401 Unauthorized)`, {
       hint: 'check the user in the kubeconfig; tokens may have expired',
@@ -63,6 +97,7 @@ interface DiscoveryList {
 export async function discoverKinds(
   rest: KubeRest,
   kinds: Array<{ apiVersion: string; kind: string }>,
+  retry?: DiscoveryRetry,
 ): Promise<Map<string, ApiResource>> {
   const found = new Map<string, ApiResource>();
   const problems: string[] = [];
@@ -71,12 +106,20 @@ export async function discoverKinds(
     const key = `${apiVersion}/${kind}`;
     if (found.has(key)) continue;
     if (!lists.has(apiVersion)) {
-      const response = await getJson(rest, groupVersionPath(apiVersion));
+      const response = await getJson(rest, groupVersionPath(apiVersion), retry);
       if (response.status === 403) {
         throw inputError(`discovery of ${apiVersion} is forbidden for this user (403)`, {
           hint: 'the user needs get on non-resource URLs /apis/*',
         });
       }
+      // only 404 means "not served"; a failing server (503 after the retries) is not a verdict on the kind
+      if (response.status !== 200 && response.status !== 404)
+        throw runtimeError(
+          `discovery GET ${rest.server}${groupVersionPath(apiVersion)} answered ${response.status}`,
+          {
+            hint: 'the API server is failing or restarting: try again when it answers',
+          },
+        );
       lists.set(apiVersion, response.status === 200 ? (response.body as DiscoveryList) : undefined);
     }
     const list = lists.get(apiVersion);
@@ -104,7 +147,7 @@ export async function discoverKinds(
           .join(', ') || 'nothing'
       }`;
     } else if (group !== '') {
-      const groupInfo = await getJson(rest, `/apis/${group}`);
+      const groupInfo = await getJson(rest, `/apis/${group}`, retry);
       const versions =
         isPlainObject(groupInfo.body) && Array.isArray(groupInfo.body.versions)
           ? (groupInfo.body.versions as Array<{ groupVersion: string }>).map((v) => v.groupVersion)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileReadiness, parseFieldPath, valueAt } from './readiness.js';
+import { compileReadiness } from './readiness.js';
 
 const machine = (phase: string, ready?: string, extra: Record<string, unknown> = {}) => ({
   status: {
@@ -18,29 +18,6 @@ const machine = (phase: string, ready?: string, extra: Record<string, unknown> =
       : {}),
     ...extra,
   },
-});
-
-describe('field paths', () => {
-  it.each([
-    ['.status.phase', ['status', 'phase']],
-    ['{.status.phase}', ['status', 'phase']],
-    ['status.conditions[0].type', ['status', 'conditions', 0, 'type']],
-    [
-      ".metadata.annotations['lab.vitictl.io/ready-at']",
-      ['metadata', 'annotations', 'lab.vitictl.io/ready-at'],
-    ],
-  ])('parses %s', (text, expected) => {
-    expect(parseFieldPath(text)).toEqual(expected);
-  });
-
-  it.each(['', '.status..phase', '.status[x]'])('rejects %j', (text) => {
-    expect(() => parseFieldPath(text)).toThrow();
-  });
-
-  it('reads values and misses safely', () => {
-    expect(valueAt({ a: [{ b: 1 }] }, ['a', 0, 'b'])).toBe(1);
-    expect(valueAt({ a: 1 }, ['a', 'b'])).toBeUndefined();
-  });
 });
 
 describe('readiness like kubectl wait', () => {

@@ -1,6 +1,7 @@
 import type { RequestOptions } from 'node:https';
 import { Pool } from 'undici';
 import { inputError, VitictlError } from '../errors.js';
+import { readBodyBounded, TooLargeError } from '../util/read-bounded.js';
 import { redactUrl } from '../util/redact-url.js';
 import type { KubeConnection } from './connect.js';
 
@@ -164,10 +165,13 @@ export class KubeRest {
     this.headers = KubeRest.authHeaders(tls);
   }
 
-  /** A GET whose body is returned as bytes (metrics, profiles through the API server's proxy). */
+  /**
+   * A GET whose body is returned as bytes (metrics, profiles through the API server's proxy). A body
+   * past `maxBytes` rejects with TooLargeError, unread beyond the limit.
+   */
   async getRaw(
     path: string,
-    init: { timeoutMs?: number; accept?: string; signal?: AbortSignal } = {},
+    init: { maxBytes: number; timeoutMs?: number; accept?: string; signal?: AbortSignal },
   ): Promise<RawResponse> {
     try {
       const response = await this.pool.request({
@@ -181,9 +185,10 @@ export class KubeRest {
       return {
         status: response.statusCode,
         headers: response.headers,
-        body: Buffer.from(await response.body.arrayBuffer()),
+        body: await readBodyBounded(response.body, response.headers['content-length'], init.maxBytes),
       };
     } catch (error) {
+      if (error instanceof TooLargeError) throw error;
       throw unreachable(this.server, error);
     }
   }

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type KubeRest, NetworkError, type RequestInit, type RestResponse } from './rest.js';
 
 /** Answers worth another attempt: throttled (429) or a server that failed or is restarting (5xx). */
-export const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 
 /** Failure counts by HTTP status ("429", "503") or network failure ("refused", "reset"), and retries. */
 export interface RetryCounters {
@@ -26,7 +26,15 @@ export type RetriedResponse =
       /** 429 waits for this request, in ms */
       throttledMs: number;
     }
-  | { ok: false; reason: string; attempts: number; throttledMs: number; interrupted: boolean };
+  | {
+      ok: false;
+      reason: string;
+      attempts: number;
+      throttledMs: number;
+      interrupted: boolean;
+      /** the last failure as it came: a retryable answer (503, 429) or the network failure */
+      last?: { response: RestResponse } | { error: NetworkError };
+    };
 
 export interface RetryPolicy {
   /** performance.now() after which no new attempt starts */
@@ -36,9 +44,11 @@ export interface RetryPolicy {
   /** first backoff; doubles up to maxBackoffMs (default 50 ms → 5 s) */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /** before each wait: why the attempt failed ("HTTP 503", "refused (ECONNREFUSED)") */
+  onRetry?: (why: string, waitMs: number) => void;
 }
 
-export function retryAfterMs(header: string | string[] | undefined): number | undefined {
+function retryAfterMs(header: string | string[] | undefined): number | undefined {
   const value = Array.isArray(header) ? header[0] : header;
   if (!value) return undefined;
   const seconds = Number(value);
@@ -68,6 +78,7 @@ export async function requestWithRetry(
   const maxBackoff = policy.maxBackoffMs ?? 5000;
   let throttledMs = 0;
   let last = '';
+  let lastFailure: { response: RestResponse } | { error: NetworkError } | undefined;
   for (let attempt = 1; ; attempt++) {
     const sentAt = performance.now();
     let waitMs: number;
@@ -78,12 +89,14 @@ export async function requestWithRetry(
         return { ok: true, response, attempts: attempt, lastSentAt: sentAt, throttledMs };
       bump(policy.counters, String(response.status));
       last = `HTTP ${response.status}`;
+      lastFailure = { response };
       throttled = response.status === 429;
       waitMs = throttled ? (retryAfterMs(response.headers['retry-after']) ?? backoff) : backoff;
     } catch (error) {
       if (!(error instanceof NetworkError)) throw error;
       bump(policy.counters, error.failure);
       last = `${error.failure} (${error.code})`;
+      lastFailure = { error };
       if (error.failure === 'tls' || error.failure === 'dns')
         return {
           ok: false,
@@ -91,6 +104,7 @@ export async function requestWithRetry(
           attempts: attempt,
           throttledMs,
           interrupted: false,
+          last: lastFailure,
         };
       waitMs = backoff;
     }
@@ -101,6 +115,7 @@ export async function requestWithRetry(
         attempts: attempt,
         throttledMs,
         interrupted: true,
+        last: lastFailure,
       };
     if (performance.now() + waitMs > policy.deadline)
       return {
@@ -109,10 +124,12 @@ export async function requestWithRetry(
         attempts: attempt,
         throttledMs,
         interrupted: false,
+        last: lastFailure,
       };
     policy.counters.retries++;
     // Retry-After is a minimum; our own backoff is spread both ways so clients do not move in step
     const jittered = throttled ? waitMs * (1 + Math.random() * 0.2) : waitMs * (0.8 + Math.random() * 0.4);
+    policy.onRetry?.(last, jittered);
     if (throttled) {
       throttledMs += jittered;
       policy.counters.throttledMs += jittered;

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isPlainObject } from '../scenario/json-schema.js';
+import { isPlainObject } from '../util/plain-object.js';
 import { type ApiResource, resourcePath } from './discovery.js';
 import { type KubeRest, NetworkError, statusMessage } from './rest.js';
 

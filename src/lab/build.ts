@@ -20,7 +20,7 @@ function cacheRoot(env: NodeJS.ProcessEnv): string {
   return join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'vitictl', 'lab');
 }
 
-export async function goAvailable(): Promise<string | undefined> {
+async function goAvailable(): Promise<string | undefined> {
   for (const candidate of ['go', '/usr/local/go/bin/go']) {
     try {
       const { stdout } = await execa(candidate, ['version']);

@@ -7,12 +7,12 @@ import { parseAllDocuments } from 'yaml';
 import { runtimeError } from '../errors.js';
 import type { KubeConnection } from '../kube/connect.js';
 import { KubeRest, statusMessage } from '../kube/rest.js';
-import { toYaml } from '../render/yaml-emit.js';
+import { toYaml } from '../util/yaml-emit.js';
 import { crdFilesIn } from './vitistack-api.js';
 
-export const OPERATOR_NAMESPACE = 'vitistack-system';
-export const PERFORMANCE_CONFIGMAP = 'vitistack-performance-config';
-export const WEBHOOK_CONFIGURATION = 'vitictl-lab-operator';
+const OPERATOR_NAMESPACE = 'vitistack-system';
+const PERFORMANCE_CONFIGMAP = 'vitistack-performance-config';
+const WEBHOOK_CONFIGURATION = 'vitictl-lab-operator';
 const FIELD_MANAGER = 'vitictl-lab';
 
 /** Where the lab's own objects live: it applies only these kinds. */
@@ -87,9 +87,7 @@ export function installCrds(connection: KubeConnection, dir: string): Promise<st
 }
 
 /** The performance ConfigMap the operator reads (the same shape `vitictl tune` emits). */
-export function performanceConfigMap(
-  performanceYaml: string,
-): KubernetesObject & { data: Record<string, string> } {
+function performanceConfigMap(performanceYaml: string): KubernetesObject & { data: Record<string, string> } {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { toYaml } from '../render/yaml-emit.js';
+import { toYaml } from '../util/yaml-emit.js';
 import type { LabCerts } from './certs.js';
 
-export const LAB_CONTEXT = 'vitictl-lab';
+const LAB_CONTEXT = 'vitictl-lab';
 
 /** A kubeconfig with embedded certificates, usable by vitictl, kubectl and the operator alike. */
 export async function writeKubeconfig(file: string, apiserverPort: number, certs: LabCerts): Promise<void> {

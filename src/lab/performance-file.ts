@@ -1,6 +1,6 @@
 import { parseYamlSource, readTextFile } from '../config/yaml-source.js';
 import { inputError } from '../errors.js';
-import { isPlainObject } from '../scenario/json-schema.js';
+import { isPlainObject } from '../util/plain-object.js';
 
 /**
  * `--config FILE`: either the ConfigMap manifest (`vitictl tune` output) or its performance.yaml alone.

@@ -18,7 +18,7 @@ const component = z.object({
 });
 export type ComponentState = z.infer<typeof component>;
 
-export const labStateSchema = z.object({
+const labStateSchema = z.object({
   schemaVersion: z.literal(1),
   dir: z.string(),
   startedAt: z.string(),

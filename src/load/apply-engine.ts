@@ -1,16 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { inputError, runtimeError } from '../errors.js';
 import type { ApiResource } from '../kube/discovery.js';
 import { compileReadiness, type ReadinessCheck } from '../kube/readiness.js';
-import { type KubeRest, NetworkError, type RestResponse, statusMessage, unreachable } from '../kube/rest.js';
-import { newRetryCounters, type RetryCounters } from '../kube/retry.js';
-import { ResumableWatch } from '../kube/watch.js';
-import { newHistogram, summarize } from '../report/histogram.js';
-import type { ApplyResult, ObjectCounts, SetResult } from '../report/run-result.js';
-import { RUN_ID_LABEL, type ScenarioPlan } from '../scenario/expand.js';
-import { isPlainObject } from '../scenario/json-schema.js';
+import type { KubeRest } from '../kube/rest.js';
+import { newRetryCounters } from '../kube/retry.js';
+import type { ApplyResult } from '../report/run-result.js';
+import type { ScenarioPlan } from '../scenario/expand.js';
+import { assemble, readinessText, timelines, wall } from './assemble.js';
 import { createWithRetry } from './create.js';
+import { createNamespaces } from './namespaces.js';
+import { nextStart } from './pace.js';
 import { EvenSchedule } from './rate-limiter.js';
+import { openReadinessWatches } from './readiness-watches.js';
 import { type ObjectRecord, ObjectTracker } from './tracker.js';
 
 export type LoadMode =
@@ -72,71 +72,6 @@ export interface ApplyEngineOutput {
   creationEnd: Date;
 }
 
-const wall = (t: number) => new Date(performance.timeOrigin + t);
-
-async function createNamespaces(rest: KubeRest, plan: ScenarioPlan): Promise<string[]> {
-  const created: string[] = [];
-  for (const namespace of plan.namespaceObjects()) {
-    const name = namespace.metadata.name;
-    let response: RestResponse;
-    try {
-      response = await rest.request('POST', '/api/v1/namespaces', { body: namespace, timeoutMs: 30_000 });
-    } catch (error) {
-      if (error instanceof NetworkError) throw unreachable(rest.server, error);
-      throw error;
-    }
-    if (response.status === 201) {
-      created.push(name);
-      continue;
-    }
-    if (response.status === 409) {
-      const existing = await rest.request('GET', `/api/v1/namespaces/${name}`, { timeoutMs: 30_000 });
-      const labels =
-        isPlainObject(existing.body) && isPlainObject(existing.body.metadata)
-          ? existing.body.metadata.labels
-          : undefined;
-      if (isPlainObject(labels) && labels[RUN_ID_LABEL] === plan.runId) continue;
-      throw inputError(`namespace ${name} already exists and was not created by run ${plan.runId}`, {
-        hint: 'use another --run-id, or namespaces.create: false in the scenario to reuse existing namespaces',
-      });
-    }
-    throw runtimeError(`creating namespace ${name} failed: ${response.status} ${statusMessage(response)}`);
-  }
-  return created;
-}
-
-function emptyCounts(): ObjectCounts {
-  return {
-    total: 0,
-    ready: 0,
-    failed: 0,
-    timedOut: 0,
-    notWaited: 0,
-    interrupted: 0,
-    notStarted: 0,
-    created: 0,
-  };
-}
-
-function maxInWindow(starts: number[], windowMs: number): number {
-  let best = 0;
-  let left = 0;
-  for (let right = 0; right < starts.length; right++) {
-    while ((starts[right] as number) - (starts[left] as number) >= windowMs) left++;
-    best = Math.max(best, right - left + 1);
-  }
-  return best;
-}
-
-function readinessText(plan: ScenarioPlan, setIndex: number): string {
-  const ready = plan.sets[setIndex]?.spec.ready;
-  if (!ready) return 'none (not waited on)';
-  const parts: string[] = [];
-  if (ready.condition) parts.push(`condition ${ready.condition.type}=${ready.condition.status}`);
-  if (ready.field) parts.push(`${ready.field.path} = ${String(ready.field.equals)}`);
-  return parts.join(' and ');
-}
-
 /**
  * Create every object of the plan at the requested rate (open loop) or concurrency (closed loop), time
  * each until ready through watches, and return the data for the RunResult. Prints nothing; progress goes
@@ -157,42 +92,7 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
 
   const createdNamespaces = await createNamespaces(rest, plan);
 
-  // one watch per resource (and per namespace when RBAC allows no more), open before the first create
-  const gaps: ApplyResult['watch']['gaps'] = [];
-  const watches: ResumableWatch[] = [];
-  const watched = new Set<string>();
-  for (let i = 0; i < plan.sets.length; i++) {
-    if (!checks[i]) continue;
-    const resource = resourceOf(i);
-    const key = `${resource.apiVersion}/${resource.kind}`;
-    if (watched.has(key)) continue;
-    watched.add(key);
-    const scopes = resource.namespaced && options.watchScope === 'namespaces' ? plan.namespaces : [undefined];
-    for (const namespace of scopes) {
-      const watch = new ResumableWatch(rest, resource, namespace, plan.labelSelector, {
-        onEvent: (type, object, at) => tracker.observe(object, at, type, resource.kind),
-        onRelist: (objects, at) => {
-          for (const object of objects) tracker.observe(object, at, 'RELIST', resource.kind);
-        },
-        onGap: (start, end, reason) =>
-          gaps.push({
-            resource: watch.name,
-            start: start.toISOString(),
-            end: end.toISOString(),
-            seconds: (end.getTime() - start.getTime()) / 1000,
-            reason,
-          }),
-      });
-      watches.push(watch);
-    }
-  }
-  try {
-    await Promise.all(watches.map((watch) => watch.start()));
-  } catch (error) {
-    await Promise.all(watches.map((watch) => watch.stop()));
-    if (error instanceof NetworkError) throw unreachable(rest.server, error);
-    throw runtimeError(`could not open the readiness watches: ${(error as Error).message}`);
-  }
+  const { watches, gaps } = await openReadinessWatches(options, checks, resourceOf, tracker);
 
   const starts: number[] = [];
   const createdPerSecond: number[] = [];
@@ -290,16 +190,7 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
         if (signal.aborted) break;
         let intended = performance.now();
         if (schedule) {
-          for (;;) {
-            const next = schedule.next(performance.now());
-            if (next.go) {
-              intended = next.intended;
-              break;
-            }
-            // wake a little early: setTimeout fires late, never early
-            if (next.waitMs > 1.5) await sleep(next.waitMs - 1);
-            else await new Promise<void>((resolve) => setImmediate(resolve));
-          }
+          intended = await nextStart(schedule, () => inFlight === 0);
           if (inFlight >= maxInFlight) await acquireSlot(maxInFlight);
           else inFlight++;
         } else {
@@ -382,30 +273,7 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
       }),
       createdNamespaces,
       interrupted,
-      *timelines() {
-        const ms = (t: number | undefined) =>
-          t === undefined ? undefined : Math.round((performance.timeOrigin + t) * 1000) / 1000;
-        for (const record of tracker.all()) {
-          const row: TimelineRow = {
-            set: plan.sets[record.setIndex]!.spec.name,
-            kind: record.kind,
-            name: record.name,
-            state: record.state,
-          };
-          if (record.namespace) row.namespace = record.namespace;
-          const times = {
-            intended: ms(record.intendedAt),
-            sent: ms(record.sentAt),
-            acknowledged: ms(record.ackAt),
-            ready: ms(record.readyAt),
-          };
-          for (const [key, value] of Object.entries(times))
-            if (value !== undefined) row[key as 'sent'] = value;
-          if (record.creationTimestamp) row.creationTimestamp = record.creationTimestamp;
-          if (record.reason) row.reason = record.reason;
-          yield row;
-        }
-      },
+      timelines: () => timelines(plan, tracker),
       creationStart: wall(t0 || performance.now()),
       creationEnd: wall(creationEnd),
     };
@@ -413,143 +281,4 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
     clearInterval(ticker);
     await Promise.all(watches.map((watch) => watch.stop()));
   }
-}
-
-interface AssembleInput {
-  starts: number[];
-  t0: number;
-  lastAck: number;
-  lateStarts: number;
-  scheduleSlips: number;
-  counters: RetryCounters;
-  attempts: { retriedObjects: number; maxAttempts: number; throttledObjects: number };
-  createdPerSecond: number[];
-  readyPerSecond: number[];
-  gaps: ApplyResult['watch']['gaps'];
-  watches: ResumableWatch[];
-  readinessText: (setIndex: number) => string;
-  resourceOf: (setIndex: number) => ApiResource;
-}
-
-function assemble(
-  options: ApplyEngineOptions,
-  plan: ScenarioPlan,
-  tracker: ObjectTracker,
-  input: AssembleInput,
-): ApplyResult {
-  const perSet = plan.sets.map(() => emptyCounts());
-  const total = emptyCounts();
-  const failures: ApplyResult['failures'] = [];
-  const failureReasons: Record<string, number> = {};
-  for (const record of tracker.all()) {
-    const counts = perSet[record.setIndex]!;
-    if (record.ackAt !== undefined) {
-      counts.created++;
-      total.created++;
-    }
-    const state =
-      record.state === 'planned' || record.state === 'creating' || record.state === 'pending'
-        ? 'interrupted'
-        : record.state;
-    counts[state]++;
-    total[state]++;
-    if (state === 'failed' || state === 'timedOut') {
-      const reason = (record.reason ?? state).slice(0, 160);
-      failureReasons[reason] = (failureReasons[reason] ?? 0) + 1;
-      if (failures.length < 100) {
-        failures.push({
-          kind: record.kind,
-          ...(record.namespace ? { namespace: record.namespace } : {}),
-          name: record.name,
-          stage: record.stage ?? 'ready',
-          reason,
-        });
-      }
-    }
-  }
-  plan.sets.forEach((set, i) => {
-    const counts = perSet[i]!;
-    const seen = counts.ready + counts.failed + counts.timedOut + counts.notWaited + counts.interrupted;
-    counts.notStarted = set.count - seen;
-    counts.total = set.count;
-    total.notStarted += counts.notStarted;
-    total.total += set.count;
-  });
-  const merged = { create: newHistogram(), timeToReady: newHistogram(), serverTimeToReady: newHistogram() };
-  const sets: SetResult[] = plan.sets.map((set, i) => {
-    const stats = tracker.sets[i]!;
-    merged.create.add(stats.create);
-    merged.timeToReady.add(stats.timeToReady);
-    merged.serverTimeToReady.add(stats.serverTimeToReady);
-    const resource = input.resourceOf(i);
-    return {
-      set: set.spec.name,
-      apiVersion: set.spec.apiVersion,
-      kind: set.spec.kind,
-      plural: resource.plural,
-      namespaced: resource.namespaced,
-      waited: options.wait && set.spec.ready !== undefined,
-      readiness: options.wait ? input.readinessText(i) : 'not waited (--no-wait)',
-      counts: perSet[i]!,
-      latency: {
-        create: summarize(stats.create),
-        timeToReady: summarize(stats.timeToReady),
-        serverTimeToReady: summarize(stats.serverTimeToReady),
-      },
-    };
-  });
-  const { starts, t0 } = input;
-  const first = starts[0] ?? 0;
-  const last = starts[starts.length - 1] ?? 0;
-  const seconds = Math.max(input.createdPerSecond.length, input.readyPerSecond.length);
-  const load = options.load;
-  return {
-    mode: load.mode,
-    requestedRate: load.mode === 'open' ? load.rate : null,
-    burst: load.mode === 'open' ? load.burst : null,
-    concurrency: load.mode === 'closed' ? load.concurrency : null,
-    achievedRate: starts.length > 1 ? +(((starts.length - 1) * 1000) / (last - first)).toFixed(2) : 0,
-    createThroughput:
-      total.created > 0 && input.lastAck > first
-        ? +((total.created * 1000) / (input.lastAck - first)).toFixed(2)
-        : 0,
-    maxStartsIn100ms: maxInWindow(starts, 100),
-    lateStarts: input.lateStarts,
-    scheduleSlips: input.scheduleSlips,
-    creation: {
-      start: wall(t0 || first).toISOString(),
-      end: wall(input.lastAck || last).toISOString(),
-      seconds: +(((input.lastAck || last) - first) / 1000).toFixed(3),
-    },
-    counts: total,
-    sets,
-    latency: {
-      create: summarize(merged.create),
-      timeToReady: summarize(merged.timeToReady),
-      serverTimeToReady: summarize(merged.serverTimeToReady),
-      watchLag: summarize(tracker.watchLag),
-    },
-    errors: Object.fromEntries(input.counters.errors),
-    retries: input.counters.retries,
-    attempts: {
-      ...input.attempts,
-      throttledSeconds: +(input.counters.throttledMs / 1000).toFixed(3),
-    },
-    failures,
-    failureReasons,
-    series: Array.from({ length: seconds }, (_, t) => ({
-      t,
-      created: input.createdPerSecond[t] ?? 0,
-      ready: input.readyPerSecond[t] ?? 0,
-    })),
-    watch: {
-      scope: options.watchScope,
-      watches: input.watches.length,
-      reconnects: input.watches.reduce((sum, watch) => sum + watch.stats.reconnects, 0),
-      relists: input.watches.reduce((sum, watch) => sum + watch.stats.relists, 0),
-      readyFromRelist: tracker.readyFromRelist,
-      eventsBeforeAck: tracker.eventsBeforeAck,
-      gaps: input.gaps,
-    },
-  };
 }

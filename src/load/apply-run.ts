@@ -1,15 +1,18 @@
-import { randomBytes } from 'node:crypto';
+import { inputError } from '../errors.js';
 import { cleanupRun } from '../kube/cleanup.js';
 import { connect } from '../kube/connect.js';
 import { preflight } from '../kube/preflight.js';
 import { KubeRest } from '../kube/rest.js';
+import type { ApiServerObserve, ApiServerScraping } from '../observe/apiserver/scrape.js';
+import { windowFrom } from '../observe/apiserver/signals.js';
 import type { TargetStore } from '../observe/metrics/store.js';
-import type { Target } from '../observe/target.js';
+import { apiServerTarget, type Target } from '../observe/target.js';
 import { phaseRecorder } from '../report/phases.js';
 import { METHODS, RUN_RESULT_VERSION, type RunResult } from '../report/run-result.js';
 import type { ScenarioPlan } from '../scenario/expand.js';
 import type { PreparedScenario } from '../scenario/prepare.js';
 import { rateShare, shardLabelValue, shareOf } from '../scenario/shard.js';
+import { formatBytes, MiB } from '../util/read-input.js';
 import { packageVersion } from '../util/version.js';
 import { type ApplyProgress, type LoadMode, runApply, type TimelineRow } from './apply-engine.js';
 
@@ -30,13 +33,31 @@ export interface ApplyRunOptions {
   onWarning?: (message: string) => void;
   onInfo?: (message: string) => void;
   /** scrape these alongside the load (before, every interval, after) */
-  metrics?: { targets: Target[]; intervalMs: number } | undefined;
+  metrics?: { targets: Target[]; intervalMs: number; maxBytes?: number } | undefined;
+  /** scrape the API server's /metrics with the kubeconfig's credentials (and etcd's) beside the load */
+  apiserverMetrics?: Omit<ApiServerObserve, 'apiserver'> | undefined;
 }
 
-/** A fresh, label-safe run id: 20261126-071502-3fa9. */
-export function newRunId(now = new Date()): string {
-  const iso = now.toISOString();
-  return `${iso.slice(0, 10).replaceAll('-', '')}-${iso.slice(11, 19).replaceAll(':', '')}-${randomBytes(2).toString('hex')}`;
+/**
+ * What one apply process may spend tracking objects, and what one costs: 424–503 bytes of heap
+ * measured (bench/tracking-memory.ts), rounded up. The bound also keeps the timeout sweep over the
+ * pending objects short (80 ms per pass at 1,000,000), so it cannot starve the watches.
+ */
+export const TRACKING_BUDGET_BYTES = 512 * MiB;
+export const TRACKED_OBJECT_BYTES = 512;
+export const MAX_TRACKED_OBJECTS = TRACKING_BUDGET_BYTES / TRACKED_OBJECT_BYTES;
+
+/** Refuse, before connecting, a plan whose tracking would not fit the budget: shards split it. */
+export function assertTrackable(plan: ScenarioPlan): void {
+  if (plan.totalObjects <= MAX_TRACKED_OBJECTS) return;
+  const count = (n: number) => n.toLocaleString('en-US');
+  const shards = Math.ceil((plan.shard?.scenarioObjects ?? plan.totalObjects) / MAX_TRACKED_OBJECTS);
+  throw inputError(
+    `${count(plan.totalObjects)} objects${plan.shard ? ' in this shard' : ''}: tracking each until ready takes about ${formatBytes(plan.totalObjects * TRACKED_OBJECT_BYTES)}, more than the ${formatBytes(TRACKING_BUDGET_BYTES)} one apply may use (at most ${count(MAX_TRACKED_OBJECTS)} objects)`,
+    {
+      hint: `split the run over at least ${shards} processes sharing one run id: --run-id ID --shard i/${shards} for i = 0 … ${shards - 1}`,
+    },
+  );
 }
 
 /** A shard runs its share of the whole run's rate, burst or concurrency (the flags describe the whole run). */
@@ -52,6 +73,7 @@ export async function applyRun(
   options: ApplyRunOptions,
 ): Promise<{ result: RunResult; timelines: () => Generator<TimelineRow> }> {
   const { plan, loaded } = options.prepared;
+  assertTrackable(plan);
   const { phases, phase } = phaseRecorder(options.onPhase);
   const startedAt = new Date();
   const connection = await connect({
@@ -62,6 +84,10 @@ export async function applyRun(
   const load = shardLoad(options.load, plan);
   const connections = load.mode === 'closed' ? load.concurrency + 8 : 64;
   const rest = await KubeRest.create(connection, { connections });
+  const metricsRest = options.apiserverMetrics
+    ? await KubeRest.create(connection, { connections: 2 })
+    : undefined;
+  let apiScraping: ApiServerScraping | undefined;
   if (rest.insecure)
     options.onWarning?.(
       'the kubeconfig disables TLS verification for this cluster (insecure-skip-tls-verify)',
@@ -77,9 +103,15 @@ export async function applyRun(
         run: { id: plan.runId, labelSelector: plan.labelSelector, reuse: options.reuseRunId === true },
       }),
     );
-    const scraping = options.metrics
-      ? await startScraping(options.metrics.targets, options.metrics.intervalMs)
-      : undefined;
+    const scraping = options.metrics ? await startScraping(options.metrics) : undefined;
+    if (metricsRest && options.apiserverMetrics) {
+      const { startApiServerScraping } = await import('../observe/apiserver/scrape.js');
+      apiScraping = startApiServerScraping({
+        ...options.apiserverMetrics,
+        apiserver: apiServerTarget(metricsRest),
+      });
+      await apiScraping.started();
+    }
     const output = await phase('apply', () =>
       runApply({
         plan,
@@ -96,6 +128,8 @@ export async function applyRun(
     const observe = scraping
       ? await scraping.finish(output.creationStart, new Date(), options.metrics!.intervalMs)
       : undefined;
+    const apiserver = await apiScraping?.finish(output.creationStart);
+    for (const warning of apiserver?.warnings ?? []) options.onWarning?.(warning);
     let cleanup: RunResult['cleanup'];
     if (options.cleanup) {
       cleanup = await phase('cleanup', () =>
@@ -131,11 +165,13 @@ export async function applyRun(
       apply: output.apply,
       ...(cleanup ? { cleanup } : {}),
       ...(observe ? { observe } : {}),
+      ...(apiserver?.section ? { apiserver: apiserver.section } : {}),
       methods: { ...METHODS },
     };
     return { result, timelines: () => output.timelines() };
   } finally {
-    await rest.close();
+    await apiScraping?.finish(startedAt);
+    await Promise.all([rest.close(), metricsRest?.close()]);
   }
 }
 
@@ -156,11 +192,23 @@ function queueDepthSeries(store: TargetStore, from: number, start: number) {
 }
 
 /** The scraper runs beside the load; signals cover the scrapes from the first create on. */
-async function startScraping(targets: Target[], intervalMs: number) {
+async function startScraping({
+  targets,
+  intervalMs,
+  maxBytes,
+}: {
+  targets: Target[];
+  intervalMs: number;
+  maxBytes?: number;
+}) {
   const { scrapeTargets } = await import('../observe/metrics/scraper.js');
   const { computeSignals } = await import('../observe/metrics/signals.js');
   const stop = new AbortController();
-  const running = scrapeTargets(targets, { intervalMs, signal: stop.signal });
+  const running = scrapeTargets(targets, {
+    intervalMs,
+    signal: stop.signal,
+    ...(maxBytes ? { maxBytes } : {}),
+  });
   return {
     async finish(
       windowStart: Date,
@@ -174,8 +222,7 @@ async function startScraping(targets: Target[], intervalMs: number) {
         window: { start: windowStart.toISOString(), end: windowEnd.toISOString() },
         targets: result.stores.map((store) => {
           // the last scrape before the load is the window's start, so rates cover the load alone
-          let from = 0;
-          while (from + 1 < store.size && (store.times[from + 1] as number) <= windowStart.getTime()) from++;
+          const from = windowFrom(store, windowStart.getTime());
           const signals = store.size - from >= 2 ? computeSignals(store, from, store.size - 1) : null;
           const failures = result.failures.filter((failure) => failure.target === store.target);
           const last = failures.at(-1);
@@ -194,7 +241,7 @@ async function startScraping(targets: Target[], intervalMs: number) {
                   },
                 }
               : {}),
-            signals: signals as unknown as Record<string, unknown> | null,
+            signals,
             queueDepth: queueDepthSeries(store, from, windowStart.getTime()),
           };
         }),

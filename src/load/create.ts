@@ -1,8 +1,8 @@
 import { type ApiResource, resourcePath } from '../kube/discovery.js';
+import { RUN_ID_LABEL } from '../kube/labels.js';
 import { type KubeRest, statusMessage } from '../kube/rest.js';
 import { type RetryCounters, requestWithRetry } from '../kube/retry.js';
-import { RUN_ID_LABEL } from '../scenario/expand.js';
-import { isPlainObject } from '../scenario/json-schema.js';
+import { isPlainObject } from '../util/plain-object.js';
 
 export type CreateOutcome =
   | {

@@ -41,3 +41,8 @@ export class EvenSchedule {
     return { go: true, intended: due };
   }
 }
+
+/** Starts the schedule may catch up at once after a stall: a tenth of a second's worth, at least one. */
+export function defaultBurst(rate: number): number {
+  return Math.max(1, Math.ceil(rate / 10));
+}

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'undici';
-import { inputError, runtimeError } from '../errors.js';
+import { inputError, runtimeError, type VitictlError } from '../errors.js';
 import type { KubeConnection } from '../kube/connect.js';
 import {
   KubeRest,
@@ -9,6 +8,8 @@ import {
   type RawResponse,
   type RestResponse,
 } from '../kube/rest.js';
+import { readBodyBounded, TooLargeError } from '../util/read-bounded.js';
+import { MiB, readBoundedFile } from '../util/read-input.js';
 import { redactUrl } from '../util/redact-url.js';
 
 /**
@@ -20,14 +21,32 @@ export interface Target {
   name: string;
   /** for messages: where a path on this target is (credentials redacted) */
   where(path: string): string;
-  /** GET a path on the target (e.g. /metrics, /debug/pprof/heap); never throws on HTTP status */
-  get(
-    path: string,
-    init?: { timeoutMs?: number; accept?: string; signal?: AbortSignal },
-  ): Promise<RawResponse>;
+  /**
+   * GET a path on the target (e.g. /metrics, /debug/pprof/heap); never throws on HTTP status. A body
+   * past `limit` is bad input naming the URL (the rest of it is never read).
+   */
+  get(path: string, init: GetInit): Promise<RawResponse>;
   /** the path given with the target (a URL's path), or undefined */
   defaultPath: string | undefined;
   close(): Promise<void>;
+}
+
+/** The most of a response body a caller reads, and how its user raises that ("--max-profile-size MiB"). */
+export interface BodyLimit {
+  maxBytes: number;
+  hint: string;
+}
+
+export interface GetInit {
+  limit: BodyLimit;
+  timeoutMs?: number;
+  accept?: string;
+  signal?: AbortSignal;
+}
+
+/** A body past its limit: exit 2 naming where it came from, what was seen, and how to raise the limit. */
+function responseTooLarge(where: string, error: TooLargeError, limit: BodyLimit): VitictlError {
+  return inputError(`the response is ${error.message}`, { location: { url: where }, hint: limit.hint });
 }
 
 export interface TargetOptions {
@@ -71,17 +90,10 @@ async function urlTarget(spec: string, options: TargetOptions): Promise<Target> 
     throw inputError(`unsupported scheme ${url.protocol} in ${redactUrl(spec)}`);
   if (options.insecureSkipTlsVerify)
     options.onWarning?.(`TLS verification is OFF for ${url.origin} (--insecure-skip-tls-verify)`);
-  const ca = options.ca
-    ? await readFile(options.ca).catch(() => {
-        throw inputError(`CA file not found: ${options.ca}`);
-      })
-    : undefined;
+  // a CA bundle or a token is a few KB; a device or a wrong file must not be read whole
+  const ca = options.ca ? await readBoundedFile(options.ca, 'CA file', MiB) : undefined;
   const token = options.bearerTokenFile
-    ? (
-        await readFile(options.bearerTokenFile, 'utf8').catch(() => {
-          throw inputError(`token file not found: ${options.bearerTokenFile}`);
-        })
-      ).trim()
+    ? (await readBoundedFile(options.bearerTokenFile, 'token file', MiB)).toString('utf8').trim()
     : undefined;
   const agent = new Agent({
     connect: { ...(ca ? { ca } : {}), rejectUnauthorized: options.insecureSkipTlsVerify !== true },
@@ -96,7 +108,7 @@ async function urlTarget(spec: string, options: TargetOptions): Promise<Target> 
     name: redactUrl(url.href),
     where: (path) => redactUrl(`${origin}${path}`),
     defaultPath: url.pathname === '/' ? undefined : `${url.pathname}${url.search}`,
-    async get(path, init = {}) {
+    async get(path, init) {
       try {
         const response = await request(`${origin}${path}`, {
           dispatcher: agent,
@@ -112,9 +124,11 @@ async function urlTarget(spec: string, options: TargetOptions): Promise<Target> 
         return {
           status: response.statusCode,
           headers: response.headers,
-          body: Buffer.from(await response.body.arrayBuffer()),
+          body: await readBodyBounded(response.body, response.headers['content-length'], init.limit.maxBytes),
         };
       } catch (error) {
+        if (error instanceof TooLargeError)
+          throw responseTooLarge(redactUrl(`${origin}${path}`), error, init.limit);
         throw new NetworkError(error, { what: 'the target', url: `${origin}${path}`, hints: TARGET_HINTS });
       }
     },
@@ -132,12 +146,23 @@ function proxyTarget(
 ): Target {
   const ref = `${scheme ? `${scheme}:` : ''}${name}:${port}`;
   const base = `/api/v1/namespaces/${encodeURIComponent(namespace)}/${kind}/${encodeURIComponent(ref)}/proxy`;
-  const display = `${kind === 'pods' ? 'pod' : 'service'}/${namespace}/${name}:${port}`;
+  return restTarget(rest, base, `${kind === 'pods' ? 'pod' : 'service'}/${namespace}/${name}:${port}`);
+}
+
+/** The API server itself (its /metrics) with the kubeconfig's credentials and TLS; the caller closes `rest`. */
+export function apiServerTarget(rest: KubeRest): Target {
+  return restTarget(rest, '', rest.server);
+}
+
+function restTarget(rest: KubeRest, base: string, display: string): Target {
   return {
     name: display,
     where: (path) => `${display}${path}`,
     defaultPath: undefined,
-    get: (path, init = {}) => rest.getRaw(`${base}${path}`, init),
+    get: (path, { limit, ...init }) =>
+      rest.getRaw(`${base}${path}`, { ...init, maxBytes: limit.maxBytes }).catch((error: unknown) => {
+        throw error instanceof TooLargeError ? responseTooLarge(`${display}${path}`, error, limit) : error;
+      }),
     close: async () => undefined,
   };
 }

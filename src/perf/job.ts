@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { assertShardable, type LoadedProfile } from '../config/load-profile.js';
 import { usageError } from '../errors.js';
-import { RUN_ID_LABEL, type ScenarioPlan } from '../scenario/expand.js';
+import { RUN_ID_LABEL } from '../kube/labels.js';
+import type { ScenarioPlan } from '../scenario/expand.js';
 import { shardPlan } from '../scenario/shard.js';
 import { packagePath } from '../util/package-root.js';
 

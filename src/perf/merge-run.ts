@@ -1,6 +1,6 @@
 import { mergeShards, type ShardFile } from '../report/merge.js';
 import type { RunResult } from '../report/run-result.js';
-import { regate } from './gates.js';
+import { regate } from './gates/regate.js';
 
 /** Shards → one run, its gates judged again on the whole (report merge and perf collect). */
 export function mergeAndJudge(

@@ -1,10 +1,10 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { inputError, runtimeError } from '../errors.js';
 import { connect } from '../kube/connect.js';
+import { RUN_ID_LABEL, SHARD_LABEL } from '../kube/labels.js';
 import { KubeRest } from '../kube/rest.js';
 import { MAX_RUN_FILE_BYTES, parseRunResult, type RunResult } from '../report/run-result.js';
-import { RUN_ID_LABEL } from '../scenario/expand.js';
-import { SHARD_LABEL, shardLabelValue } from '../scenario/shard.js';
+import { shardLabelValue } from '../scenario/shard.js';
 import { formatBytes } from '../util/read-input.js';
 
 /**
@@ -13,7 +13,7 @@ import { formatBytes } from '../util/read-input.js';
  * Pod logs would need a kubelet to test against and mix stderr into stdout; ConfigMaps need neither.
  */
 
-export const RESULT_OF_LABEL = 'vitictl.io/result-of';
+const RESULT_OF_LABEL = 'vitictl.io/result-of';
 const KEY = 'run.json.gz';
 /** the API server's limit for a ConfigMap, less room for its metadata */
 const MAX_BYTES = 1_000_000;
@@ -36,7 +36,7 @@ async function restFor(target: KubeTarget) {
   return { rest: await KubeRest.create(connection, { connections: 2 }), namespace: connection.namespace };
 }
 
-export function resultConfigMapName(name: string, result: RunResult): string {
+function resultConfigMapName(name: string, result: RunResult): string {
   return result.shard ? `${name}-${result.shard.index}` : name;
 }
 

@@ -3,15 +3,20 @@ import { join } from 'node:path';
 import { assertShardable, type LoadedProfile } from '../config/load-profile.js';
 import { inputError } from '../errors.js';
 import type { ApplyProgress } from '../load/apply-engine.js';
-import { applyRun, newRunId } from '../load/apply-run.js';
+import { applyRun } from '../load/apply-run.js';
+import { defaultBurst } from '../load/rate-limiter.js';
 import type { Target } from '../observe/target.js';
 import { renderJunit } from '../render/junit.js';
 import { renderMarkdown } from '../render/markdown.js';
+import { newRunId } from '../report/run-id.js';
 import type { GateResult, RunResult } from '../report/run-result.js';
 import { prepareScenario } from '../scenario/prepare.js';
 import type { Shard } from '../scenario/shard.js';
 import { writeChunks, writeFileAtomically } from '../util/atomic-write.js';
-import { baselineGates, evaluateGate, type Gate } from './gates.js';
+import { baselineGates } from './gates/baseline.js';
+import { evaluateGate } from './gates/evaluate.js';
+import type { Gate } from './gates/grammar.js';
+import { prepareWebhookPhase } from './webhook-phase.js';
 
 export interface PerfRunOptions {
   profile: LoadedProfile;
@@ -21,6 +26,10 @@ export interface PerfRunOptions {
   context?: string | undefined;
   /** gates from --gates FILE, added to the profile's */
   extraGates: Gate[];
+  /** scrape the API server's /metrics beside the load (--no-apiserver-metrics turns it off) */
+  apiserverMetrics: boolean;
+  /** etcd's metrics URL (--lab: the lab's etcd unless given) */
+  etcdMetrics?: string | undefined;
   baseline?: RunResult | undefined;
   maxRegression: number;
   outDir: string;
@@ -55,6 +64,7 @@ interface Endpoints {
   kubeconfig: string | undefined;
   metricsUrl: string | undefined;
   pprofUrl: string | undefined;
+  etcdUrl: string | undefined;
 }
 
 /** "auto" means the lab operator's endpoint, which only exists with --lab. */
@@ -73,6 +83,7 @@ async function endpoints(options: PerfRunOptions): Promise<Endpoints> {
       kubeconfig: options.kubeconfig,
       metricsUrl: metrics === 'auto' || metrics === 'none' ? undefined : metrics,
       pprofUrl: pprof === 'auto' ? undefined : pprof,
+      etcdUrl: options.etcdMetrics,
     };
   }
   const { labUp } = await import('../lab/lab.js');
@@ -88,6 +99,8 @@ async function endpoints(options: PerfRunOptions): Promise<Endpoints> {
           ? `http://127.0.0.1:${ports.metrics}/metrics`
           : metrics,
     pprofUrl: pprof === 'auto' ? `http://127.0.0.1:${ports.pprof}` : pprof,
+    // etcd serves /metrics on its client URL too
+    etcdUrl: options.etcdMetrics ?? `http://127.0.0.1:${ports.etcd}/metrics`,
   };
 }
 
@@ -130,6 +143,15 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
   const pprofTargets = observer
     ? await metricsTargets(where.pprofUrl, { ...options, kubeconfig })
     : undefined;
+  const { apiserverObserve } = await import('../observe/apiserver/options.js');
+  const apiserverMetrics = observer
+    ? await apiserverObserve({
+        enabled: options.apiserverMetrics,
+        etcdUrl: where.etcdUrl,
+        intervalMs: spec.observe.interval,
+        onWarning: options.onWarning,
+      })
+    : undefined;
   const captured: NonNullable<RunResult['profiles']> = [];
   const runId = options.runId ?? newRunId();
   const load =
@@ -137,7 +159,7 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
       ? {
           mode: 'open' as const,
           rate: spec.load.qps,
-          burst: spec.load.burst ?? Math.max(1, Math.ceil(spec.load.qps / 10)),
+          burst: spec.load.burst ?? defaultBurst(spec.load.qps),
         }
       : { mode: 'closed' as const, concurrency: spec.load.concurrency ?? 32 };
   const runOnce = async (count: number | undefined, mode: typeof load, id: string, capture = false) => {
@@ -169,6 +191,7 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
       signal: options.signal,
       env: options.env,
       metrics: targets ? { targets, intervalMs: spec.observe.interval } : undefined,
+      apiserverMetrics,
       ...(options.onPhase ? { onPhase: options.onPhase } : {}),
       onProgress,
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
@@ -177,6 +200,25 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
     await peak;
     return result;
   };
+  if (spec.webhook && spec.stress)
+    throw inputError(
+      `profile ${options.profile.name}: webhook load runs alongside one create phase, not a stress ladder`,
+      {
+        location: { file: options.profile.file },
+        hint: 'run the webhook load in its own profile (type: load)',
+      },
+    );
+  const webhookPhase = spec.webhook
+    ? await prepareWebhookPhase({
+        spec: spec.webhook,
+        scenario: options.profile.scenario,
+        runId,
+        shard: options.shard,
+        kube: { kubeconfig, context: options.context, env: options.env },
+        signal: options.signal,
+        onWarning: options.onWarning,
+      })
+    : undefined;
   let result: RunResult;
   try {
     if (sloGate && spec.stress) {
@@ -188,7 +230,7 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
         options.onInfo?.(`stress step ${i + 1}/${spec.stress.rates.length}: ${rate}/s`);
         const step = await runOnce(
           Math.max(1, Math.round(rate * spec.stress.stepSeconds)),
-          { mode: 'open', rate, burst: spec.load.burst ?? Math.max(1, Math.ceil(rate / 10)) },
+          { mode: 'open', rate, burst: spec.load.burst ?? defaultBurst(rate) },
           `${runId}-s${i}`,
         );
         const verdict = evaluateGate(sloGate, step);
@@ -206,11 +248,21 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
       }
       if (!last) throw inputError('the stress profile ran no step');
       result = { ...last, runId, stress: { slo: spec.stress.slo, steps, knee } };
+    } else if (webhookPhase) {
+      // alongside the creates: both start now; the run waits for both, the apply's cleanup included
+      const webhook = webhookPhase();
+      webhook.catch(() => {}); // awaited below; an apply failure must not leave it unhandled
+      result = await runOnce(options.count ?? spec.count, load, runId, true);
+      const measured = await webhook;
+      result.webhook = measured.webhook;
+      result.phases.push(...measured.phases);
+      result.methods = { ...result.methods, ...measured.methods };
     } else {
       result = await runOnce(options.count ?? spec.count, load, runId, true);
     }
   } finally {
-    await Promise.all([...(targets ?? []), ...(pprofTargets ?? [])].map((target) => target.close()));
+    const etcd = apiserverMetrics?.etcd ? [apiserverMetrics.etcd] : [];
+    await Promise.all([...(targets ?? []), ...(pprofTargets ?? []), ...etcd].map((target) => target.close()));
   }
   result.profile = { name: options.profile.name, file: options.profile.file, kind: spec.type };
   if (captured.length > 0) result.profiles = captured;
@@ -219,7 +271,7 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
   if (spec.tune && !options.shard && result.observe?.targets.some((t) => t.signals)) {
     options.onPhase?.('tune');
     try {
-      result.tune = (await tuneRun(result, kubeconfig, options)) as unknown as Record<string, unknown>;
+      result.tune = await tuneRun(result, kubeconfig, options);
     } catch (error) {
       options.onWarning?.(`no tuning recommendation: ${(error as Error).message}`);
     }

@@ -1,4 +1,4 @@
-import { toYaml } from './yaml-emit.js';
+import { toYaml } from '../util/yaml-emit.js';
 
 export type ManifestFormat = 'yaml' | 'json';
 

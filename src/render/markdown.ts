@@ -1,10 +1,12 @@
-import type { HistogramSummary } from '../report/histogram.js';
+import type { LatencySummary } from '../report/histogram.js';
 import type { RunResult } from '../report/run-result.js';
+import { formatMs } from '../util/duration.js';
+import { apiserverMarkdown } from './apiserver-views.js';
 import { unansweredTargets } from './observe-warnings.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const ms = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)}s` : `${v.toFixed(1)}ms`);
-const row = (h: HistogramSummary) =>
+const ms = formatMs;
+const row = (h: LatencySummary) =>
   h.count === 0 ? '- | - | - | -' : `${ms(h.p50)} | ${ms(h.p90)} | ${ms(h.p99)} | ${ms(h.max)}`;
 
 function shardNote(result: RunResult): string {
@@ -40,7 +42,7 @@ export function renderMarkdown(result: RunResult): string {
   if (apply) {
     const c = apply.counts;
     lines.push(
-      `**Load**: ${apply.mode === 'open' ? `${apply.requestedRate}/s requested, ${apply.achievedRate}/s achieved` : `${apply.concurrency} in flight`} · created ${apply.createThroughput}/s · objects ${c.total}: ${c.ready} ready, ${c.failed} failed, ${c.timedOut} timed out${c.notWaited ? `, ${c.notWaited} not waited` : ''}${c.interrupted + c.notStarted ? `, ${c.interrupted + c.notStarted} interrupted` : ''}`,
+      `**Load**: ${apply.mode === 'open' ? `${apply.requestedRate}/s requested, ${apply.achievedRate}/s sent, ${apply.completedRate ?? '–'}/s completed` : `${apply.concurrency} in flight`} · created ${apply.createThroughput}/s · objects ${c.total}: ${c.ready} ready, ${c.failed} failed, ${c.timedOut} timed out${c.notWaited ? `, ${c.notWaited} not waited` : ''}${c.interrupted + c.notStarted ? `, ${c.interrupted + c.notStarted} interrupted` : ''}`,
       '',
       '| latency | p50 | p90 | p99 | max |',
       '|---|---|---|---|---|',
@@ -64,21 +66,11 @@ export function renderMarkdown(result: RunResult): string {
       );
     lines.push('');
   }
-  const tune = result.tune as
-    | {
-        diagnosis?: { message?: string };
-        recommendations?: Array<{
-          knob: string;
-          current: unknown;
-          recommended: unknown;
-          changed: boolean;
-          why: string;
-        }>;
-      }
-    | undefined;
-  if (tune?.recommendations) {
+  if (result.apiserver) lines.push(...apiserverMarkdown(result.apiserver));
+  const tune = result.tune;
+  if (tune) {
     lines.push(
-      `**Tuning**: ${cell(tune.diagnosis?.message ?? '')}`,
+      `**Tuning**: ${cell(tune.diagnosis.message)}`,
       '',
       '| knob | current | recommended | why |',
       '|---|---|---|---|',

@@ -1,6 +1,7 @@
 import type { Style } from '../cli/style.js';
 import type { Exposition } from '../observe/metrics/model.js';
-import type { Signals } from '../observe/metrics/signals.js';
+import type { Signals } from '../report/sections/signals.js';
+import { formatMs } from '../util/duration.js';
 import { borderlessTable, trimLines } from './table.js';
 
 const num = (value: number | null | undefined, digits = 2) =>
@@ -10,11 +11,7 @@ const num = (value: number | null | undefined, digits = 2) =>
       ? value.toFixed(digits)
       : String(value);
 const seconds = (value: number | null | undefined) =>
-  value === null || value === undefined || Number.isNaN(value)
-    ? '-'
-    : value >= 1
-      ? `${value.toFixed(2)}s`
-      : `${(value * 1000).toFixed(1)}ms`;
+  value === null || value === undefined || Number.isNaN(value) ? '-' : formatMs(value * 1000);
 const bytes = (value: number | null | undefined) =>
   value === null || value === undefined ? '-' : `${(value / 2 ** 20).toFixed(1)}MiB`;
 const pct = (value: number | null | undefined) =>

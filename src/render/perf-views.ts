@@ -1,6 +1,6 @@
 import type { Style } from '../cli/style.js';
 import type { RunResult } from '../report/run-result.js';
-import type { WebhookResult } from '../webhook/result.js';
+import { formatMs } from '../util/duration.js';
 import { renderApplySummary } from './run-views.js';
 import { borderlessTable, trimLines } from './table.js';
 import { renderWebhookSummary } from './webhook-views.js';
@@ -8,8 +8,7 @@ import { renderWebhookSummary } from './webhook-views.js';
 /** The terminal report of a perf run: the run summary, stress steps, gates and the verdict. Pure. */
 export function renderPerf(result: RunResult, files: string[], style: Style): string {
   const lines = [renderApplySummary(result, style).trimEnd()];
-  if (result.webhook)
-    lines.push(renderWebhookSummary(result.webhook as unknown as WebhookResult, style).trimEnd());
+  if (result.webhook) lines.push(renderWebhookSummary(result.webhook, style).trimEnd());
   if (result.mergedFrom)
     lines.push(
       `merged from ${result.mergedFrom.length} shards: ${result.mergedFrom.map((m) => m.file).join(', ')}`,
@@ -20,7 +19,7 @@ export function renderPerf(result: RunResult, files: string[], style: Style): st
       table.push([
         `${step.rate}/s`,
         String(step.objects),
-        `${(step.readyP99Ms / 1000).toFixed(2)}s`,
+        formatMs(step.readyP99Ms),
         `${step.achievedRate}/s`,
         String(step.failed),
         step.metSlo ? style.green('met') : style.red('broken'),
@@ -31,15 +30,10 @@ export function renderPerf(result: RunResult, files: string[], style: Style): st
       trimLines(table.toString()),
     );
   }
-  const tune = result.tune as
-    | {
-        diagnosis?: { message?: string };
-        recommendations?: Array<{ knob: string; current: unknown; recommended: unknown; changed: boolean }>;
-      }
-    | undefined;
-  if (tune?.recommendations) {
+  const tune = result.tune;
+  if (tune) {
     const changed = tune.recommendations.filter((r) => r.changed);
-    lines.push(`tune: ${tune.diagnosis?.message ?? ''}`);
+    lines.push(`tune: ${tune.diagnosis.message}`);
     if (changed.length > 0)
       lines.push(
         `  recommends ${changed.map((r) => `${r.knob} ${String(r.current ?? '-')} → ${String(r.recommended)}`).join(', ')}`,

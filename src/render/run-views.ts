@@ -1,16 +1,23 @@
 import type { Style } from '../cli/style.js';
-import type { HistogramSummary } from '../report/histogram.js';
+import type { LatencySummary } from '../report/histogram.js';
 import { cleanupIncomplete, type RunResult } from '../report/run-result.js';
+import { formatMs } from '../util/duration.js';
+import { apiserverLines } from './apiserver-views.js';
 import { cleanupText, retryText } from './summary-text.js';
 import { borderlessTable, trimLines } from './table.js';
 
-const ms = (value: number) =>
-  value >= 1000
-    ? `${(value / 1000).toFixed(2)}s`
-    : value >= 10
-      ? `${value.toFixed(0)}ms`
-      : `${value.toFixed(1)}ms`;
-const triple = (h: HistogramSummary) => (h.count === 0 ? '-' : `${ms(h.p50)} / ${ms(h.p90)} / ${ms(h.p99)}`);
+const ms = formatMs;
+const triple = (h: LatencySummary) => (h.count === 0 ? '-' : `${ms(h.p50)} / ${ms(h.p90)} / ${ms(h.p99)}`);
+
+/** What the cluster completed, and plainly when it did not keep up with what was asked. */
+function completedText(apply: NonNullable<RunResult['apply']>): string {
+  if (apply.completedRate === null || apply.completedRate === undefined) return '';
+  const behind =
+    apply.requestedRate !== null && apply.completedRate < 0.9 * apply.requestedRate
+      ? ` (the cluster did not keep up: ${Math.round((100 * apply.completedRate) / apply.requestedRate)}% of the requested rate)`
+      : '';
+  return ` · completed ${apply.completedRate}/s${behind}`;
+}
 
 /** The terminal summary of a RunResult (apply part). Pure: RunResult in, text out. */
 export function renderApplySummary(result: RunResult, style: Style): string {
@@ -22,8 +29,8 @@ export function renderApplySummary(result: RunResult, style: Style): string {
   if (!apply) return `${lines.join('\n')}\n`;
   const load =
     apply.mode === 'open'
-      ? `open loop ${apply.requestedRate}/s (burst ${apply.burst}) → achieved ${apply.achievedRate}/s`
-      : `closed loop, ${apply.concurrency} in flight → ${apply.achievedRate} starts/s`;
+      ? `open loop ${apply.requestedRate}/s (burst ${apply.burst}) → sent ${apply.achievedRate}/s${completedText(apply)}`
+      : `closed loop, ${apply.concurrency} in flight → ${apply.achievedRate} starts/s${completedText(apply)}`;
   lines.push(
     `load: ${load} · created ${apply.createThroughput}/s · max ${apply.maxStartsIn100ms} starts in 100 ms${apply.lateStarts > 0 ? ` · ${style.yellow(`${apply.lateStarts} late starts`)}` : ''}${apply.scheduleSlips > 0 ? ` · ${style.yellow(`schedule slipped ${apply.scheduleSlips}× (rate lost: raise --burst)`)}` : ''}`,
   );
@@ -76,6 +83,7 @@ export function renderApplySummary(result: RunResult, style: Style): string {
   }
   const reasons = Object.entries(apply.failureReasons).sort((a, b) => b[1] - a[1]);
   for (const [reason, count] of reasons.slice(0, 5)) lines.push(style.red(`failed ×${count}: ${reason}`));
+  if (result.apiserver) lines.push(...apiserverLines(result.apiserver, style));
   if (result.cleanup) {
     const line = cleanupText(result.cleanup);
     lines.push(cleanupIncomplete(result.cleanup) ? style.red(line) : line);

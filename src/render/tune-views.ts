@@ -1,13 +1,9 @@
 import type { Style } from '../cli/style.js';
-import type { TuneResult } from '../tune/tune.js';
+import type { TuneResult } from '../report/sections/tune.js';
+import { formatMs } from '../util/duration.js';
 import { borderlessTable, trimLines } from './table.js';
 
-const secs = (value: number) =>
-  value >= 10
-    ? `${value.toFixed(1)}s`
-    : value >= 1
-      ? `${value.toFixed(2)}s`
-      : `${Math.round(value * 1000)}ms`;
+const secs = (seconds: number) => formatMs(seconds * 1000);
 
 /** knob · current · recommended · why, then the prediction. Pure. */
 export function renderTune(result: TuneResult, style: Style): string {

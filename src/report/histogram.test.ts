@@ -21,7 +21,7 @@ describe('HDR histograms', () => {
       recordMs(whole, value);
       recordMs(parts[i % 3]!, value);
     }
-    const merged = mergeSummaries(parts.map(summarize));
+    const merged = mergeSummaries(parts.map((h) => summarize(h)));
     const expected = summarize(whole);
     expect({ ...merged, encoded: '' }).toEqual({ ...expected, encoded: '' });
   });

@@ -27,8 +27,15 @@ export function recordMs(histogram: Histogram, ms: number): void {
   histogram.recordValue(Math.min(HIGHEST_US, Math.max(1, Math.round(ms * 1000))));
 }
 
-export const histogramSummarySchema = z.object({
-  unit: z.literal('ms'),
+export const latencyUnitSchema = z.enum(['ms', 'us']);
+export type LatencyUnit = z.infer<typeof latencyUnitSchema>;
+
+/**
+ * The one latency summary of a RunResult: apply latencies in ms, webhook latencies in µs (they are
+ * sub-millisecond), the same percentiles for both, and the histogram itself so shards merge exactly.
+ */
+export const latencySummarySchema = z.object({
+  unit: latencyUnitSchema,
   count: z.number().int(),
   min: z.number(),
   mean: z.number(),
@@ -37,31 +44,55 @@ export const histogramSummarySchema = z.object({
   p95: z.number(),
   p99: z.number(),
   p999: z.number(),
+  p9999: z.number(),
   max: z.number(),
   /** HDR histogram (µs values), compressed base64; decode with hdr-histogram-js */
   encoded: z.string(),
 });
-export type HistogramSummary = z.infer<typeof histogramSummarySchema>;
+export type LatencySummary = z.infer<typeof latencySummarySchema>;
 
-const round3 = (value: number) => Math.round(value * 1000) / 1000;
+/** The summary's statistics that gates and views read by name. */
+export type LatencyStat = 'p50' | 'p90' | 'p95' | 'p99' | 'p999' | 'p9999' | 'mean' | 'max' | 'min';
 
-export function summarize(histogram: Histogram): HistogramSummary {
-  const ms = (us: number) => round3(us / 1000);
+/** Percentile of each named statistic (mean, min and max have none). */
+export const STAT_PERCENTILES: Partial<Record<LatencyStat, number>> = {
+  p50: 50,
+  p90: 90,
+  p95: 95,
+  p99: 99,
+  p999: 99.9,
+  p9999: 99.99,
+};
+
+const msOf = (us: number) => Math.round(us) / 1000;
+
+export function summarize<U extends LatencyUnit = 'ms'>(
+  histogram: Histogram,
+  unit: U = 'ms' as U,
+): LatencySummary & { unit: U } {
+  const value = (us: number) => (unit === 'ms' ? msOf(us) : us);
   const empty = histogram.totalCount === 0;
+  const at = (p: number) => value(histogram.getValueAtPercentile(p));
   return {
-    unit: 'ms',
+    unit,
     count: histogram.totalCount,
-    min: empty ? 0 : ms(histogram.minNonZeroValue),
-    mean: empty ? 0 : ms(histogram.mean),
-    p50: ms(histogram.getValueAtPercentile(50)),
-    p90: ms(histogram.getValueAtPercentile(90)),
-    p95: ms(histogram.getValueAtPercentile(95)),
-    p99: ms(histogram.getValueAtPercentile(99)),
-    p999: ms(histogram.getValueAtPercentile(99.9)),
+    min: empty ? 0 : value(histogram.minNonZeroValue),
+    mean: empty ? 0 : unit === 'ms' ? Math.round(histogram.mean) / 1000 : +histogram.mean.toFixed(1),
+    p50: at(50),
+    p90: at(90),
+    p95: at(95),
+    p99: at(99),
+    p999: at(99.9),
+    p9999: at(99.99),
     // the bucket's upper bound, as after a merge: a recorded and a merged histogram summarise alike
-    max: ms(histogram.getValueAtPercentile(100)),
+    max: at(100),
     encoded: encodeIntoCompressedBase64(histogram),
   };
+}
+
+/** A statistic of a summary in ms, whatever unit the summary keeps. */
+export function statMs(summary: LatencySummary, stat: LatencyStat): number {
+  return summary.unit === 'us' ? summary[stat] / 1000 : summary[stat];
 }
 
 const COMPRESSED_COOKIE = 0x1c849304;
@@ -100,7 +131,7 @@ function checkEncoded(encoded: string): void {
 }
 
 /** Decode a summary's histogram; a corrupt or oversized one throws an Error saying why. */
-export function decodeHistogram(summary: HistogramSummary): Histogram {
+export function decodeHistogram(summary: Pick<LatencySummary, 'encoded'>): Histogram {
   try {
     checkEncoded(summary.encoded);
     return decodeFromCompressedBase64(summary.encoded, 32, false);
@@ -109,9 +140,16 @@ export function decodeHistogram(summary: HistogramSummary): Histogram {
   }
 }
 
-/** Exact merge of several summaries (shards): decode, add, summarise again. */
-export function mergeSummaries(summaries: HistogramSummary[]): HistogramSummary {
+/**
+ * Exact merge of several summaries (shards): decode, add, summarise again in their unit (all must
+ * share one; an empty list is an empty ms summary).
+ */
+export function mergeSummaries<S extends LatencySummary>(summaries: S[]): S {
+  const unit = summaries[0]?.unit ?? 'ms';
+  if (summaries.some((summary) => summary.unit !== unit)) {
+    throw new Error(`cannot merge latency summaries in different units (${unit} and another)`);
+  }
   const total = newHistogram();
   for (const summary of summaries) total.add(decodeHistogram(summary));
-  return summarize(total);
+  return summarize(total, unit) as S;
 }

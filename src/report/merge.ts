@@ -1,7 +1,7 @@
 import { inputError } from '../errors.js';
-import { mergeUsSummaries, type WebhookResult, webhookResultSchema } from '../webhook/result.js';
 import { mergeSummaries } from './histogram.js';
 import type { ApplyResult, CleanupResult, ObjectCounts, RunResult, SetResult } from './run-result.js';
+import type { WebhookResult } from './sections/webhook.js';
 
 /**
  * Shards of one run (--shard i/N) → the run: counts add, HDR histograms merge exactly, rates are taken
@@ -121,6 +121,8 @@ function mergeApply(all: ApplyResult[]): ApplyResult {
     concurrency: nullableSum(all.map((a) => a.concurrency)),
     achievedRate: seconds > 0 ? round2(starts / seconds) : 0,
     createThroughput: seconds > 0 ? round2(counts.created / seconds) : 0,
+    // the shards ran side by side: their completion rates add up
+    completedRate: nullableSum(all.map((a) => a.completedRate ?? null)),
     maxStartsIn100ms: sum(all.map((a) => a.maxStartsIn100ms)),
     lateStarts: sum(all.map((a) => a.lateStarts)),
     scheduleSlips: sum(all.map((a) => a.scheduleSlips)),
@@ -182,12 +184,7 @@ function measureWindow(result: RunResult): [number, number] | undefined {
   return measure ? [ms(measure.start), ms(measure.end)] : undefined;
 }
 
-function mergeWebhook(shards: ShardFile[]): WebhookResult {
-  const all = shards.map(({ file, result }) => {
-    const parsed = webhookResultSchema.safeParse(result.webhook);
-    if (!parsed.success) throw inputError(`${file}: the webhook section is not a webhook result`);
-    return parsed.data;
-  });
+function mergeWebhook(all: WebhookResult[], shards: ShardFile[]): WebhookResult {
   const first = all[0]!;
   const windows = shards.map(({ result }) => measureWindow(result));
   const span =
@@ -227,9 +224,9 @@ function mergeWebhook(shards: ShardFile[]): WebhookResult {
       rejected: sum(all.map((w) => w.failurePolicy.rejected)),
       failedCalls: sum(all.map((w) => w.failurePolicy.failedCalls)),
     },
-    latency: mergeUsSummaries(all.map((w) => w.latency)),
+    latency: mergeSummaries(all.map((w) => w.latency)),
     latencyUncorrected: all.every((w) => w.latencyUncorrected)
-      ? mergeUsSummaries(all.map((w) => w.latencyUncorrected!))
+      ? mergeSummaries(all.map((w) => w.latencyUncorrected!))
       : null,
     apiServerBuckets: first.apiServerBuckets.map((bucket, i) => ({
       le: bucket.le,
@@ -254,7 +251,7 @@ function mergeWebhook(shards: ShardFile[]): WebhookResult {
 
 export const MERGE_METHODS = {
   merge:
-    'report merge of N shards: counts, errors and retries added; HDR histograms added exactly (percentiles as if one process had recorded every value); rates = the shards’ totals over the union of their time windows; maxStartsIn100ms is the sum of the shards’ maxima (an upper bound); the controller signals (observe) are the first shard’s, since every shard scraped the same controller; the tuning recommendation is not carried over (run vitictl tune --from the merged file); the shards’ start-lag percentiles are merged as their maximum',
+    'report merge of N shards: counts, errors and retries added; HDR histograms added exactly (percentiles as if one process had recorded every value); rates = the shards’ totals over the union of their time windows; maxStartsIn100ms is the sum of the shards’ maxima (an upper bound); the controller signals (observe) and the API server’s (apiserver) are those of the shard that scraped them (shard 0), taken over its own window; the tuning recommendation is not carried over (run vitictl tune --from the merged file); the shards’ start-lag percentiles are merged as their maximum',
 } as const;
 
 /** Merge the shards of one run; throws an input error naming what does not fit. */
@@ -283,6 +280,7 @@ export function mergeShards(inputs: ShardFile[]): RunResult {
   const wallSeconds = (endedAt - startedAt) / 1000;
   const profiles = results.flatMap((r) => r.profiles ?? []);
   const observed = results.find((r) => r.observe);
+  const apiserver = results.find((r) => r.apiserver)?.apiserver;
   const { shard: _shard, tune: _tune, gates: _gates, ...rest } = first;
   return {
     ...rest,
@@ -305,8 +303,14 @@ export function mergeShards(inputs: ShardFile[]): RunResult {
     ...(applies.length === results.length ? { apply: mergeApply(applies) } : { apply: undefined }),
     ...(cleanups.length > 0 ? { cleanup: mergeCleanup(cleanups) } : { cleanup: undefined }),
     ...(observed?.observe ? { observe: observed.observe } : { observe: undefined }),
+    apiserver,
     ...(results.every((r) => r.webhook)
-      ? { webhook: mergeWebhook(shards) as unknown as Record<string, unknown> }
+      ? {
+          webhook: mergeWebhook(
+            results.map((r) => r.webhook!),
+            shards,
+          ),
+        }
       : { webhook: undefined }),
     ...(profiles.length > 0 ? { profiles } : { profiles: undefined }),
     ...(results.every((r) => r.overhead)

@@ -1,4 +1,4 @@
-import { decodeHistogram, type HistogramSummary } from './histogram.js';
+import { decodeHistogram, type LatencySummary } from './histogram.js';
 import type { ObjectCounts, RunResult } from './run-result.js';
 
 /** What is wrong with a RunResult that passed its schema, at a JSON path ($.apply.counts.ready). */
@@ -9,7 +9,7 @@ export interface RunProblem {
 
 const STATES = ['ready', 'failed', 'timedOut', 'notWaited', 'interrupted', 'notStarted'] as const;
 const COUNT_KEYS = ['total', ...STATES, 'created'] as const;
-const ORDERED = ['p50', 'p90', 'p95', 'p99', 'p999', 'max'] as const;
+const ORDERED = ['p50', 'p90', 'p95', 'p99', 'p999', 'p9999', 'max'] as const;
 
 function countsProblem(counts: ObjectCounts, path: string): RunProblem | undefined {
   for (const key of COUNT_KEYS) {
@@ -29,7 +29,7 @@ function countsProblem(counts: ObjectCounts, path: string): RunProblem | undefin
   return undefined;
 }
 
-function histogramProblem(summary: HistogramSummary, path: string): RunProblem | undefined {
+function histogramProblem(summary: LatencySummary, path: string): RunProblem | undefined {
   if (summary.count < 0)
     return { path: `${path}.count`, message: `a count cannot be negative (${summary.count})` };
   let decoded: ReturnType<typeof decodeHistogram>;

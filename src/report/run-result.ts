@@ -1,15 +1,20 @@
 import { z } from 'zod';
 import { formatPath } from '../config/zod-errors.js';
 import { inputError, type SourceLocation } from '../errors.js';
-import { histogramSummarySchema } from './histogram.js';
+import { decodeHistogram, latencySummarySchema } from './histogram.js';
 import { runResultProblem } from './run-checks.js';
+import { apiserverSectionSchema } from './sections/apiserver.js';
+import { signalsSchema } from './sections/signals.js';
+import { tuneResultSchema } from './sections/tune.js';
+import { webhookResultSchema } from './sections/webhook.js';
 
 /**
  * RunResult: the one contract between the engines, the tuner, the gates and the reports. Versioned;
  * every number in it was measured, and `methods` says how.
  */
 
-export const RUN_RESULT_VERSION = 1;
+/** 2: typed signals, tune and webhook sections; every latency summary with p9999. Version 1 files are read too. */
+export const RUN_RESULT_VERSION = 2;
 
 /** A soak run's result (per-second series, scrapes) is a few MB; 64 MiB is far beyond any real one. */
 export const MAX_RUN_FILE_BYTES = 64 * 2 ** 20;
@@ -49,9 +54,9 @@ export const setResultSchema = z.object({
   readiness: z.string(),
   counts,
   latency: z.object({
-    create: histogramSummarySchema,
-    timeToReady: histogramSummarySchema,
-    serverTimeToReady: histogramSummarySchema,
+    create: latencySummarySchema,
+    timeToReady: latencySummarySchema,
+    serverTimeToReady: latencySummarySchema,
   }),
 });
 export type SetResult = z.infer<typeof setResultSchema>;
@@ -65,6 +70,11 @@ export const applyResultSchema = z.object({
   achievedRate: z.number(),
   /** acknowledged creates per second, first send to last acknowledgement */
   createThroughput: z.number(),
+  /**
+   * the rate the cluster completed creates at (1 / the slope of acknowledgement time over the creates
+   * in send order); null with fewer than two (and in files written before it was recorded)
+   */
+  completedRate: z.number().nullable().optional(),
   maxStartsIn100ms: z.number().int(),
   /** open loop: starts that left more than 10 ms after their intended time (the generator could not keep up) */
   lateStarts: z.number().int(),
@@ -75,10 +85,10 @@ export const applyResultSchema = z.object({
   counts,
   sets: z.array(setResultSchema),
   latency: z.object({
-    create: histogramSummarySchema,
-    timeToReady: histogramSummarySchema,
-    serverTimeToReady: histogramSummarySchema,
-    watchLag: histogramSummarySchema,
+    create: latencySummarySchema,
+    timeToReady: latencySummarySchema,
+    serverTimeToReady: latencySummarySchema,
+    watchLag: latencySummarySchema,
   }),
   /** HTTP status codes and network failures seen on creates, retried ones included */
   errors: z.record(z.string(), z.number().int()),
@@ -159,10 +169,7 @@ export function cleanupIncomplete(cleanup: CleanupResult): boolean {
   );
 }
 
-/**
- * Controller signals scraped alongside the load (src/observe/metrics/signals.ts); kept as data, the
- * schema checks the envelope and leaves the numbers to their producer.
- */
+/** Controller signals scraped alongside the load, per target. */
 export const observeResultSchema = z.object({
   intervalSeconds: z.number(),
   /** the load window the signals cover */
@@ -185,7 +192,7 @@ export const observeResultSchema = z.object({
           hint: z.string(),
         })
         .optional(),
-      signals: z.record(z.string(), z.unknown()).nullable(),
+      signals: signalsSchema.nullable(),
       /** per scrape: each controller's workqueue depth, [seconds since the window's start, depth] */
       queueDepth: z
         .array(z.object({ controller: z.string(), points: z.array(z.tuple([z.number(), z.number()])) }))
@@ -255,6 +262,8 @@ export const runResultSchema = z.object({
   apply: applyResultSchema.optional(),
   cleanup: cleanupResultSchema.optional(),
   observe: observeResultSchema.optional(),
+  /** the API server's and etcd's own metrics over the load (apply and perf run scrape them by default) */
+  apiserver: apiserverSectionSchema.optional(),
   /** perf run: the profile that drove this run */
   profile: z
     .object({
@@ -270,13 +279,13 @@ export const runResultSchema = z.object({
     .object({ slo: z.string(), steps: z.array(stressStepSchema), knee: z.number().nullable() })
     .optional(),
   /** perf run: the tuning recommendation made from this run (vitictl tune's result) */
-  tune: z.record(z.string(), z.unknown()).optional(),
+  tune: tuneResultSchema.optional(),
   /** perf run: profiles captured at peak load (files written beside the report) */
   profiles: z
     .array(z.object({ target: z.string(), profile: z.string(), file: z.string(), bytes: z.number().int() }))
     .optional(),
-  /** perf run: the webhook bench result (src/webhook) */
-  webhook: z.record(z.string(), z.unknown()).optional(),
+  /** webhook bench, or a perf run's webhook load */
+  webhook: webhookResultSchema.optional(),
   /** the share of wall time the tool itself was busy (CPU), not waiting on the cluster */
   overhead: z.object({ cpuSeconds: z.number(), wallSeconds: z.number(), share: z.number() }).optional(),
   /** how each figure was measured, keyed like the figures */
@@ -284,10 +293,47 @@ export const runResultSchema = z.object({
 });
 export type RunResult = z.infer<typeof runResultSchema>;
 
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Version 1 → 2 in place: ms latency summaries gain p9999 from their own histogram (one that does not
+ * decode gets p999 here, and the consistency check then rejects the file, naming the histogram).
+ */
+function upgradeFromVersion1(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) upgradeFromVersion1(item);
+    return;
+  }
+  if (!isRecord(node)) return;
+  if (node.unit === 'ms' && typeof node.encoded === 'string' && node.p9999 === undefined) {
+    try {
+      node.p9999 = decodeHistogram({ encoded: node.encoded }).getValueAtPercentile(99.99) / 1000;
+    } catch {
+      node.p9999 = node.p999;
+    }
+    return;
+  }
+  for (const value of Object.values(node)) upgradeFromVersion1(value);
+}
+
 /** A RunResult read from somewhere (`where` names it in the error: a file, a ConfigMap), or exit 2. */
 export function parseRunResult(raw: unknown, where: string, location?: SourceLocation): RunResult {
   // the location names the file already: no need to say it twice
   const subject = location?.file === where ? 'not' : `${where} is not`;
+  if (isRecord(raw) && typeof raw.schemaVersion === 'number' && raw.schemaVersion > RUN_RESULT_VERSION) {
+    throw inputError(
+      `${where} is schemaVersion ${raw.schemaVersion}: this vitictl reads versions 1 to ${RUN_RESULT_VERSION}`,
+      {
+        location: { ...location, jsonPath: '$.schemaVersion' },
+        hint: 'a newer vitictl wrote it (its tool.version): read it with that version or newer',
+      },
+    );
+  }
+  if (isRecord(raw) && raw.schemaVersion === 1) {
+    upgradeFromVersion1(raw);
+    raw.schemaVersion = RUN_RESULT_VERSION;
+  }
   const parsed = runResultSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -316,6 +362,8 @@ export const METHODS = {
   'apply.latency.watchLag':
     'client clock: the ADDED watch event for an object − the response to its create (events that came first are counted, not timed)',
   'apply.achievedRate': '(starts − 1) / (last start − first start), starts on the client monotonic clock',
+  'apply.completedRate':
+    '1 / the least-squares slope of acknowledgement time over the acknowledged creates in send order, client monotonic clock: the rate the cluster kept up with (constant latency gives the send rate), at most the rate sent',
   'apply.maxStartsIn100ms': 'the most create starts in any sliding 100 ms window',
   'apply.errors': 'HTTP status of every create attempt that did not succeed, and network failures by class',
   'observe.queueDepth':
@@ -324,4 +372,15 @@ export const METHODS = {
     'every scrape of every target counted as succeeded or failed; a failure is an HTTP status other than 200, no answer (connection), or a body that is not an exposition (parse); the last one is kept with its cause',
   'observe.signals':
     'Prometheus scrapes of the controller every interval during the load; rates from counter increases (resets handled), S̄ and W̄q as Δsum/Δcount, p95 by histogram_quantile on bucket deltas',
+  apiserver:
+    "the API server's /metrics scraped with the kubeconfig's credentials every metrics interval, from the last scrape before the first create to one after the load; counts are counter increases (a series first seen in the window counts from 0), p50/p99 are histogram_quantile on bucket deltas summed over the matching series; rates divide by the window's seconds",
+  'apiserver.sli':
+    'the API call latency SLIs over apiserver_request_sli_duration_seconds (apiserver_request_duration_seconds when not served), WATCH, CONNECT and proxy/log/exec/attach/portforward left out, resource requests only: mutating = POST/PUT/PATCH/DELETE (p99 ≤ 1s), reads = GET of one object (≤ 1s), LIST by scope namespace (≤ 5s) and cluster (≤ 30s); one p99 per class over its merged bucket deltas',
+  'apiserver.flowControl':
+    'API Priority and Fairness: apiserver_flowcontrol_rejected_requests_total increases by priority level and reason (the series appear at the first rejection: none served means none rejected), request wait p99 per priority level, seats in use as the max of apiserver_flowcontrol_current_executing_seats summed per priority level at each scrape',
+  'apiserver.inflight': 'apiserver_current_inflight_requests per request kind: the max of the scraped values',
+  'apiserver.etcd':
+    "etcd_request_duration_seconds (every storage call, as the API server times it) p99; etcd's own etcd_disk_backend_commit_duration_seconds and etcd_disk_wal_fsync_duration_seconds p99 from its /metrics",
+  'apiserver.objects':
+    'apiserver_resource_objects (apiserver_storage_objects on older servers) at the last scrape: the API server refreshes it periodically, so it lags',
 } as const;

@@ -1,5 +1,6 @@
 import { parse } from '@marcbachmann/cel-js';
-import { isPlainObject, type JsonSchema } from './json-schema.js';
+import { isPlainObject } from '../util/plain-object.js';
+import type { JsonSchema } from './json-schema.js';
 
 /**
  * The CEL rules of a structural schema (x-kubernetes-validations), evaluated the way the API server

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { parseYamlStream, readTextFile, type YamlSource } from '../config/yaml-source.js';
 import { inputError, type SourceLocation } from '../errors.js';
 import { packagePath } from '../util/package-root.js';
-import { isPlainObject, type JsonSchema } from './json-schema.js';
+import { isPlainObject } from '../util/plain-object.js';
+import type { JsonSchema } from './json-schema.js';
 import { schemaProblem } from './schema-check.js';
 
 export type Scope = 'Namespaced' | 'Cluster';

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../config/load-scenario.js';
 import { VitictlError } from '../errors.js';
+import { RUN_ID_LABEL, SET_LABEL } from '../kube/labels.js';
 import { CrdRegistry } from './crd.js';
-import { expandScenario, RUN_ID_LABEL, SET_LABEL, scaleCounts } from './expand.js';
+import { expandScenario, scaleCounts } from './expand.js';
 
 const scenario = `apiVersion: vitictl.io/v1alpha1
 kind: Scenario

@@ -1,16 +1,14 @@
 import type { LoadedScenario } from '../config/load-scenario.js';
 import type { ObjectSetSpec, VariableSpec } from '../config/scenario-schema.js';
 import { inputError, usageError } from '../errors.js';
+import { RUN_ID_LABEL, SCENARIO_LABEL, SET_LABEL } from '../kube/labels.js';
+import { isDnsLabel } from '../kube/names.js';
 import type { CrdRegistry, Scope } from './crd.js';
 import { type Fill, GenerationError, synthesizeBody } from './from-schema.js';
 import type { JsonSchema } from './json-schema.js';
 import { type Rng, randomHex, randomInt, randomUuid, streamFor } from './rng.js';
 import { compileString, compileValue, type Render, type Vars } from './template.js';
-import { isDnsLabel, labelValueProblem } from './validate-object.js';
-
-export const RUN_ID_LABEL = 'vitictl.io/run-id';
-export const SCENARIO_LABEL = 'vitictl.io/scenario';
-export const SET_LABEL = 'vitictl.io/set';
+import { labelValueProblem } from './validate-object.js';
 
 export interface KubeObject {
   apiVersion: string;
@@ -70,7 +68,7 @@ export interface ScenarioPlan {
  * 10,000,000 is minutes of work, not days. Namespaces: their names are built up front. See
  * docs/decisions.md.
  */
-export const SCENARIO_LIMITS = { objects: 10_000_000, namespaces: 100_000 } as const;
+const SCENARIO_LIMITS = { objects: 10_000_000, namespaces: 100_000 } as const;
 
 const BUILTIN_VARS = ['index', 'set', 'kind', 'runId', 'scenario', 'seed', 'namespace', 'nsIndex'] as const;
 

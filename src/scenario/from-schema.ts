@@ -1,5 +1,6 @@
+import { isPlainObject } from '../util/plain-object.js';
 import { celRules, evaluateRule } from './cel.js';
-import { isPlainObject, type JsonSchema } from './json-schema.js';
+import type { JsonSchema } from './json-schema.js';
 import { type Rng, randomInt } from './rng.js';
 import { stringConstraints, stringFor } from './schema-strings.js';
 import { canonical } from './validate-object.js';

@@ -34,7 +34,3 @@ export interface JsonSchema {
   'x-kubernetes-list-map-keys'?: string[];
   'x-kubernetes-validations'?: unknown[];
 }
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}

@@ -28,7 +28,7 @@ export interface PreparedScenario {
 }
 
 /** Default run id when none is given for output that must be reproducible: derived, not random. */
-export function deterministicRunId(scenario: string, seed: number): string {
+function deterministicRunId(scenario: string, seed: number): string {
   return `${scenario.slice(0, 40)}-${seed}`;
 }
 

@@ -7,7 +7,7 @@
 export type Rng = () => number;
 
 /** xmur3-style 32-bit string hash, used only to derive stream seeds. */
-export function hashString(text: string, seed = 0x9e3779b9): number {
+function hashString(text: string, seed = 0x9e3779b9): number {
   let h = seed ^ text.length;
   for (let i = 0; i < text.length; i++) {
     h = Math.imul(h ^ text.charCodeAt(i), 3432918353);

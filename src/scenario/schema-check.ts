@@ -1,4 +1,4 @@
-import { isPlainObject } from './json-schema.js';
+import { isPlainObject } from '../util/plain-object.js';
 import { compilePattern } from './regex.js';
 
 /**

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../config/load-scenario.js';
 import { VitictlError } from '../errors.js';
+import { RUN_ID_LABEL, SHARD_LABEL } from '../kube/labels.js';
 import { CrdRegistry } from './crd.js';
-import { expandScenario, RUN_ID_LABEL, type ScenarioPlan } from './expand.js';
-import { evenSplit, parseShard, rateShare, SHARD_LABEL, shardPlan, shareOf } from './shard.js';
+import { expandScenario, type ScenarioPlan } from './expand.js';
+import { evenSplit, parseShard, rateShare, shardPlan, shareOf } from './shard.js';
 
 const scenario = (namespaces: number) => `apiVersion: vitictl.io/v1alpha1
 kind: Scenario

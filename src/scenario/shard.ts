@@ -1,4 +1,5 @@
 import { usageError } from '../errors.js';
+import { SHARD_LABEL } from '../kube/labels.js';
 import { type KubeObject, objectsOf, type PlannedSet, type ScenarioPlan, scaleCounts } from './expand.js';
 
 /**
@@ -8,8 +9,6 @@ import { type KubeObject, objectsOf, type PlannedSet, type ScenarioPlan, scaleCo
  * go by index mod N. Every object keeps the name it has in the unsharded run, and carries a
  * vitictl.io/shard label so that a shard's watch and cleanup never touch another shard's objects.
  */
-
-export const SHARD_LABEL = 'vitictl.io/shard';
 
 export interface Shard {
   index: number;

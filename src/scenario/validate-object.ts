@@ -1,6 +1,8 @@
+import { isDnsLabel } from '../kube/names.js';
+import { isPlainObject } from '../util/plain-object.js';
 import { celRules, evaluateRule } from './cel.js';
 import { checkStringFormat } from './formats.js';
-import { isPlainObject, type JsonSchema } from './json-schema.js';
+import type { JsonSchema } from './json-schema.js';
 import { compilePattern } from './regex.js';
 
 /**
@@ -307,7 +309,6 @@ function checkCombinators(schema: JsonSchema, value: unknown, path: string, out:
 }
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
 export function labelKeyProblem(key: string): string | undefined {
@@ -321,11 +322,6 @@ export function labelKeyProblem(key: string): string | undefined {
     return `label key "${key}" must be 1-63 alphanumerics, '-', '_' or '.', starting and ending alphanumeric`;
   }
   return undefined;
-}
-
-/** A DNS label (RFC 1123) of at most `max` characters: lowercase alphanumerics and '-'. */
-export function isDnsLabel(value: string, max = 63): boolean {
-  return value.length <= max && DNS_LABEL.test(value);
 }
 
 export function labelValueProblem(value: string): string | undefined {
@@ -365,7 +361,7 @@ export function validateMetadata(
         path: '.metadata.namespace',
         message: 'a namespaced kind needs a namespace',
       });
-    } else if (namespace.length > 63 || !DNS_LABEL.test(namespace)) {
+    } else if (!isDnsLabel(namespace)) {
       out.push({
         severity: 'error',
         path: '.metadata.namespace',

@@ -1,12 +1,12 @@
-import { toYaml } from '../render/yaml-emit.js';
-import type { TuneResult } from './tune.js';
+import type { TuneResult } from '../report/sections/tune.js';
+import { toYaml } from '../util/yaml-emit.js';
 
-export const CONFIGMAP_NAME = 'vitistack-performance-config';
-export const CONFIGMAP_NAMESPACE = 'vitistack-system';
+const CONFIGMAP_NAME = 'vitistack-performance-config';
+const CONFIGMAP_NAMESPACE = 'vitistack-system';
 export const CONFIG_KEY = 'performance.yaml';
 
 /** performance.yaml with each changed knob's evidence as a comment above its section. */
-export function performanceYamlWithEvidence(result: TuneResult): string {
+function performanceYamlWithEvidence(result: TuneResult): string {
   const lines: string[] = [
     `# tuned by vitictl from run ${result.runId} (${result.controller} controller, ${result.windowSeconds.toFixed(0)}s window, ${result.target})`,
     `# diagnosis: ${result.diagnosis.message}`,

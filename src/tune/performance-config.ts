@@ -1,41 +1,8 @@
-import { z } from 'zod';
+import { type PerformanceConfig, performanceConfigSchema } from '../config/performance-schema.js';
 import { parseYamlSource } from '../config/yaml-source.js';
 import { zodToInputError } from '../config/zod-errors.js';
+import type { EffectiveSettings } from '../report/sections/tune.js';
 import { parseDuration } from '../util/duration.js';
-
-/**
- * The `performance.yaml` in the vitistack-performance-config ConfigMap, as the VitiStack performance
- * guide shapes it (and the lab operator reads it). Every key optional; unknown keys are kept.
- */
-const duration = z.string().optional();
-export const performanceConfigSchema = z.looseObject({
-  controller: z
-    .looseObject({
-      workers: z.number().int().optional(),
-      batchSize: z.number().int().optional(),
-      batchTimeout: duration,
-      maxConcurrentReconciles: z.number().int().optional(),
-    })
-    .optional(),
-  caching: z
-    .looseObject({ enabled: z.boolean().optional(), ttl: duration, maxSize: z.number().int().optional() })
-    .optional(),
-  rateLimit: z.looseObject({ qps: z.number().optional(), burst: z.number().int().optional() }).optional(),
-  reconciliation: z
-    .looseObject({ requeueDelay: duration, requeueDelayOnError: duration, timeout: duration })
-    .optional(),
-  resourceOptimization: z
-    .looseObject({
-      cpu: z.looseObject({ request: z.string().optional(), limit: z.string().optional() }).optional(),
-      memory: z.looseObject({ request: z.string().optional(), limit: z.string().optional() }).optional(),
-    })
-    .optional(),
-  gc: z.looseObject({ gogc: z.number().int().optional(), gomemlimit: z.string().optional() }).optional(),
-  monitoring: z
-    .looseObject({ metricsInterval: duration, enableProfiling: z.boolean().optional() })
-    .optional(),
-});
-export type PerformanceConfig = z.infer<typeof performanceConfigSchema>;
 
 /** `where` names the text in errors: a file, or the ConfigMap it came from. */
 export function parsePerformanceYaml(text: string, where: string): PerformanceConfig {
@@ -45,17 +12,6 @@ export function parsePerformanceYaml(text: string, where: string): PerformanceCo
     throw zodToInputError(parsed.error, source, 'performance config', 'see the VitiStack performance guide');
   }
   return parsed.data;
-}
-
-/** What the controller effectively runs with (controller-runtime's defaults where unset). */
-export interface EffectiveSettings {
-  workers: number;
-  /** ≤ 0: no client-side limit (controller-runtime ≥ 0.21 default) */
-  qps: number;
-  burst: number;
-  batchSize: number;
-  requeueDelayMs: number;
-  timeoutMs: number;
 }
 
 export function effective(config: PerformanceConfig | undefined): EffectiveSettings {

@@ -6,6 +6,8 @@
  * the current and the recommended settings, after calibrating S on the measured run.
  */
 
+import type { ModelOutput } from '../report/sections/tune.js';
+
 export interface ModelInput {
   objects: number;
   arrivalRate: number;
@@ -16,18 +18,6 @@ export interface ModelInput {
   /** ≤ 0: no client-side limit */
   qps: number;
   burst: number;
-}
-
-export interface ModelOutput {
-  /** time-to-ready percentiles, s */
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  /** mean reconcile duration including limiter waits, s (comparable to the measured S̄) */
-  reconcileMean: number;
-  /** completions per second over the run */
-  throughput: number;
 }
 
 class Heap<T> {

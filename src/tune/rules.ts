@@ -1,23 +1,7 @@
-import type { ControllerSignals, ProcessSignals, VitistackSignals } from '../observe/metrics/signals.js';
-import {
-  type EffectiveSettings,
-  type PerformanceConfig,
-  parseCpuCores,
-  parseQuantityBytes,
-} from './performance-config.js';
-
-/** One knob's verdict, with its evidence: the signals, the formula, the value before. */
-export interface Recommendation {
-  knob: string;
-  current: string | number | boolean | null;
-  recommended: string | number | boolean | null;
-  changed: boolean;
-  why: string;
-  formula?: string;
-  evidence: Record<string, string | number | null>;
-}
-
-export type Bottleneck = 'client-qps' | 'workers' | 'server-throttling' | 'cpu' | 'leak' | 'none';
+import type { PerformanceConfig } from '../config/performance-schema.js';
+import type { ControllerSignals, ProcessSignals, VitistackSignals } from '../report/sections/signals.js';
+import type { Bottleneck, EffectiveSettings, Recommendation } from '../report/sections/tune.js';
+import { parseCpuCores, parseQuantityBytes } from './performance-config.js';
 
 export interface RuleContext {
   controller: ControllerSignals;
@@ -50,7 +34,7 @@ function unchanged(
 }
 
 /** Goroutines rising under steady load, or work that never finishes: no tuning on top of a leak. */
-export function detectLeak(ctx: Pick<RuleContext, 'process' | 'windowSeconds'>): string | undefined {
+function detectLeak(ctx: Pick<RuleContext, 'process' | 'windowSeconds'>): string | undefined {
   const { goroutineSlopePerMinute: slope, goroutinesMean: mean } = ctx.process;
   if (slope === null || mean === null || ctx.windowSeconds < 30) return undefined;
   if (slope > Math.max(10, 0.1 * mean)) {
@@ -259,7 +243,7 @@ export function timeoutRule(ctx: RuleContext): Recommendation {
   const knob = 'reconciliation.timeout';
   const current = ctx.current?.reconciliation?.timeout ?? null;
   const p95 = ctx.controller.serviceP95;
-  if (!Number.isFinite(p95) || p95 <= 0)
+  if (p95 === null || !Number.isFinite(p95) || p95 <= 0)
     return unchanged(knob, current, 'no reconcile-time distribution measured');
   const needed = Math.max(5, Math.ceil(5 * p95));
   const currentMs = ctx.settings.timeoutMs;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { quietWatch } from '../../test/helpers/run-fixture.js';
-import type { ControllerSignals, ProcessSignals, Signals } from '../observe/metrics/signals.js';
+import type { PerformanceConfig } from '../config/performance-schema.js';
 import { newHistogram, recordMs, summarize } from '../report/histogram.js';
 import type { RunResult } from '../report/run-result.js';
+import type { ControllerSignals, ProcessSignals, Signals } from '../report/sections/signals.js';
 import { renderConfigMapYaml } from './configmap.js';
-import type { PerformanceConfig } from './performance-config.js';
 import { tune } from './tune.js';
 
 function controller(overrides: Partial<ControllerSignals> = {}): ControllerSignals {
@@ -83,7 +83,7 @@ function run(c: ControllerSignals, p: ProcessSignals, rate = 10, objects = 1000)
     created: objects,
   };
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     kind: 'vitictl.io/RunResult',
     tool: { name: 'vitictl', version: 't' },
     runId: 'r1',
@@ -118,9 +118,7 @@ function run(c: ControllerSignals, p: ProcessSignals, rate = 10, objects = 1000)
     observe: {
       intervalSeconds: 2,
       window: { start: '', end: '' },
-      targets: [
-        { target: 't', scrapes: 50, failures: 0, signals: signals as unknown as Record<string, unknown> },
-      ],
+      targets: [{ target: 't', scrapes: 50, failures: 0, signals }],
     },
     methods: {},
   };

@@ -1,15 +1,15 @@
+import type { PerformanceConfig } from '../config/performance-schema.js';
 import { inputError } from '../errors.js';
-import type { Signals } from '../observe/metrics/signals.js';
 import type { RunResult } from '../report/run-result.js';
-import { type EffectiveSettings, effective, type PerformanceConfig } from './performance-config.js';
-import { calibrateService, type ModelOutput, simulate } from './predict.js';
+import { busiestController, type ControllerSignals, type Signals } from '../report/sections/signals.js';
+import type { ModelOutput, Prediction, Recommendation, TuneResult } from '../report/sections/tune.js';
+import { effective } from './performance-config.js';
+import { calibrateService, simulate } from './predict.js';
 import {
-  type Bottleneck,
   cachingRule,
   diagnose,
   gcRules,
   qpsRule,
-  type Recommendation,
   type RuleContext,
   requeueRule,
   resourceRules,
@@ -29,51 +29,19 @@ export interface TuneOptions {
   controller?: string | undefined;
 }
 
-export interface Prediction {
-  model: string;
-  workSeconds: number;
-  measured: { p50: number; p90: number; p99: number } | null;
-  current: ModelOutput;
-  recommended: ModelOutput;
-  /** predicted-current p99 vs measured p99: how well the model fits this run */
-  fit: number | null;
-}
-
-export interface TuneResult {
-  runId: string;
-  target: string;
-  controller: string;
-  windowSeconds: number;
-  currentSource: string;
-  settings: { current: EffectiveSettings; recommended: EffectiveSettings };
-  diagnosis: { bottleneck: Bottleneck; message: string };
-  /** set when the run shows a leak: no recommendation is made */
-  refused?: string;
-  recommendations: Recommendation[];
-  config: PerformanceConfig;
-  prediction: Prediction | null;
-  notes: string[];
-}
-
 function pickSignals(
   run: RunResult,
   controllerName: string | undefined,
-): { signals: Signals; controller: Signals['controllers'][number] } {
+): { signals: Signals; controller: ControllerSignals } {
   const candidates = (run.observe?.targets ?? [])
-    .map((t) => t.signals as unknown as Signals | null)
+    .map((t) => t.signals)
     .filter((s): s is Signals => s !== null);
   if (candidates.length === 0) {
     throw inputError(`run ${run.runId} has no controller signals`, {
       hint: 'record them: vitictl apply … --metrics http://OPERATOR:8080/metrics --out run.json (or vitictl perf run)',
     });
   }
-  let best: { signals: Signals; controller: Signals['controllers'][number] } | undefined;
-  for (const signals of candidates) {
-    for (const controller of signals.controllers) {
-      if (controllerName !== undefined && controller.controller !== controllerName) continue;
-      if (!best || controller.reconciles > best.controller.reconciles) best = { signals, controller };
-    }
-  }
+  const best = busiestController(candidates, controllerName);
   if (!best) {
     const names = candidates.flatMap((s) => s.controllers.map((c) => c.controller));
     throw inputError(
@@ -266,7 +234,7 @@ export function tune(options: TuneOptions): TuneResult {
  * alone explains S̄, the work is hidden and S̄ is used (an upper bound), with a note.
  */
 function estimateWork(
-  controller: Signals['controllers'][number],
+  controller: ControllerSignals,
   signals: Signals,
   atLimit: boolean,
   settings: {

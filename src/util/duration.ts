@@ -12,3 +12,9 @@ export function parseDuration(text: string): number | undefined {
   }
   return total;
 }
+
+/** The one way a duration is written: "1.23s" from a second on, "247ms", "3.5ms" below 10 ms. */
+export function formatMs(ms: number): string {
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)}s`;
+  return ms >= 10 ? `${ms.toFixed(0)}ms` : `${ms.toFixed(1)}ms`;
+}

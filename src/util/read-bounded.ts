@@ -1,11 +1,29 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { formatBytes } from './read-input.js';
 
-export class TooLargeError extends Error {}
+/**
+ * Input past a limit. The message says what was seen: the size the sender declared, or that reading
+ * stopped one chunk past the limit (reading on just to report the size is what the limit prevents).
+ */
+export class TooLargeError extends Error {
+  constructor(
+    readonly maxBytes: number,
+    seen: { declared: number } | { read: number },
+  ) {
+    super(
+      'declared' in seen
+        ? `${formatBytes(seen.declared)} (Content-Length), more than the ${formatBytes(maxBytes)} limit`
+        : `over the ${formatBytes(maxBytes)} limit (reading stopped at ${formatBytes(seen.read)})`,
+    );
+    this.name = 'TooLargeError';
+  }
+}
 
 /**
  * All bytes of a file or stream, refusing (TooLargeError) as soon as they pass `maxBytes`, so memory
- * stays bounded whatever the input. A missing file rejects with the fs error (code ENOENT).
+ * stays bounded whatever the input; the stream is destroyed then, so nothing more is read. A missing
+ * file rejects with the fs error (code ENOENT).
  */
 export async function readBounded(source: string | Readable, maxBytes: number): Promise<Buffer> {
   const stream = typeof source === 'string' ? createReadStream(source) : source;
@@ -15,11 +33,32 @@ export async function readBounded(source: string | Readable, maxBytes: number): 
     for await (const chunk of stream) {
       const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
       total += buffer.length;
-      if (total > maxBytes) throw new TooLargeError(`larger than ${maxBytes} bytes`);
+      if (total > maxBytes) throw new TooLargeError(maxBytes, { read: total });
       chunks.push(buffer);
     }
+  } catch (error) {
+    stream.destroy();
+    throw error;
   } finally {
     if (typeof source === 'string') stream.destroy();
   }
   return Buffer.concat(chunks, total);
+}
+
+/**
+ * An HTTP response body, refused before reading when its Content-Length is past `maxBytes`, else as
+ * soon as the bytes pass it (a body without a length, or one that lies). Refusing destroys the body,
+ * which drops the connection instead of draining an endless stream.
+ */
+export async function readBodyBounded(
+  body: Readable,
+  contentLength: string | string[] | undefined,
+  maxBytes: number,
+): Promise<Buffer> {
+  const declared = Number(Array.isArray(contentLength) ? contentLength[0] : contentLength);
+  if (contentLength !== undefined && Number.isFinite(declared) && declared > maxBytes) {
+    body.destroy();
+    throw new TooLargeError(maxBytes, { declared });
+  }
+  return readBounded(body, maxBytes);
 }

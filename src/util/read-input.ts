@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
-import { inputError } from '../errors.js';
+import { gunzipSync } from 'node:zlib';
+import { inputError, type SourceLocation } from '../errors.js';
 
 export const MiB = 2 ** 20;
 
@@ -54,5 +55,33 @@ export async function readBoundedFile(
     throw inputError(`cannot read ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * gunzip into at most `maxBytes`: zlib stops at the bound instead of growing the output. Past it is
+ * bad input at `location` (the file or URL), with `hint` saying how to raise the limit.
+ */
+export function gunzipBounded(
+  data: Uint8Array,
+  location: SourceLocation,
+  maxBytes: number,
+  hint: string,
+): Buffer {
+  try {
+    // one output chunk of the size the gzip trailer states (mod 2^32) saves re-copying 16 KB chunks;
+    // at most 64 MiB, which is what a refused bomb holds beyond the limit
+    const stated =
+      data.length >= 18
+        ? Buffer.from(data.buffer, data.byteOffset, data.length).readUInt32LE(data.length - 4)
+        : 0;
+    return gunzipSync(data, {
+      chunkSize: Math.min(Math.max(stated + 64, 1 << 16), 1 << 26, maxBytes + 64),
+      maxOutputLength: maxBytes,
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw inputError(`decompresses to more than ${formatBytes(maxBytes)}`, { location, hint });
+    throw inputError(`cannot decompress: ${(error as Error).message}`, { location });
   }
 }

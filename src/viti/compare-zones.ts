@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRunResult } from '../cli/run-files.js';
-import type { HistogramSummary } from '../report/histogram.js';
+import type { LatencySummary } from '../report/histogram.js';
 
 /** One zone's run of a profile, side by side with the others'. Every number comes from its run.json. */
 export interface ZoneRun {
@@ -20,7 +20,7 @@ export interface ZoneRun {
   gates?: number;
 }
 
-const p = (summary: HistogramSummary, key: 'p50' | 'p99') => (summary.count === 0 ? undefined : summary[key]);
+const p = (summary: LatencySummary, key: 'p50' | 'p99') => (summary.count === 0 ? undefined : summary[key]);
 
 export async function compareZones(
   runs: Array<{ zone: string; exitCode: number; outDir: string }>,

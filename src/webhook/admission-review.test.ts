@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { VitictlError } from '../errors.js';
 import type { KubeObject } from '../scenario/expand.js';
 import {
-  formatOperations,
   guessPlural,
   parseOperations,
   ReviewFactory,
@@ -56,10 +55,6 @@ describe('parseOperations', () => {
     } catch (error) {
       expect((error as VitictlError).exitCode).toBe(2);
     }
-  });
-
-  it('formats back', () => {
-    expect(formatOperations({ CREATE: 80, UPDATE: 0, DELETE: 5 })).toBe('CREATE=80,DELETE=5');
   });
 });
 

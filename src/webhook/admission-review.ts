@@ -36,7 +36,7 @@ export interface UserInfo {
   extra?: Record<string, string[]>;
 }
 
-export const DEFAULT_USER: UserInfo = {
+const DEFAULT_USER: UserInfo = {
   username: 'vitictl-webhook-bench',
   groups: ['system:authenticated'],
 };
@@ -81,12 +81,6 @@ export function parseOperations(text: string): OperationWeights {
     throw usageError('--operations: at least one operation needs a weight above 0');
   }
   return weights;
-}
-
-export function formatOperations(weights: OperationWeights): string {
-  return OPERATIONS.filter((op) => weights[op] > 0)
-    .map((op) => `${op}=${weights[op]}`)
-    .join(',');
 }
 
 function splitApiVersion(apiVersion: string): { group: string; version: string } {
@@ -140,7 +134,7 @@ function optionsFor(operation: Operation, dryRun: boolean): Record<string, unkno
 }
 
 /** The request fields after the uid, in CreateV1AdmissionReview's order. */
-export function requestFields(
+function requestFields(
   source: ReviewSource,
   operation: Operation,
   dryRun: boolean,

@@ -10,14 +10,6 @@ export type WebhookType = 'validating' | 'mutating';
 export type FailurePolicy = 'Fail' | 'Ignore';
 export type ResponseClass = 'okAllowed' | 'okDenied' | 'httpError' | 'timeout' | 'wouldFail';
 
-export const CLASS_LABELS: Record<ResponseClass, string> = {
-  okAllowed: 'allowed',
-  okDenied: 'denied',
-  httpError: 'http error',
-  timeout: 'timeout',
-  wouldFail: 'would fail in API server',
-};
-
 export interface Checked {
   class: ResponseClass;
   /** why a call failed (httpError, timeout, wouldFail): a stable key */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { machineReviews, useWebhookServers, type WebhookCerts } from '../../test/helpers/webhook-server.js';
 import { runClosedLoop } from './closed-loop.js';
-import type { WebhookTarget } from './tls-preflight.js';
+import type { WebhookTarget } from './target.js';
 
 const webhooks = useWebhookServers({ beforeAll, afterAll });
 const server = webhooks.server;

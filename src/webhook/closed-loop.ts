@@ -10,7 +10,7 @@ import {
   progressTicker,
 } from './phase.js';
 import { Tally } from './tally.js';
-import { hostOf, portOf, requestPath, sniName } from './tls-preflight.js';
+import { hostOf, portOf, requestPath, sniName } from './target.js';
 
 export interface ClosedLoopOptions extends EngineTarget {
   connections: number;
@@ -99,8 +99,10 @@ export async function runClosedLoop(
         ? { duration: (limit as { durationMs: number }).durationMs / 1000 }
         : { amount }),
       timeout: options.timeoutSeconds,
-      // No overallRate/connectionRate, ever: with one, autocannon's CO correction is wrong (field notes
-      // §2). Without one it applies no correction, and autocannon 9 refuses ignoreCoordinatedOmission.
+      // No overallRate/connectionRate, ever: with a rate, autocannon "corrects" for coordinated omission
+      // with an expected interval of ceil(1/rate), seconds against latencies in milliseconds, so every
+      // answer adds a made-up sample per millisecond it took. Without a rate it records what it measured
+      // (and autocannon 9 refuses ignoreCoordinatedOmission).
       ...(servername !== undefined ? { servername } : {}),
       tlsOptions: {
         ...(target.cert !== undefined ? { cert: target.cert } : {}),

@@ -5,8 +5,8 @@ import { makeStyle } from '../cli/style.js';
 import { VitictlError } from '../errors.js';
 import { renderWebhookSummary } from '../render/webhook-views.js';
 import { runResultSchema } from '../report/run-result.js';
+import { webhookResultSchema } from '../report/sections/webhook.js';
 import { runWebhookBench, type WebhookBenchOptions } from './engine.js';
-import { webhookResultSchema } from './result.js';
 
 const webhooks = useWebhookServers({ beforeAll, afterAll });
 const server = webhooks.server;

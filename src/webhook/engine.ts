@@ -1,15 +1,18 @@
 import { runtimeError } from '../errors.js';
-import { newRunId } from '../load/apply-run.js';
+import { summarize } from '../report/histogram.js';
 import { phaseRecorder } from '../report/phases.js';
+import { newRunId } from '../report/run-id.js';
 import { RUN_RESULT_VERSION, type RunResult } from '../report/run-result.js';
+import type { WebhookResult } from '../report/sections/webhook.js';
 import { packageVersion } from '../util/version.js';
 import { type OperationWeights, ReviewFactory, type ReviewSource } from './admission-review.js';
 import { admitted, type FailurePolicy, type WebhookType } from './check-response.js';
 import type { ClosedLoopRun } from './closed-loop.js';
 import type { OpenLoopRun } from './open-loop.js';
 import type { EngineProgress, PhaseLimit } from './phase.js';
-import { cumulativeBuckets, summarizeUs, WEBHOOK_METHODS, type WebhookResult } from './result.js';
-import { displayUrl, type PreflightResult, tlsPreflight, type WebhookTarget } from './tls-preflight.js';
+import { cumulativeBuckets, WEBHOOK_METHODS } from './result.js';
+import { displayUrl, type WebhookTarget } from './target.js';
+import { type PreflightResult, tlsPreflight } from './tls-preflight.js';
 
 export type WebhookLoad =
   | { engine: 'open'; rate: number; maxConnections: number }
@@ -161,8 +164,8 @@ function buildResult(
       ),
       failedCalls,
     },
-    latency: summarizeUs(tally.histogram),
-    latencyUncorrected: run.kind === 'open' ? summarizeUs(run.uncorrected) : null,
+    latency: summarize(tally.histogram, 'us'),
+    latencyUncorrected: run.kind === 'open' ? summarize(run.uncorrected, 'us') : null,
     apiServerBuckets: cumulativeBuckets(tally.buckets),
     generator,
     autocannonLatencyMs:

@@ -7,7 +7,7 @@ import {
   type WebhookCerts,
 } from '../../test/helpers/webhook-server.js';
 import { OpenLoop } from './open-loop.js';
-import type { WebhookTarget } from './tls-preflight.js';
+import type { WebhookTarget } from './target.js';
 
 const webhooks = useWebhookServers({ beforeAll, afterAll });
 const server = webhooks.server;

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Histogram } from 'hdr-histogram-js';
 import type { Dispatcher } from 'undici';
 import { Pool } from 'undici';
+import { waitUntilDue } from '../load/pace.js';
 import { EvenSchedule } from '../load/rate-limiter.js';
 import { newHistogram, recordMs } from '../report/histogram.js';
 import { type Checked, checkResponse, checkTransportError, withDeadline } from './check-response.js';
@@ -14,20 +15,17 @@ import {
   progressTicker,
 } from './phase.js';
 import { Tally } from './tally.js';
-import { hostOf, portOf, requestPath, tlsOptions } from './tls-preflight.js';
+import { hostOf, portOf, requestPath, tlsOptions } from './target.js';
 
 /** A start later than this behind its intended time counts as the generator falling behind. */
-export const LATE_MS = 10;
+const LATE_MS = 10;
 const WINDOW_MS = 10;
-/** the longest blocking wait, only ever taken with no request in flight */
-const PRECISE_MS = 2;
-const SPIN_MS = 0.15;
 /**
  * Calls started and not yet ended (on a connection or queued in the pool for one): each holds its
  * body, so a stalled webhook at a high rate would otherwise grow memory by rate × timeoutSeconds.
  * At the bound the generator waits; the starts it delays are late, and timed from their intended start.
  */
-export const MAX_IN_FLIGHT = 50_000;
+const MAX_IN_FLIGHT = 50_000;
 
 export interface OpenLoopOptions extends EngineTarget {
   rate: number;
@@ -116,7 +114,6 @@ export class OpenLoop {
     const uncorrected = newHistogram();
     const startLag = newHistogram();
     const window = new StartWindow();
-    const pause = new Int32Array(new SharedArrayBuffer(4));
     // after a stall (GC, a busy event loop) the backlog leaves at most 1.5× the even share per window,
     // never as one burst; each late start is still timed from its intended start
     const cap = Math.max(2, Math.floor((1.5 * rate * WINDOW_MS) / 1000));
@@ -215,17 +212,8 @@ export class OpenLoop {
         }
         const step = schedule.next(now);
         if (!step.go) {
-          // Timers fire on whole milliseconds, ~1 ms late: that lag would count as latency. With
-          // nothing in flight there is nothing to miss, so the last stretch is a precise blocking wait.
-          if (inFlight === 0 && step.waitMs <= PRECISE_MS) {
-            // a futex wake takes ~0.1 ms on a busy VM: block for most of it, spin the rest
-            if (step.waitMs > SPIN_MS) Atomics.wait(pause, 0, 0, step.waitMs - SPIN_MS);
-            const due = now + step.waitMs;
-            while (performance.now() < due) {}
-          } else {
-            unyielded = 0;
-            await sleep(inFlight === 0 ? step.waitMs - PRECISE_MS : step.waitMs);
-          }
+          unyielded = 0;
+          await waitUntilDue(step.waitMs, inFlight === 0);
           continue;
         }
         if (sent >= planned) break;

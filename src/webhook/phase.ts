@@ -1,7 +1,10 @@
 import type { ReviewFactory } from './admission-review.js';
 import type { WebhookType } from './check-response.js';
 import type { Tally } from './tally.js';
-import type { WebhookTarget } from './tls-preflight.js';
+import type { WebhookTarget } from './target.js';
+
+/** Open loop: the most connections the pool opens unless told otherwise. */
+export const DEFAULT_MAX_CONNECTIONS = 256;
 
 /** What both engines share: where to send, what, and how long a call may take. */
 export interface EngineTarget {

@@ -7,7 +7,7 @@ import type { FailurePolicy, WebhookType } from './check-response.js';
 import type { WebhookBenchOptions, WebhookLoad } from './engine.js';
 import type { PhaseLimit } from './phase.js';
 import { loadSources } from './sources.js';
-import type { WebhookTarget } from './tls-preflight.js';
+import type { WebhookTarget } from './target.js';
 import { applyRules, readWebhookConfig, type WebhookConfig } from './webhook-config.js';
 
 /** What the command parsed from its flags: values, not yet files or cluster reads. */
@@ -37,7 +37,7 @@ export interface WebhookBenchInput {
 }
 
 /** --url as the API server would accept it in clientConfig.url: https, no user info, query or fragment. */
-export function parseWebhookUrl(text: string): URL {
+function parseWebhookUrl(text: string): URL {
   let url: URL;
   try {
     url = new URL(text);

@@ -3,12 +3,12 @@ import { parseYamlStream, readTextFile, type YamlSource } from '../config/yaml-s
 import { inputError } from '../errors.js';
 import { CrdRegistry } from '../scenario/crd.js';
 import type { KubeObject } from '../scenario/expand.js';
-import { isPlainObject } from '../scenario/json-schema.js';
 import { prepareScenario } from '../scenario/prepare.js';
+import { isPlainObject } from '../util/plain-object.js';
 import { guessPlural, type ReviewSource, resourceInfo } from './admission-review.js';
 
 /** The objects a bench sends: at most this many distinct ones (they are reused round-robin). */
-export const MAX_OBJECTS = 1000;
+const MAX_OBJECTS = 1000;
 
 export interface SourceOptions {
   /** a scenario file or built-in name (default: machines) */

@@ -9,7 +9,8 @@ import {
   type WebhookCerts,
 } from '../../test/helpers/webhook-server.js';
 import { VitictlError } from '../errors.js';
-import { tlsPreflight, type WebhookTarget } from './tls-preflight.js';
+import type { WebhookTarget } from './target.js';
+import { tlsPreflight } from './tls-preflight.js';
 
 const webhooks = useWebhookServers({ beforeAll, afterAll });
 const server = webhooks.server;

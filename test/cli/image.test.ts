@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RUN_AS_USER } from '../../src/perf/job.js';
-import { repoRoot } from '../helpers/cli.js';
+import { repoRoot } from '../helpers/files.js';
 
 /** The Dockerfile cannot be built here (no container daemon); what it copies is checked against the repo. */
 describe('the container image definition', () => {

@@ -1,9 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { errorLines, vitictl } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { errorLines } from '../helpers/errors.js';
 import { useTempDir } from '../helpers/files.js';
 
-describe('vitictl metrics parse (the built CLI)', () => {
+describe('vitictl metrics parse (in-process)', () => {
   const temp = useTempDir();
 
   it('lists families of a valid exposition', async () => {
@@ -11,7 +12,7 @@ describe('vitictl metrics parse (the built CLI)', () => {
       'ok.txt',
       '# TYPE a counter\na_total 1\n# TYPE h histogram\nh_bucket{le="+Inf"} 2\nh_count 2\nh_sum 3\n',
     );
-    const result = await vitictl(['metrics', 'parse', file, '--strict', '-o', 'json']);
+    const result = await runCli(['metrics', 'parse', file, '--strict', '-o', 'json']);
     expect(result.exitCode).toBe(0);
     const parsed = JSON.parse(String(result.stdout)) as { families: Array<{ name: string; type: string }> };
     expect(parsed.families.map((f) => [f.name, f.type])).toEqual([
@@ -22,14 +23,14 @@ describe('vitictl metrics parse (the built CLI)', () => {
 
   it('exits 2 with file:line:column in strict mode', async () => {
     const file = await temp.write('bad.txt', 'good 1\nbad{a=1} 2\n');
-    const result = await vitictl(['metrics', 'parse', file, '--strict']);
+    const result = await runCli(['metrics', 'parse', file, '--strict']);
     expect(result.exitCode).toBe(2);
     expect(errorLines(result.stderr)).toEqual([`error: ${file}:2:7: label a: the value must be quoted`]);
   });
 
   it('skips bad lines without --strict and says which', async () => {
     const file = await temp.write('bad.txt', 'good 1\nbad{a=1} 2\n');
-    const result = await vitictl(['metrics', 'parse', file]);
+    const result = await runCli(['metrics', 'parse', file]);
     expect(result.exitCode).toBe(0);
     expect(String(result.stdout)).toMatch(/^line 2:7: label a: the value must be quoted$/m);
   });
@@ -40,7 +41,7 @@ describe('vitictl metrics parse (the built CLI)', () => {
       file,
       Buffer.concat([Buffer.from('good 1\nbad{a="x'), Buffer.from([0xc3, 0x28]), Buffer.from('"} 1\n')]),
     );
-    const result = await vitictl(['metrics', 'parse', file, '--strict']);
+    const result = await runCli(['metrics', 'parse', file, '--strict']);
     expect(result.exitCode).toBe(2);
     expect(errorLines(result.stderr)).toEqual([`error: ${file}:2:9: invalid UTF-8`]);
   });
@@ -48,7 +49,7 @@ describe('vitictl metrics parse (the built CLI)', () => {
   it('exits 2 in seconds on one 50 MB label value (the line-length limit)', async () => {
     const file = await temp.write('big.txt', `big{a="${'x'.repeat(50 * 1024 * 1024)}"} 1\n`);
     const started = Date.now();
-    const result = await vitictl(['metrics', 'parse', file, '--strict']);
+    const result = await runCli(['metrics', 'parse', file, '--strict']);
     expect(result.exitCode).toBe(2);
     expect(errorLines(result.stderr)).toEqual([`error: ${file}:1: line longer than 1048576 characters`]);
     expect(String(result.stderr)).toMatch(
@@ -58,7 +59,7 @@ describe('vitictl metrics parse (the built CLI)', () => {
   });
 
   it('reads stdin as bytes and rejects what OpenMetrics forbids', async () => {
-    const result = await vitictl(['metrics', 'parse', '-', '--strict'], {
+    const result = await runCli(['metrics', 'parse', '-', '--strict'], {
       input: '# TYPE g gauge\ng 1 # {} 1\n# EOF\n',
     });
     expect(result.exitCode).toBe(2);

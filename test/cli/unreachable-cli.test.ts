@@ -1,24 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../../src/lab/ports.js';
-import { errorLines, vitictl } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { closedKubeconfig } from '../helpers/closed-kubeconfig.js';
+import { errorLines } from '../helpers/errors.js';
 import { useTempDir } from '../helpers/files.js';
-
-/** A kubeconfig for an API server on a port where nothing listens (a real, refused socket). */
-async function closedKubeconfig(write: (name: string, text: string) => Promise<string>) {
-  const port = await freePort();
-  const file = await write(
-    'kubeconfig',
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'gone', cluster: { server: `https://127.0.0.1:${port}` } }],
-      users: [{ name: 'u', user: { token: 'the-token' } }],
-      contexts: [{ name: 'gone', context: { cluster: 'gone', user: 'u' } }],
-      'current-context': 'gone',
-    }),
-  );
-  return { port, file };
-}
 
 const RUN = {
   schemaVersion: 1,
@@ -34,19 +18,20 @@ const RUN = {
   methods: {},
 };
 
-describe('every command that talks to the API server, against a closed port (the built CLI)', () => {
+describe('every command that talks to the API server, against a closed port (in-process)', () => {
   const temp = useTempDir();
 
   it.each([
     ['apply', ['apply', 'machines', '--count', '1']],
-    ['cleanup', ['cleanup', '--run-id', 'r1']],
+    // cleanup retries a server that does not answer (it may be restarting) for --retry-timeout
+    ['cleanup', ['cleanup', '--run-id', 'r1', '--retry-timeout', '1s']],
     ['tune --apply', ['tune', '--from', 'RUN', '--apply']],
     ['perf run', ['perf', 'run', 'smoke', '--out-dir', 'OUT']],
   ])('%s exits 1 with one line naming the server and a hint', async (_name, args) => {
     const { port, file } = await closedKubeconfig(temp.write);
     const run = await temp.write('run.json', JSON.stringify(RUN));
     const argv = args.map((arg) => (arg === 'RUN' ? run : arg === 'OUT' ? temp.path('out') : arg));
-    const result = await vitictl([...argv, '--kubeconfig', file]);
+    const result = await runCli([...argv, '--kubeconfig', file]);
     expect(result.exitCode, String(result.stderr)).toBe(1);
     expect(errorLines(result.stderr)).toEqual([
       `error: cannot reach the API server at https://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,

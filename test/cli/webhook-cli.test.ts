@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorLines, vitictl } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { errorLines } from '../helpers/errors.js';
 import {
   TEST_SERVICE_NAME,
   useWebhookServers,
@@ -16,10 +17,10 @@ beforeAll(() => {
 
 const quick = ['--rate', '200', '--requests', '100', '--warmup', '0s'];
 
-describe('vitictl webhook bench (the built CLI against a test webhook)', () => {
+describe('vitictl webhook bench (in-process, against a test webhook)', () => {
   it('runs, prints the summary with the API-server buckets, exits 0', async () => {
     const webhook = await server();
-    const result = await vitictl(['webhook', 'bench', '--url', webhook.url, '--ca', certs.ca, ...quick]);
+    const result = await runCli(['webhook', 'bench', '--url', webhook.url, '--ca', certs.ca, ...quick]);
     expect(result.exitCode, String(result.stderr)).toBe(0);
     const out = String(result.stdout);
     expect(out).toMatch(/^tls {6}verified on every connection · CA from --ca .*ca\.crt · name 127\.0\.0\.1/m);
@@ -31,7 +32,7 @@ describe('vitictl webhook bench (the built CLI against a test webhook)', () => {
 
   it('reports what it got from a webhook that answers with the wrong uid, and exits 1', async () => {
     const webhook = await server({ misbehaviour: 'wrong-uid', every: 4 });
-    const result = await vitictl([
+    const result = await runCli([
       'webhook',
       'bench',
       '--url',
@@ -74,7 +75,7 @@ describe('vitictl webhook bench (the built CLI against a test webhook)', () => {
   ])('%s: one clear line, the right exit code, no stack', async (_name, args, code, message) => {
     const webhook = await server();
     if (_name === 'unreachable') await webhook.close();
-    const result = await vitictl(['webhook', 'bench', ...args(webhook), ...quick]);
+    const result = await runCli(['webhook', 'bench', ...args(webhook), ...quick]);
     expect(result.exitCode).toBe(code);
     const lines = errorLines(result.stderr);
     expect(lines).toHaveLength(1);
@@ -85,13 +86,13 @@ describe('vitictl webhook bench (the built CLI against a test webhook)', () => {
 
   it('an expired certificate and a non-JSON answer stop before any load', async () => {
     const expired = await server({ cert: certs.expiredCert, key: certs.expiredKey });
-    const first = await vitictl(['webhook', 'bench', '--url', expired.url, '--ca', certs.ca, ...quick]);
+    const first = await runCli(['webhook', 'bench', '--url', expired.url, '--ca', certs.ca, ...quick]);
     expect(first.exitCode).toBe(1);
     expect(errorLines(first.stderr)[0]).toMatch(
       /^error: the webhook's certificate \(CN=expired, issued by CN=ca\) expired on /,
     );
     const html = await server({ misbehaviour: 'non-json' });
-    const second = await vitictl(['webhook', 'bench', '--url', html.url, '--ca', certs.ca, ...quick]);
+    const second = await runCli(['webhook', 'bench', '--url', html.url, '--ca', certs.ca, ...quick]);
     expect(second.exitCode).toBe(1);
     expect(errorLines(second.stderr)[0]).toMatch(/answered non-JSON \(text\/html\)/);
     expect(html.requests()).toBe(1);
@@ -99,7 +100,7 @@ describe('vitictl webhook bench (the built CLI against a test webhook)', () => {
 
   it('a service name with --server-name, and a client certificate', async () => {
     const webhook = await server({ clientCa: certs.ca });
-    const result = await vitictl([
+    const result = await runCli([
       'webhook',
       'bench',
       '--url',
@@ -132,13 +133,13 @@ describe('vitictl webhook bench (the built CLI against a test webhook)', () => {
     ],
     [['--url', 'https://127.0.0.1:1/x', '--operations', 'PATCH=1'], /unknown operation "PATCH"/],
   ])('bad input %j exits 2', async (args, message) => {
-    const result = await vitictl(['webhook', 'bench', ...args]);
+    const result = await runCli(['webhook', 'bench', ...args]);
     expect(result.exitCode).toBe(2);
     expect(errorLines(result.stderr)[0]).toMatch(message);
   });
 
   it('--help shows the surface and examples', async () => {
-    const result = await vitictl(['webhook', 'bench', '--help']);
+    const result = await runCli(['webhook', 'bench', '--help']);
     expect(result.exitCode).toBe(0);
     const out = String(result.stdout);
     for (const flag of [

@@ -1,26 +1,43 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { execa, type Options } from 'execa';
+import { Readable, Writable } from 'node:stream';
+import type { Io } from '../../src/cli/io.js';
+import { main } from '../../src/cli/main.js';
 
-export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-export const bin = fileURLToPath(new URL('../../bin/vitictl.js', import.meta.url));
-
-/** Run the built CLI as a user would: a real process, real streams, no TTY. Returns the subprocess. */
-export function vitictl(args: string[], options: Options = {}) {
-  if (!existsSync(new URL('../../dist/cli/main.js', import.meta.url))) {
-    throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
-  }
-  return execa('node', [bin, ...args], {
-    reject: false,
-    env: { NO_COLOR: '1' },
-    ...options,
-    stripFinalNewline: false,
-  });
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
 }
 
-/** The error lines a failed command printed (progress lines and hints aside). */
-export function errorLines(stderr: unknown): string[] {
-  return String(stderr)
-    .split('\n')
-    .filter((line) => line.startsWith('error:'));
+/**
+ * Run the CLI in this process on the current src/: `main(argv, io)` with captured streams, no TTY,
+ * the environment of this process plus NO_COLOR=1 and `env` (what a child process would inherit).
+ * `input` is what `-` reads.
+ */
+export async function runCli(
+  args: string[],
+  options: { input?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
+  const stdout = captured();
+  const stderr = captured();
+  const io: Io = {
+    stdin: Readable.from(options.input === undefined ? [] : [Buffer.from(options.input)]),
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    cwd: process.cwd(),
+    interrupt: () => new AbortController().signal,
+  };
+  const exitCode = await main(args, io);
+  return { exitCode, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+function captured(): { stream: Writable; text(): string } {
+  const chunks: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk);
+      done();
+    },
+  });
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
 }

@@ -10,3 +10,10 @@ export function thrownBy(run: () => unknown): VitictlError {
   }
   throw new Error('expected a VitictlError');
 }
+
+/** The error lines a failed command printed (progress lines and hints aside). */
+export function errorLines(stderr: unknown): string[] {
+  return String(stderr)
+    .split('\n')
+    .filter((line) => line.startsWith('error:'));
+}

@@ -1,7 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /** A temp directory per test, removed afterwards; tests write their own fixtures into it. */
 export function useTempDir(): {

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { signLeaf } from '../../src/lab/certs.js';
 import type { LabState } from '../../src/lab/state.js';
-import { toYaml } from '../../src/render/yaml-emit.js';
+import { toYaml } from '../../src/util/yaml-emit.js';
 
 /** A kubeconfig for a new lab user (client certificate signed by the lab CA, no groups). */
 export async function userKubeconfig(state: LabState, user: string, dir: string): Promise<string> {

@@ -1,5 +1,6 @@
-import { evaluateGate, parseGate } from '../../src/perf/gates.js';
-import { type HistogramSummary, newHistogram, recordMs, summarize } from '../../src/report/histogram.js';
+import { evaluateGate } from '../../src/perf/gates/evaluate.js';
+import { parseGate } from '../../src/perf/gates/grammar.js';
+import { type LatencySummary, newHistogram, recordMs, summarize } from '../../src/report/histogram.js';
 import type { ShardFile } from '../../src/report/merge.js';
 import type { ObjectCounts, RunResult } from '../../src/report/run-result.js';
 
@@ -16,7 +17,7 @@ export const quietWatch = {
   gaps: [],
 };
 
-export const hdr = (values: number[]): HistogramSummary => {
+export const hdr = (values: number[]): LatencySummary => {
   const h = newHistogram();
   for (const v of values) recordMs(h, v);
   return summarize(h);
@@ -45,7 +46,7 @@ export function shard(index: number, ready: number[], offset: number, count = 3)
   };
   const n = ready.length;
   const result: RunResult = {
-    schemaVersion: 1,
+    schemaVersion: 2,
     kind: 'vitictl.io/RunResult',
     tool: { name: 'vitictl', version: '0.1.0' },
     runId: 'big-1',
@@ -68,6 +69,7 @@ export function shard(index: number, ready: number[], offset: number, count = 3)
       concurrency: null,
       achievedRate: 10,
       createThroughput: 10,
+      completedRate: 10,
       maxStartsIn100ms: 2,
       lateStarts: index,
       scheduleSlips: 0,

@@ -129,7 +129,7 @@ function wait(ms: number): Promise<void> {
   });
 }
 
-export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
+async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
   const misbehaviour = options.misbehaviour ?? 'none';
   const every = Math.max(1, options.every ?? 1);
   let count = 0;

@@ -8,7 +8,8 @@ import { KubeRest } from '../../src/kube/rest.js';
 import { restartApiserver } from '../../src/lab/lab.js';
 import { freePort } from '../../src/lab/ports.js';
 import type { RunResult } from '../../src/report/run-result.js';
-import { errorLines, vitictl } from '../helpers/cli.js';
+import { vitictl } from '../helpers/binary.js';
+import { errorLines } from '../helpers/errors.js';
 import { useTempDir } from '../helpers/files.js';
 import { kubectl, lab } from '../helpers/lab.js';
 import { userKubeconfig } from '../helpers/lab-users.js';
@@ -160,7 +161,8 @@ spec:
       ['apply', 'machines', '--count', '2000', '--qps', '200', '--run-id', 'it-restart', '--out', file, '-q'],
       { env: env() },
     );
-    await sleep(3000);
+    // restart mid-run, not during preflight: once creates are landing (a loaded machine starts slowly)
+    for (let waited = 0; (await leftovers('it-restart')) === '' && waited < 60; waited++) await sleep(500);
     await restartApiserver(lab().dir, 1000);
     const result = await child;
     expect(result.exitCode, String(result.stderr) + String(result.stdout)).toBe(0);
@@ -185,7 +187,7 @@ spec:
       ['apply', 'machines', '--count', '3000', '--qps', '100', '--run-id', 'it-sigint', '--out', file],
       { env: env() },
     );
-    await sleep(2500);
+    for (let waited = 0; (await leftovers('it-sigint')) === '' && waited < 60; waited++) await sleep(500);
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode).toBe(130);

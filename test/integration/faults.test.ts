@@ -1,10 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { labUp, restartApiserver } from '../../src/lab/lab.js';
 import type { CleanupResult, RunResult } from '../../src/report/run-result.js';
-import { errorLines, vitictl } from '../helpers/cli.js';
+import { vitictl } from '../helpers/binary.js';
+import { errorLines } from '../helpers/errors.js';
 import { useTempDir } from '../helpers/files.js';
-import { kubectl, lab } from '../helpers/lab.js';
+import { eventually, kubectl, lab } from '../helpers/lab.js';
 import { labKubeconfig, userKubeconfig } from '../helpers/lab-users.js';
 
 /**
@@ -105,6 +107,113 @@ describe('faults: every object accounted for and cleaned up', () => {
     const cleaned = await vitictl(['cleanup', 'machines', '--run-id', 'it-fault-twice'], { env: env() });
     expect(cleaned.exitCode, String(cleaned.stderr)).toBe(0);
     expect(await machinesOf('it-fault-twice')).toEqual([]);
+  });
+});
+
+describe('faults: kube-apiserver crashes while cleanup deletes', () => {
+  const COUNT = 1500;
+  const runIds = ['it-fault-crash', 'it-fault-outlasts'];
+  // whatever a test did, the next one finds a running API server and none of these objects
+  afterEach(async () => {
+    await labUp({ dir: lab().dir }, () => undefined);
+    for (const runId of runIds) await vitictl(['cleanup', 'machines', '--run-id', runId], { env: env() });
+  });
+
+  async function keep(runId: string) {
+    const kept = await vitictl(
+      ['apply', 'machines', '--count', String(COUNT), '--no-wait', '--keep', '--run-id', runId, '-q'],
+      { env: env() },
+    );
+    expect(kept.exitCode, String(kept.stderr)).toBe(0);
+  }
+
+  /**
+   * Start a paced cleanup (--qps 100: 15 s of DELETEs), wait until the first object is gone (so the
+   * DELETE phase is under way, not discovery), then kill -9 kube-apiserver and start it again.
+   */
+  async function cleanupThroughCrash(runId: string, extra: string[], downMs: number) {
+    const child = vitictl(
+      ['cleanup', 'machines', '--run-id', runId, '--qps', '100', '-o', 'json', ...extra],
+      {
+        env: env(),
+      },
+    );
+    try {
+      const leftAtCrash = await eventually(
+        async () => {
+          const left = (await machinesOf(runId)).length;
+          return left < COUNT ? left : undefined;
+        },
+        60_000,
+        'the first DELETE of the cleanup',
+      );
+      const crashed = performance.now();
+      await restartApiserver(lab().dir, downMs);
+      const outageMs = performance.now() - crashed;
+      const result = await child;
+      const cleanup = JSON.parse(String(result.stdout)) as CleanupResult;
+      return { result, cleanup, leftAtCrash, outageMs };
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }
+
+  const networkFailures = (cleanup: CleanupResult) =>
+    ['refused', 'reset', 'timeout', '500', '502', '503', '504'].reduce(
+      (sum, key) => sum + (cleanup.errors[key] ?? 0),
+      0,
+    );
+
+  it('cleanup retries through the restart: every object gone, the counts add up, exit 0', async () => {
+    await keep('it-fault-crash');
+    const { result, cleanup, leftAtCrash, outageMs } = await cleanupThroughCrash('it-fault-crash', [], 1000);
+    const said = `${String(result.stderr)}\n${String(result.stdout)}`;
+    // the crash hit the DELETE phase: objects were left to delete, and requests failed and were retried
+    expect(leftAtCrash).toBeGreaterThan(0);
+    expect(networkFailures(cleanup), said).toBeGreaterThan(0);
+    expect(cleanup.retries).toBeGreaterThan(0);
+    expect(outageMs).toBeLessThan(90_000);
+    expect(result.exitCode, said).toBe(0);
+    expect(cleanup.found).toBe(COUNT);
+    expectCleanupAddsUp(cleanup);
+    expect(cleanup.failed).toBe(0);
+    expect(cleanup.leftBehind).toEqual([]);
+    expect(cleanup.problems).toEqual([]);
+    expect(await machinesOf('it-fault-crash')).toEqual([]);
+  });
+
+  it('an outage longer than --retry-timeout: exit 1, honest counts, the cleanup hint; a second cleanup finishes', async () => {
+    await keep('it-fault-outlasts');
+    const { result, cleanup, leftAtCrash } = await cleanupThroughCrash(
+      'it-fault-outlasts',
+      ['--retry-timeout', '2s'],
+      4000,
+    );
+    const said = `${String(result.stderr)}\n${String(result.stdout)}`;
+    expect(leftAtCrash).toBeGreaterThan(0);
+    expect(result.exitCode, said).toBe(1);
+    expect(String(result.stderr)).toMatch(
+      /^warning: objects of run it-fault-outlasts may remain; run vitictl cleanup --run-id it-fault-outlasts again$/m,
+    );
+    expect(cleanup.found).toBe(COUNT);
+    expectCleanupAddsUp(cleanup);
+    expect(cleanup.failed).toBeGreaterThan(0);
+    expect(cleanup.problems.join('\n')).toMatch(
+      /delete machines: gave up after \d+ attempts \(timeout\); last: /,
+    );
+    // what is still there is what could not be deleted (a DELETE that reached etcd before the crash is gone)
+    const left = await machinesOf('it-fault-outlasts');
+    expect(cleanup.leftBehindCount).toBe(left.length);
+    expect(left.length).toBeGreaterThan(0);
+    expect(left.length).toBeLessThanOrEqual(cleanup.failed);
+    const again = await vitictl(['cleanup', 'machines', '--run-id', 'it-fault-outlasts', '-o', 'json'], {
+      env: env(),
+    });
+    expect(again.exitCode, String(again.stderr)).toBe(0);
+    const second = JSON.parse(String(again.stdout)) as CleanupResult;
+    expect(second.found).toBe(left.length);
+    expect(second.deleted).toBe(left.length);
+    expect(await machinesOf('it-fault-outlasts')).toEqual([]);
   });
 });
 

@@ -11,7 +11,7 @@ import { crdFilesIn } from '../../src/lab/vitistack-api.js';
 import type { KubeObject } from '../../src/scenario/expand.js';
 import { prepareScenario } from '../../src/scenario/prepare.js';
 import { packagePath } from '../../src/util/package-root.js';
-import { vitictl } from '../helpers/cli.js';
+import { vitictl } from '../helpers/binary.js';
 
 const COUNT = 1000;
 /** of each 1,000, these go through kubectl apply --dry-run=server as well (kubectl takes ~0.1 s each) */

@@ -5,6 +5,7 @@ import type { TestProject } from 'vitest/node';
 import { defaultPerformanceYaml } from '../../src/lab/install.js';
 import { labDown, labUp } from '../../src/lab/lab.js';
 import type { LabState } from '../../src/lab/state.js';
+import { buildIfStale } from '../helpers/binary.js';
 import { TEST_LAB_CONFIG } from '../helpers/lab-config.js';
 
 declare module 'vitest' {
@@ -19,6 +20,8 @@ declare module 'vitest' {
  * this runs, whether Go is there at all).
  */
 export default async function setup(project: TestProject) {
+  // the tests spawn bin/vitictl.js, which runs dist/
+  await buildIfStale((line) => process.stderr.write(`[build] ${line}\n`));
   const dir = await mkdtemp(join(tmpdir(), 'vitictl-it-lab-'));
   const started = Date.now();
   const result = await labUp(

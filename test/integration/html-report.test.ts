@@ -9,7 +9,8 @@ import { WebSocket } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { renderHtmlReport } from '../../src/render/html-report.js';
 import type { RunResult } from '../../src/report/run-result.js';
-import { vitictl } from '../helpers/cli.js';
+import type { TuneResult } from '../../src/report/sections/tune.js';
+import { vitictl } from '../helpers/binary.js';
 import { useTempDir } from '../helpers/files.js';
 import { lab } from '../helpers/lab.js';
 
@@ -337,7 +338,7 @@ describe('report.html in headless Chromium', () => {
       const result = await run('run', 50);
       const tuned = await vitictl(['tune', '--from', join(dir, 'run.json'), '-o', 'json'], { env });
       expect(tuned.exitCode, String(tuned.stderr)).toBe(0);
-      result.tune = JSON.parse(String(tuned.stdout)) as Record<string, unknown>;
+      result.tune = JSON.parse(String(tuned.stdout)) as TuneResult;
 
       const report = join(dir, 'report.html');
       const html = renderHtmlReport(result, { baseline });

@@ -10,7 +10,7 @@ import { probe } from '../../src/lab/http-probe.js';
 import { labDown, labUp } from '../../src/lab/lab.js';
 import { isRunning } from '../../src/lab/process.js';
 import { readState } from '../../src/lab/state.js';
-import { vitictl } from '../helpers/cli.js';
+import { vitictl } from '../helpers/binary.js';
 import {
   eventually,
   kubectl,

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseExposition } from '../../src/observe/metrics/parse.js';
 import { ACCEPT } from '../../src/observe/metrics/scraper.js';
-import type { Signals } from '../../src/observe/metrics/signals.js';
-import { vitictl } from '../helpers/cli.js';
+import type { Signals } from '../../src/report/sections/signals.js';
+import { vitictl } from '../helpers/binary.js';
 import { useTempDir } from '../helpers/files.js';
 import { kubectl, lab, setOperatorConfig, TEST_LAB_CONFIG } from '../helpers/lab.js';
 

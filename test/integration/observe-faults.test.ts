@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../src/lab/ports.js';
 import type { RunResult } from '../../src/report/run-result.js';
-import { vitictl } from '../helpers/cli.js';
+import { vitictl } from '../helpers/binary.js';
 import { useTempDir } from '../helpers/files.js';
 import { lab } from '../helpers/lab.js';
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/report/run-result.js';
-import { vitictl } from '../helpers/cli.js';
+import { vitictl } from '../helpers/binary.js';
 import { useTempDir } from '../helpers/files.js';
 import { lab, setOperatorConfig, TEST_LAB_CONFIG } from '../helpers/lab.js';
 
@@ -66,6 +66,35 @@ describe('vitictl perf run on the lab', () => {
       /<testcase classname="[^"]*" name="ready\.p99 &lt; 1ms">\n\s+<failure message="ready\.p99 = [\d.]+m?s, [\d.]+m?s over 1\.0ms" type="gate">/,
     );
     expect(String(result.stdout)).toMatch(/^FAILED: 1 of 2 gates$/m);
+  });
+
+  it('webhook load alongside the creates: its section and phases are in run.json, and a webhook gate fails the run (exit 3)', async () => {
+    await temp.write('x', '');
+    const profile = await profileFile(
+      temp.write,
+      'admission',
+      ['create.errorRate < 1%', 'webhook.p99 < 5s', 'webhook.p50 < 0.001ms'],
+      '  webhook: {configuration: vitictl-lab-operator, rate: 40, duration: 3s, warmup: 500ms}\n',
+    );
+    const out = temp.path('admission');
+    const result = await vitictl(['perf', 'run', profile, '--lab', '--count', '60', '--out-dir', out, '-q'], {
+      env: env(),
+    });
+    expect(result.exitCode, String(result.stderr)).toBe(3);
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunResult;
+    // 3 s at 40/s: 120 reviews, every one answered by the lab operator's webhook
+    expect(run.webhook!.requests.sent).toBe(120);
+    expect(run.webhook!.counts.okAllowed + run.webhook!.counts.okDenied).toBe(120);
+    expect(run.webhook!.latency.count).toBe(120);
+    expect(run.phases.map((phase) => phase.name)).toEqual(expect.arrayContaining(['webhook-measure']));
+    expect(run.apply!.counts.ready).toBe(60);
+    const byGate = Object.fromEntries(run.gates!.map((gate) => [gate.gate, gate.passed]));
+    expect(byGate).toEqual({
+      'create.errorRate < 1%': true,
+      'webhook.p99 < 5s': true,
+      'webhook.p50 < 0.001ms': false,
+    });
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<section id="webhook">');
   });
 
   it('a baseline comparison passes an unchanged re-run and flags an injected regression (the operator made slower)', async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { listBuiltinScenarios } from '../../src/config/load-scenario.js';
 import type { RunResult } from '../../src/report/run-result.js';
-import { vitictl } from '../helpers/cli.js';
+import { vitictl } from '../helpers/binary.js';
 import { useTempDir } from '../helpers/files.js';
 import { lab } from '../helpers/lab.js';
 

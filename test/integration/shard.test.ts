@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import type { TimelineRow } from '../../src/load/apply-engine.js';
 import type { RunResult } from '../../src/report/run-result.js';
-import { errorLines, vitictl } from '../helpers/cli.js';
+import { vitictl } from '../helpers/binary.js';
+import { errorLines } from '../helpers/errors.js';
 import { useTempDir } from '../helpers/files.js';
 import { kubectl, lab } from '../helpers/lab.js';
 

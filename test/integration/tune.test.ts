@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/report/run-result.js';
-import type { TuneResult } from '../../src/tune/tune.js';
-import { vitictl } from '../helpers/cli.js';
+import type { TuneResult } from '../../src/report/sections/tune.js';
+import { vitictl } from '../helpers/binary.js';
 import { useTempDir } from '../helpers/files.js';
 import { kubectl, lab, setOperatorConfig, TEST_LAB_CONFIG, waitForWorkers } from '../helpers/lab.js';
 

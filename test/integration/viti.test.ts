@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/report/run-result.js';
-import { repoRoot } from '../helpers/cli.js';
+import { repoRoot } from '../helpers/files.js';
 import { lab } from '../helpers/lab.js';
 
 /**

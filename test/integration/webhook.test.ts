@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookRunResult } from '../../src/webhook/engine.js';
-import { errorLines, vitictl } from '../helpers/cli.js';
+import { vitictl } from '../helpers/binary.js';
+import { errorLines } from '../helpers/errors.js';
 import { useTempDir } from '../helpers/files.js';
 import { lab } from '../helpers/lab.js';
 

@@ -1,8 +1,17 @@
 import type { Command } from 'commander';
 import { usageError } from '../../errors.js';
+import { defaultBurst } from '../../load/rate-limiter.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
-import { collect, durationFlag, intFlag, numberFlag, outputFormat, shardFromFlags } from '../flags.js';
+import {
+  collect,
+  durationFlag,
+  intFlag,
+  mibFlag,
+  numberFlag,
+  outputFormat,
+  shardFromFlags,
+} from '../flags.js';
 import { interruptExitCode } from '../io.js';
 
 interface ApplyFlags {
@@ -27,10 +36,13 @@ interface ApplyFlags {
   ca?: string;
   bearerTokenFile?: string;
   insecureSkipTlsVerify?: boolean;
+  maxExpositionSize?: string;
   shard?: string;
+  apiserverMetrics: boolean;
+  etcdMetrics?: string;
 }
 
-export function loadModeFromFlags(flags: Pick<ApplyFlags, 'qps' | 'burst' | 'concurrency'>) {
+function loadModeFromFlags(flags: Pick<ApplyFlags, 'qps' | 'burst' | 'concurrency'>) {
   const qps = numberFlag('--qps', flags.qps, 0.001);
   const burst = intFlag('--burst', flags.burst, 1);
   const concurrency = intFlag('--concurrency', flags.concurrency, 1);
@@ -42,8 +54,7 @@ export function loadModeFromFlags(flags: Pick<ApplyFlags, 'qps' | 'burst' | 'con
   }
   if (burst !== undefined && qps === undefined) throw usageError('--burst needs --qps');
   // default: catch up on stalls of up to 100 ms worth of starts, never more
-  if (qps !== undefined)
-    return { mode: 'open' as const, rate: qps, burst: burst ?? Math.max(1, Math.ceil(qps / 10)) };
+  if (qps !== undefined) return { mode: 'open' as const, rate: qps, burst: burst ?? defaultBurst(qps) };
   return { mode: 'closed' as const, concurrency: concurrency ?? 32 };
 }
 
@@ -57,7 +68,8 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
       'vitictl apply machines, or a file; see vitictl scenario list',
     );
   const { prepareScenario } = await import('../../scenario/prepare.js');
-  const { applyRun, newRunId } = await import('../../load/apply-run.js');
+  const { applyRun } = await import('../../load/apply-run.js');
+  const { newRunId } = await import('../../report/run-id.js');
   const shard = await shardFromFlags(flags);
   const prepared = await prepareScenario({
     scenario: file,
@@ -68,15 +80,27 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
     runId: flags.runId ?? newRunId(),
     shard,
   });
-  let metrics: { targets: import('../../observe/target.js').Target[]; intervalMs: number } | undefined;
+  let metrics:
+    | { targets: import('../../observe/target.js').Target[]; intervalMs: number; maxBytes?: number }
+    | undefined;
+  const maxExpositionBytes = mibFlag('--max-exposition-size', flags.maxExpositionSize);
   if (flags.metrics || flags.selector) {
     const { resolveTargets } = await import('../../observe/target.js');
     const { targetOptions } = await import('./metrics.js');
     metrics = {
       targets: await resolveTargets(flags.metrics, targetOptions(ctx, flags)),
       intervalMs: durationFlag('--metrics-interval', flags.metricsInterval) ?? 2000,
+      ...(maxExpositionBytes ? { maxBytes: maxExpositionBytes } : {}),
     };
   }
+  const { apiserverObserve } = await import('../../observe/apiserver/options.js');
+  const apiserverMetrics = await apiserverObserve({
+    enabled: flags.apiserverMetrics,
+    etcdUrl: flags.etcdMetrics,
+    intervalMs: durationFlag('--metrics-interval', flags.metricsInterval) ?? 2000,
+    maxBytes: maxExpositionBytes,
+    onWarning: (message) => ctx.warn(message),
+  });
   const { makeProgress } = await import('../progress.js');
   const progress = await makeProgress(ctx);
   const runId = prepared.plan.runId;
@@ -109,10 +133,15 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
       onWarning: (message) => ctx.warn(message),
       onInfo: (message) => ctx.info(message),
       metrics,
+      apiserverMetrics,
     });
   } finally {
     progress.stop();
-    await Promise.all((metrics?.targets ?? []).map((target) => target.close()));
+    await Promise.all(
+      [...(metrics?.targets ?? []), ...(apiserverMetrics?.etcd ? [apiserverMetrics.etcd] : [])].map(
+        (target) => target.close(),
+      ),
+    );
   }
   const { result } = run;
   const { unansweredTargets } = await import('../../render/observe-warnings.js');
@@ -135,7 +164,7 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
   }
   if (format === 'json') ctx.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else if (format === 'yaml') {
-    const { toYaml } = await import('../../render/yaml-emit.js');
+    const { toYaml } = await import('../../util/yaml-emit.js');
     ctx.io.stdout.write(toYaml(result));
   } else {
     const { renderApplySummary } = await import('../../render/run-views.js');
@@ -197,6 +226,12 @@ export function registerApply(program: Command, runner: Runner): void {
     .option('--ca <file>', 'CA for an https --metrics URL')
     .option('--bearer-token-file <file>', 'bearer token for a secure metrics endpoint (never printed)')
     .option('--insecure-skip-tls-verify', "do not verify the metrics endpoint's TLS (warns)")
+    .option('--max-exposition-size <MiB>', 'a scrape whose body is larger fails (default 64)')
+    .option(
+      '--no-apiserver-metrics',
+      "do not scrape the API server's /metrics (scraped by default with the kubeconfig's credentials)",
+    )
+    .option('--etcd-metrics <url>', "also scrape etcd's metrics (e.g. http://127.0.0.1:2381/metrics)")
     .option(
       '--timeline <file>',
       "write every object's timeline as NDJSON (wall-clock ms: intended, sent, acknowledged, ready)",

@@ -3,11 +3,13 @@ import { runtimeError, usageError } from '../../errors.js';
 import type { KubeRest } from '../../kube/rest.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
-import { outputFormat } from '../flags.js';
+import { durationFlag, numberFlag, outputFormat } from '../flags.js';
 
 interface CleanupFlags {
   runId?: string;
   crd?: string[];
+  qps?: string;
+  retryTimeout?: string;
 }
 
 async function cleanup(ctx: CliContext, scenario: string | undefined, flags: CleanupFlags) {
@@ -20,6 +22,20 @@ async function cleanup(ctx: CliContext, scenario: string | undefined, flags: Cle
   const { labelValueProblem } = await import('../../scenario/validate-object.js');
   const problem = labelValueProblem(flags.runId);
   if (problem) throw usageError(`invalid --run-id: ${problem}`);
+  const qps = numberFlag('--qps', flags.qps, 0.001);
+  const retryMs = durationFlag('--retry-timeout', flags.retryTimeout) ?? 90_000;
+  let toldRetrying = false;
+  // discovery is retried like the deletes after it: a cleanup started while the API server restarts waits for it
+  const retry = {
+    retryMs,
+    onRetry: (why: string) => {
+      if (toldRetrying) return;
+      toldRetrying = true;
+      ctx.info(
+        `the API server: ${why}; retrying each request for up to ${retryMs / 1000} s (--retry-timeout)`,
+      );
+    },
+  };
   const { connect } = await import('../../kube/connect.js');
   const { KubeRest } = await import('../../kube/rest.js');
   const { cleanupRun } = await import('../../kube/cleanup.js');
@@ -33,7 +49,7 @@ async function cleanup(ctx: CliContext, scenario: string | undefined, flags: Cle
   try {
     // rejected credentials or an unreachable server end here, before anything claims "deleted 0"
     const { serverVersion } = await import('../../kube/discovery.js');
-    await serverVersion(rest);
+    await serverVersion(rest, retry);
     let resources: import('../../kube/discovery.js').ApiResource[];
     if (scenario) {
       const { prepareScenario } = await import('../../scenario/prepare.js');
@@ -41,17 +57,20 @@ async function cleanup(ctx: CliContext, scenario: string | undefined, flags: Cle
       const found = await discoverKinds(
         rest,
         plan.sets.map((set) => ({ apiVersion: set.spec.apiVersion, kind: set.spec.kind })),
+        retry,
       );
       resources = plan.sets.map((set) => found.get(`${set.spec.apiVersion}/${set.spec.kind}`)!);
     } else {
       const { deletableResources } = await import('../../kube/run-resources.js');
-      resources = await deletableResources(rest);
+      resources = await deletableResources(rest, retry);
     }
-    const namespaces = await namespacesOfRun(rest, flags.runId);
+    const namespaces = await namespacesOfRun(rest, flags.runId, retryMs);
     const result = await cleanupRun(rest, {
       runId: flags.runId,
       resources,
       createdNamespaces: namespaces,
+      retryMs,
+      qps,
       onProgress: (line) => ctx.info(line),
     });
     const { cleanupIncomplete } = await import('../../report/run-result.js');
@@ -74,8 +93,8 @@ async function cleanup(ctx: CliContext, scenario: string | undefined, flags: Cle
 }
 
 /** Namespaces this run created (they carry its label). */
-async function namespacesOfRun(rest: KubeRest, runId: string): Promise<string[]> {
-  const { RUN_ID_LABEL } = await import('../../scenario/expand.js');
+async function namespacesOfRun(rest: KubeRest, runId: string, retryMs: number): Promise<string[]> {
+  const { RUN_ID_LABEL } = await import('../../kube/labels.js');
   const { requestWithRetry, newRetryCounters } = await import('../../kube/retry.js');
   const { statusMessage } = await import('../../kube/rest.js');
   const answer = await requestWithRetry(
@@ -83,7 +102,7 @@ async function namespacesOfRun(rest: KubeRest, runId: string): Promise<string[]>
     'GET',
     `/api/v1/namespaces?labelSelector=${encodeURIComponent(`${RUN_ID_LABEL}=${runId}`)}`,
     { timeoutMs: 60_000 },
-    { deadline: performance.now() + 90_000, counters: newRetryCounters(), initialBackoffMs: 250 },
+    { deadline: performance.now() + retryMs, counters: newRetryCounters(), initialBackoffMs: 250 },
   );
   if (!answer.ok) throw runtimeError(`listing the namespaces of run ${runId} failed: ${answer.reason}`);
   if (answer.response.status !== 200)
@@ -109,11 +128,18 @@ export function registerCleanup(program: Command, runner: Runner): void {
       'CRD manifest(s) for a scenario with kinds not built in (repeatable)',
       (value: string, previous: string[] = []) => [...previous, value],
     )
+    .option('--qps <q>', 'start at most Q requests (LIST pages, DELETEs) per second (default: no limit)')
+    .option(
+      '--retry-timeout <duration>',
+      'how long each request is retried on 429, 5xx and dropped connections',
+      '90s',
+    )
     .addHelpText(
       'after',
       `${examples('vitictl cleanup --run-id 20261126-071502-3fa9', 'vitictl cleanup machines --run-id demo-1 -o json')}
 Only objects carrying the label vitictl.io/run-id=<id> are deleted, and namespaces with that label.
-Requests are retried on 429 (Retry-After), 5xx and dropped connections for up to 90 s each.
+Every request, discovery included, is retried on 429 (Retry-After), 5xx and dropped connections for up
+to --retry-timeout (90 s) each, so a cleanup outlives an API-server restart.
 Exit 1 when something could not be deleted, was still there after 2 minutes (finalizers), or
 could not be listed; rejected credentials (401) are an error before anything is deleted.
 `,

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { inputError, usageError } from '../../errors.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
-import { durationFlag, intFlag, outputFormat } from '../flags.js';
+import { durationFlag, intFlag, mibFlag, outputFormat } from '../flags.js';
 
 interface TargetFlags {
   selector?: string;
@@ -18,6 +18,7 @@ interface ScrapeFlags extends TargetFlags {
   once?: boolean;
   select?: string;
   out?: string;
+  maxExpositionSize?: string;
 }
 
 export function targetOptions(ctx: CliContext, flags: TargetFlags) {
@@ -50,6 +51,7 @@ async function scrape(ctx: CliContext, spec: string | undefined, flags: ScrapeFl
   const intervalMs = durationFlag('--interval', flags.interval) ?? 5000;
   const durationMs = flags.once ? undefined : (durationFlag('--duration', flags.duration) ?? 60_000);
   if (intervalMs < 100) throw usageError('--interval must be at least 100ms');
+  const maxBytes = mibFlag('--max-exposition-size', flags.maxExpositionSize);
   const { resolveTargets } = await import('../../observe/target.js');
   const { scrapeTargets, saveScrapes } = await import('../../observe/metrics/scraper.js');
   const { computeSignals } = await import('../../observe/metrics/signals.js');
@@ -65,6 +67,7 @@ async function scrape(ctx: CliContext, spec: string | undefined, flags: ScrapeFl
       ...(durationMs === undefined ? {} : { durationMs }),
       once: flags.once === true,
       ...(select ? { select } : {}),
+      ...(maxBytes ? { maxBytes } : {}),
       signal,
     });
     if (result.stores.every((store) => store.size === 0)) {
@@ -98,21 +101,32 @@ async function scrape(ctx: CliContext, spec: string | undefined, flags: ScrapeFl
   }
 }
 
-async function parse(ctx: CliContext, file: string, flags: { strict?: boolean; format?: string }) {
+async function parse(
+  ctx: CliContext,
+  file: string,
+  flags: { strict?: boolean; format?: string; maxExpositionSize?: string },
+) {
   const format = outputFormat(ctx, ['table', 'json'] as const, 'table');
-  const { readBounded, TooLargeError } = await import('../../util/read-bounded.js');
   const { DEFAULT_LIMITS, parseExposition, ExpositionError } = await import('../../observe/metrics/parse.js');
   const source = file === '-' ? '<stdin>' : file;
-  const limit = DEFAULT_LIMITS.maxInputBytes;
-  const bytes = await readBounded(file === '-' ? process.stdin : file, limit).catch((error: unknown) => {
-    if (error instanceof TooLargeError)
-      throw inputError(`${source}: the exposition is ${error.message}`, {
-        hint: `vitictl parses expositions of up to ${limit / 2 ** 20} MiB`,
-      });
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      throw inputError(`exposition file not found: ${file}`);
-    throw error;
-  });
+  const limit = mibFlag('--max-exposition-size', flags.maxExpositionSize) ?? DEFAULT_LIMITS.maxInputBytes;
+  const { formatBytes } = await import('../../util/read-input.js');
+  const tooBigHint = `vitictl parses expositions of up to ${formatBytes(limit)}; --max-exposition-size MiB raises it`;
+  let bytes: Buffer;
+  if (file === '-') {
+    const { readBounded, TooLargeError } = await import('../../util/read-bounded.js');
+    bytes = await readBounded(ctx.io.stdin, limit).catch((error: unknown) => {
+      if (error instanceof TooLargeError)
+        throw inputError(`the exposition is ${error.message}`, {
+          location: { file: source },
+          hint: tooBigHint,
+        });
+      throw error;
+    });
+  } else {
+    const { readBoundedFile } = await import('../../util/read-input.js');
+    bytes = await readBoundedFile(file, 'exposition file', limit, tooBigHint);
+  }
   if (flags.format !== undefined && flags.format !== 'text' && flags.format !== 'openmetrics') {
     throw usageError('--format must be text or openmetrics');
   }
@@ -120,6 +134,7 @@ async function parse(ctx: CliContext, file: string, flags: { strict?: boolean; f
   try {
     exposition = parseExposition(bytes, {
       strict: flags.strict === true,
+      limits: { maxInputBytes: limit },
       ...(flags.format ? { format: flags.format as 'text' | 'openmetrics' } : {}),
     });
   } catch (error) {
@@ -148,12 +163,20 @@ async function parse(ctx: CliContext, file: string, flags: { strict?: boolean; f
   return 0;
 }
 
+/** Saved scrapes hold every sample of every scrape: 30 minutes of a busy controller is tens of MiB. */
+const MAX_SCRAPES_FILE_BYTES = 256 * 2 ** 20;
+
 async function signalsFromFile(ctx: CliContext, file: string) {
   const format = outputFormat(ctx, ['table', 'json'] as const, 'table');
-  const { readFile } = await import('node:fs/promises');
-  const text = await readFile(file, 'utf8').catch(() => {
-    throw inputError(`scrapes file not found: ${file}`);
-  });
+  const { readBoundedFile } = await import('../../util/read-input.js');
+  const text = (
+    await readBoundedFile(
+      file,
+      'scrapes file',
+      MAX_SCRAPES_FILE_BYTES,
+      'vitictl reads saved scrapes of up to 256 MiB: scrape a shorter --duration, or fewer families with --select',
+    )
+  ).toString('utf8');
   let saved: { kind?: string; targets?: unknown[] };
   try {
     saved = JSON.parse(text);
@@ -219,7 +242,11 @@ export function registerMetrics(program: Command, runner: Runner): void {
       .option('--duration <duration>', 'how long to scrape', '60s')
       .option('--once', 'one scrape (signals need at least 3)')
       .option('--select <regex>', 'keep only metric families matching')
-      .option('--out <file>', 'save the scrapes (for vitictl metrics signals FILE)'),
+      .option('--out <file>', 'save the scrapes (for vitictl metrics signals FILE)')
+      .option(
+        '--max-exposition-size <MiB>',
+        'a scrape whose body (or gunzipped body) is larger fails (default 64)',
+      ),
   )
     .addHelpText(
       'after',
@@ -239,6 +266,7 @@ export function registerMetrics(program: Command, runner: Runner): void {
     )
     .option('--strict', 'reject what the specification rejects (exit 2 with the line number)')
     .option('--format <format>', 'text or openmetrics (default: OpenMetrics when it ends in "# EOF")')
+    .option('--max-exposition-size <MiB>', 'refuse larger input (default 256)')
     .addHelpText(
       'after',
       examples(

@@ -19,6 +19,8 @@ interface PerfFlags {
   reuseRunId?: boolean;
   shard?: string;
   resultConfigmap?: string;
+  apiserverMetrics: boolean;
+  etcdMetrics?: string;
 }
 
 async function run(ctx: CliContext, profileName: string | undefined, flags: PerfFlags) {
@@ -32,7 +34,7 @@ async function run(ctx: CliContext, profileName: string | undefined, flags: Perf
   const shard = await shardFromFlags(flags);
   if (flags.resultConfigmap !== undefined) {
     // a ConfigMap name prefix and the value of its vitictl.io/result-of label
-    const { isDnsLabel } = await import('../../scenario/validate-object.js');
+    const { isDnsLabel } = await import('../../kube/names.js');
     if (!isDnsLabel(flags.resultConfigmap))
       throw usageError(
         `invalid --result-configmap "${flags.resultConfigmap}": use lowercase letters, digits and "-"`,
@@ -42,7 +44,7 @@ async function run(ctx: CliContext, profileName: string | undefined, flags: Perf
   const { renderHtmlReport } = await import('../../render/html-report.js');
   const { makeProgress } = await import('../progress.js');
   const progress = await makeProgress(ctx);
-  const { newRunId } = await import('../../load/apply-run.js');
+  const { newRunId } = await import('../../report/run-id.js');
   const runId = flags.runId ?? newRunId();
   const signal = ctx.io.interrupt(() => {
     progress.stop();
@@ -66,6 +68,8 @@ async function run(ctx: CliContext, profileName: string | undefined, flags: Perf
       kubeconfig: ctx.globals.kubeconfig,
       context: ctx.globals.context,
       extraGates,
+      apiserverMetrics: flags.apiserverMetrics,
+      etcdMetrics: flags.etcdMetrics,
       baseline,
       maxRegression,
       outDir: flags.outDir ?? 'vitictl-report',
@@ -121,13 +125,13 @@ async function job(ctx: CliContext, profileName: string | undefined, flags: JobF
   if (shards === undefined)
     throw usageError('--shards N is required', 'e.g. vitictl perf job load --shards 3');
   const { loadProfile } = await import('../../config/load-profile.js');
-  const { newRunId } = await import('../../load/apply-run.js');
+  const { newRunId } = await import('../../report/run-id.js');
   const { prepareScenario } = await import('../../scenario/prepare.js');
   const { jobManifests } = await import('../../perf/job.js');
   const profile = await loadProfile(profileName ?? 'load');
   const runId = flags.runId ?? newRunId();
   const name = flags.name ?? `vitictl-${runId}`.slice(0, 52).replace(/[^a-z0-9]+$/, '');
-  const { isDnsLabel } = await import('../../scenario/validate-object.js');
+  const { isDnsLabel } = await import('../../kube/names.js');
   if (!isDnsLabel(name, 52))
     throw usageError(`invalid --name "${name}": lowercase letters, digits and "-", at most 52 characters`);
   const count = intFlag('--count', flags.count, 1);
@@ -236,6 +240,11 @@ export function registerPerf(program: Command, runner: Runner): void {
       '--result-configmap <name>',
       'also store the RunResult in ConfigMap <name>-<shard> in -n (for vitictl perf collect)',
     )
+    .option(
+      '--no-apiserver-metrics',
+      "do not scrape the API server's /metrics (scraped by default with the kubeconfig's credentials)",
+    )
+    .option('--etcd-metrics <url>', "also scrape etcd's metrics (with --lab: the lab's etcd, unless given)")
     .addHelpText(
       'after',
       `${examples(

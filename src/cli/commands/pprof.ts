@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { inputError, usageError, VitictlError } from '../../errors.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
-import { intFlag, numberFlag, outputFormat } from '../flags.js';
+import { intFlag, mibFlag, numberFlag, outputFormat } from '../flags.js';
 import { addTargetOptions, targetOptions } from './metrics.js';
 
 // kept here, not imported from observe/pprof/capture.ts, so `vitictl --help` loads nothing heavy
@@ -16,6 +16,7 @@ interface CaptureFlags extends TargetFlags {
   seconds?: string;
   debug?: string;
   out?: string;
+  maxProfileSize?: string;
 }
 
 interface TopFlags {
@@ -38,6 +39,7 @@ async function capture(ctx: CliContext, spec: string | undefined, flags: Capture
   const seconds = intFlag('--seconds', flags.seconds, 1);
   const debug = intFlag('--debug', flags.debug, 0);
   if (debug !== undefined && debug !== 0 && debug !== 2) throw usageError('--debug must be 0 or 2');
+  const maxBytes = mibFlag('--max-profile-size', flags.maxProfileSize);
   const { mkdir } = await import('node:fs/promises');
   const { resolve } = await import('node:path');
   const outDir = resolve(ctx.io.cwd, flags.out ?? '.');
@@ -54,12 +56,17 @@ async function capture(ctx: CliContext, spec: string | undefined, flags: Capture
   try {
     const results = await Promise.all(
       targets.map((target) =>
-        captureProfile(target, { profile, seconds, debug: debug === 2 ? 2 : 0, outDir, signal }).catch(
-          (error: unknown) => {
-            if (signal.aborted) throw new VitictlError('interrupted', 'interrupted: nothing was saved');
-            throw error;
-          },
-        ),
+        captureProfile(target, {
+          profile,
+          seconds,
+          debug: debug === 2 ? 2 : 0,
+          outDir,
+          signal,
+          maxBytes,
+        }).catch((error: unknown) => {
+          if (signal.aborted) throw new VitictlError('interrupted', 'interrupted: nothing was saved');
+          throw error;
+        }),
       ),
     );
     if (format === 'json') ctx.io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
@@ -88,8 +95,7 @@ async function top(ctx: CliContext, file: string, flags: TopFlags) {
   const { resolve } = await import('node:path');
   const { readProfileFile } = await import('../../observe/pprof/decode.js');
   const { topReport } = await import('../../observe/pprof/top.js');
-  const maxMiB = intFlag('--max-profile-size', flags.maxProfileSize, 1);
-  const maxBytes = maxMiB === undefined ? undefined : maxMiB * 2 ** 20;
+  const maxBytes = mibFlag('--max-profile-size', flags.maxProfileSize);
   const profile = await readProfileFile(resolve(ctx.io.cwd, file), maxBytes);
   const base = flags.diffBase
     ? await readProfileFile(resolve(ctx.io.cwd, flags.diffBase), maxBytes)
@@ -110,9 +116,15 @@ async function top(ctx: CliContext, file: string, flags: TopFlags) {
   return 0;
 }
 
-async function goroutines(ctx: CliContext, spec: string | undefined, flags: TargetFlags & { top?: string }) {
+async function goroutines(
+  ctx: CliContext,
+  spec: string | undefined,
+  flags: TargetFlags & { top?: string; maxProfileSize?: string },
+) {
   const format = outputFormat(ctx, ['table', 'json'] as const, 'table');
   const topN = intFlag('--top', flags.top, 1);
+  const { DEFAULT_MAX_PROFILE_BYTES, TOO_BIG_HINT } = await import('../../observe/pprof/decode.js');
+  const maxBytes = mibFlag('--max-profile-size', flags.maxProfileSize) ?? DEFAULT_MAX_PROFILE_BYTES;
   const { existsSync } = await import('node:fs');
   const { resolve } = await import('node:path');
   const { parseGoroutineDump, summarizeGoroutines } = await import('../../observe/pprof/goroutines.js');
@@ -120,8 +132,7 @@ async function goroutines(ctx: CliContext, spec: string | undefined, flags: Targ
   const path = spec === undefined ? undefined : resolve(ctx.io.cwd, spec);
   if (path !== undefined && !flags.selector && existsSync(path)) {
     const { readBoundedFile } = await import('../../util/read-input.js');
-    const { DEFAULT_MAX_PROFILE_BYTES } = await import('../../observe/pprof/decode.js');
-    const data = await readBoundedFile(path, 'goroutine dump', DEFAULT_MAX_PROFILE_BYTES);
+    const data = await readBoundedFile(path, 'goroutine dump', maxBytes, TOO_BIG_HINT);
     if (data[0] === 0x1f && data[1] === 0x8b) {
       throw inputError(`${spec} is a gzipped profile, not a goroutine stack dump`, {
         hint: 'save the dump with vitictl pprof capture TARGET --profile goroutine --debug 2 (states are only in the text dump)',
@@ -134,7 +145,7 @@ async function goroutines(ctx: CliContext, spec: string | undefined, flags: Targ
     const targets = await resolveTargets(spec, targetOptions(ctx, flags));
     try {
       for (const target of targets)
-        dumps.push({ source: target.name, text: await fetchGoroutineDump(target) });
+        dumps.push({ source: target.name, text: await fetchGoroutineDump(target, maxBytes) });
     } finally {
       await Promise.all(targets.map((target) => target.close()));
     }
@@ -176,7 +187,11 @@ export function registerPprof(program: Command, runner: Runner): void {
       .requiredOption('--profile <profile>', `one of ${PROFILES.join(', ')}`)
       .option('--seconds <n>', 'cpu: how long to sample (default 30); others: a delta profile over N seconds')
       .option('--debug <level>', 'with --profile goroutine: 2 saves the text stack dump (.txt) instead')
-      .option('--out <dir>', 'directory for the files, named TARGET-PROFILE-TIMESTAMP.pb.gz (default: .)'),
+      .option('--out <dir>', 'directory for the files, named TARGET-PROFILE-TIMESTAMP.pb.gz (default: .)')
+      .option(
+        '--max-profile-size <MiB>',
+        'refuse profiles larger than this, as served or decompressed (default 256)',
+      ),
   )
     .addHelpText(
       'after',
@@ -238,7 +253,8 @@ once per function, recursion once); numbers and rounding as go tool pprof -top -
       .description(
         'summarise a goroutine dump: states and wait times, worker pools, the largest identical stacks',
       )
-      .option('--top <n>', 'how many stack groups to show (default 10)'),
+      .option('--top <n>', 'how many stack groups to show (default 10)')
+      .option('--max-profile-size <MiB>', 'refuse dumps larger than this (default 256)'),
   )
     .addHelpText(
       'after',

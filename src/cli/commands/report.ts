@@ -27,7 +27,7 @@ async function compare(
   const format = outputFormat(ctx, ['table', 'json'] as const, 'table');
   const base = await readRunResult(baseFile);
   const next = await readRunResult(newFile);
-  const { baselineGates } = await import('../../perf/gates.js');
+  const { baselineGates } = await import('../../perf/gates/baseline.js');
   const gates = baselineGates(next, base, maxRegressionFlag(flags.maxRegression));
   if (format === 'json') ctx.io.stdout.write(`${JSON.stringify(gates, null, 2)}\n`);
   else {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { usageError } from '../../errors.js';
+import { DEFAULT_MAX_CONNECTIONS } from '../../webhook/phase.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
 import { collect, durationFlag, intFlag, numberFlag, outputFormat, shardFromFlags } from '../flags.js';
@@ -33,13 +34,12 @@ interface BenchFlags {
 }
 
 const DEFAULT_RATE = 100;
-const DEFAULT_MAX_CONNECTIONS = 256;
 /**
  * What one generator process may be asked for. Measured: ~5,000 req/s open loop and ~13,000 closed
  * loop on one core; 50,000/s leaves room for faster machines and refuses rates it can only fall behind
  * on (beyond it, --shard). Connections are sockets (file descriptors); a day is the longest run.
  */
-export const BENCH_LIMITS = {
+const BENCH_LIMITS = {
   ratePerGenerator: 50_000,
   connections: 10_000,
   requests: 1_000_000_000,
@@ -123,7 +123,7 @@ async function bench(ctx: CliContext, flags: BenchFlags) {
   const { parseOperations, DEFAULT_OPERATIONS } = await import('../../webhook/admission-review.js');
   const { prepareWebhookBench } = await import('../../webhook/prepare.js');
   const { runWebhookBench } = await import('../../webhook/engine.js');
-  const { newRunId } = await import('../../load/apply-run.js');
+  const { newRunId } = await import('../../report/run-id.js');
   const prepared = await prepareWebhookBench({
     url: flags.url,
     webhook: flags.webhook,

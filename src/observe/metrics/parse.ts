@@ -6,9 +6,9 @@ import { decodeUtf8 } from './utf8.js';
 
 /**
  * A parser for the Prometheus text format 0.0.4 and OpenMetrics 1.0, written from the specifications
- * (no npm parser handles labelled histograms, NaN and OpenMetrics correctly). Strict mode rejects what
- * the specifications reject, at its line and column; lenient mode (for scraping) skips a bad line,
- * records the problem and goes on, accepting what Prometheus' scraper accepts.
+ * (why not an npm parser: docs/decisions.md). Strict mode rejects what the specifications reject, at
+ * its line and column; lenient mode (for scraping) skips a bad line, records the problem and goes on,
+ * accepting what Prometheus' scraper accepts.
  *
  * Lines are tokenized by lexer.ts, assembled into families by families.ts, and checked by the named
  * rules of sample-rules.ts and point-rules.ts.

@@ -29,7 +29,7 @@ const isBucket = (ctx: SampleContext) =>
 const isQuantile = (ctx: SampleContext) => ctx.family.type === 'summary' && ctx.suffix === '';
 
 /** OpenMetrics reserves names starting with "_"; text 0.0.4 reserves label names starting with "__". */
-export const reservedLabelNames: Rule = (ctx) => {
+const reservedLabelNames: Rule = (ctx) => {
   const reserved = ctx.openMetrics ? '_' : '__';
   for (const label of ctx.token.labels) {
     if (label.name.startsWith(reserved))
@@ -38,7 +38,7 @@ export const reservedLabelNames: Rule = (ctx) => {
 };
 
 /** Buckets carry a numeric "le" (not NaN; +Inf written "+Inf" in OpenMetrics); nothing else does. */
-export const bucketBound: Rule = (ctx) => {
+const bucketBound: Rule = (ctx) => {
   const { type } = ctx.family;
   if (type !== 'histogram' && type !== 'gaugehistogram') return;
   const le = ctx.sample.labels.le;
@@ -58,7 +58,7 @@ export const bucketBound: Rule = (ctx) => {
 };
 
 /** Quantile samples carry a "quantile" in [0, 1]; a summary's other samples do not. */
-export const summaryQuantile: Rule = (ctx) => {
+const summaryQuantile: Rule = (ctx) => {
   if (ctx.family.type !== 'summary') return;
   const quantile = ctx.sample.labels.quantile;
   if (!isQuantile(ctx)) {
@@ -76,7 +76,7 @@ export const summaryQuantile: Rule = (ctx) => {
 };
 
 /** Each state of a stateset is a sample with a label named like the family. */
-export const statesetLabel: Rule = (ctx) => {
+const statesetLabel: Rule = (ctx) => {
   if (ctx.family.type === 'stateset' && ctx.sample.labels[ctx.family.name] === undefined)
     ctx.fail(`stateset ${ctx.family.name}: each sample needs a label ${ctx.family.name}="<state>"`);
 };
@@ -106,7 +106,7 @@ function counterLike(ctx: SampleContext): { counter: boolean; nonNegative: boole
 }
 
 /** Counters, sums, counts and buckets: not NaN, not negative, counts and buckets whole numbers. */
-export const counterValues: Rule = (ctx) => {
+const counterValues: Rule = (ctx) => {
   const { counter, nonNegative, integer } = counterLike(ctx);
   const value = ctx.sample.value;
   const at = ctx.token.valueColumn;
@@ -117,7 +117,7 @@ export const counterValues: Rule = (ctx) => {
 };
 
 /** Quantile values are not negative; states are 0 or 1; an info sample's value is 1. */
-export const valuesPerType: Rule = (ctx) => {
+const valuesPerType: Rule = (ctx) => {
   const value = ctx.sample.value;
   const at = ctx.token.valueColumn;
   if (isQuantile(ctx) && value < 0) ctx.fail(`${ctx.sample.name}: a quantile value cannot be negative`, at);
@@ -129,7 +129,7 @@ export const valuesPerType: Rule = (ctx) => {
 };
 
 /** Exemplars only on histogram buckets and counter totals, their labels at most 128 code points. */
-export const exemplarPlacement: Rule = (ctx) => {
+const exemplarPlacement: Rule = (ctx) => {
   const exemplar = ctx.token.exemplar;
   if (!exemplar) return;
   const allowed = isBucket(ctx) || (ctx.family.type === 'counter' && ctx.suffix === '_total');

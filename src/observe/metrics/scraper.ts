@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { gunzipSync } from 'node:zlib';
+import { VitictlError } from '../../errors.js';
 import { NetworkError } from '../../kube/rest.js';
-import { describeFetchFailure, type Target } from '../target.js';
+import { formatBytes, gunzipBounded, MiB } from '../../util/read-input.js';
+import { type BodyLimit, describeFetchFailure, type Target } from '../target.js';
 import type { Exposition } from './model.js';
 import { parseExposition } from './parse.js';
 import { type SavedTarget, TargetStore } from './store.js';
@@ -12,8 +13,22 @@ export interface ScrapeOptions {
   durationMs?: number;
   once?: boolean;
   select?: RegExp;
+  /** series first seen after the first scrape started at 0 (see TargetStore) */
+  bornAtZero?: boolean;
   signal?: AbortSignal;
+  /** the largest exposition read (and after gunzip); default DEFAULT_MAX_EXPOSITION_BYTES */
+  maxBytes?: number;
   onScrape?: (target: string, at: number, exposition: Exposition) => void;
+}
+
+/** A controller's exposition is well under 1 MiB; even kube-apiserver's is tens of MiB. */
+export const DEFAULT_MAX_EXPOSITION_BYTES = 64 * MiB;
+
+export function expositionLimit(maxBytes = DEFAULT_MAX_EXPOSITION_BYTES): BodyLimit {
+  return {
+    maxBytes,
+    hint: `is this a metrics endpoint? vitictl reads expositions of up to ${formatBytes(maxBytes)}; --max-exposition-size MiB (metrics scrape, apply) raises it`,
+  };
 }
 
 export type ScrapeFailureKind = 'http' | 'connection' | 'parse';
@@ -64,7 +79,7 @@ function statusHint(status: number): string {
 }
 
 /** A scrape the target answered with a status other than 200. */
-export class ScrapeStatusError extends Error {
+class ScrapeStatusError extends Error {
   constructor(
     readonly status: number,
     body: Buffer,
@@ -74,15 +89,26 @@ export class ScrapeStatusError extends Error {
   }
 }
 
-/** One GET of a metrics endpoint, gunzipped and parsed leniently (format from Content-Type). */
-export async function fetchExposition(target: Target, path: string, timeoutMs: number): Promise<Exposition> {
-  const response = await target.get(path, { timeoutMs, accept: ACCEPT });
+/**
+ * One GET of a metrics endpoint, gunzipped and parsed leniently (format from Content-Type). The body
+ * is bounded twice, as sent and as gunzipped: a small gzip can hold any size.
+ */
+export async function fetchExposition(
+  target: Target,
+  path: string,
+  timeoutMs: number,
+  limit: BodyLimit = expositionLimit(),
+): Promise<Exposition> {
+  const response = await target.get(path, { timeoutMs, accept: ACCEPT, limit });
   if (response.status !== 200) throw new ScrapeStatusError(response.status, response.body);
   const encoding = String(response.headers['content-encoding'] ?? '');
-  const body = encoding.includes('gzip') ? gunzipSync(response.body) : response.body;
+  const body = encoding.includes('gzip')
+    ? gunzipBounded(response.body, { url: target.where(path) }, limit.maxBytes, limit.hint)
+    : response.body;
   const type = String(response.headers['content-type'] ?? '');
   const exposition = parseExposition(body, {
     format: type.includes('openmetrics') ? 'openmetrics' : 'text',
+    limits: { maxInputBytes: limit.maxBytes },
   });
   const first = exposition.problems[0];
   // lenient parsing skips bad lines; a body with nothing but bad lines is not an exposition at all
@@ -92,7 +118,7 @@ export async function fetchExposition(target: Target, path: string, timeoutMs: n
 }
 
 /** What went wrong with one scrape: the HTTP status, the connection, or the body. */
-export function scrapeFailure(target: Target, path: string, at: number, error: unknown): ScrapeFailure {
+function scrapeFailure(target: Target, path: string, at: number, error: unknown): ScrapeFailure {
   const base = {
     target: target.name,
     at: new Date(at).toISOString(),
@@ -113,21 +139,26 @@ export function scrapeFailure(target: Target, path: string, at: number, error: u
       reason: error.message,
       hint: statusHint(error.status),
     };
+  // a body refused as too large or not decompressible says so itself, with how to raise a limit
   return {
     ...base,
     kind: 'parse',
     reason: error instanceof Error ? error.message : String(error),
-    hint: 'is this a Prometheus metrics endpoint (text 0.0.4 or OpenMetrics)? check the path and port',
+    hint:
+      error instanceof VitictlError && error.hint
+        ? error.hint
+        : 'is this a Prometheus metrics endpoint (text 0.0.4 or OpenMetrics)? check the path and port',
   };
 }
 
 /** Scrape every target at the interval until the duration ends or `signal` aborts. */
 export async function scrapeTargets(targets: Target[], options: ScrapeOptions): Promise<ScrapeResult> {
-  const stores = targets.map((target) => new TargetStore(target.name, options.select));
+  const stores = targets.map((target) => new TargetStore(target.name, options.select, options.bornAtZero));
   const failures: ScrapeFailure[] = [];
   const parseProblems: ScrapeResult['parseProblems'] = [];
   const started = Date.now();
   const deadline = options.durationMs === undefined ? Number.POSITIVE_INFINITY : started + options.durationMs;
+  const limit = expositionLimit(options.maxBytes);
   for (let tick = 0; ; tick++) {
     const due = started + tick * options.intervalMs;
     const wait = due - Date.now();
@@ -141,7 +172,7 @@ export async function scrapeTargets(targets: Target[], options: ScrapeOptions): 
         const path = target.defaultPath ?? '/metrics';
         const at = Date.now();
         try {
-          const exposition = await fetchExposition(target, path, Math.max(1000, options.intervalMs));
+          const exposition = await fetchExposition(target, path, Math.max(1000, options.intervalMs), limit);
           stores[i]!.add(at, exposition);
           for (const problem of exposition.problems.slice(0, 5)) {
             if (parseProblems.length < 50)

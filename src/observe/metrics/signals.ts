@@ -1,86 +1,21 @@
+import type {
+  ControllerSignals,
+  ProcessSignals,
+  SignalFlag,
+  Signals,
+} from '../../report/sections/signals.js';
 import { histogramQuantile } from './quantile.js';
 import type { Labels, TargetStore } from './store.js';
 
 /**
- * Controller signals over a window of scrapes (field-notes §4, §7 notation): per controller λ, X, S̄,
- * W, ρ, queue wait and depth (with a Little's-law check), error and requeue shares; per process CPU,
- * memory, GC and goroutine trend; and flags that say what is missing or imprecise, with the fix.
+ * Controller signals over a window of scrapes (the shapes and their meaning are in
+ * src/report/sections/signals.ts, the RunResult's contract): computed here from counter increases
+ * and histogram deltas.
  */
 
-export interface ControllerSignals {
-  controller: string;
-  /** λ: workqueue adds per second */
-  arrivalRate: number;
-  /** X: reconciles per second */
-  throughput: number;
-  /** S̄: mean reconcile time, s (Δsum/Δcount of controller_runtime_reconcile_time_seconds) */
-  serviceMean: number;
-  /** p95 of reconcile time from bucket deltas, s */
-  serviceP95: number;
-  /** W: max concurrent reconciles */
-  workers: number | null;
-  activeWorkersMean: number | null;
-  /** a = λ·S̄ */
-  offeredLoad: number;
-  /** ρ = a / W */
-  utilization: number | null;
-  /** W̄q: mean time in queue, s (Δsum/Δcount of workqueue_queue_duration_seconds) */
-  queueWaitMean: number;
-  queueDepthMean: number;
-  queueDepthMax: number;
-  /** L̄q ≈ λ·W̄q: the relative difference between measured mean depth and λ·W̄q */
-  littlesLawGap: number | null;
-  errorShare: number;
-  requeueShare: number;
-  reconciles: number;
-}
-
-export interface ProcessSignals {
-  cpuCores: number | null;
-  /** p90 of per-interval CPU usage (cores), for the CPU request rule */
-  cpuP90Cores: number | null;
-  rssMeanBytes: number | null;
-  rssP95Bytes: number | null;
-  rssMaxBytes: number | null;
-  heapLiveBytes: number | null;
-  /** share of CPU spent in GC (go_cpu_classes_*) */
-  gcCpuShare: number | null;
-  goroutinesMean: number | null;
-  /** least-squares slope of go_goroutines, per minute */
-  goroutineSlopePerMinute: number | null;
-  restRequestsPerSecond: number;
-  restRequestsPerReconcile: number | null;
-  rest429PerSecond: number;
-  gogc: number | null;
-  gomemlimitBytes: number | null;
-  restarts: number;
-}
-
-export interface VitistackSignals {
-  cacheHitRatio: number | null;
-  /** mean API call time as the operator measures it (client-side rate-limit waits included), s */
-  apiCallMean: number | null;
-  /** p10 of API call time: calls that did not wait for the limiter, s */
-  apiCallP10: number | null;
-  apiCalls: number;
-  queueDepthMean: number | null;
-}
-
-export interface SignalFlag {
-  signal: string;
-  message: string;
-  fix?: string;
-}
-
-export interface Signals {
-  target: string;
-  windowSeconds: number;
-  scrapes: number;
-  controllers: ControllerSignals[];
-  process: ProcessSignals;
-  vitistack: VitistackSignals | null;
-  flags: SignalFlag[];
-}
+/** NaN or ±Infinity (no samples in the window) is stored as null: JSON has no NaN. */
+const finiteOrNull = (value: number | null | undefined): number | null =>
+  value !== null && value !== undefined && Number.isFinite(value) ? value : null;
 
 function mean(values: number[]): number | null {
   return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
@@ -162,7 +97,9 @@ export function computeSignals(store: TargetStore, from = 0, to = store.size - 1
       arrivalRate,
       throughput: perSecond(reconciles),
       serviceMean,
-      serviceP95: store.quantile('controller_runtime_reconcile_time_seconds', 0.95, mine, from, to),
+      serviceP95: finiteOrNull(
+        store.quantile('controller_runtime_reconcile_time_seconds', 0.95, mine, from, to),
+      ),
       workers,
       activeWorkersMean: mean(store.gaugeValues('controller_runtime_active_workers', mine, from, to)),
       offeredLoad,
@@ -170,7 +107,7 @@ export function computeSignals(store: TargetStore, from = 0, to = store.size - 1
       queueWaitMean,
       queueDepthMean: depthMean,
       queueDepthMax: depth.length > 0 ? Math.max(...depth) : 0,
-      littlesLawGap: littleExpected > 0 ? (depthMean - littleExpected) / littleExpected : null,
+      littlesLawGap: littleExpected > 0 ? finiteOrNull((depthMean - littleExpected) / littleExpected) : null,
       errorShare: ratio(errors, reconciles),
       requeueShare: ratio(requeues, reconciles),
       reconciles,
@@ -209,7 +146,7 @@ export function computeSignals(store: TargetStore, from = 0, to = store.size - 1
       store.latest('go_gc_heap_live_bytes') ?? store.latest('go_memstats_heap_alloc_bytes') ?? null,
     gcCpuShare: allCpu > 0 ? gcCpu / allCpu : null,
     goroutinesMean: mean(goroutines.filter((v) => !Number.isNaN(v))),
-    goroutineSlopePerMinute: slopePerMinute(times, goroutines),
+    goroutineSlopePerMinute: finiteOrNull(slopePerMinute(times, goroutines)),
     restRequestsPerSecond: perSecond(restRequests),
     restRequestsPerReconcile: totalReconciles > 0 ? restRequests / totalReconciles : null,
     rest429PerSecond: perSecond(
@@ -244,7 +181,7 @@ export function computeSignals(store: TargetStore, from = 0, to = store.size - 1
       ? {
           cacheHitRatio: hits + misses > 0 ? hits / (hits + misses) : null,
           apiCallMean: apiCalls.count > 0 ? apiCalls.sum / apiCalls.count : null,
-          apiCallP10: apiCalls.count > 0 ? histogramQuantile(0.1, apiCalls.buckets) : null,
+          apiCallP10: apiCalls.count > 0 ? finiteOrNull(histogramQuantile(0.1, apiCalls.buckets)) : null,
           apiCalls: apiCalls.count,
           queueDepthMean: mean(store.gaugeValues('vitistack_queue_depth', undefined, from, to)),
         }

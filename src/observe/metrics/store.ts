@@ -29,7 +29,7 @@ function keyOf(name: string, labels: Labels): string {
 export type Matcher = (labels: Labels) => boolean;
 
 /** A bucket bound: a float, with Prometheus's "+Inf" (which parseFloat does not read). */
-export function parseBound(text: string | undefined): number {
+function parseBound(text: string | undefined): number {
   if (text === undefined) return Number.NaN;
   if (text === '+Inf' || text === 'Inf') return Number.POSITIVE_INFINITY;
   if (text === '-Inf') return Number.NEGATIVE_INFINITY;
@@ -57,6 +57,12 @@ export class TargetStore {
     readonly target: string,
     /** keep only families whose name matches (e.g. --select) */
     private readonly select: RegExp | undefined = undefined,
+    /**
+     * counters and histograms first seen after the first scrape were 0 at the scrape before: for
+     * targets that create a series at its first event (the API server's request metrics), so that
+     * event is counted
+     */
+    private readonly bornAtZero = false,
   ) {}
 
   add(at: number, exposition: Exposition): void {
@@ -80,6 +86,8 @@ export class TargetStore {
             labels: sample.labels,
             values: new Array<number>(index).fill(Number.NaN),
           };
+          if (this.bornAtZero && index > 0 && (family.type === 'counter' || family.type === 'histogram'))
+            column.values[index - 1] = 0;
           this.series.set(key, column);
           const list = this.byName.get(sample.name) ?? [];
           list.push(column);
@@ -169,7 +177,9 @@ export class TargetStore {
 
   /**
    * A histogram's bucket increases in the window, summed over matching label sets; a decrease of its
-   * _count (or a restart) resets the whole histogram for that interval, as field-notes §5 says.
+   * _count (or a restart) resets the whole histogram for that interval. Every observation raises
+   * _count, so it is the surest sign of a restart; judged bucket by bucket, a bucket that grew past
+   * its old value after a restart would be read as an increase and mix counts from both processes.
    */
   histogramDelta(
     family: string,

@@ -2,10 +2,11 @@ import { join } from 'node:path';
 import { runtimeError, usageError } from '../../errors.js';
 import { NetworkError, type RawResponse } from '../../kube/rest.js';
 import { writeFileAtomically } from '../../util/atomic-write.js';
+import { gunzipBounded } from '../../util/read-input.js';
 import type { Target } from '../target.js';
-import { DEFAULT_MAX_PROFILE_BYTES, decodeProfile, gunzipBounded } from './decode.js';
+import { DEFAULT_MAX_PROFILE_BYTES, decodeProfile, TOO_BIG_HINT } from './decode.js';
 
-export const PROFILE_KINDS = ['cpu', 'heap', 'allocs', 'goroutine', 'mutex', 'block'] as const;
+const PROFILE_KINDS = ['cpu', 'heap', 'allocs', 'goroutine', 'mutex', 'block'] as const;
 export type ProfileKind = (typeof PROFILE_KINDS)[number];
 
 export interface CaptureOptions {
@@ -17,6 +18,8 @@ export interface CaptureOptions {
   outDir: string;
   now?: Date;
   signal?: AbortSignal;
+  /** the largest profile read, as served and decompressed; default DEFAULT_MAX_PROFILE_BYTES */
+  maxBytes?: number | undefined;
 }
 
 export interface CaptureResult {
@@ -48,7 +51,7 @@ export function profilePath(options: Pick<CaptureOptions, 'profile' | 'seconds' 
 }
 
 /** Where a target keeps /debug/pprof: the URL's own …/debug/pprof prefix, else /debug/pprof. */
-export function pprofPrefix(target: Target): string {
+function pprofPrefix(target: Target): string {
   const match = /^(.*\/debug\/pprof)(?:\/.*)?$/.exec((target.defaultPath ?? '').split('?')[0] ?? '');
   return match ? match[1]! : '/debug/pprof';
 }
@@ -104,11 +107,21 @@ function httpFailure(target: Target, path: string, response: RawResponse): Error
   return runtimeError(`${where}: HTTP ${response.status}: ${text.split('\n')[0] ?? ''}`);
 }
 
-async function fetchPprof(target: Target, path: string, timeoutMs: number, signal?: AbortSignal) {
+async function fetchPprof(
+  target: Target,
+  path: string,
+  timeoutMs: number,
+  maxBytes: number,
+  signal: AbortSignal | undefined,
+) {
   const full = `${pprofPrefix(target)}/${path}`;
   let response: RawResponse;
   try {
-    response = await target.get(full, { timeoutMs, ...(signal ? { signal } : {}) });
+    response = await target.get(full, {
+      timeoutMs,
+      limit: { maxBytes, hint: TOO_BIG_HINT },
+      ...(signal ? { signal } : {}),
+    });
   } catch (error) {
     if (error instanceof NetworkError) {
       throw runtimeError(`cannot reach ${target.where(full)}: ${error.failure} (${error.code})`, {
@@ -125,7 +138,7 @@ async function fetchPprof(target: Target, path: string, timeoutMs: number, signa
   // pprof bodies are gzipped profile.proto themselves; only undo a transport encoding on top
   const body =
     encoding === 'gzip'
-      ? gunzipBounded(response.body, target.where(full), DEFAULT_MAX_PROFILE_BYTES)
+      ? gunzipBounded(response.body, { url: target.where(full) }, maxBytes, TOO_BIG_HINT)
       : response.body;
   return { full, body };
 }
@@ -134,14 +147,15 @@ async function fetchPprof(target: Target, path: string, timeoutMs: number, signa
 export async function captureProfile(target: Target, options: CaptureOptions): Promise<CaptureResult> {
   const path = profilePath(options);
   const waitSeconds = options.profile === 'cpu' ? (options.seconds ?? 30) : (options.seconds ?? 0);
-  const { full, body } = await fetchPprof(target, path, (waitSeconds + 60) * 1000, options.signal);
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_PROFILE_BYTES;
+  const { full, body } = await fetchPprof(target, path, (waitSeconds + 60) * 1000, maxBytes, options.signal);
   const text = options.debug === 2;
   const notes: string[] = [];
   let sampleTypes: string[] | undefined;
   let samples: number | undefined;
   if (!text) {
     // check it is a profile before saving it (an HTML page or an error text is not)
-    const profile = decodeProfile(body, target.where(full));
+    const profile = decodeProfile(body, target.where(full), maxBytes);
     sampleTypes = profile.sampleTypes.map((t) => `${t.type}/${t.unit}`);
     samples = profile.samples.count;
     if (samples === 0 && (options.profile === 'mutex' || options.profile === 'block')) {
@@ -175,7 +189,11 @@ export async function captureProfile(target: Target, options: CaptureOptions): P
 }
 
 /** The text stack dump of every goroutine (goroutine?debug=2). */
-export async function fetchGoroutineDump(target: Target, signal?: AbortSignal): Promise<string> {
-  const { body } = await fetchPprof(target, 'goroutine?debug=2', 60_000, signal);
+export async function fetchGoroutineDump(
+  target: Target,
+  maxBytes = DEFAULT_MAX_PROFILE_BYTES,
+  signal?: AbortSignal,
+): Promise<string> {
+  const { body } = await fetchPprof(target, 'goroutine?debug=2', 60_000, maxBytes, signal);
   return body.toString('utf8');
 }

@@ -1,7 +1,6 @@
-import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
 import { inputError } from '../../errors.js';
-import { formatBytes, MiB, readBoundedFile } from '../../util/read-input.js';
+import { formatBytes, gunzipBounded, MiB, readBoundedFile } from '../../util/read-input.js';
 import { readSamples, type SampleSpans, splitSamples } from './samples.js';
 
 /**
@@ -90,34 +89,12 @@ const uint64 = (value: Numeric): number => (typeof value === 'number' ? value : 
  */
 /**
  * Profiles larger than this (decompressed) are refused: `go tool pprof` needs ~1.5 GB for one, and a
- * small gzip of zeros decompresses to any size. `vitictl pprof top --max-profile-size` raises it.
+ * small gzip of zeros decompresses to any size. `--max-profile-size` (pprof top, capture, goroutines)
+ * raises it.
  */
 export const DEFAULT_MAX_PROFILE_BYTES = 256 * MiB;
 
-const TOO_BIG_HINT = 'raise the limit with --max-profile-size MiB if the profile is genuine';
-
-/** gunzip into at most `maxBytes`: zlib stops at the bound instead of growing the output. */
-export function gunzipBounded(data: Uint8Array, source: string, maxBytes: number): Buffer {
-  try {
-    // one output chunk of the size the gzip trailer states (mod 2^32) saves re-copying 16 KB chunks;
-    // at most 64 MiB, which is what a refused bomb holds beyond the limit
-    const stated =
-      data.length >= 18
-        ? Buffer.from(data.buffer, data.byteOffset, data.length).readUInt32LE(data.length - 4)
-        : 0;
-    return gunzipSync(data, {
-      chunkSize: Math.min(Math.max(stated + 64, 1 << 16), 1 << 26, maxBytes + 64),
-      maxOutputLength: maxBytes,
-    });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw inputError(`${source}: decompresses to more than ${formatBytes(maxBytes)}`, {
-        hint: TOO_BIG_HINT,
-      });
-    }
-    throw inputError(`${source}: cannot decompress: ${(error as Error).message}`);
-  }
-}
+export const TOO_BIG_HINT = 'raise the limit with --max-profile-size MiB if the profile is genuine';
 
 /**
  * Decode a profile.proto, gzipped (as Go serves it) or not. pprof-format decodes every message but
@@ -130,7 +107,7 @@ export function decodeProfile(
   maxBytes = DEFAULT_MAX_PROFILE_BYTES,
 ): PprofProfile {
   const gzipped = data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b;
-  const raw: Uint8Array = gzipped ? gunzipBounded(data, source, maxBytes) : data;
+  const raw: Uint8Array = gzipped ? gunzipBounded(data, { file: source }, maxBytes, TOO_BIG_HINT) : data;
   if (raw.length > maxBytes) {
     throw inputError(`${source}: ${formatBytes(raw.length)}, more than ${formatBytes(maxBytes)}`, {
       hint: TOO_BIG_HINT,
@@ -230,17 +207,4 @@ export async function readProfileFile(
   maxBytes = DEFAULT_MAX_PROFILE_BYTES,
 ): Promise<PprofProfile> {
   return decodeProfile(await readBoundedFile(file, 'profile', maxBytes, TOO_BIG_HINT), file, maxBytes);
-}
-
-/** One sample as plain arrays (tests, small tools). */
-export function sampleAt(profile: PprofProfile, index: number) {
-  const { samples } = profile;
-  const types = profile.sampleTypes.length;
-  return {
-    locations: [...samples.frames.subarray(samples.start[index], samples.start[index + 1])].map(
-      (i) => profile.locations[i]!,
-    ),
-    values: [...samples.values.subarray(index * types, (index + 1) * types)],
-    labels: samples.labels.get(index) ?? {},
-  };
 }

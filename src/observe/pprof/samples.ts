@@ -53,7 +53,7 @@ export interface SampleSpans {
  * Top-level messages other than samples (strings, locations, functions, mappings) pprof-format turns
  * into objects of ~200 bytes each; real profiles have tens of thousands.
  */
-export const MAX_MESSAGES = 4_000_000;
+const MAX_MESSAGES = 4_000_000;
 
 /** Profile's top-level fields: the sample payloads apart, the rest re-assembled for pprof-format. */
 export function splitSamples(raw: Uint8Array): { rest: Uint8Array; samples: SampleSpans } {

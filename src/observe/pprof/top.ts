@@ -204,7 +204,7 @@ function combineWithBase(profile: PprofProfile, base: PprofProfile): Combined {
 }
 
 /** Go's regexp syntax for the common cases: (?i) and friends as a leading flag group. */
-export function compileGoRegex(source: string, flag = '--focus'): RegExp {
+function compileGoRegex(source: string, flag = '--focus'): RegExp {
   let pattern = source;
   let flags = '';
   const leading = /^\(\?([imsU]+)\)/.exec(pattern);

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { quietWatch } from '../../test/helpers/run-fixture.js';
-import { VitictlError } from '../errors.js';
-import { newHistogram, recordMs, summarize } from '../report/histogram.js';
-import type { RunResult } from '../report/run-result.js';
-import { baselineGates, evaluateGate, parseGate, quantileNoise } from './gates.js';
+import { quietWatch } from '../../../test/helpers/run-fixture.js';
+import { VitictlError } from '../../errors.js';
+import { newHistogram, recordMs, summarize } from '../../report/histogram.js';
+import type { RunResult } from '../../report/run-result.js';
+import { baselineGates, quantileNoise } from './baseline.js';
+import { evaluateGate } from './evaluate.js';
+import { parseGate } from './grammar.js';
 
 function summary(values: number[]) {
   const h = newHistogram();
@@ -13,7 +15,7 @@ function summary(values: number[]) {
 
 function run(
   ready: number[],
-  options: { rate?: number; requested?: number; createFailures?: number } = {},
+  options: { rate?: number; sent?: number; requested?: number; createFailures?: number } = {},
 ): RunResult {
   const total = ready.length;
   const failures = Array.from({ length: options.createFailures ?? 0 }, (_, i) => ({
@@ -28,8 +30,9 @@ function run(
       requestedRate: options.requested ?? 100,
       burst: 1,
       concurrency: null,
-      achievedRate: options.rate ?? 99,
+      achievedRate: options.sent ?? options.rate ?? 99,
       createThroughput: 99,
+      completedRate: options.rate ?? 99,
       maxStartsIn100ms: 10,
       lateStarts: 0,
       creation: { start: '', end: '', seconds: 1 },
@@ -100,23 +103,28 @@ describe('gates', () => {
     const r = run(uniform(1000, 100, 2000), { rate: 90, requested: 100 });
     const p99 = evaluateGate(parseGate('ready.p99 < 1s'), r);
     expect(p99.passed).toBe(false);
-    expect(p99.message).toMatch(/^ready\.p99 = 1\.98s, 981\.4ms over 1\.00s$/);
+    expect(p99.message).toMatch(/^ready\.p99 = 1\.98s, 981ms over 1\.00s$/);
     expect(evaluateGate(parseGate('achievedRate >= 0.95 * requestedRate'), r)).toMatchObject({
       passed: false,
       threshold: 95,
       value: 90,
     });
+    // sent at the requested rate, but the cluster completed 90/s: the rate gate fails on what completed
+    const behind = run(uniform(100, 1, 2), { sent: 100, rate: 90, requested: 100 });
+    expect(evaluateGate(parseGate('achievedRate >= 0.95 * requestedRate'), behind).passed).toBe(false);
+    expect(evaluateGate(parseGate('sentRate >= 0.95 * requestedRate'), behind).passed).toBe(true);
     expect(
       evaluateGate(parseGate('create.errorRate < 1%'), run(uniform(100, 1, 2), { createFailures: 2 })),
     ).toMatchObject({ passed: false, value: 2 });
   });
 
   it('reads webhook percentiles from the µs summary in milliseconds', () => {
-    const r = {
-      ...run([1, 2, 3]),
-      webhook: { latency: { unit: 'us', p50: 300, p99: 24_000 } },
-    } as unknown as RunResult;
-    expect(evaluateGate(parseGate('webhook.p99 < 25ms'), r)).toMatchObject({ passed: true, value: 24 });
+    const h = newHistogram();
+    for (let i = 0; i < 100; i++) h.recordValue(i < 98 ? 300 : 24_000);
+    const r = { ...run([1, 2, 3]), webhook: { latency: summarize(h, 'us') } } as unknown as RunResult;
+    const p99 = evaluateGate(parseGate('webhook.p99 < 25ms'), r);
+    expect(p99.passed).toBe(true);
+    expect(p99.value).toBeCloseTo(24, 1);
     expect(evaluateGate(parseGate('webhook.p50 < 250us'), r).passed).toBe(false);
   });
 

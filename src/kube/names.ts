@@ -1,0 +1,6 @@
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** A DNS label (RFC 1123) of at most `max` characters: lowercase alphanumerics and '-'. */
+export function isDnsLabel(value: string, max = 63): boolean {
+  return value.length <= max && DNS_LABEL.test(value);
+}

@@ -1,0 +1,40 @@
+import { inputError, runtimeError } from '../errors.js';
+import { RUN_ID_LABEL } from '../kube/labels.js';
+import { type KubeRest, NetworkError, type RestResponse, statusMessage, unreachable } from '../kube/rest.js';
+import type { ScenarioPlan } from '../scenario/expand.js';
+import { isPlainObject } from '../util/plain-object.js';
+
+/**
+ * Create the scenario's namespaces before any object; one that exists already is ours only when it
+ * carries this run's label (a resumed run), otherwise it is refused.
+ */
+export async function createNamespaces(rest: KubeRest, plan: ScenarioPlan): Promise<string[]> {
+  const created: string[] = [];
+  for (const namespace of plan.namespaceObjects()) {
+    const name = namespace.metadata.name;
+    let response: RestResponse;
+    try {
+      response = await rest.request('POST', '/api/v1/namespaces', { body: namespace, timeoutMs: 30_000 });
+    } catch (error) {
+      if (error instanceof NetworkError) throw unreachable(rest.server, error);
+      throw error;
+    }
+    if (response.status === 201) {
+      created.push(name);
+      continue;
+    }
+    if (response.status === 409) {
+      const existing = await rest.request('GET', `/api/v1/namespaces/${name}`, { timeoutMs: 30_000 });
+      const labels =
+        isPlainObject(existing.body) && isPlainObject(existing.body.metadata)
+          ? existing.body.metadata.labels
+          : undefined;
+      if (isPlainObject(labels) && labels[RUN_ID_LABEL] === plan.runId) continue;
+      throw inputError(`namespace ${name} already exists and was not created by run ${plan.runId}`, {
+        hint: 'use another --run-id, or namespaces.create: false in the scenario to reuse existing namespaces',
+      });
+    }
+    throw runtimeError(`creating namespace ${name} failed: ${response.status} ${statusMessage(response)}`);
+  }
+  return created;
+}
