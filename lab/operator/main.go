@@ -30,6 +30,7 @@ import (
 	crwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/vitistack/vitictl/lab/operator/internal/config"
+	"github.com/vitistack/vitictl/lab/operator/internal/kinds"
 	"github.com/vitistack/vitictl/lab/operator/internal/metrics"
 	"github.com/vitistack/vitictl/lab/operator/internal/reconciler"
 	"github.com/vitistack/vitictl/lab/operator/internal/simulate"
@@ -61,6 +62,8 @@ type options struct {
 	leaderElectionID   string
 	gracefulShutdown   time.Duration
 	configReadDeadline time.Duration
+	provisionByKind    kindDistributions
+	finalizers         bool
 }
 
 func main() {
@@ -70,11 +73,13 @@ func main() {
 func run() int {
 	var o options
 	fs := flag.CommandLine
-	fs.StringVar(&o.kinds, "kinds", strings.Join(reconciler.Kinds, ","), "Kinds to reconcile (comma-separated, one controller each).")
+	fs.StringVar(&o.kinds, "kinds", strings.Join(kinds.Names(), ","), "Kinds to reconcile (comma-separated, one controller each).")
 	fs.StringVar(&o.configNamespace, "config-namespace", "vitistack-system", "Namespace of the performance ConfigMap.")
 	fs.StringVar(&o.configName, "config-name", "vitistack-performance-config", "Name of the performance ConfigMap (key "+config.Key+").")
 	fs.BoolVar(&o.watchConfig, "watch-config", true, "Watch the performance ConfigMap and re-exec the process when its content changes.")
 	fs.StringVar(&o.provisionTime, "provision-time", "lognormal:median=200ms,p99=1s", "Simulated provisioning time per object when batchSize is 1. Syntax: "+simulate.DistributionSyntax)
+	fs.Var(&o.provisionByKind, "provision-time-for", "KIND=DISTRIBUTION: the provisioning time of one kind, instead of --provision-time (repeatable).")
+	fs.BoolVar(&o.finalizers, "finalizers", true, "Hold the finalizer "+reconciler.Finalizer+" on provisioned objects until they are deleted.")
 	fs.IntVar(&o.apiCalls, "api-calls-per-reconcile", 2, "Uncached GETs of the object per provisioning reconcile (the first one is the live read the reconcile decides on; 0 = decide on the informer cache).")
 	fs.Float64Var(&o.failureRate, "failure-rate", 0, "Probability that a provisioning attempt fails permanently (phase Failed).")
 	fs.Float64Var(&o.errorRate, "error-rate", 0, "Probability that a provisioning attempt returns a transient error (requeue).")
@@ -105,7 +110,7 @@ func run() int {
 		return 1
 	}
 
-	kinds, err := reconciler.ParseKinds(o.kinds)
+	enabled, err := kinds.Parse(o.kinds)
 	if err != nil {
 		return fail("invalid --kinds", err)
 	}
@@ -113,6 +118,10 @@ func run() int {
 	dist, err := simulate.ParseDistribution(o.provisionTime, rng)
 	if err != nil {
 		return fail("invalid --provision-time", err)
+	}
+	provisionBy, err := o.provisionByKind.distributions(rng)
+	if err != nil {
+		return fail("invalid --provision-time-for", err)
 	}
 	whLatency, err := simulate.ParseDistribution(o.webhookLatency, rng)
 	if err != nil {
@@ -180,7 +189,7 @@ func run() int {
 		LeaderElectionNamespace:       o.configNamespace,
 		LeaderElectionReleaseOnCancel: true,
 		GracefulShutdownTimeout:       &o.gracefulShutdown,
-		Client:                        client.Options{Cache: &client.CacheOptions{Unstructured: true}},
+		Scheme:                        scheme,
 		Controller:                    crconfig.Controller{SkipNameValidation: ptr.To(true)},
 	}
 	if o.webhookPort > 0 {
@@ -202,6 +211,8 @@ func run() int {
 
 	sim := &reconciler.Sim{
 		Provision:           dist,
+		ProvisionBy:         provisionBy,
+		Finalizers:          o.finalizers,
 		RNG:                 rng,
 		APICalls:            o.apiCalls,
 		FailureRate:         o.failureRate,
@@ -221,22 +232,24 @@ func run() int {
 		}
 	}
 
-	for _, kind := range kinds {
+	for _, kind := range enabled {
 		r := &reconciler.Reconciler{Kind: kind, Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Sim: sim}
 		var forOpts []builder.ForOption
 		if o.generationOnly {
-			forOpts = append(forOpts, builder.WithPredicates(predicate.GenerationChangedPredicate{}))
+			// a deletion must reach the reconciler to release the finalizer
+			forOpts = append(forOpts, builder.WithPredicates(predicate.Or[client.Object](
+				predicate.GenerationChangedPredicate{}, deletionStarted)))
 		}
 		err := ctrl.NewControllerManagedBy(mgr).
-			Named(reconciler.ControllerName(kind)).
-			For(r.NewObject(), forOpts...).
+			Named(reconciler.ControllerName(kind.Name)).
+			For(kind.New(), forOpts...).
 			WithOptions(controller.Options{
 				MaxConcurrentReconciles: perf.Workers,
 				ReconciliationTimeout:   perf.Timeout,
 			}).
 			Complete(r)
 		if err != nil {
-			return fail("unable to create controller", err, "kind", kind)
+			return fail("unable to create controller", err, "kind", kind.Name)
 		}
 	}
 
@@ -248,7 +261,7 @@ func run() int {
 	}
 	if o.webhookPort > 0 {
 		srv := mgr.GetWebhookServer()
-		for _, kind := range reconciler.Kinds {
+		for _, kind := range kinds.Names() {
 			srv.Register(webhook.Path(kind), &crwebhook.Admission{Handler: &webhook.Validator{Kind: kind, Latency: whLatency}})
 		}
 		if err := mgr.AddReadyzCheck("webhook", srv.StartedChecker()); err != nil {
@@ -278,7 +291,7 @@ func run() int {
 		}
 	}
 
-	setupLog.Info("starting manager", "kinds", kinds, "workers", perf.Workers, "provisionTime", dist.String(),
+	setupLog.Info("starting manager", "kinds", kinds.NamesOf(enabled), "workers", perf.Workers, "provisionTime", dist.String(),
 		"batchSize", perf.BatchSize, "metrics", o.metricsAddr, "probes", o.probeAddr, "pprof", pprofAddr,
 		"webhook", webhookAddr(o), "pid", os.Getpid())
 	startErr := mgr.Start(ctx)

@@ -70,7 +70,7 @@ Exit codes: 0 ok · 1 runtime error · 2 usage or bad input · 3 a gate failed �
   return program;
 }
 
-function printError(error: VitictlError, io: Io, verbose: boolean, color: boolean): void {
+export function printError(error: VitictlError, io: Io, verbose: boolean, color: boolean): void {
   const style = makeStyle(color);
   const where = escapeControl(formatLocation(error.location));
   io.stderr.write(`${style.red('error:')} ${where ? `${where}: ` : ''}${escapeControl(error.message)}\n`);

@@ -127,9 +127,13 @@ describe('loading a scenario', () => {
     const list = await listBuiltinScenarios();
     expect(list.map((s) => s.name).sort()).toEqual([
       'kubernetesclusters',
+      'kubernetesproviders',
+      'machineclasses',
       'machineproviders',
       'machines',
       'mixed',
+      'networkconfigurations',
+      'networknamespaces',
       'vitistacks',
     ]);
     for (const scenario of list) expect(scenario.description.length).toBeGreaterThan(10);

@@ -35,7 +35,7 @@ async function goAvailable(): Promise<string | undefined> {
   return undefined;
 }
 
-function goBinary(): string {
+export function goBinary(): string {
   return existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : 'go';
 }
 

@@ -1,54 +1,89 @@
 import { readFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { runtimeError } from '../errors.js';
-import { describeApiError, type KubeConnection } from '../kube/connect.js';
-import { packagePath } from '../util/package-root.js';
+import type { KubeConnection } from '../kube/connect.js';
+import { KubeRest, statusMessage } from '../kube/rest.js';
 import { toYaml } from '../util/yaml-emit.js';
+import { crdFilesIn } from './vitistack-api.js';
 
 const OPERATOR_NAMESPACE = 'vitistack-system';
 const PERFORMANCE_CONFIGMAP = 'vitistack-performance-config';
 const WEBHOOK_CONFIGURATION = 'vitictl-lab-operator';
 const FIELD_MANAGER = 'vitictl-lab';
 
-async function apply(connection: KubeConnection, object: KubernetesObject): Promise<void> {
-  const { KubernetesObjectApi, PatchStrategy } = await import('@kubernetes/client-node');
-  const api = KubernetesObjectApi.makeApiClient(connection.config);
-  try {
-    await api.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
-  } catch (error) {
-    const { status, message } = describeApiError(error);
+/** Where the lab's own objects live: it applies only these kinds. */
+const PATHS: Record<string, (name: string, namespace?: string) => string> = {
+  CustomResourceDefinition: (name) => `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
+  Namespace: (name) => `/api/v1/namespaces/${name}`,
+  ConfigMap: (name, namespace) => `/api/v1/namespaces/${namespace}/configmaps/${name}`,
+  ValidatingWebhookConfiguration: (name) =>
+    `/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/${name}`,
+};
+
+function pathOf(object: KubernetesObject): string {
+  const name = encodeURIComponent(object.metadata?.name ?? '');
+  const namespace = encodeURIComponent(object.metadata?.namespace ?? '');
+  const path = PATHS[object.kind ?? '']?.(name, namespace);
+  if (!path) throw new Error(`the lab does not apply ${object.kind} objects`);
+  return path;
+}
+
+/**
+ * Server-side apply of the object exactly as given. client-node's typed models would re-serialize it
+ * and drop what they do not model (a CRD's x-kubernetes-int-or-string, for one).
+ */
+async function apply(rest: KubeRest, object: KubernetesObject): Promise<void> {
+  const response = await rest.request('PATCH', `${pathOf(object)}?fieldManager=${FIELD_MANAGER}&force=true`, {
+    body: object,
+    contentType: 'application/apply-patch+yaml',
+  });
+  if (response.status >= 300) {
     throw runtimeError(
-      `applying ${object.kind} ${object.metadata?.name ?? ''} failed (${status ?? 'no status'}): ${message}`,
+      `applying ${object.kind} ${object.metadata?.name ?? ''} failed (${response.status}): ${statusMessage(response)}`,
     );
   }
 }
 
-export async function installCrds(connection: KubeConnection): Promise<string[]> {
-  const dir = packagePath('crds');
-  const names: string[] = [];
-  for (const file of (await readdir(dir)).filter((name) => name.endsWith('.yaml')).sort()) {
-    for (const doc of parseAllDocuments(await readFile(join(dir, file), 'utf8'))) {
-      const crd = doc.toJS() as KubernetesObject;
-      await apply(connection, crd);
-      names.push(crd.metadata?.name ?? file);
-    }
+async function withRest<T>(connection: KubeConnection, use: (rest: KubeRest) => Promise<T>): Promise<T> {
+  const rest = await KubeRest.create(connection, { connections: 2 });
+  try {
+    return await use(rest);
+  } finally {
+    await rest.close();
   }
-  const { ApiextensionsV1Api } = await import('@kubernetes/client-node');
-  const api = connection.config.makeApiClient(ApiextensionsV1Api);
-  const deadline = Date.now() + 60_000;
-  for (const name of names) {
-    for (;;) {
-      const crd = await api.readCustomResourceDefinition({ name });
-      if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
-      if (Date.now() > deadline) throw runtimeError(`CRD ${name} did not become Established within 60s`);
-      await sleep(200);
+}
+
+function established(body: unknown): boolean {
+  const conditions = (body as { status?: { conditions?: Array<{ type?: string; status?: string }> } }).status
+    ?.conditions;
+  return conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
+}
+
+/** Apply every CRD of a folder (the VitiStack API module's crds/) and wait until each is Established. */
+export function installCrds(connection: KubeConnection, dir: string): Promise<string[]> {
+  return withRest(connection, async (rest) => {
+    const crds: KubernetesObject[] = [];
+    for (const file of await crdFilesIn(dir)) {
+      for (const doc of parseAllDocuments(await readFile(join(dir, file), 'utf8'))) {
+        const crd = doc.toJS() as KubernetesObject;
+        await apply(rest, crd);
+        crds.push(crd);
+      }
     }
-  }
-  return names;
+    const deadline = Date.now() + 60_000;
+    for (const crd of crds) {
+      while (!established((await rest.request('GET', pathOf(crd))).body)) {
+        if (Date.now() > deadline)
+          throw runtimeError(`CRD ${crd.metadata?.name} did not become Established within 60s`);
+        await sleep(200);
+      }
+    }
+    return crds.map((crd) => crd.metadata?.name ?? '');
+  });
 }
 
 /** The performance ConfigMap the operator reads (the same shape `vitictl tune` emits). */
@@ -79,8 +114,10 @@ export async function installOperatorConfig(
   connection: KubeConnection,
   performanceYaml: string,
 ): Promise<void> {
-  await apply(connection, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: OPERATOR_NAMESPACE } });
-  await apply(connection, performanceConfigMap(performanceYaml));
+  await withRest(connection, async (rest) => {
+    await apply(rest, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: OPERATOR_NAMESPACE } });
+    await apply(rest, performanceConfigMap(performanceYaml));
+  });
 }
 
 /** Register the operator's validating webhook by URL and CA bundle, as envtest does. */
@@ -90,7 +127,7 @@ export async function registerWebhook(
   caFile: string,
 ): Promise<void> {
   const caBundle = readFileSync(caFile).toString('base64');
-  await apply(connection, {
+  const configuration = {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingWebhookConfiguration',
     metadata: { name: WEBHOOK_CONFIGURATION },
@@ -113,5 +150,6 @@ export async function registerWebhook(
         timeoutSeconds: 10,
       },
     ],
-  } as KubernetesObject);
+  } as KubernetesObject;
+  await withRest(connection, (rest) => apply(rest, configuration));
 }

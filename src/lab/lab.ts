@@ -20,6 +20,7 @@ import {
   removeStateFile,
   writeState,
 } from './state.js';
+import { resolveVitistackApi } from './vitistack-api.js';
 
 export interface LabUpOptions {
   dir?: string;
@@ -28,6 +29,8 @@ export interface LabUpOptions {
   workers?: number;
   /** simulated provisioning time distribution, passed to the operator (--provision-time) */
   provisionTime?: string;
+  /** per kind (e.g. KubernetesCluster), instead of provisionTime (--provision-time-for) */
+  provisionTimeFor?: Record<string, string>;
   apiCallsPerReconcile?: number;
   failureRate?: number;
   /** etcd --unsafe-no-fsync: fast, for tests; never for numbers you report */
@@ -142,6 +145,9 @@ function operatorArgs(
     `--webhook-port=${options.webhook === false ? 0 : state.ports.webhook}`,
     `--webhook-cert-dir=${state.certs.webhookDir}`,
     ...(options.provisionTime ? [`--provision-time=${options.provisionTime}`] : []),
+    ...Object.entries(options.provisionTimeFor ?? {}).map(
+      ([kind, distribution]) => `--provision-time-for=${kind}=${distribution}`,
+    ),
     ...(options.apiCallsPerReconcile !== undefined
       ? [`--api-calls-per-reconcile=${options.apiCallsPerReconcile}`]
       : []),
@@ -283,6 +289,7 @@ export async function labUp(options: LabUpOptions, progress: Progress): Promise<
     });
 
   const binaries = await buildLab(progress, options.env);
+  const api = await resolveVitistackApi(options.env);
   await rm(dir, { recursive: true, force: true });
   await mkdir(join(dir, 'logs'), { recursive: true });
   progress('making certificates');
@@ -360,8 +367,8 @@ export async function labUp(options: LabUpOptions, progress: Progress): Promise<
     );
 
     const connection = await connect({ kubeconfig });
-    progress('installing CRDs and the performance ConfigMap');
-    await installCrds(connection);
+    progress(`installing the CRDs of ${api.module} ${api.version} and the performance ConfigMap`);
+    await installCrds(connection, api.crdDir);
     await installOperatorConfig(
       connection,
       options.performanceYaml ?? defaultPerformanceYaml(options.workers ?? 4),
@@ -385,6 +392,7 @@ export async function labUp(options: LabUpOptions, progress: Progress): Promise<
       dir,
       startedAt: new Date().toISOString(),
       kubernetesVersion: version.gitVersion,
+      vitistackApi: { module: api.module, version: api.version },
       kubeconfig,
       binDir: binaries.binDir,
       ports,

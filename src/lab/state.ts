@@ -23,6 +23,8 @@ const labStateSchema = z.object({
   dir: z.string(),
   startedAt: z.string(),
   kubernetesVersion: z.string(),
+  /** the published API module whose CRDs the lab serves */
+  vitistackApi: z.object({ module: z.string(), version: z.string() }).optional(),
   kubeconfig: z.string(),
   binDir: z.string(),
   ports: z.object({

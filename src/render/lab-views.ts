@@ -13,5 +13,6 @@ export function renderLabStatus(state: LabState, components: ComponentStatus[], 
         : style.yellow('unhealthy');
     table.push([c.component, c.pid === undefined ? '-' : String(c.pid), stateText, c.endpoint]);
   }
-  return `${trimLines(table.toString())}\nkubernetes ${state.kubernetesVersion} · started ${state.startedAt} · KUBECONFIG=${state.kubeconfig}\n`;
+  const api = state.vitistackApi ? ` · API ${state.vitistackApi.module} ${state.vitistackApi.version}` : '';
+  return `${trimLines(table.toString())}\nkubernetes ${state.kubernetesVersion}${api} · started ${state.startedAt} · KUBECONFIG=${state.kubeconfig}\n`;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { widgetCrd } from '../../test/helpers/crd.js';
 import { useTempDir } from '../../test/helpers/files.js';
 import { formatLocation, VitictlError } from '../errors.js';
 import { builtinCrds, CrdRegistry, loadCrdFile } from './crd.js';
@@ -6,18 +7,37 @@ import { builtinCrds, CrdRegistry, loadCrdFile } from './crd.js';
 describe('CRDs', () => {
   const temp = useTempDir();
 
-  it('ships the four VitiStack CRDs with the right scopes', async () => {
+  it("ships the VitiStack API module's 14 CRDs with the right scopes", async () => {
     const crds = await builtinCrds();
     expect(Object.fromEntries(crds.map((crd) => [crd.kind, crd.scope]))).toEqual({
+      ClusterStorage: 'Namespaced',
+      ClusterStorageClass: 'Cluster',
+      ControlPlaneVirtualSharedIP: 'Namespaced',
+      EtcdBackup: 'Namespaced',
       KubernetesCluster: 'Namespaced',
+      KubernetesProvider: 'Cluster',
+      KubevirtConfig: 'Cluster',
       Machine: 'Namespaced',
+      MachineClass: 'Cluster',
       MachineProvider: 'Cluster',
+      NetworkConfiguration: 'Namespaced',
+      NetworkNamespace: 'Namespaced',
+      ProxmoxConfig: 'Cluster',
       Vitistack: 'Cluster',
     });
     for (const crd of crds) {
       expect(crd.group).toBe('vitistack.io');
       expect(crd.versions[0]?.hasStatusSubresource).toBe(true);
     }
+  });
+
+  it('parses only the built-in CRDs a scenario names, found by their kind', async () => {
+    expect((await builtinCrds(['Machine', 'Vitistack', 'NoSuchKind'])).map((crd) => crd.kind)).toEqual([
+      'Machine',
+      'Vitistack',
+    ]);
+    const registry = await CrdRegistry.create([], ['KubernetesCluster']);
+    expect(registry.kinds()).toEqual(['vitistack.io/v1alpha1/KubernetesCluster']);
   });
 
   it('reads several versions and the legacy v1beta1 shape', async () => {
@@ -52,6 +72,29 @@ spec:
     const gadget = registry.find('example.com/v1', 'Gadget');
     expect(gadget?.crd.scope).toBe('Cluster');
     expect(gadget?.version.hasStatusSubresource).toBe(true);
+  });
+
+  it('refuses a schema that is not structural: an unknown type or a pattern that does not compile, at file:line', async () => {
+    const cases: Array<[string, string, RegExp]> = [
+      ['type: foo', '17:21', /^invalid CustomResourceDefinition Widget: unknown type "foo"/],
+      [
+        'type: object\nproperties:\n  x: {type: string, pattern: "a(b"}',
+        '19:44',
+        /^invalid CustomResourceDefinition Widget: pattern a\(b is not a regular expression/,
+      ],
+      ['type: array\nitems:\n  type: [string]', '19:23', /unknown type \["string"\]/],
+    ];
+    for (const [node, position, message] of cases) {
+      const file = await temp.write('bad.yaml', widgetCrd(node));
+      const error = (await loadCrdFile(file).catch((e: unknown) => e)) as VitictlError;
+      expect(error).toBeInstanceOf(VitictlError);
+      expect(error.exitCode).toBe(2);
+      expect(error.message).toMatch(message);
+      expect(formatLocation(error.location)).toBe(`${file}:${position}`);
+    }
+    // RE2 spellings the API server accepts are accepted here too
+    const re2 = await temp.write('re2.yaml', widgetCrd('type: string\npattern: "(?i)^[[:alpha:]]+\\\\z"'));
+    expect((await loadCrdFile(re2))[0]?.kind).toBe('Widget');
   });
 
   it('says clearly when a file is not a CRD', async () => {

@@ -1,10 +1,11 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseYamlStream, readTextFile, type YamlSource } from '../config/yaml-source.js';
-import { inputError } from '../errors.js';
+import { inputError, type SourceLocation } from '../errors.js';
 import { packagePath } from '../util/package-root.js';
 import { isPlainObject } from '../util/plain-object.js';
 import type { JsonSchema } from './json-schema.js';
+import { schemaProblem } from './schema-check.js';
 
 export type Scope = 'Namespaced' | 'Cluster';
 
@@ -14,6 +15,8 @@ export interface CrdVersion {
   storage: boolean;
   schema: JsonSchema | undefined;
   hasStatusSubresource: boolean;
+  /** file position of a node of the schema, by its path below openAPIV3Schema */
+  locateSchema: (path: ReadonlyArray<PropertyKey>) => SourceLocation;
 }
 
 export interface Crd {
@@ -26,6 +29,8 @@ export interface Crd {
   /** file:line where it was read, for messages */
   origin: string;
 }
+
+const LEGACY_SCHEMA_PATH = ['spec', 'validation', 'openAPIV3Schema'];
 
 function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
@@ -52,6 +57,17 @@ export function parseCrd(doc: Record<string, unknown>, source: YamlSource, docPa
     fail(['spec', 'scope'], `spec.scope must be Namespaced or Cluster (got ${JSON.stringify(spec.scope)})`);
 
   const legacySchema = isPlainObject(spec.validation) ? spec.validation.openAPIV3Schema : undefined;
+  const checkedSchema = (schema: unknown, at: PropertyKey[]): JsonSchema | undefined => {
+    if (!isPlainObject(schema)) return undefined;
+    const problem = schemaProblem(schema);
+    if (problem) {
+      throw inputError(`invalid CustomResourceDefinition ${kind}: ${problem.message}`, {
+        location: source.locate([...docPath, ...at, ...problem.path]),
+        hint: 'the API server accepts only structural schemas with OpenAPI types and RE2 patterns',
+      });
+    }
+    return schema as JsonSchema;
+  };
   const legacyStatus = isPlainObject(spec.subresources) && 'status' in spec.subresources;
   let versions: CrdVersion[];
   if (Array.isArray(spec.versions) && spec.versions.length > 0) {
@@ -60,14 +76,17 @@ export function parseCrd(doc: Record<string, unknown>, source: YamlSource, docPa
         return fail(['spec', 'versions', index], `spec.versions[${index}] is not an object`);
       const name =
         str(raw.name) ?? fail(['spec', 'versions', index], `spec.versions[${index}].name is missing`);
-      const schemaHolder = isPlainObject(raw.schema) ? raw.schema.openAPIV3Schema : legacySchema;
+      const own = isPlainObject(raw.schema) ? raw.schema.openAPIV3Schema : undefined;
+      const schemaHolder = own ?? legacySchema;
+      const schemaPath = own ? ['spec', 'versions', index, 'schema', 'openAPIV3Schema'] : LEGACY_SCHEMA_PATH;
       return {
         name,
         served: raw.served !== false,
         storage: raw.storage === true,
-        schema: isPlainObject(schemaHolder) ? (schemaHolder as JsonSchema) : undefined,
+        schema: checkedSchema(schemaHolder, schemaPath),
         hasStatusSubresource:
           (isPlainObject(raw.subresources) && 'status' in raw.subresources) || legacyStatus,
+        locateSchema: (path) => source.locate([...docPath, ...schemaPath, ...path]),
       };
     });
   } else if (str(spec.version)) {
@@ -76,8 +95,9 @@ export function parseCrd(doc: Record<string, unknown>, source: YamlSource, docPa
         name: spec.version as string,
         served: true,
         storage: true,
-        schema: isPlainObject(legacySchema) ? (legacySchema as JsonSchema) : undefined,
+        schema: checkedSchema(legacySchema, LEGACY_SCHEMA_PATH),
         hasStatusSubresource: legacyStatus,
+        locateSchema: (path) => source.locate([...docPath, ...LEGACY_SCHEMA_PATH, ...path]),
       },
     ];
   } else {
@@ -135,19 +155,46 @@ export async function loadCrdFile(file: string, displayName = file): Promise<Crd
   return crds;
 }
 
-let builtinCache: Promise<Crd[]> | undefined;
+const builtinFiles = new Map<string, Promise<Crd[]>>();
+let builtinIndex: Promise<Array<{ name: string; kinds: string[] }>> | undefined;
 
-/** The CRDs shipped in crds/ (our model of the VitiStack API). */
-export function builtinCrds(): Promise<Crd[]> {
-  builtinCache ??= (async () => {
+/** The kind of a CRD file as controller-gen writes it (spec.names.kind), without parsing the YAML. */
+const NAMES_KIND = /^ {2}names:\n(?: {4}.*\n)*? {4}kind: (\S+)$/gm;
+
+/** The built-in CRD files and the kinds each declares: a text scan, so only needed files are parsed. */
+function builtinFileIndex(): Promise<Array<{ name: string; kinds: string[] }>> {
+  builtinIndex ??= (async () => {
     const dir = packagePath('crds');
     const files = (await readdir(dir)).filter((name) => /\.ya?ml$/.test(name)).sort();
-    const lists = await Promise.all(
-      files.map((name) => loadCrdFile(join(dir, name), `built-in crds/${name}`)),
+    return Promise.all(
+      files.map(async (name) => ({
+        name,
+        kinds: [...(await readFile(join(dir, name), 'utf8')).matchAll(NAMES_KIND)].map((m) => m[1] as string),
+      })),
     );
-    return lists.flat();
   })();
-  return builtinCache;
+  return builtinIndex;
+}
+
+function builtinFile(name: string): Promise<Crd[]> {
+  let loaded = builtinFiles.get(name);
+  if (!loaded) {
+    loaded = loadCrdFile(packagePath('crds', name), `built-in crds/${name}`);
+    builtinFiles.set(name, loaded);
+  }
+  return loaded;
+}
+
+/**
+ * The CRDs shipped in crds/ (the VitiStack API module's), or only those declaring one of `kinds`:
+ * parsing YAML with positions costs about 70 ms per CRD, and a scenario needs a few of the 14.
+ */
+export async function builtinCrds(kinds?: Iterable<string>): Promise<Crd[]> {
+  const wanted = kinds === undefined ? undefined : new Set(kinds);
+  const files = (await builtinFileIndex()).filter(
+    (file) => wanted === undefined || file.kinds.some((kind) => wanted.has(kind)),
+  );
+  return (await Promise.all(files.map((file) => builtinFile(file.name)))).flat();
 }
 
 export interface ResolvedKind {
@@ -177,8 +224,12 @@ export class CrdRegistry {
     return [...this.byKey.keys()].sort();
   }
 
-  static async create(userCrdFiles: ReadonlyArray<string>, includeBuiltin = true): Promise<CrdRegistry> {
-    const registry = new CrdRegistry(includeBuiltin ? await builtinCrds() : []);
+  /** `builtinKinds`: the kinds to look up among the built-in CRDs (all when omitted, none when false). */
+  static async create(
+    userCrdFiles: ReadonlyArray<string>,
+    builtinKinds?: Iterable<string> | false,
+  ): Promise<CrdRegistry> {
+    const registry = new CrdRegistry(builtinKinds === false ? [] : await builtinCrds(builtinKinds));
     for (const file of userCrdFiles) {
       for (const crd of await loadCrdFile(file)) registry.add(crd);
     }

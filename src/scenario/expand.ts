@@ -4,7 +4,7 @@ import { inputError, usageError } from '../errors.js';
 import { RUN_ID_LABEL, SCENARIO_LABEL, SET_LABEL } from '../kube/labels.js';
 import { isDnsLabel } from '../kube/names.js';
 import type { CrdRegistry, Scope } from './crd.js';
-import { type Fill, synthesizeBody } from './from-schema.js';
+import { type Fill, GenerationError, synthesizeBody } from './from-schema.js';
 import type { JsonSchema } from './json-schema.js';
 import { type Rng, randomHex, randomInt, randomUuid, streamFor } from './rng.js';
 import { compileString, compileValue, type Render, type Vars } from './template.js';
@@ -281,6 +281,20 @@ export function expandScenario(loaded: LoadedScenario, options: ExpandOptions): 
     const fill = options.fill ?? 'required';
     const kindLabels = { [RUN_ID_LABEL]: runId, [SCENARIO_LABEL]: scenarioName, [SET_LABEL]: set.name };
     const count = counts.get(set.name) ?? 0;
+    const synthesize = (rng: Rng, index: number): Record<string, unknown> => {
+      try {
+        return synthesizeBody(schema, rng, index, fill);
+      } catch (error) {
+        if (!(error instanceof GenerationError) || !resolved) throw error;
+        throw inputError(
+          `cannot generate ${set.kind} object ${index}: ${error.path || '.'} cannot meet ${error.constraint}`,
+          {
+            location: resolved.version.locateSchema(error.schemaPath),
+            hint: `the schema's constraints leave no value vitictl can generate; give set "${set.name}" a template`,
+          },
+        );
+      }
+    };
 
     const object = (index: number): KubeObject => {
       const rng = streamFor(seed, set.name, index);
@@ -312,12 +326,12 @@ export function expandScenario(loaded: LoadedScenario, options: ExpandOptions): 
           Object.entries(annotations).map(([k, v]) => [k, String(v)]),
         );
       }
-      const body = renderBody
-        ? (renderBody(vars) as Record<string, unknown>)
-        : synthesizeBody(schema, rng, index, fill);
+      const body = renderBody ? (renderBody(vars) as Record<string, unknown>) : synthesize(rng, index);
       return { apiVersion: set.apiVersion, kind: set.kind, metadata, ...body };
     };
 
+    // a schema whose constraints cannot be met fails here, before any object is written
+    if (!renderBody && count > 0) object(0);
     planned.set(set.name, {
       spec: set,
       scope,

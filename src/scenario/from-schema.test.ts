@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { builtinCrds } from './crd.js';
-import { synthesizeBody } from './from-schema.js';
+import { GenerationError, synthesizeBody } from './from-schema.js';
 import type { JsonSchema } from './json-schema.js';
 import { streamFor } from './rng.js';
 import { type Violation, validateValue } from './validate-object.js';
@@ -55,6 +55,14 @@ const schemaArb: fc.Arbitrary<JsonSchema> = fc.letrec<{ schema: JsonSchema }>((t
   ),
 })).schema;
 
+/** A root schema whose spec requires every given field. */
+function object(fields: Record<string, JsonSchema>): JsonSchema {
+  return {
+    type: 'object',
+    properties: { spec: { type: 'object', required: Object.keys(fields), properties: fields } },
+  };
+}
+
 describe('schema-driven synthesis', () => {
   it('property: the synthesised body validates against the schema it came from', () => {
     fc.assert(
@@ -72,13 +80,130 @@ describe('schema-driven synthesis', () => {
     );
   });
 
-  it('fills every required field of our CRDs with valid values', async () => {
-    for (const crd of await builtinCrds()) {
+  it('fills all 14 VitiStack CRDs with valid values: patterns, CEL rules and all (200 objects each, both fills)', async () => {
+    const crds = await builtinCrds();
+    expect(crds).toHaveLength(14);
+    for (const crd of crds) {
       const schema = crd.versions[0]?.schema as JsonSchema;
       for (const fill of ['required', 'all'] as const) {
-        const body = synthesizeBody(schema, streamFor(5, crd.kind), 3, fill);
-        expect(errorsFor(schema, { apiVersion: 'x', kind: crd.kind, metadata: {}, ...body })).toEqual([]);
+        for (let index = 0; index < 200; index++) {
+          const body = synthesizeBody(schema, streamFor(5, crd.kind, index), index, fill);
+          const object = { apiVersion: 'x', kind: crd.kind, metadata: {}, ...body };
+          expect(errorsFor(schema, object), `${crd.kind} ${fill} ${index}`).toEqual([]);
+        }
       }
+    }
+  });
+
+  it('draws strings from a pattern within the length bounds, and readable ones when they fit', () => {
+    const schema = object({
+      version: { type: 'string', pattern: '^v?[0-9]+\\.[0-9]+\\.[0-9]+$' },
+      cidr: { type: 'string', pattern: '^([0-9]{1,3}\\.){3}[0-9]{1,3}/[0-9]{1,2}$' },
+      code: { type: 'string', pattern: '^[A-Z]{2}-[0-9]+$', minLength: 6, maxLength: 8 },
+      word: { type: 'string', pattern: '(?i)^hello[a-z]*\\z' },
+    });
+    for (let index = 0; index < 300; index++) {
+      const body = synthesizeBody(schema, streamFor(2, 'p', index), index, 'required');
+      expect(errorsFor(schema, body)).toEqual([]);
+      const spec = body.spec as Record<string, string>;
+      expect(spec.version).toMatch(/^v1\.\d+\.\d+$/);
+      expect(spec.cidr).toMatch(/^10\.\d+\.\d+\.0\/24$/);
+    }
+  });
+
+  it('makes unique items for sets and list maps, and keeps to maxItems', () => {
+    const schema = object({
+      zones: {
+        type: 'array',
+        items: { type: 'string', enum: ['a', 'b', 'c'] },
+        minItems: 3,
+        uniqueItems: true,
+      },
+      pools: {
+        type: 'array',
+        minItems: 4,
+        maxItems: 4,
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['name'],
+        items: {
+          type: 'object',
+          required: ['name'],
+          properties: { name: { type: 'string', enum: ['x', 'y', 'z', 'w'] } },
+        },
+      },
+      tags: { type: 'array', items: { type: 'string' }, maxItems: 0 },
+    });
+    for (let index = 0; index < 50; index++) {
+      const body = synthesizeBody(schema, streamFor(3, 'u', index), index, 'all');
+      expect(errorsFor(schema, body)).toEqual([]);
+      expect((body.spec as { tags: unknown[] }).tags).toEqual([]);
+    }
+  });
+
+  it('draws again until a CEL rule holds (odd replicas), deterministically per seed', () => {
+    const replicas: JsonSchema = {
+      type: 'integer',
+      minimum: 1,
+      'x-kubernetes-validations': [{ rule: 'self % 2 == 1', message: 'odd' }],
+    };
+    const schema = object({ replicas });
+    const values = Array.from(
+      { length: 100 },
+      (_, index) =>
+        (synthesizeBody(schema, streamFor(4, 'c', index), index, 'required').spec as { replicas: number })
+          .replicas,
+    );
+    expect(values.every((value) => value % 2 === 1)).toBe(true);
+    expect(new Set(values).size).toBeGreaterThan(10);
+    expect(
+      (synthesizeBody(schema, streamFor(4, 'c', 7), 7, 'required').spec as { replicas: number }).replicas,
+    ).toBe(values[7]);
+  });
+
+  it('names the field and the constraint that no value meets', () => {
+    const cases: Array<[JsonSchema, string, PropertyKey[], RegExp]> = [
+      [
+        { type: 'string', pattern: '^[a-z]{5}$', maxLength: 3 },
+        '.spec.x',
+        ['properties', 'spec', 'properties', 'x'],
+        /pattern \^\[a-z\]\{5\}\$, maxLength 3/,
+      ],
+      [
+        { type: 'integer', minimum: 5, maximum: 4 },
+        '.spec.x',
+        ['properties', 'spec', 'properties', 'x'],
+        /minimum 5, maximum 4/,
+      ],
+      [
+        { type: 'array', minItems: 3, maxItems: 2, items: { type: 'string' } },
+        '.spec.x',
+        ['properties', 'spec', 'properties', 'x'],
+        /minItems 3, maxItems 2/,
+      ],
+      [
+        { type: 'array', minItems: 3, uniqueItems: true, items: { type: 'boolean' } },
+        '.spec.x',
+        ['properties', 'spec', 'properties', 'x'],
+        /minItems 3 with uniqueItems \(only 2 distinct items found\)/,
+      ],
+      [
+        { type: 'integer', maximum: 9, 'x-kubernetes-validations': [{ rule: 'self > 10' }] },
+        '.spec.x',
+        ['properties', 'spec', 'properties', 'x', 'x-kubernetes-validations'],
+        /rule "self > 10" after 50 draws/,
+      ],
+    ];
+    for (const [x, path, schemaPath, constraint] of cases) {
+      let thrown: unknown;
+      try {
+        synthesizeBody(object({ x }), streamFor(1, 'e'), 0, 'required');
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(GenerationError);
+      expect((thrown as GenerationError).path).toBe(path);
+      expect((thrown as GenerationError).schemaPath).toEqual(schemaPath);
+      expect((thrown as GenerationError).constraint).toMatch(constraint);
     }
   });
 

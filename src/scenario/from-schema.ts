@@ -1,103 +1,57 @@
 import { isPlainObject } from '../util/plain-object.js';
+import { celRules, evaluateRule } from './cel.js';
 import type { JsonSchema } from './json-schema.js';
-import { type Rng, randomHex, randomInt, randomUuid } from './rng.js';
-import { checkStringFormat } from './validate-object.js';
+import { type Rng, randomInt } from './rng.js';
+import { stringConstraints, stringFor } from './schema-strings.js';
+import { canonical } from './validate-object.js';
 
 /**
  * Synthesises a value that satisfies a CRD schema, so any CRD can be load-tested without writing a
- * template: required fields (or every field with fill "all"), enums, formats, bounds, defaults.
- * Patterns cannot be inverted in general; a value that misses a pattern is reported by validation.
+ * template: required fields (or every field with fill "all"), enums, formats, patterns, lengths,
+ * bounds, item counts, uniqueness, defaults and the CEL rules the evaluator can run. A value that
+ * breaks a CEL rule is drawn again, a bounded number of times; a constraint that cannot be met is a
+ * GenerationError naming the field and the constraint.
  */
 
 export type Fill = 'required' | 'all';
+
+/** No value meets a schema's constraints: `path` is the field, `schemaPath` its schema node. */
+export class GenerationError extends Error {
+  constructor(
+    readonly path: string,
+    readonly schemaPath: PropertyKey[],
+    readonly constraint: string,
+  ) {
+    super(`no value of ${path || '.'} meets ${constraint}`);
+    this.name = 'GenerationError';
+  }
+}
 
 interface Context {
   rng: Rng;
   index: number;
   fill: Fill;
   depth: number;
+  path: string;
+  schemaPath: PropertyKey[];
 }
 
 const MAX_DEPTH = 24;
-const BASE_TIME = Date.UTC(2026, 0, 1);
+/** draws of one value whose CEL rules fail before generation gives up */
+export const RULE_ATTEMPTS = 50;
 
-function stringFor(schema: JsonSchema, name: string, ctx: Context): string {
-  const format = schema.format;
-  let value: string;
-  switch (format) {
-    case 'date-time':
-    case 'datetime':
-      value = new Date(BASE_TIME + ctx.index * 1000).toISOString().replace('.000Z', 'Z');
-      break;
-    case 'date':
-      value = new Date(BASE_TIME + ctx.index * 86_400_000).toISOString().slice(0, 10);
-      break;
-    case 'uuid':
-    case 'uuid4':
-    case 'uuid3':
-    case 'uuid5':
-      value = randomUuid(ctx.rng);
-      break;
-    case 'byte':
-      value = Buffer.from(`vitictl-${ctx.index}`).toString('base64');
-      break;
-    case 'ipv4':
-      value = `10.${(ctx.index >> 16) & 255}.${(ctx.index >> 8) & 255}.${ctx.index & 255}`;
-      break;
-    case 'ipv6':
-      value = `fd00::${(ctx.index & 0xffff).toString(16)}`;
-      break;
-    case 'cidr':
-      value = `10.${(ctx.index >> 8) & 255}.${ctx.index & 255}.0/24`;
-      break;
-    case 'hostname':
-      value = `host-${ctx.index}.example.com`;
-      break;
-    case 'email':
-      value = `user${ctx.index}@example.com`;
-      break;
-    case 'uri':
-      value = `https://example.com/${ctx.index}`;
-      break;
-    case 'mac':
-      value = `02:00:${randomHex(ctx.rng, 2)}:${randomHex(ctx.rng, 2)}:${randomHex(ctx.rng, 2)}:${randomHex(ctx.rng, 2)}`;
-      break;
-    case 'duration':
-      value = `${randomInt(ctx.rng, 1, 60)}s`;
-      break;
-    default: {
-      const base = name.replace(/[^A-Za-z0-9-]/g, '').toLowerCase() || 'value';
-      value = `${base}-${ctx.index}`;
-    }
-  }
-  return fitLength(schema, value, ctx);
+function fail(ctx: Context, constraint: string): never {
+  throw new GenerationError(ctx.path, ctx.schemaPath, constraint);
 }
 
-function fitLength(schema: JsonSchema, value: string, ctx: Context): string {
-  let out = value;
-  if (schema.maxLength !== undefined && out.length > schema.maxLength) out = out.slice(0, schema.maxLength);
-  if (schema.minLength !== undefined && out.length < schema.minLength) {
-    out += randomHex(ctx.rng, schema.minLength - out.length);
-  }
-  if (schema.pattern !== undefined && !matches(schema.pattern, out)) {
-    const fallback = ['a', 'abc', 'a1', '1', 'example', 'A', 'x-1', 'foo.bar'].find(
-      (candidate) =>
-        matches(schema.pattern as string, candidate) &&
-        (schema.minLength === undefined || candidate.length >= schema.minLength) &&
-        (schema.maxLength === undefined || candidate.length <= schema.maxLength) &&
-        (schema.format === undefined || checkStringFormat(schema.format, candidate)),
-    );
-    if (fallback !== undefined) out = fallback;
-  }
-  return out;
-}
-
-function matches(pattern: string, value: string): boolean {
-  try {
-    return new RegExp(pattern, 'u').test(value);
-  } catch {
-    return true;
-  }
+function child(ctx: Context, path: string, schemaPath: PropertyKey[], index = ctx.index): Context {
+  return {
+    ...ctx,
+    index,
+    depth: ctx.depth + 1,
+    path: `${ctx.path}${path}`,
+    schemaPath: [...ctx.schemaPath, ...schemaPath],
+  };
 }
 
 function numberFor(schema: JsonSchema, ctx: Context, integer: boolean): number {
@@ -114,9 +68,11 @@ function numberFor(schema: JsonSchema, ctx: Context, integer: boolean): number {
   const step = schema.multipleOf && schema.multipleOf > 0 ? schema.multipleOf : 1;
   if (integer || step !== 1) {
     const first = Math.ceil(low / step) * step;
-    const slots = Math.max(0, Math.floor((high - first) / step));
+    const slots = Math.floor((high - first) / step);
+    if (slots < 0) fail(ctx, `minimum ${schema.minimum}, maximum ${schema.maximum}, multipleOf ${step}`);
     return first + step * randomInt(ctx.rng, 0, slots);
   }
+  if (low > high) fail(ctx, `minimum ${schema.minimum}, maximum ${schema.maximum}`);
   return Math.round((low + ctx.rng() * (high - low)) * 100) / 100;
 }
 
@@ -133,6 +89,10 @@ function mergeAllOf(schema: JsonSchema): JsonSchema {
     Object.assign(merged, part, {
       properties: { ...merged.properties, ...part.properties },
       required: [...new Set([...(merged.required ?? []), ...(part.required ?? [])])],
+      'x-kubernetes-validations': [
+        ...(merged['x-kubernetes-validations'] ?? []),
+        ...(part['x-kubernetes-validations'] ?? []),
+      ],
     });
   }
   delete merged.allOf;
@@ -141,39 +101,50 @@ function mergeAllOf(schema: JsonSchema): JsonSchema {
   return merged;
 }
 
-function valueFor(raw: JsonSchema, name: string, ctx: Context): unknown {
-  const schema = mergeAllOf(raw);
-  if (schema.default !== undefined) return schema.default;
+function arrayFor(schema: JsonSchema, name: string, ctx: Context): unknown[] {
+  const min = schema.minItems ?? 0;
+  const max = schema.maxItems ?? Number.POSITIVE_INFINITY;
+  if (min > max) fail(ctx, `minItems ${min}, maxItems ${max}`);
+  const count = Math.min(max, Math.max(min, ctx.fill === 'all' ? 1 : 0));
+  const listType = schema['x-kubernetes-list-type'];
+  const mapKeys = schema['x-kubernetes-list-map-keys'];
+  const unique = schema.uniqueItems === true || listType === 'set' || listType === 'map';
+  const keyOf = (item: unknown) =>
+    listType === 'map' && mapKeys && isPlainObject(item)
+      ? canonical(mapKeys.map((key) => item[key]))
+      : canonical(item);
+  const items: unknown[] = [];
+  const seen = new Set<string>();
+  for (let draw = 0; items.length < count; draw++) {
+    if (draw >= count * RULE_ATTEMPTS) {
+      const what = listType === 'map' ? `x-kubernetes-list-map-keys ${mapKeys?.join(', ')}` : 'uniqueItems';
+      fail(ctx, `minItems ${count} with ${what} (only ${items.length} distinct items found)`);
+    }
+    const at = child(ctx, `[${items.length}]`, ['items'], ctx.index * 31 + draw);
+    const item = schema.items ? valueFor(schema.items, name, at) : `${name || 'item'}-${draw}`;
+    const key = keyOf(item);
+    if (unique && seen.has(key)) continue;
+    seen.add(key);
+    items.push(item);
+  }
+  return items;
+}
+
+function drawValue(schema: JsonSchema, name: string, ctx: Context): unknown {
   if (schema.enum && schema.enum.length > 0) return schema.enum[Math.floor(ctx.rng() * schema.enum.length)];
   if (schema['x-kubernetes-int-or-string'] === true) return numberFor(schema, ctx, true);
   const type = schema.type ?? (schema.properties ? 'object' : schema.items ? 'array' : undefined);
   switch (type) {
     case 'string':
-      return stringFor(schema, name, ctx);
+      return stringFor(schema, name, ctx.index, ctx.rng) ?? fail(ctx, stringConstraints(schema));
     case 'integer':
       return numberFor(schema, ctx, true);
     case 'number':
       return numberFor(schema, ctx, false);
     case 'boolean':
       return ctx.rng() < 0.5;
-    case 'array': {
-      const count = Math.max(schema.minItems ?? 0, ctx.fill === 'all' ? 1 : 0);
-      const items: unknown[] = [];
-      const seen = new Set<string>();
-      const unique = schema.uniqueItems === true || schema['x-kubernetes-list-type'] === 'set';
-      for (let i = 0, tries = 0; items.length < count && tries < count * 10 && schema.items; tries++, i++) {
-        const item = valueFor(schema.items, name, {
-          ...ctx,
-          index: ctx.index * 31 + i,
-          depth: ctx.depth + 1,
-        });
-        const key = JSON.stringify(item);
-        if (unique && seen.has(key)) continue;
-        seen.add(key);
-        items.push(item);
-      }
-      return items;
-    }
+    case 'array':
+      return arrayFor(schema, name, ctx);
     case 'object':
       return objectFor(schema, ctx);
     default:
@@ -181,24 +152,55 @@ function valueFor(raw: JsonSchema, name: string, ctx: Context): unknown {
   }
 }
 
+function valueFor(raw: JsonSchema, name: string, ctx: Context): unknown {
+  const schema = mergeAllOf(raw);
+  if (schema.default !== undefined) return schema.default;
+  const rules = celRules(schema);
+  if (rules.length === 0) return drawValue(schema, name, ctx);
+  let broken = rules[0];
+  for (let attempt = 0; attempt < RULE_ATTEMPTS; attempt++) {
+    const value = drawValue(schema, name, ctx);
+    broken = rules.find((rule) => evaluateRule(rule, schema, value) === 'fail');
+    if (!broken) return value;
+  }
+  return fail(
+    { ...ctx, schemaPath: [...ctx.schemaPath, 'x-kubernetes-validations'] },
+    `rule ${JSON.stringify(broken?.rule)}${broken?.message ? ` (${broken.message})` : ''} after ${RULE_ATTEMPTS} draws`,
+  );
+}
+
 function objectFor(schema: JsonSchema, ctx: Context): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (ctx.depth >= MAX_DEPTH) return out;
   const properties = schema.properties ?? {};
   const required = new Set(schema.required ?? []);
-  const names =
-    ctx.fill === 'all' ? Object.keys(properties) : Object.keys(properties).filter((key) => required.has(key));
-  for (const key of names) {
-    const child = properties[key];
-    if (child) out[key] = valueFor(child, key, { ...ctx, depth: ctx.depth + 1 });
-  }
-  // required names that have no property schema (real CRDs have these): any value is accepted
-  for (const key of required) if (!(key in out)) out[key] = `${key}-${ctx.index}`;
+  const optional = Object.keys(properties).filter((key) => !required.has(key));
+  const maxProperties = schema.maxProperties ?? Number.POSITIVE_INFINITY;
   const minProperties = schema.minProperties ?? 0;
-  if (Object.keys(out).length < minProperties && isPlainObject(schema.additionalProperties)) {
-    for (let i = Object.keys(out).length; i < minProperties; i++) {
-      out[`key${i}`] = valueFor(schema.additionalProperties, `key${i}`, { ...ctx, depth: ctx.depth + 1 });
-    }
+  if (required.size > maxProperties)
+    fail(ctx, `${required.size} required properties, maxProperties ${maxProperties}`);
+  const wanted = ctx.fill === 'all' ? optional.length : Math.max(0, minProperties - required.size);
+  const names = [...required, ...optional.slice(0, Math.min(wanted, maxProperties - required.size))];
+  for (const key of names) {
+    const schemaOf = properties[key];
+    // required names without a property schema (real CRDs have these): any value is accepted
+    out[key] = schemaOf
+      ? valueFor(schemaOf, key, child(ctx, `.${key}`, ['properties', key]))
+      : `${key}-${ctx.index}`;
+  }
+  const additional = isPlainObject(schema.additionalProperties) ? schema.additionalProperties : undefined;
+  const extra = Math.max(minProperties - names.length, additional && ctx.fill === 'all' ? 1 : 0);
+  for (let i = 0; i < extra && names.length + i < maxProperties; i++) {
+    const key = `key${i}`;
+    out[key] = additional
+      ? valueFor(additional, key, child(ctx, `.${key}`, ['additionalProperties']))
+      : `value-${i}`;
+  }
+  if (Object.keys(out).length < minProperties) fail(ctx, `minProperties ${minProperties}`);
+  if (schema['x-kubernetes-embedded-resource'] === true) {
+    out.apiVersion ??= 'v1';
+    out.kind ??= 'ConfigMap';
+    out.metadata ??= { name: `embedded-${ctx.index}` };
   }
   return out;
 }
@@ -218,11 +220,13 @@ export function synthesizeBody(
   const properties = root.properties ?? {};
   const body: Record<string, unknown> = {};
   const required = new Set(root.required ?? []);
-  const ctx: Context = { rng, index, fill, depth: 0 };
-  for (const [key, child] of Object.entries(properties)) {
+  const ctx: Context = { rng, index, fill, depth: 0, path: '', schemaPath: [] };
+  for (const [key, child_] of Object.entries(properties)) {
     if (key === 'apiVersion' || key === 'kind' || key === 'metadata' || key === 'status') continue;
     // spec is almost always optional at the root, yet it is what a load test is about
-    if (key === 'spec' || required.has(key) || fill === 'all') body[key] = valueFor(child, key, ctx);
+    if (key === 'spec' || required.has(key) || fill === 'all') {
+      body[key] = valueFor(child_, key, child(ctx, `.${key}`, ['properties', key]));
+    }
   }
   return body;
 }

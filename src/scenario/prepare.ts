@@ -46,7 +46,10 @@ export async function prepareScenario(options: PrepareOptions): Promise<Prepared
       'see `vitictl scenario list`',
     );
   }
-  const registry = await CrdRegistry.create(options.crdFiles);
+  const registry = await CrdRegistry.create(
+    options.crdFiles,
+    loaded.spec.spec.objects.map((set) => set.kind),
+  );
   const seed = options.seed ?? loaded.spec.spec.seed;
   const whole = expandScenario(loaded, {
     registry,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { checkStringFormat } from './formats.js';
 import type { JsonSchema } from './json-schema.js';
-import { checkStringFormat, type Violation, validateObject, validateValue } from './validate-object.js';
+import { type Violation, validateObject, validateValue } from './validate-object.js';
 
 function check(schema: JsonSchema, value: unknown): Violation[] {
   const out: Violation[] = [];
@@ -103,6 +104,39 @@ describe('schema validation', () => {
       '.code: "abcd" does not match pattern ^[A-Z]{3}$',
       '.small: 2147483648 is out of int32 range',
       '.list: items [0] and [1] are duplicates',
+    ]);
+  });
+
+  it('evaluates CEL rules on create (self), skips transition rules, warns about functions it lacks', () => {
+    const schema: JsonSchema = {
+      type: 'object',
+      properties: {
+        replicas: {
+          type: 'integer',
+          'x-kubernetes-validations': [
+            { rule: 'self % 2 == 1', message: 'must be odd' },
+            { rule: 'self >= oldSelf', message: 'never shrinks' },
+          ],
+        },
+        pool: {
+          type: 'object',
+          'x-kubernetes-validations': [{ rule: 'self.min <= self.max' }],
+          properties: { min: { type: 'integer' }, max: { type: 'integer' } },
+        },
+        url: { type: 'string', 'x-kubernetes-validations': [{ rule: 'isURL(self)' }] },
+      },
+    };
+    expect(errors(schema, { replicas: 3, pool: { min: 1, max: 2 } })).toEqual([]);
+    expect(errors(schema, { replicas: 4, pool: { min: 3, max: 2 } })).toEqual([
+      '.replicas: must be odd (x-kubernetes-validations: self % 2 == 1)',
+      '.pool: failed rule (x-kubernetes-validations: self.min <= self.max)',
+    ]);
+    expect(check(schema, { url: 'https://x' })).toEqual([
+      {
+        severity: 'warning',
+        path: '.url',
+        message: 'rule isURL(self) cannot be evaluated here; the API server decides',
+      },
     ]);
   });
 

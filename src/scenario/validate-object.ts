@@ -1,13 +1,16 @@
-import { isIPv4, isIPv6 } from 'node:net';
 import { isDnsLabel } from '../kube/names.js';
 import { isPlainObject } from '../util/plain-object.js';
+import { celRules, evaluateRule } from './cel.js';
+import { checkStringFormat } from './formats.js';
 import type { JsonSchema } from './json-schema.js';
+import { compilePattern } from './regex.js';
 
 /**
  * Validates a value against a CRD's openAPIV3Schema with the API server's structural-schema
  * semantics: missing `type` accepts anything, `x-kubernetes-int-or-string`, preserve-unknown-fields,
- * list-type set/map uniqueness. Unknown fields are warnings, because the API server prunes them
- * silently rather than rejecting the object. CEL rules (x-kubernetes-validations) are not evaluated.
+ * list-type set/map uniqueness, CEL rules (x-kubernetes-validations) where the evaluator knows their
+ * functions. Unknown fields are warnings, because the API server prunes them silently rather than
+ * rejecting the object.
  */
 
 export interface Violation {
@@ -18,7 +21,7 @@ export interface Violation {
 
 type Sink = Violation[];
 
-function canonical(value: unknown): string {
+export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (isPlainObject(value)) {
     return `{${Object.keys(value)
@@ -38,102 +41,60 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/i;
-const MAC = /^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$/;
-const GO_DURATION = /^-?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
-const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-
-/** Format checks for strings; formats the API server does not know are ignored, as it does. */
-export function checkStringFormat(format: string, value: string): boolean {
-  switch (format) {
-    case 'date-time':
-    case 'datetime':
-      return DATE_TIME.test(value) && !Number.isNaN(Date.parse(value));
-    case 'date':
-      return DATE.test(value) && !Number.isNaN(Date.parse(value));
-    case 'byte':
-      return BASE64.test(value);
-    case 'uuid':
-    case 'uuid3':
-    case 'uuid4':
-    case 'uuid5':
-      return UUID.test(value);
-    case 'ipv4':
-      return isIPv4(value);
-    case 'ipv6':
-      return isIPv6(value);
-    case 'cidr': {
-      const [ip, bits, extra] = value.split('/');
-      const max = ip && isIPv4(ip) ? 32 : ip && isIPv6(ip) ? 128 : -1;
-      return (
-        extra === undefined && max > 0 && bits !== undefined && /^\d+$/.test(bits) && Number(bits) <= max
-      );
-    }
-    case 'hostname':
-      return HOSTNAME.test(value);
-    case 'mac':
-      return MAC.test(value);
-    case 'duration':
-      return GO_DURATION.test(value);
-    case 'email':
-      return EMAIL.test(value);
-    case 'uri':
-      return URL.canParse(value);
-    default:
-      return true;
-  }
-}
-
-function checkNumber(schema: JsonSchema, value: number, path: string, out: Sink): void {
-  const err = (message: string) => out.push({ severity: 'error', path, message });
+/** What is wrong with a number under a schema's range and multipleOf (nothing: []). */
+export function numberProblems(schema: JsonSchema, value: number): string[] {
+  const problems: string[] = [];
   if (schema.format === 'int32' && (value < -2147483648 || value > 2147483647))
-    err(`${value} is out of int32 range`);
+    problems.push(`${value} is out of int32 range`);
   if (schema.minimum !== undefined) {
     const exclusive = schema.exclusiveMinimum === true;
     if (exclusive ? value <= schema.minimum : value < schema.minimum) {
-      err(`${value} is less than the minimum ${exclusive ? '(exclusive) ' : ''}${schema.minimum}`);
+      problems.push(`${value} is less than the minimum ${exclusive ? '(exclusive) ' : ''}${schema.minimum}`);
     }
   }
   if (schema.maximum !== undefined) {
     const exclusive = schema.exclusiveMaximum === true;
     if (exclusive ? value >= schema.maximum : value > schema.maximum) {
-      err(`${value} is greater than the maximum ${exclusive ? '(exclusive) ' : ''}${schema.maximum}`);
+      problems.push(
+        `${value} is greater than the maximum ${exclusive ? '(exclusive) ' : ''}${schema.maximum}`,
+      );
     }
   }
   if (schema.multipleOf !== undefined && schema.multipleOf > 0) {
     const ratio = value / schema.multipleOf;
-    if (Math.abs(ratio - Math.round(ratio)) > 1e-9) err(`${value} is not a multiple of ${schema.multipleOf}`);
+    if (Math.abs(ratio - Math.round(ratio)) > 1e-9)
+      problems.push(`${value} is not a multiple of ${schema.multipleOf}`);
   }
+  return problems;
+}
+
+function checkNumber(schema: JsonSchema, value: number, path: string, out: Sink): void {
+  for (const message of numberProblems(schema, value)) out.push({ severity: 'error', path, message });
+}
+
+/** What is wrong with a string under a schema's length, pattern and format (nothing: []). */
+export function stringProblems(schema: JsonSchema, value: string): string[] {
+  const problems: string[] = [];
+  const length = [...value].length;
+  if (schema.minLength !== undefined && length < schema.minLength) {
+    problems.push(`string is shorter than minLength ${schema.minLength}`);
+  }
+  if (schema.maxLength !== undefined && length > schema.maxLength)
+    problems.push(`string is longer than maxLength ${schema.maxLength}`);
+  if (schema.pattern !== undefined) {
+    const regex = compilePattern(schema.pattern);
+    // a pattern that does not compile was refused with its CRD
+    if (regex instanceof RegExp && !regex.test(value))
+      problems.push(`${JSON.stringify(value)} does not match pattern ${schema.pattern}`);
+  }
+  if (schema.format !== undefined && !checkStringFormat(schema.format, value)) {
+    problems.push(`${JSON.stringify(value)} is not a valid ${schema.format}`);
+  }
+  return problems;
 }
 
 function checkString(schema: JsonSchema, value: string, path: string, out: Sink): void {
-  const err = (message: string) => out.push({ severity: 'error', path, message });
-  const length = [...value].length;
-  if (schema.minLength !== undefined && length < schema.minLength) {
-    err(`string is shorter than minLength ${schema.minLength}`);
-  }
-  if (schema.maxLength !== undefined && length > schema.maxLength)
-    err(`string is longer than maxLength ${schema.maxLength}`);
-  if (schema.pattern !== undefined) {
-    let regex: RegExp | undefined;
-    try {
-      regex = new RegExp(schema.pattern, 'u');
-    } catch {
-      out.push({
-        severity: 'warning',
-        path,
-        message: `pattern ${schema.pattern} cannot be checked here (not an ECMAScript regex)`,
-      });
-    }
-    if (regex && !regex.test(value)) err(`${JSON.stringify(value)} does not match pattern ${schema.pattern}`);
-  }
-  if (schema.format !== undefined && !checkStringFormat(schema.format, value)) {
-    err(`${JSON.stringify(value)} is not a valid ${schema.format}`);
-  }
+  for (const message of stringProblems(schema, value)) out.push({ severity: 'error', path, message });
 }
 
 function checkArray(schema: JsonSchema, value: unknown[], path: string, out: Sink): void {
@@ -296,6 +257,26 @@ export function validateValue(
     checkObject(schema, value, path, out, root);
   }
   checkCombinators(schema, value, path, out);
+  checkRules(schema, value, path, out);
+}
+
+function checkRules(schema: JsonSchema, value: unknown, path: string, out: Sink): void {
+  for (const rule of celRules(schema)) {
+    const verdict = evaluateRule(rule, schema, value);
+    if (verdict === 'fail') {
+      out.push({
+        severity: 'error',
+        path: path || '.',
+        message: `${rule.message ?? 'failed rule'} (x-kubernetes-validations: ${rule.rule})`,
+      });
+    } else if (verdict === 'unsupported') {
+      out.push({
+        severity: 'warning',
+        path: path || '.',
+        message: `rule ${rule.rule} cannot be evaluated here; the API server decides`,
+      });
+    }
+  }
 }
 
 function checkCombinators(schema: JsonSchema, value: unknown, path: string, out: Sink): void {

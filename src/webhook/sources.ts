@@ -68,7 +68,10 @@ function documents(source: YamlSource): { value: unknown; path: PropertyKey[] }[
 
 async function fromObjectsFile(file: string, options: SourceOptions): Promise<LoadedSources> {
   const yaml = parseYamlStream(file, await readTextFile(file, 'objects file'));
-  const registry = await CrdRegistry.create(options.crdFiles);
+  const kinds = yaml.flatMap((source) =>
+    documents(source).map(({ value }) => (isPlainObject(value) ? String(value.kind) : '')),
+  );
+  const registry = await CrdRegistry.create(options.crdFiles, kinds);
   const sources: ReviewSource[] = [];
   const guessed = new Map<string, string>();
   for (const source of yaml) {

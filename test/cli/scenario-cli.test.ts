@@ -1,7 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { listBuiltinScenarios } from '../../src/config/load-scenario.js';
 import { runCli } from '../helpers/cli.js';
+import { widgetCrd } from '../helpers/crd.js';
 import { useTempDir } from '../helpers/files.js';
 
 describe('vitictl scenario (in-process)', () => {
@@ -58,8 +60,10 @@ describe('vitictl scenario (in-process)', () => {
     expect(list.items.every((item) => item.metadata.namespace === undefined)).toBe(true);
   });
 
-  it('validates every built-in scenario against our CRDs', async () => {
-    for (const name of ['machines', 'vitistacks', 'machineproviders', 'kubernetesclusters', 'mixed']) {
+  it('validates every built-in scenario against the real VitiStack CRDs', async () => {
+    const names = (await listBuiltinScenarios()).map((scenario) => scenario.name);
+    expect(names).toHaveLength(9);
+    for (const name of names) {
       const result = await runCli(['scenario', 'validate', name]);
       expect(result.exitCode, String(result.stdout) + String(result.stderr)).toBe(0);
       expect(String(result.stdout)).toMatch(/^valid: \d+ objects$/m);
@@ -69,30 +73,13 @@ describe('vitictl scenario (in-process)', () => {
   it('generates valid objects from any CRD schema alone', async () => {
     const crd = await temp.write(
       'crd.yaml',
-      `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
-spec:
-  group: example.com
-  names: {kind: Widget, plural: widgets}
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              required: [size, color, since]
-              properties:
-                size: {type: integer, minimum: 1, maximum: 5}
-                color: {type: string, enum: [red, blue]}
-                since: {type: string, format: date-time}
-                extra: {x-kubernetes-preserve-unknown-fields: true}
-`,
+      widgetCrd(`type: object
+required: [size, color, since]
+properties:
+  size: {type: integer, minimum: 1, maximum: 5}
+  color: {type: string, enum: [red, blue]}
+  since: {type: string, format: date-time}
+  extra: {x-kubernetes-preserve-unknown-fields: true}`),
     );
     const generated = await runCli(['scenario', 'generate', '--crd', crd, '--count', '20', '-o', 'json']);
     expect(generated.exitCode).toBe(0);

@@ -33,7 +33,7 @@ function expectCountsAddUp(result: RunResult) {
 async function leftovers(runId: string): Promise<string> {
   const found = await kubectl([
     'get',
-    'machines,vitistacks,machineproviders,kubernetesclusters',
+    'machines,machineclasses,machineproviders,kubernetesproviders,kubernetesclusters,networkconfigurations,networknamespaces,vitistacks',
     '-A',
     '-l',
     `vitictl.io/run-id=${runId}`,
@@ -69,7 +69,16 @@ describe('vitictl apply against the lab', () => {
     const run = readResult(file);
     expectCountsAddUp(run);
     expect(run.apply!.counts.ready).toBe(run.scenario.objects);
-    expect(run.apply!.sets.map((s) => s.set)).toEqual(['providers', 'vitistacks', 'machines', 'clusters']);
+    expect(run.apply!.sets.map((s) => s.set)).toEqual([
+      'classes',
+      'providers',
+      'kubernetesproviders',
+      'vitistacks',
+      'networknamespaces',
+      'networkconfigurations',
+      'machines',
+      'clusters',
+    ]);
     const machines = run.apply!.sets.find((s) => s.set === 'machines')!;
     expect(machines.latency.timeToReady.count).toBe(machines.counts.total);
     expect(machines.latency.timeToReady.p50).toBeGreaterThanOrEqual(20); // the test lab provisions for 20 ms
@@ -114,7 +123,7 @@ spec:
       vars:
         fail: {choice: [{value: "", weight: 95}, {value: "simulated quota exceeded", weight: 5}]}
       annotations: {lab.vitictl.io/inject-failure: "{{fail}}"}
-      template: {spec: {memory: 1024}}
+      template: {spec: {provider: kubevirt, memory: 1024}}
       ready:
         field: {path: .status.phase, equals: Running}
         failed: {field: {path: .status.phase, equals: Failed}}

@@ -26,7 +26,7 @@ function machine(name: string, spec: Record<string, unknown>): string {
     apiVersion: 'vitistack.io/v1alpha1',
     kind: 'Machine',
     metadata: { name, namespace: 'default' },
-    spec,
+    spec: { provider: 'kubevirt', ...spec },
   });
 }
 
@@ -56,34 +56,52 @@ describe('the lab', () => {
     expect(JSON.parse(result.body).gitVersion).toBe('v1.37.2');
   });
 
-  it('has our four CRDs installed and established', async () => {
+  it("has the VitiStack API module's 14 CRDs installed and established", async () => {
     const result = await kubectl([
       'get',
       'crd',
       '-o',
-      'jsonpath={range .items[*]}{.metadata.name}{"\\n"}{end}',
+      'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Established")].status}{"\\n"}{end}',
     ]);
     expect(result.exitCode).toBe(0);
-    expect(String(result.stdout).trim().split('\n').sort()).toEqual([
-      'kubernetesclusters.vitistack.io',
-      'machineproviders.vitistack.io',
-      'machines.vitistack.io',
-      'vitistacks.vitistack.io',
-    ]);
+    expect(String(result.stdout).trim().split('\n').sort()).toEqual(
+      [
+        'clusterstorageclasses',
+        'clusterstorages',
+        'controlplanevirtualsharedips',
+        'etcdbackups',
+        'kubernetesclusters',
+        'kubernetesproviders',
+        'kubevirtconfigs',
+        'machineclasses',
+        'machineproviders',
+        'machines',
+        'networkconfigurations',
+        'networknamespaces',
+        'proxmoxconfigs',
+        'vitistacks',
+      ].map((plural) => `${plural}.vitistack.io=True`),
+    );
   });
 
-  it('reconciles a Machine created with kubectl to Running with a Ready condition and a ready-at stamp', async () => {
+  it('reconciles a Machine created with kubectl to Running as the module defines it, holds its finalizer until deleted', async () => {
     const created = await kubectl(
       ['apply', '-f', '-'],
-      machine('lab-test-ok', { memory: 1024, os: { architecture: 'amd64' } }),
+      machine('lab-test-ok', { memory: 1024, os: { architecture: 'amd64' }, cpu: { cores: 2, sockets: 2 } }),
     );
     expect(created.exitCode, String(created.stderr)).toBe(0);
     const object = await eventually(
       async () => {
         const got = await kubectl(['get', 'machine', 'lab-test-ok', '-n', 'default', '-o', 'json']);
         const parsed = JSON.parse(String(got.stdout)) as {
-          status?: { phase?: string; conditions?: Array<{ type: string; status: string }> };
-          metadata: { annotations?: Record<string, string> };
+          status?: {
+            phase?: string;
+            state?: string;
+            provider?: string;
+            cpus?: number;
+            conditions?: Array<{ type: string; status: string; reason: string }>;
+          };
+          metadata: { annotations?: Record<string, string>; finalizers?: string[] };
         };
         return parsed.status?.phase === 'Running' && parsed.metadata.annotations?.['lab.vitictl.io/ready-at']
           ? parsed
@@ -92,20 +110,29 @@ describe('the lab', () => {
       30_000,
       'the Machine to become Running',
     );
-    expect(object.status?.conditions).toContainEqual(
-      expect.objectContaining({ type: 'Ready', status: 'True' }),
-    );
+    expect(object.status).toMatchObject({ state: 'running', provider: 'kubevirt', cpus: 4 });
+    expect(object.status?.conditions).toEqual([
+      expect.objectContaining({ type: 'Ready', status: 'True', reason: 'Provisioned' }),
+    ]);
+    expect(object.metadata.finalizers).toEqual(['lab.vitictl.io/reference-operator']);
     expect(object.metadata.annotations?.['lab.vitictl.io/ready-at']).toMatch(
       /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/,
     );
-    await kubectl(['delete', 'machine', 'lab-test-ok', '-n', 'default']);
+    // kubectl delete waits until the object is gone: the operator must release its finalizer
+    const deleted = await kubectl(['delete', 'machine', 'lab-test-ok', '-n', 'default', '--timeout=30s']);
+    expect(deleted.exitCode, String(deleted.stderr)).toBe(0);
   });
 
-  it('rejects an invalid Machine through its webhook and accepts a valid one', async () => {
-    const denied = await kubectl(['create', '-f', '-'], machine('lab-test-bad', { memory: -1 }));
-    expect(denied.exitCode).not.toBe(0);
-    expect(String(denied.stderr)).toMatch(
-      /admission webhook "vmachine\.vitistack\.io" denied the request: .*memory/,
+  it('rejects a Machine its schema forbids, one its webhook forbids, and accepts a valid one', async () => {
+    const bySchema = await kubectl(['create', '-f', '-'], machine('lab-test-schema', { memory: -1 }));
+    expect(bySchema.exitCode).not.toBe(0);
+    expect(String(bySchema.stderr)).toMatch(
+      /spec\.memory: Invalid value: -1: spec\.memory in body should be greater than or equal to 0/,
+    );
+    const byWebhook = await kubectl(['create', '-f', '-'], machine('lab-test-bad', { provider: 'vmware' }));
+    expect(byWebhook.exitCode).not.toBe(0);
+    expect(String(byWebhook.stderr)).toMatch(
+      /admission webhook "vmachine\.vitistack\.io" denied the request: Machine is invalid: spec\.provider vmware is not a supported machine provider/,
     );
     const accepted = await kubectl(['create', '-f', '-'], machine('lab-test-good', { memory: 2048 }));
     expect(accepted.exitCode, String(accepted.stderr)).toBe(0);

@@ -72,7 +72,7 @@ function machines(count: number, prefix: string): string {
       apiVersion: 'vitistack.io/v1alpha1',
       kind: 'Machine',
       metadata: { name: `${prefix}-${i}`, namespace: 'default', labels: { [LABEL]: prefix } },
-      spec: { memory: 1024 },
+      spec: { provider: 'kubevirt', memory: 1024 },
     }),
   ).join('\n');
 }

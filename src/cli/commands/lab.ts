@@ -1,17 +1,33 @@
 import type { Command } from 'commander';
+import { usageError } from '../../errors.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
-import { intFlag, numberFlag, outputFormat } from '../flags.js';
+import { collect, intFlag, numberFlag, outputFormat } from '../flags.js';
 
 interface UpFlags {
   workers?: string;
   provisionTime?: string;
+  provisionTimeFor?: string[];
   apiCalls?: string;
   failureRate?: string;
   config?: string;
   operator: boolean;
   webhook: boolean;
   unsafeNoFsync?: boolean;
+}
+
+function provisionTimesByKind(entries: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of entries) {
+    const at = entry.indexOf('=');
+    if (at <= 0 || at === entry.length - 1)
+      throw usageError(
+        `--provision-time-for needs KIND=DISTRIBUTION (got "${entry}")`,
+        'e.g. --provision-time-for KubernetesCluster=lognormal:median=2s,p99=10s',
+      );
+    out[entry.slice(0, at)] = entry.slice(at + 1);
+  }
+  return out;
 }
 
 async function up(ctx: CliContext, flags: UpFlags) {
@@ -30,6 +46,9 @@ async function up(ctx: CliContext, flags: UpFlags) {
       ...(workers === undefined ? {} : { workers }),
       ...(performanceYaml === undefined ? {} : { performanceYaml }),
       ...(flags.provisionTime === undefined ? {} : { provisionTime: flags.provisionTime }),
+      ...(flags.provisionTimeFor === undefined
+        ? {}
+        : { provisionTimeFor: provisionTimesByKind(flags.provisionTimeFor) }),
       ...(apiCalls === undefined ? {} : { apiCallsPerReconcile: apiCalls }),
       ...(failureRate === undefined ? {} : { failureRate }),
       operator: flags.operator,
@@ -142,6 +161,11 @@ export function registerLab(program: Command, runner: Runner): void {
     .option(
       '--provision-time <dist>',
       'simulated provisioning time, e.g. fixed:200ms, uniform:100ms-300ms, lognormal:median=200ms,p99=1s',
+    )
+    .option(
+      '--provision-time-for <kind=dist>',
+      'the provisioning time of one kind instead of --provision-time (repeatable)',
+      collect,
     )
     .option('--api-calls <n>', 'API calls the operator makes per reconcile')
     .option('--failure-rate <p>', 'share of objects the operator fails (0..1)')

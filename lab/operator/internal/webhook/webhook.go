@@ -13,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/vitistack/common/pkg/v1alpha1"
+
 	"github.com/vitistack/vitictl/lab/operator/internal/simulate"
 )
 
@@ -82,6 +84,13 @@ func Validate(kind string, obj map[string]any) []string {
 			} else if n < 0 {
 				problems = append(problems, fmt.Sprintf("spec.cpu.cores must be >= 0, got %s", fmtNum(n)))
 			}
+		}
+	}
+	if p, ok := spec["provider"]; ok && p != nil {
+		s, isStr := p.(string)
+		if !isStr || !v1alpha1.MachineProviderType(s).IsValid() {
+			problems = append(problems, fmt.Sprintf("spec.provider %v is not a supported machine provider (%s)", p,
+				strings.Join(v1alpha1.MachineProviderTypeValues(), ", ")))
 		}
 	}
 	if osSpec, ok := spec["os"].(map[string]any); ok {

@@ -21,7 +21,8 @@ func machine(spec string) map[string]any {
 
 func TestValidateMachine(t *testing.T) {
 	allowed := []string{`{}`, `{"memory":0}`, `{"memory":4294967296,"cpu":{"cores":4},"os":{"architecture":"arm64"}}`,
-		`{"os":{"architecture":""}}`, `{"os":{"architecture":"x86_64"}}`, `{"memory":"4Gi"}`, `{"memory":null}`}
+		`{"os":{"architecture":""}}`, `{"os":{"architecture":"x86_64"}}`, `{"memory":"4Gi"}`, `{"memory":null}`,
+		`{"provider":"kubevirt"}`, `{"provider":"proxmox"}`}
 	for _, s := range allowed {
 		if p := Validate("Machine", machine(s)); len(p) != 0 {
 			t.Errorf("%s denied: %v", s, p)
@@ -33,6 +34,7 @@ func TestValidateMachine(t *testing.T) {
 		`{"os":{"architecture":"riscv64"}}`: `"riscv64" is not one of amd64, arm64, x86_64`,
 		`{"memory":"lots"}`:                 "spec.memory:",
 		`{"os":{"architecture":5}}`:         "must be a string",
+		`{"provider":"vmware"}`:             "spec.provider vmware is not a supported machine provider (kubevirt, proxmox)",
 	}
 	for s, want := range denied {
 		p := Validate("Machine", machine(s))

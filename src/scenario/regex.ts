@@ -1,0 +1,91 @@
+import randexpModule from 'randexp';
+import type { Rng } from './rng.js';
+
+/**
+ * CRD patterns are RE2 (Go's regexp); we check and generate them as ECMAScript regular expressions.
+ * The common RE2-only spellings are translated; the rest of RE2's syntax is shared.
+ */
+
+const POSIX_CLASSES: Record<string, string> = {
+  alnum: '0-9A-Za-z',
+  alpha: 'A-Za-z',
+  ascii: '\\x00-\\x7F',
+  blank: '\\t ',
+  cntrl: '\\x00-\\x1F\\x7F',
+  digit: '0-9',
+  graph: '!-~',
+  lower: 'a-z',
+  print: ' -~',
+  punct: '!-\\/:-@[-`{-~',
+  space: '\\t\\n\\v\\f\\r ',
+  upper: 'A-Z',
+  word: '0-9A-Za-z_',
+  xdigit: '0-9A-Fa-f',
+};
+
+function translate(pattern: string): { source: string; flags: string } {
+  let source = pattern;
+  let flags = '';
+  const leading = /^\(\?([imsU]+)\)/.exec(source);
+  if (leading?.[1]) {
+    flags = leading[1].replace(/[mU]/g, '');
+    source = source.slice(leading[0].length);
+  }
+  source = source
+    .replace(/\(\?P</g, '(?<')
+    .replace(/^\\A/, '^')
+    .replace(/\\z$/, '$')
+    .replace(/\[:(\^?)([a-z]+):\]/g, (whole, negate: string, name: string) => {
+      const range = POSIX_CLASSES[name];
+      return range === undefined || negate ? whole : range;
+    });
+  return { source, flags };
+}
+
+const compiled = new Map<string, RegExp | SyntaxError>();
+
+/** The pattern as an ECMAScript RegExp, or the SyntaxError of a pattern that does not compile. */
+export function compilePattern(pattern: string): RegExp | SyntaxError {
+  const cached = compiled.get(pattern);
+  if (cached) return cached;
+  const { source, flags } = translate(pattern);
+  let result: RegExp | SyntaxError;
+  try {
+    result = new RegExp(source, `${flags}u`);
+  } catch {
+    // without u, escapes such as \- outside a class are accepted, as RE2 accepts them
+    try {
+      result = new RegExp(source, flags);
+    } catch (error) {
+      result = error instanceof SyntaxError ? error : new SyntaxError(String(error));
+    }
+  }
+  if (compiled.size > 10_000) compiled.clear();
+  compiled.set(pattern, result);
+  return result;
+}
+
+// randexp is CommonJS whose typings declare an ES default export; at run time the import is the class
+type RandExpClass = typeof import('randexp').default;
+const RandExp = ((randexpModule as unknown as { default?: RandExpClass }).default ??
+  randexpModule) as unknown as RandExpClass;
+
+const generators = new Map<string, InstanceType<RandExpClass>>();
+
+/**
+ * A string matching `regex`, drawn from `rng`; repetitions (* + {n,}) stop after `maxRepeat`.
+ * Throws when the expression uses a construct no string can be generated for (a back-reference
+ * to nothing, a lookaround).
+ */
+export function stringMatching(regex: RegExp, rng: Rng, maxRepeat: number): string {
+  const key = `${regex.flags}/${regex.source}`;
+  let generator = generators.get(key);
+  if (!generator) {
+    generator = new RandExp(regex);
+    if (generators.size > 10_000) generators.clear();
+    generators.set(key, generator);
+  }
+  generator.max = maxRepeat;
+  generator.randInt = (low: number, high: number) => low + Math.floor(rng() * (high - low + 1));
+  return generator.gen();
+}
