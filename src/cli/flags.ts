@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { usageError } from '../errors.js';
 import { parseDuration } from '../util/duration.js';
 import type { CliContext } from './context.js';
@@ -26,6 +27,14 @@ export function numberFlag(flag: string, value: string | undefined, min = 0): nu
 export function mibFlag(flag: string, value: string | undefined): number | undefined {
   const mib = intFlag(flag, value, 1);
   return mib === undefined ? undefined : mib * 2 ** 20;
+}
+
+/** A file the command will read, checked before any work starts. */
+export function existingFileFlag(flag: string, value: string | undefined, hint: string): string | undefined {
+  if (value === undefined) return undefined;
+  const stats = statSync(value, { throwIfNoEntry: false });
+  if (!stats?.isFile()) throw usageError(`${flag}: no file ${JSON.stringify(value)}`, hint);
+  return value;
 }
 
 export function durationFlag(flag: string, value: string | undefined): number | undefined {

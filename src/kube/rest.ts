@@ -231,11 +231,12 @@ export class KubeRest {
 
   /**
    * A streaming GET (watch): calls onLine for every newline-delimited JSON line until the server ends
-   * the stream or `signal` aborts. Resolves with the HTTP status (non-200 bodies are passed as one line).
+   * the stream or `signal` aborts, with the performance.now() at which the chunk that completed the
+   * line was read. Resolves with the HTTP status (non-200 bodies are passed as one line).
    */
   async stream(
     path: string,
-    onLine: (line: string) => void,
+    onLine: (line: string, readAt: number) => void,
     signal: AbortSignal,
     onOpen?: (status: number) => void,
   ): Promise<number> {
@@ -256,16 +257,17 @@ export class KubeRest {
     let pending = '';
     try {
       for await (const chunk of response.body) {
+        const readAt = performance.now();
         pending += (chunk as Buffer).toString('utf8');
         let newline = pending.indexOf('\n');
         while (newline >= 0) {
           const line = pending.slice(0, newline);
           pending = pending.slice(newline + 1);
-          if (line.trim() !== '') onLine(line);
+          if (line.trim() !== '') onLine(line, readAt);
           newline = pending.indexOf('\n');
         }
       }
-      if (pending.trim() !== '') onLine(pending);
+      if (pending.trim() !== '') onLine(pending, performance.now());
     } catch (error) {
       if (signal.aborted) return response.statusCode;
       throw unreachable(this.server, error);

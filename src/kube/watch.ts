@@ -15,7 +15,7 @@ export interface WatchedObject {
 }
 
 export interface WatchHandlers {
-  /** every ADDED/MODIFIED/DELETED event; `at` is performance.now() when the line arrived */
+  /** every ADDED/MODIFIED/DELETED event; `at` is performance.now() when its bytes were read */
   onEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: WatchedObject, at: number): void;
   /** the full state after a relist (410 Gone, or a watch that could not resume) */
   onRelist(objects: WatchedObject[], at: number): void;
@@ -99,8 +99,8 @@ export class ResumableWatch {
           `&labelSelector=${encodeURIComponent(this.labelSelector)}&resourceVersion=${encodeURIComponent(this.resourceVersion)}`;
         const status = await this.rest.stream(
           path,
-          (line) => {
-            if (this.handleLine(line) === 'gone') gone = true;
+          (line, readAt) => {
+            if (this.handleLine(line, readAt) === 'gone') gone = true;
           },
           this.abort.signal,
           (code) => {
@@ -150,14 +150,13 @@ export class ResumableWatch {
     }
   }
 
-  private handleLine(line: string): 'gone' | undefined {
+  private handleLine(line: string, at: number): 'gone' | undefined {
     let event: { type?: string; object?: WatchedObject & { code?: number } };
     try {
       event = JSON.parse(line);
     } catch {
       return undefined;
     }
-    const at = performance.now();
     const object = event.object;
     if (!object) return undefined;
     if (event.type === 'ERROR') {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runtimeError } from '../errors.js';
 import { connect } from '../kube/connect.js';
+import { auditArgs } from './audit.js';
 import { buildLab, type Progress } from './build.js';
 import { type LabCerts, makeCerts } from './certs.js';
 import { probe } from './http-probe.js';
@@ -323,7 +324,7 @@ export async function labUp(options: LabUpOptions, progress: Progress): Promise<
     progress(`starting kube-apiserver on 127.0.0.1:${ports.apiserver}`);
     const apiProc = startDetached(
       binaries.kubeApiserver,
-      apiserverArgs(dir, ports, certs),
+      [...apiserverArgs(dir, ports, certs), ...(await auditArgs(dir))],
       join(dir, 'logs', 'kube-apiserver.log'),
     );
     started_.push(apiProc);

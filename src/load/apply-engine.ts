@@ -57,7 +57,14 @@ export interface TimelineRow {
   intended?: number;
   sent?: number;
   acknowledged?: number;
+  /** the watch event that made it ready: when its bytes were read */
   ready?: number;
+  /** when vitictl marked it ready */
+  marked?: number;
+  /** its resourceVersion when ready: the write that made it ready */
+  readyVersion?: string;
+  /** server clock, µs precision: that write's completion in the API server's audit log (--audit-log) */
+  committed?: number;
   creationTimestamp?: string;
   reason?: string;
 }

@@ -5,6 +5,7 @@ import { preflight } from '../kube/preflight.js';
 import { KubeRest } from '../kube/rest.js';
 import type { ApiServerObserve, ApiServerScraping } from '../observe/apiserver/scrape.js';
 import { windowFrom } from '../observe/apiserver/signals.js';
+import { auditLogOffset, groundTruth, rowKey } from '../observe/audit/ground-truth.js';
 import type { TargetStore } from '../observe/metrics/store.js';
 import { apiServerTarget, type Target } from '../observe/target.js';
 import { phaseRecorder } from '../report/phases.js';
@@ -36,6 +37,8 @@ export interface ApplyRunOptions {
   metrics?: { targets: Target[]; intervalMs: number; maxBytes?: number } | undefined;
   /** scrape the API server's /metrics with the kubeconfig's credentials (and etcd's) beside the load */
   apiserverMetrics?: Omit<ApiServerObserve, 'apiserver'> | undefined;
+  /** the API server's audit log (JSON lines): split each object's last step at the server */
+  auditLog?: string | undefined;
 }
 
 /**
@@ -76,6 +79,7 @@ export async function applyRun(
   assertTrackable(plan);
   const { phases, phase } = phaseRecorder(options.onPhase);
   const startedAt = new Date();
+  const auditOffset = options.auditLog ? await auditLogOffset(options.auditLog) : undefined;
   const connection = await connect({
     kubeconfig: options.kubeconfig,
     context: options.context,
@@ -125,6 +129,20 @@ export async function applyRun(
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       }),
     );
+    const truth =
+      options.auditLog && auditOffset !== undefined
+        ? await phase('ground truth', () =>
+            groundTruth(
+              options.auditLog!,
+              auditOffset,
+              output.timelines(),
+              (kind) =>
+                plan.sets
+                  .map((set) => checked.resources.get(`${set.spec.apiVersion}/${set.spec.kind}`))
+                  .find((resource) => resource?.kind === kind)?.plural,
+            ),
+          )
+        : undefined;
     const observe = scraping
       ? await scraping.finish(output.creationStart, new Date(), options.metrics!.intervalMs)
       : undefined;
@@ -162,13 +180,13 @@ export async function applyRun(
       endedAt: new Date().toISOString(),
       interrupted: output.interrupted,
       phases,
-      apply: output.apply,
+      apply: truth ? { ...output.apply, groundTruth: truth.section } : output.apply,
       ...(cleanup ? { cleanup } : {}),
       ...(observe ? { observe } : {}),
       ...(apiserver?.section ? { apiserver: apiserver.section } : {}),
       methods: { ...METHODS },
     };
-    return { result, timelines: () => output.timelines() };
+    return { result, timelines: () => withCommitTimes(output.timelines(), truth?.committed) };
   } finally {
     await apiScraping?.finish(startedAt);
     await Promise.all([rest.close(), metricsRest?.close()]);
@@ -248,4 +266,14 @@ async function startScraping({
       };
     },
   };
+}
+
+function* withCommitTimes(
+  rows: Generator<TimelineRow>,
+  committed: Map<string, number> | undefined,
+): Generator<TimelineRow> {
+  for (const row of rows) {
+    const at = committed?.get(rowKey(row));
+    yield at === undefined ? row : { ...row, committed: Math.round(at * 1000) / 1000 };
+  }
 }

@@ -189,6 +189,7 @@ export function assemble(
       timeToReady: summarize(merged.timeToReady),
       serverTimeToReady: summarize(merged.serverTimeToReady),
       watchLag: summarize(tracker.watchLag),
+      ownLag: summarize(tracker.ownLag, 'us'),
     },
     errors: Object.fromEntries(input.counters.errors),
     retries: input.counters.retries,
@@ -232,8 +233,10 @@ export function* timelines(plan: ScenarioPlan, tracker: ObjectTracker): Generato
       sent: ms(record.sentAt),
       acknowledged: ms(record.ackAt),
       ready: ms(record.readyAt),
+      marked: ms(record.markedAt),
     };
     for (const [key, value] of Object.entries(times)) if (value !== undefined) row[key as 'sent'] = value;
+    if (record.readyVersion) row.readyVersion = record.readyVersion;
     if (record.creationTimestamp) row.creationTimestamp = record.creationTimestamp;
     if (record.reason) row.reason = record.reason;
     yield row;

@@ -14,7 +14,12 @@ export interface ObjectRecord {
   intendedAt?: number;
   sentAt?: number;
   ackAt?: number;
+  /** when the bytes of the watch event that made it ready were read */
   readyAt?: number;
+  /** the resourceVersion of the object as it was when ready: the write that made it ready */
+  readyVersion?: string;
+  /** when vitictl marked it ready (for a live event: just after readyAt; after an early event: the ack) */
+  markedAt?: number;
   deadline?: number;
   reason?: string;
   stage?: 'create' | 'ready';
@@ -55,6 +60,8 @@ export class ObjectTracker {
   private readonly records = new Map<string, ObjectRecord>();
   readonly sets: SetStats[];
   readonly watchLag = newHistogram();
+  /** vitictl's own part: from reading a live watch event's bytes to the object marked ready */
+  readonly ownLag = newHistogram();
   eventsBeforeAck = 0;
   readyFromRelist = 0;
   private pendingCount = 0;
@@ -154,6 +161,7 @@ export class ObjectTracker {
       return;
     }
     this.evaluate(record, object, at, type === 'RELIST');
+    if (type !== 'RELIST' && record.markedAt !== undefined) recordMs(this.ownLag, record.markedAt - at);
   }
 
   private evaluate(record: ObjectRecord, object: WatchedObject, at: number, fromRelist: boolean): void {
@@ -166,6 +174,7 @@ export class ObjectTracker {
       return;
     }
     record.readyAt = at;
+    record.readyVersion = object.metadata?.resourceVersion;
     if (fromRelist) this.readyFromRelist++;
     const stats = this.sets[record.setIndex]!;
     recordMs(stats.timeToReady, at - (record.sentAt ?? at));
@@ -176,6 +185,7 @@ export class ObjectTracker {
       if (Number.isFinite(ms) && ms >= 0) recordMs(stats.serverTimeToReady, ms);
     }
     this.settle(record, 'ready');
+    record.markedAt = performance.now();
   }
 
   private settle(

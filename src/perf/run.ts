@@ -2,6 +2,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertShardable, type LoadedProfile } from '../config/load-profile.js';
 import { inputError } from '../errors.js';
+import { labAuditLog } from '../lab/audit.js';
 import type { ApplyProgress } from '../load/apply-engine.js';
 import { applyRun } from '../load/apply-run.js';
 import { defaultBurst } from '../load/rate-limiter.js';
@@ -65,6 +66,8 @@ interface Endpoints {
   metricsUrl: string | undefined;
   pprofUrl: string | undefined;
   etcdUrl: string | undefined;
+  /** the lab's API server audit log: the ground truth of each object's last step */
+  auditLog: string | undefined;
 }
 
 /** "auto" means the lab operator's endpoint, which only exists with --lab. */
@@ -84,6 +87,7 @@ async function endpoints(options: PerfRunOptions): Promise<Endpoints> {
       metricsUrl: metrics === 'auto' || metrics === 'none' ? undefined : metrics,
       pprofUrl: pprof === 'auto' ? undefined : pprof,
       etcdUrl: options.etcdMetrics,
+      auditLog: undefined,
     };
   }
   const { labUp } = await import('../lab/lab.js');
@@ -101,6 +105,7 @@ async function endpoints(options: PerfRunOptions): Promise<Endpoints> {
     pprofUrl: pprof === 'auto' ? `http://127.0.0.1:${ports.pprof}` : pprof,
     // etcd serves /metrics on its client URL too
     etcdUrl: options.etcdMetrics ?? `http://127.0.0.1:${ports.etcd}/metrics`,
+    auditLog: labAuditLog(up.state.dir),
   };
 }
 
@@ -192,6 +197,7 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
       env: options.env,
       metrics: targets ? { targets, intervalMs: spec.observe.interval } : undefined,
       apiserverMetrics,
+      auditLog: where.auditLog,
       ...(options.onPhase ? { onPhase: options.onPhase } : {}),
       onProgress,
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),

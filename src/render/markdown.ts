@@ -1,13 +1,16 @@
-import type { LatencySummary } from '../report/histogram.js';
+import { type LatencySummary, statMs } from '../report/histogram.js';
 import type { RunResult } from '../report/run-result.js';
 import { formatMs } from '../util/duration.js';
 import { apiserverMarkdown } from './apiserver-views.js';
 import { unansweredTargets } from './observe-warnings.js';
+import { groundTruthNote } from './summary-text.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const ms = formatMs;
 const row = (h: LatencySummary) =>
-  h.count === 0 ? '- | - | - | -' : `${ms(h.p50)} | ${ms(h.p90)} | ${ms(h.p99)} | ${ms(h.max)}`;
+  h.count === 0
+    ? '- | - | - | -'
+    : `${ms(statMs(h, 'p50'))} | ${ms(statMs(h, 'p90'))} | ${ms(statMs(h, 'p99'))} | ${ms(statMs(h, 'max'))}`;
 
 function shardNote(result: RunResult): string {
   if (result.shard)
@@ -50,7 +53,18 @@ export function renderMarkdown(result: RunResult): string {
       `| time to ready (client) | ${row(apply.latency.timeToReady)} |`,
       `| time to ready (server clock, 1 s) | ${row(apply.latency.serverTimeToReady)} |`,
       `| watch lag | ${row(apply.latency.watchLag)} |`,
+      ...(apply.latency.ownLag
+        ? [`| vitictl's own part (event read → marked ready) | ${row(apply.latency.ownLag)} |`]
+        : []),
+      ...(apply.groundTruth
+        ? [
+            `| audit commit → watch event read | ${row(apply.groundTruth.commitToRead)} |`,
+            `| watch event read → marked ready | ${row(apply.groundTruth.readToMarked)} |`,
+            `| audit commit → marked ready | ${row(apply.groundTruth.commitToMarked)} |`,
+          ]
+        : []),
       '',
+      ...(apply.groundTruth ? [groundTruthNote(apply.groundTruth), ''] : []),
     );
   }
   if (result.stress) {

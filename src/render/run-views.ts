@@ -1,5 +1,5 @@
 import type { Style } from '../cli/style.js';
-import type { LatencySummary } from '../report/histogram.js';
+import { type LatencySummary, statMs } from '../report/histogram.js';
 import { cleanupIncomplete, type RunResult } from '../report/run-result.js';
 import { formatMs } from '../util/duration.js';
 import { apiserverLines } from './apiserver-views.js';
@@ -74,6 +74,15 @@ export function renderApplySummary(result: RunResult, style: Style): string {
     `errors: ${errors.length === 0 ? 'none' : errors.map(([code, n]) => `${code}×${n}`).join(', ')} · ${retryText(apply)} · ` +
       `watch: ${apply.watch.watches} watch(es), ${apply.watch.reconnects} reconnects, ${apply.watch.relists} relists, lag p50 ${ms(apply.latency.watchLag.p50)} p99 ${ms(apply.latency.watchLag.p99)}`,
   );
+  const own = apply.latency.ownLag;
+  const truth = apply.groundTruth;
+  if (own && own.count > 0)
+    lines.push(
+      `vitictl's own part (event read → marked ready) p50 ${ms(statMs(own, 'p50'))} p99 ${ms(statMs(own, 'p99'))}` +
+        (truth && truth.matched > 0
+          ? ` · audit commit → event read p50 ${ms(truth.commitToRead.p50)} p99 ${ms(truth.commitToRead.p99)} · commit → marked ready p99 ${ms(truth.commitToMarked.p99)} (${truth.matched} matched${truth.unmatched > 0 ? `, ${truth.unmatched} not in the log` : ''})`
+          : ''),
+    );
   for (const gap of apply.watch.gaps) {
     lines.push(
       style.yellow(

@@ -1,4 +1,9 @@
-import { type ApplyResult, type CleanupResult, cleanupIncomplete } from '../report/run-result.js';
+import {
+  type ApplyResult,
+  type CleanupResult,
+  cleanupIncomplete,
+  type GroundTruth,
+} from '../report/run-result.js';
 
 /** "retries 12 (9 objects, up to 3 attempts; 4 throttled for 1.2 s in all)": what the client paid to be heard. */
 export function retryText(apply: Pick<ApplyResult, 'retries' | 'attempts'>): string {
@@ -42,4 +47,13 @@ export function cleanupText(cleanup: CleanupResult): string {
   ];
   const problems = c.problems.length > 0 ? `; ${c.problems.slice(0, 3).join('; ')}` : '';
   return `cleanup incomplete: ${parts.join(', ')} in ${c.seconds.toFixed(1)}s${retried}${problems}`;
+}
+
+/** How the audit-log split was made, and how much of the run it covers. */
+export function groundTruthNote(truth: GroundTruth): string {
+  return (
+    `Split at the API server's audit log (${truth.source}): ${truth.matched} ready objects matched to the status write that made them ready` +
+    `${truth.unmatched > 0 ? `, ${truth.unmatched} not found in the log` : ''}` +
+    `${truth.readBeforeLogged > 0 ? `; ${truth.readBeforeLogged} events were read before the server logged the write complete (timed as 0)` : ''}.`
+  );
 }

@@ -1,6 +1,13 @@
 import { inputError } from '../errors.js';
 import { mergeSummaries } from './histogram.js';
-import type { ApplyResult, CleanupResult, ObjectCounts, RunResult, SetResult } from './run-result.js';
+import type {
+  ApplyResult,
+  CleanupResult,
+  GroundTruth,
+  ObjectCounts,
+  RunResult,
+  SetResult,
+} from './run-result.js';
 import type { WebhookResult } from './sections/webhook.js';
 
 /**
@@ -97,6 +104,23 @@ function mergeSets(all: SetResult[][]): SetResult[] {
   });
 }
 
+/** A section only some shards recorded describes only those: merged when every shard has it. */
+function mergedWhenAll<T, R>(parts: Array<T | undefined>, merge: (present: T[]) => R): R | undefined {
+  return parts.every((part) => part !== undefined) ? merge(parts as T[]) : undefined;
+}
+
+function mergeGroundTruth(all: GroundTruth[]): GroundTruth {
+  return {
+    source: [...new Set(all.map((g) => g.source))].join(', '),
+    matched: sum(all.map((g) => g.matched)),
+    unmatched: sum(all.map((g) => g.unmatched)),
+    readBeforeLogged: sum(all.map((g) => g.readBeforeLogged)),
+    commitToRead: mergeSummaries(all.map((g) => g.commitToRead)),
+    readToMarked: mergeSummaries(all.map((g) => g.readToMarked)),
+    commitToMarked: mergeSummaries(all.map((g) => g.commitToMarked)),
+  };
+}
+
 function mergeApply(all: ApplyResult[]): ApplyResult {
   const first = all[0]!;
   const start = Math.min(...all.map((a) => ms(a.creation.start)));
@@ -134,7 +158,15 @@ function mergeApply(all: ApplyResult[]): ApplyResult {
       timeToReady: mergeSummaries(all.map((a) => a.latency.timeToReady)),
       serverTimeToReady: mergeSummaries(all.map((a) => a.latency.serverTimeToReady)),
       watchLag: mergeSummaries(all.map((a) => a.latency.watchLag)),
+      ownLag: mergedWhenAll(
+        all.map((a) => a.latency.ownLag),
+        mergeSummaries,
+      ),
     },
+    groundTruth: mergedWhenAll(
+      all.map((a) => a.groundTruth),
+      mergeGroundTruth,
+    ),
     errors: addRecords(all.map((a) => a.errors)),
     retries: sum(all.map((a) => a.retries)),
     attempts: {

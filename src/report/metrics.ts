@@ -104,6 +104,21 @@ const ALL: MetricDefinition[] = [
     (run) => run.apply?.latency.serverTimeToReady,
   ),
   ...latencyFamily('watch.lag', 'watch lag', (run) => run.apply?.latency.watchLag),
+  ...latencyFamily(
+    'vitictl.ownLag',
+    "vitictl's own part (event read → marked ready)",
+    (run) => run.apply?.latency.ownLag,
+  ),
+  ...latencyFamily(
+    'truth.commitToRead',
+    'audit commit → watch event read',
+    (run) => run.apply?.groundTruth?.commitToRead,
+  ),
+  ...latencyFamily(
+    'truth.commitToMarked',
+    'audit commit → marked ready',
+    (run) => run.apply?.groundTruth?.commitToMarked,
+  ),
   ...latencyFamily('webhook', 'webhook', (run) => run.webhook?.latency),
   scalar(
     'ready.failedRate',

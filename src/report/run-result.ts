@@ -61,6 +61,25 @@ export const setResultSchema = z.object({
 });
 export type SetResult = z.infer<typeof setResultSchema>;
 
+/**
+ * Each ready object's last step, split in three by the API server's audit log: the status write that
+ * made it ready completes at the server (audit stageTimestamp) → vitictl reads the watch event →
+ * vitictl marks the object ready.
+ */
+export const groundTruthSchema = z.object({
+  /** the audit log read */
+  source: z.string(),
+  /** ready objects whose ready write was found in the log, and those that were not */
+  matched: z.number().int(),
+  unmatched: z.number().int(),
+  /** events read before the server logged the write's completion (timed as 1 µs: the log stamps late) */
+  readBeforeLogged: z.number().int(),
+  commitToRead: latencySummarySchema,
+  readToMarked: latencySummarySchema,
+  commitToMarked: latencySummarySchema,
+});
+export type GroundTruth = z.infer<typeof groundTruthSchema>;
+
 export const applyResultSchema = z.object({
   mode: z.enum(['open', 'closed']),
   requestedRate: z.number().nullable(),
@@ -89,7 +108,11 @@ export const applyResultSchema = z.object({
     timeToReady: latencySummarySchema,
     serverTimeToReady: latencySummarySchema,
     watchLag: latencySummarySchema,
+    /** µs: vitictl's own part, from reading a live watch event's bytes to the object marked ready */
+    ownLag: latencySummarySchema.optional(),
   }),
+  /** the time to ready split at the API server's audit log (apply --audit-log) */
+  groundTruth: groundTruthSchema.optional(),
   /** HTTP status codes and network failures seen on creates, retried ones included */
   errors: z.record(z.string(), z.number().int()),
   retries: z.number().int(),
@@ -366,6 +389,10 @@ export const METHODS = {
     "server clock, second precision: the Ready condition's lastTransitionTime (or the status write time in managedFields) − creationTimestamp",
   'apply.latency.watchLag':
     'client clock: the ADDED watch event for an object − the response to its create (events that came first are counted, not timed)',
+  'apply.latency.ownLag':
+    "client monotonic clock: the read of a live watch event's bytes → the object marked ready (JSON decode, readiness rule, bookkeeping)",
+  'apply.groundTruth':
+    "the API server's audit log (RequestResponse level, status writes): the write whose response carries the resourceVersion of the object's ready event; its stageTimestamp (µs, server clock) → the event read (client clock, same machine) → marked ready",
   'apply.achievedRate': '(starts − 1) / (last start − first start), starts on the client monotonic clock',
   'apply.completedRate':
     '1 / the least-squares slope of acknowledgement time over the acknowledged creates in send order, client monotonic clock: the rate the cluster kept up with (constant latency gives the send rate), at most the rate sent',

@@ -6,6 +6,7 @@ import type { CliContext } from '../context.js';
 import {
   collect,
   durationFlag,
+  existingFileFlag,
   intFlag,
   mibFlag,
   numberFlag,
@@ -40,6 +41,7 @@ interface ApplyFlags {
   shard?: string;
   apiserverMetrics: boolean;
   etcdMetrics?: string;
+  auditLog?: string;
 }
 
 function loadModeFromFlags(flags: Pick<ApplyFlags, 'qps' | 'burst' | 'concurrency'>) {
@@ -101,6 +103,11 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
     maxBytes: maxExpositionBytes,
     onWarning: (message) => ctx.warn(message),
   });
+  const auditLog = existingFileFlag(
+    '--audit-log',
+    flags.auditLog,
+    "the API server's --audit-log-path file (JSON lines); the lab's: .lab/logs/audit.log",
+  );
   const { makeProgress } = await import('../progress.js');
   const progress = await makeProgress(ctx);
   const runId = prepared.plan.runId;
@@ -134,6 +141,7 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
       onInfo: (message) => ctx.info(message),
       metrics,
       apiserverMetrics,
+      auditLog,
     });
   } finally {
     progress.stop();
@@ -233,8 +241,12 @@ export function registerApply(program: Command, runner: Runner): void {
     )
     .option('--etcd-metrics <url>', "also scrape etcd's metrics (e.g. http://127.0.0.1:2381/metrics)")
     .option(
+      '--audit-log <file>',
+      "the API server's audit log (JSON lines, status writes at RequestResponse level): split each object's last step into commit → watch event read → marked ready",
+    )
+    .option(
       '--timeline <file>',
-      "write every object's timeline as NDJSON (wall-clock ms: intended, sent, acknowledged, ready)",
+      "write every object's timeline as NDJSON (wall-clock ms: intended, sent, acknowledged, ready, marked; committed with --audit-log)",
     )
     .addHelpText(
       'after',

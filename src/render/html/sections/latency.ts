@@ -1,7 +1,7 @@
 import { JsHistogram } from 'hdr-histogram-js';
-import { decodeHistogram, type LatencySummary } from '../../../report/histogram.js';
+import { decodeHistogram, type LatencySummary, statMs } from '../../../report/histogram.js';
 import type { RunResult } from '../../../report/run-result.js';
-import { retryText } from '../../summary-text.js';
+import { groundTruthNote, retryText } from '../../summary-text.js';
 import { count, DASH, ms, tickMs } from '../format.js';
 import { type Html, html, type Part } from '../markup.js';
 import { note, section, table } from '../parts.js';
@@ -108,7 +108,7 @@ export function latencySection(apply: NonNullable<RunResult['apply']>, sets: boo
     count(h.count),
     ...(h.count === 0
       ? Array.from({ length: 7 }, () => DASH)
-      : [h.mean, h.p50, h.p90, h.p95, h.p99, h.p999, h.max].map(ms)),
+      : (['mean', 'p50', 'p90', 'p95', 'p99', 'p999', 'max'] as const).map((stat) => ms(statMs(h, stat)))),
   ];
   const rows = [
     row('create (client)', apply.latency.create),
@@ -116,6 +116,15 @@ export function latencySection(apply: NonNullable<RunResult['apply']>, sets: boo
     row('time to ready (server clock, 1 s resolution)', apply.latency.serverTimeToReady),
     row('watch lag', apply.latency.watchLag),
   ];
+  if (apply.latency.ownLag)
+    rows.push(row("vitictl's own part (event read → marked ready)", apply.latency.ownLag));
+  const truth = apply.groundTruth;
+  if (truth)
+    rows.push(
+      row('audit commit → watch event read', truth.commitToRead),
+      row('watch event read → marked ready', truth.readToMarked),
+      row('audit commit → marked ready', truth.commitToMarked),
+    );
   if (sets && apply.sets.length > 1) {
     for (const set of apply.sets) {
       rows.push(row(html`<span class="dim">${set.set}:</span> create`, set.latency.create));
@@ -123,11 +132,10 @@ export function latencySection(apply: NonNullable<RunResult['apply']>, sets: boo
         rows.push(row(html`<span class="dim">${set.set}:</span> time to ready`, set.latency.timeToReady));
     }
   }
-  return section(
-    'latency',
-    'Latency percentiles',
+  return section('latency', 'Latency percentiles', [
     table(['latency', 'samples', 'mean', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max'], rows, 'num'),
-  );
+    ...(truth ? [note(groundTruthNote(truth))] : []),
+  ]);
 }
 
 export function rateSection(apply: NonNullable<RunResult['apply']>): Html | '' {
