@@ -261,8 +261,9 @@ function estimateWork(
   if (measured <= 0) return { seconds: 0, method: 'no reconciles measured' };
   const v = signals.vitistack;
   // far below its rate a client limiter never makes calls wait: slow calls are then the server's latency
-  const nearLimit = settings.qps > 0 && signals.process.restRequestsPerSecond >= 0.5 * settings.qps;
-  if (!nearLimit && settings.qps > 0)
+  if (settings.qps <= 0) return { seconds: measured, method: 'S̄ as measured (no client-side limit)' };
+  const nearLimit = signals.process.restRequestsPerSecond >= 0.5 * settings.qps;
+  if (!nearLimit)
     return { seconds: measured, method: 'S̄ as measured (the client runs far below its QPS limit)' };
   if (v && v.apiCallMean !== null && v.apiCallP10 !== null && v.apiCalls > 0 && controller.reconciles > 0) {
     const perReconcile = v.apiCalls / controller.reconciles;
