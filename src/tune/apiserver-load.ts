@@ -1,5 +1,6 @@
 import type { ApiServerSection } from '../report/sections/apiserver.js';
 import type { LatencyCurve } from '../report/sections/tune.js';
+import { fitLine } from './fit.js';
 
 /**
  * The API server as a shared resource, from the run's apiserver section: how its latency grows with
@@ -8,26 +9,6 @@ import type { LatencyCurve } from '../report/sections/tune.js';
  */
 
 const r1 = (value: number) => Math.round(value * 10) / 10;
-
-function leastSquares(points: ReadonlyArray<[number, number]>) {
-  const n = points.length;
-  const mx = points.reduce((sum, [x]) => sum + x, 0) / n;
-  const my = points.reduce((sum, [, y]) => sum + y, 0) / n;
-  let sxx = 0;
-  let sxy = 0;
-  let syy = 0;
-  for (const [x, y] of points) {
-    sxx += (x - mx) ** 2;
-    sxy += (x - mx) * (y - my);
-    syy += (y - my) ** 2;
-  }
-  const slope = sxx > 0 ? sxy / sxx : 0;
-  return {
-    slope,
-    intercept: my - slope * mx,
-    correlation: sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : null,
-  };
-}
 
 /** The verbs of a reconcile's calls (creates are the load's own; LIST and WATCH are the informer's). */
 const RECONCILE_VERBS = new Set(['GET', 'PUT', 'PATCH', 'DELETE']);
@@ -59,8 +40,9 @@ export function fitLatencyCurve(section: ApiServerSection, callLatencyMs: number
   const points = section.series
     .filter((point) => point.requestsPerSecond > 0 && point.mutatingP99Ms !== null)
     .map((point): [number, number] => [point.requestsPerSecond, point.mutatingP99Ms ?? 0]);
-  if (points.length < 3) return null;
-  const { slope, intercept, correlation } = leastSquares(points);
+  const line = fitLine(points);
+  if (!line) return null;
+  const { slope, intercept, correlation } = line;
   const meanRate = section.windowSeconds > 0 ? section.requests / section.windowSeconds : 0;
   const rising = Math.max(0, slope);
   const base = rising > 0 ? intercept : points.reduce((sum, [, y]) => sum + y, 0) / points.length;
@@ -87,8 +69,9 @@ function latencyGrowth(section: ApiServerSection): { growth: number; minRps: num
   const points = section.series
     .filter((point) => point.requestsPerSecond > 0 && point.mutatingP99Ms !== null)
     .map((point): [number, number] => [point.requestsPerSecond, point.mutatingP99Ms ?? 0]);
-  if (points.length < 3) return null;
-  const { slope, intercept, correlation } = leastSquares(points);
+  const line = fitLine(points);
+  if (!line) return null;
+  const { slope, intercept, correlation } = line;
   const rates = points.map(([x]) => x);
   const minRps = Math.min(...rates);
   const maxRps = Math.max(...rates);

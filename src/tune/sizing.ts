@@ -1,5 +1,6 @@
 import type { ObserveTarget, RunResult } from '../report/run-result.js';
 import type { Sizing } from '../report/sections/tune.js';
+import { fitLine } from './fit.js';
 
 /**
  * Memory and CPU for the object count the controller will really cache and the rate it will really see:
@@ -18,22 +19,6 @@ export interface SizingInput {
 
 /** Beyond ten times the objects a run held, the per-object slope is carried far from its data. */
 const EXTRAPOLATION_FACTOR = 10;
-
-function line(points: ReadonlyArray<[number, number]>): { base: number; slope: number } | null {
-  if (points.length < 3) return null;
-  const n = points.length;
-  const mx = points.reduce((sum, [x]) => sum + x, 0) / n;
-  const my = points.reduce((sum, [, y]) => sum + y, 0) / n;
-  let sxx = 0;
-  let sxy = 0;
-  for (const [x, y] of points) {
-    sxx += (x - mx) ** 2;
-    sxy += (x - mx) * (y - my);
-  }
-  if (sxx === 0) return null;
-  const slope = sxy / sxx;
-  return { base: my - slope * mx, slope };
-}
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -80,11 +65,11 @@ export function sizeFor(input: SizingInput): Sizing | null {
     (point): Array<[number, number]> =>
       point.heapLiveBytes === null ? [] : [[baseline + created(point.t), point.heapLiveBytes]],
   );
-  const heapLine = line(heapPoints);
+  const heapLine = fitLine(heapPoints);
   let memory: Sizing['memory'] = null;
   if (heapLine) {
     const perObject = Math.max(0, heapLine.slope);
-    const heapBase = perObject > 0 ? Math.max(0, heapLine.base) : median(heapPoints.map(([, y]) => y));
+    const heapBase = perObject > 0 ? Math.max(0, heapLine.intercept) : median(heapPoints.map(([, y]) => y));
     const overheads = series.flatMap((point) =>
       point.rssBytes === null || point.heapLiveBytes === null
         ? []
@@ -110,12 +95,12 @@ export function sizeFor(input: SizingInput): Sizing | null {
     if (!previous || point.cpuCores === null || point.t <= previous.t) return [];
     return [[(ready(point.t) - ready(previous.t)) / (point.t - previous.t), point.cpuCores]];
   });
-  const cpuLine = line(cpuPoints);
+  const cpuLine = fitLine(cpuPoints);
   const cpu: Sizing['cpu'] = cpuLine
     ? {
-        baseCores: Math.max(0, cpuLine.base),
+        baseCores: Math.max(0, cpuLine.intercept),
         coresPerObjectPerSecond: Math.max(0, cpuLine.slope),
-        needCores: Math.max(0, cpuLine.base) + Math.max(0, cpuLine.slope) * input.peakRate,
+        needCores: Math.max(0, cpuLine.intercept) + Math.max(0, cpuLine.slope) * input.peakRate,
         points: cpuPoints.length,
       }
     : null;

@@ -36,7 +36,6 @@ export const bottleneckSchema = z.enum([
   'apiserver',
   'cpu',
   'memory',
-  'webhook',
   'leak',
   'none',
 ]);
