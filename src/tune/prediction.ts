@@ -57,6 +57,7 @@ function validityOf(input: PredictionInput): Validity {
     input.apply.achievedRate,
     ...(input.run.stress?.steps ?? []).map((step) => step.achievedRate),
   ].filter((rate) => rate > 0);
+  if (rates.length === 0) rates.push(0);
   const rps = (input.run.apiserver?.series ?? [])
     .map((point) => point.requestsPerSecond)
     .filter((v) => v > 0);
