@@ -301,11 +301,13 @@ function changedKnobs(result: TuneResult) {
     }));
 }
 
-const percentiles = (out: { p50: number; p90: number; p99: number }) => ({
-  p50: round(out.p50, 2),
-  p90: round(out.p90, 2),
-  p99: round(out.p99, 2),
-});
+/** ms percentiles → seconds, 2 decimals (null: the model refused to predict) */
+const percentiles = (out: { p50Ms: number; p90Ms: number; p99Ms: number } | null) =>
+  out && {
+    p50: round(out.p50Ms / 1000, 2),
+    p90: round(out.p90Ms / 1000, 2),
+    p99: round(out.p99Ms / 1000, 2),
+  };
 
 // ---------------------------------------------------------------------------------------------
 // case 1: tuning must help
@@ -356,8 +358,8 @@ async function tuningHelps(count: number) {
       const beforeP99 = before.summary.timeToReadySeconds.p99;
       const improvement = afterP99 > 0 ? round(beforeP99 / afterP99, 2) : null;
       const predictionError =
-        prediction && afterP99 > 0
-          ? round(Math.abs(prediction.recommended.p99 - afterP99) / afterP99, 3)
+        prediction?.recommended && afterP99 > 0
+          ? round(Math.abs(prediction.recommended.p99Ms / 1000 - afterP99) / afterP99, 3)
           : null;
       return {
         setup: {
@@ -379,10 +381,11 @@ async function tuningHelps(count: number) {
             ? {
                 model: prediction.model,
                 workSeconds: round(prediction.workSeconds, 4),
-                measured: prediction.measured ? percentiles(prediction.measured) : null,
+                measured: percentiles(tuned.measured),
                 current: percentiles(prediction.current),
                 recommended: percentiles(prediction.recommended),
-                fit: prediction.fit === null ? null : round(prediction.fit, 3),
+                fit: prediction.fit,
+                refused: prediction.refused,
               }
             : null,
         },
@@ -396,7 +399,7 @@ async function tuningHelps(count: number) {
           improvementP99: improvement,
           improvementTarget: IMPROVEMENT_TARGET,
           improvementMet: improvement !== null && improvement >= IMPROVEMENT_TARGET,
-          predictedP99: prediction ? round(prediction.recommended.p99, 2) : null,
+          predictedP99: prediction?.recommended ? round(prediction.recommended.p99Ms / 1000, 2) : null,
           measuredP99: afterP99,
           predictionError,
           predictionErrorTarget: PREDICTION_ERROR_TARGET,

@@ -209,6 +209,36 @@ function queueDepthSeries(store: TargetStore, from: number, start: number) {
     }));
 }
 
+/**
+ * The process at every scrape from `from` on (seconds since the load began): RSS, live heap and the
+ * CPU used since the previous scrape, for fitting memory against cached objects and CPU against rate.
+ */
+function processSeries(store: TargetStore, from: number, start: number) {
+  const heapFamily = store.has('go_gc_heap_live_bytes')
+    ? 'go_gc_heap_live_bytes'
+    : 'go_memstats_heap_alloc_bytes';
+  const rss = store.gaugeSeries('process_resident_memory_bytes');
+  const heap = store.gaugeSeries(heapFamily);
+  const at = (values: number[], i: number) => {
+    const v = values[i];
+    return v === undefined || Number.isNaN(v) ? null : v;
+  };
+  const points = [];
+  for (let i = from; i < store.size; i++) {
+    const dt = i > 0 ? store.seconds(i - 1, i) : 0;
+    points.push({
+      t: Math.round(((store.times[i] as number) - start) / 10) / 100,
+      rssBytes: at(rss, i),
+      heapLiveBytes: at(heap, i),
+      cpuCores:
+        i > from && dt > 0 && store.has('process_cpu_seconds_total')
+          ? store.increase('process_cpu_seconds_total', undefined, i - 1, i) / dt
+          : null,
+    });
+  }
+  return points;
+}
+
 /** The scraper runs beside the load; signals cover the scrapes from the first create on. */
 async function startScraping({
   targets,
@@ -261,6 +291,7 @@ async function startScraping({
               : {}),
             signals,
             queueDepth: queueDepthSeries(store, from, windowStart.getTime()),
+            process: processSeries(store, from, windowStart.getTime()),
           };
         }),
       };

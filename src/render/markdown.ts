@@ -4,6 +4,7 @@ import { formatMs } from '../util/duration.js';
 import { apiserverMarkdown } from './apiserver-views.js';
 import { unansweredTargets } from './observe-warnings.js';
 import { groundTruthNote } from './summary-text.js';
+import { sizingLine, timeToReadyRows } from './tune-rows.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const ms = formatMs;
@@ -94,6 +95,18 @@ export function renderMarkdown(result: RunResult): string {
         `| \`${rec.knob}\` | ${cell(String(rec.current ?? '-'))} | **${cell(String(rec.recommended))}** | ${cell(rec.why)} |`,
       );
     lines.push('');
+    if (tune.diagnosis.instead.length > 0)
+      lines.push(...tune.diagnosis.instead.map((advice) => `- instead: ${cell(advice)}`), '');
+    const rows = timeToReadyRows(tune);
+    if (rows.length > 0) {
+      lines.push('| time to ready | p50 | p90 | p99 |', '|---|---|---|---|');
+      for (const { name, value } of rows)
+        lines.push(`| ${name} | ${ms(value.p50Ms)} | ${ms(value.p90Ms)} | ${ms(value.p99Ms)} |`);
+      lines.push('');
+    }
+    for (const reason of tune.prediction?.refused ?? []) lines.push(`no prediction: ${cell(reason)}`, '');
+    const sizing = sizingLine(tune);
+    if (sizing) lines.push(cell(sizing), '');
   }
   if (result.overhead)
     lines.push(

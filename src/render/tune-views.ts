@@ -2,8 +2,9 @@ import type { Style } from '../cli/style.js';
 import type { TuneResult } from '../report/sections/tune.js';
 import { formatMs } from '../util/duration.js';
 import { borderlessTable, trimLines } from './table.js';
+import { sizingLine, timeToReadyRows, validityLine } from './tune-rows.js';
 
-const secs = (seconds: number) => formatMs(seconds * 1000);
+const ms = (value: number) => formatMs(value);
 
 /** knob · current · recommended · why, then the prediction. Pure. */
 export function renderTune(result: TuneResult, style: Style): string {
@@ -25,18 +26,27 @@ export function renderTune(result: TuneResult, style: Style): string {
     ]);
   }
   lines.push(trimLines(table.toString()));
+  if (result.diagnosis.instead.length > 0) {
+    lines.push(style.bold('instead'));
+    for (const advice of result.diagnosis.instead) lines.push(`  · ${advice}`);
+  }
+  const rows = timeToReadyRows(result);
+  if (rows.length > 0) {
+    lines.push(style.bold('time to ready'));
+    for (const { name, value } of rows)
+      lines.push(
+        `  ${name.padEnd(22)} p50 ${ms(value.p50Ms).padStart(7)}   p90 ${ms(value.p90Ms).padStart(7)}   p99 ${ms(value.p99Ms).padStart(7)}`,
+      );
+  }
   const p = result.prediction;
   if (p) {
-    const row = (name: string, v: { p50: number; p90: number; p99: number }) =>
-      `  ${name.padEnd(22)} p50 ${secs(v.p50).padStart(7)}   p90 ${secs(v.p90).padStart(7)}   p99 ${secs(v.p99).padStart(7)}`;
-    lines.push(style.bold('time to ready'));
-    if (p.measured) lines.push(row('measured (this run)', p.measured));
-    lines.push(row('predicted, current', p.current));
-    lines.push(row('predicted, recommended', p.recommended));
-    if (p.measured)
-      lines.push(`  p99 improvement predicted: ${(p.current.p99 / p.recommended.p99).toFixed(1)}×`);
+    for (const reason of p.refused) lines.push(style.yellow(`  no prediction: ${reason}`));
+    const validity = validityLine(result);
+    if (validity) lines.push(style.dim(`  ${validity}`));
     lines.push(style.dim(`  model: ${p.model}`));
   }
+  const sizing = sizingLine(result);
+  if (sizing) lines.push(sizing);
   for (const note of result.notes) lines.push(style.yellow(`note: ${note}`));
   return `${lines.join('\n')}\n`;
 }

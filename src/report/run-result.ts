@@ -225,6 +225,17 @@ export const observeResultSchema = z.object({
       queueDepth: z
         .array(z.object({ controller: z.string(), points: z.array(z.tuple([z.number(), z.number()])) }))
         .optional(),
+      /** per scrape: the process's RSS, live heap and CPU since the previous scrape (t: seconds since the window's start) */
+      process: z
+        .array(
+          z.object({
+            t: z.number(),
+            rssBytes: z.number().nullable(),
+            heapLiveBytes: z.number().nullable(),
+            cpuCores: z.number().nullable(),
+          }),
+        )
+        .optional(),
     }),
   ),
 });
@@ -402,6 +413,8 @@ export const METHODS = {
     "workqueue_depth{name=<controller>} as scraped (a gauge: the queue's length at each scrape), from the last scrape before the load on",
   'observe.scrapes':
     'every scrape of every target counted as succeeded or failed; a failure is an HTTP status other than 200, no answer (connection), or a body that is not an exposition (parse); the last one is kept with its cause',
+  'observe.process':
+    'process_resident_memory_bytes and go_gc_heap_live_bytes (go_memstats_heap_alloc_bytes when not served) as scraped; cpuCores = Δprocess_cpu_seconds_total / Δt since the previous scrape',
   'observe.signals':
     'Prometheus scrapes of the controller every interval during the load; rates from counter increases (resets handled), S̄ and W̄q as Δsum/Δcount, p95 by histogram_quantile on bucket deltas',
   apiserver:

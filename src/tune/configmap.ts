@@ -9,7 +9,9 @@ export const CONFIG_KEY = 'performance.yaml';
 function performanceYamlWithEvidence(result: TuneResult): string {
   const lines: string[] = [
     `# tuned by vitictl from run ${result.runId} (${result.controller} controller, ${result.windowSeconds.toFixed(0)}s window, ${result.target})`,
-    `# diagnosis: ${result.diagnosis.message}`,
+    `# diagnosis (${result.diagnosis.bottleneck}): ${result.diagnosis.message}`,
+    ...result.diagnosis.instead.map((advice) => `# instead: ${advice}`),
+    ...(result.sizing?.extrapolated ? [`# memory: ${result.sizing.extrapolated}`] : []),
   ];
   const sections = Object.entries(result.config);
   for (const [section, value] of sections) {

@@ -1,23 +1,36 @@
 /**
- * A discrete-event model of a controller draining a burst: N objects arrive evenly at λ/s, wait in one
- * FIFO queue for one of W workers; a reconcile makes R API calls through a client-side token bucket
- * (QPS, burst; reservations in time order, like client-go's limiter) with the work time S split evenly
- * between them. Time-to-ready = completion − arrival. Deterministic; used to predict percentiles for
- * the current and the recommended settings, after calibrating S on the measured run.
+ * A discrete-event model of a controller draining a burst, run as a seeded Monte-Carlo: N objects
+ * arrive evenly at λ/s and wait in one FIFO queue for one of W workers; an object needs k reconciles
+ * (it goes back to the queue after each but the last). A reconcile makes R API calls, each through a
+ * client-side token bucket (QPS, burst; reservations in time order, like client-go's limiter) and then
+ * the API server, whose latency grows with the request rate it is offered (the controller's calls in
+ * the last second plus the load's own); its own work is lognormal (σ from the measured reconcile
+ * histogram), split evenly after the calls. Time-to-ready = completion − arrival + a fixed offset.
  */
 
-import type { ModelOutput } from '../report/sections/tune.js';
+import type { LatencyCurve, ModelOutput } from '../report/sections/tune.js';
 
 export interface ModelInput {
   objects: number;
   arrivalRate: number;
   workers: number;
-  /** pure work per reconcile, s (API call latency included, rate-limiter waits not) */
-  serviceSeconds: number;
+  reconcilesPerObject: number;
+  /** mean of the controller's own work per reconcile, s (no API latency, no limiter wait) */
+  workSeconds: number;
+  /** σ of the lognormal work (0: constant) */
+  workSigma: number;
   callsPerReconcile: number;
   /** ≤ 0: no client-side limit */
   qps: number;
   burst: number;
+  /** mean API call latency against the offered rate; null: calls take no time */
+  apiserver: Pick<LatencyCurve, 'baseMs' | 'msPerRps'> | null;
+  /** requests/s the load itself offers the API server while objects arrive */
+  backgroundRps: number;
+  /** added to every time-to-ready, s */
+  offsetSeconds: number;
+  replications: number;
+  seed: number;
 }
 
 class Heap<T> {
@@ -59,38 +72,93 @@ class Heap<T> {
   }
 }
 
+/** mulberry32: small, fast, and the same stream for the same seed on every platform. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function standardNormal(random: () => number): number {
+  const u = Math.max(Number.MIN_VALUE, random());
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+}
+
+/**
+ * σ of a lognormal with this mean and p95: ln(p95/mean) = 1.645σ − σ²/2, the smaller root; 0 when p95
+ * does not exceed the mean, 1.645 (the largest the pair allows) when it is further out than any σ reaches.
+ */
+export function lognormalSigma(mean: number, p95: number | null): number {
+  if (p95 === null || !(mean > 0) || !(p95 > mean)) return 0;
+  const z = 1.645;
+  const disc = z * z - 2 * Math.log(p95 / mean);
+  return disc <= 0 ? z : z - Math.sqrt(disc);
+}
+
 type Event = { t: number; seq: number; kind: 'arrive' | 'call' | 'finish'; job: number; k: number };
 
-function quantile(sorted: number[], q: number): number {
+function quantile(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
-export function simulate(input: ModelInput): ModelOutput {
-  const { objects: n, workers, callsPerReconcile: r } = input;
-  const s = Math.max(0, input.serviceSeconds);
+interface Replication {
+  ttr: Float64Array;
+  reconcileTime: number;
+  reconciles: number;
+  end: number;
+  peakRps: number;
+}
+
+function replicate(input: ModelInput, random: () => number): Replication {
+  const { objects: n, callsPerReconcile: r } = input;
+  const k = Math.max(1, Math.round(input.reconcilesPerObject));
   const limited = input.qps > 0 && r > 0;
-  const segment = r > 0 ? s / r : s;
+  const sigma = input.workSigma;
+  const mu = Math.log(Math.max(1e-9, input.workSeconds)) - (sigma * sigma) / 2;
+  const drawWork = () => (input.workSeconds > 0 ? Math.exp(mu + sigma * standardNormal(random)) : 0);
+  const arrivalsEnd = n / input.arrivalRate;
   const events = new Heap<Event>((a, b) => a.t < b.t || (a.t === b.t && a.seq < b.seq));
   let seq = 0;
   const arrival = new Float64Array(n);
-  const started = new Float64Array(n);
   const ready = new Float64Array(n);
+  const remaining = new Int32Array(n).fill(k);
+  const work = new Float64Array(n);
+  const started = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     arrival[i] = i / input.arrivalRate;
     events.push({ t: arrival[i]!, seq: seq++, kind: 'arrive', job: i, k: 0 });
   }
-  let free = Math.max(1, workers);
+  let free = Math.max(1, input.workers);
   const queue: number[] = [];
   let head = 0;
-  // token bucket as reservations: `tokens` may go negative (time owed), refilled at qps
   let tokens = Math.max(1, input.burst);
   let last = 0;
+  // the controller's calls in the last second, for the rate the API server is offered
+  const recentCalls: number[] = [];
+  let recentHead = 0;
+  const perSecond = new Map<number, number>();
+  let reconcileTime = 0;
+  let reconciles = 0;
+  const latencyAt = (t: number) => {
+    while (recentHead < recentCalls.length && recentCalls[recentHead]! <= t - 1) recentHead++;
+    const rate = recentCalls.length - recentHead + (t < arrivalsEnd ? input.backgroundRps : 0);
+    const second = Math.floor(t);
+    perSecond.set(second, Math.max(perSecond.get(second) ?? 0, rate));
+    const curve = input.apiserver;
+    return curve ? Math.max(0, curve.baseMs + curve.msPerRps * rate) / 1000 : 0;
+  };
   const start = (job: number, t: number) => {
     free--;
     started[job] = t;
+    work[job] = drawWork();
     if (r > 0) events.push({ t, seq: seq++, kind: 'call', job, k: 0 });
-    else events.push({ t: t + s, seq: seq++, kind: 'finish', job, k: 0 });
+    else events.push({ t: t + work[job]!, seq: seq++, kind: 'finish', job, k: 0 });
   };
   while (events.size > 0) {
     const event = events.pop()!;
@@ -105,39 +173,63 @@ export function simulate(input: ModelInput): ModelOutput {
         tokens -= 1;
         if (tokens < 0) proceed = event.t - tokens / input.qps;
       }
-      const next = proceed + segment;
+      recentCalls.push(proceed);
+      const next = proceed + latencyAt(proceed) + work[event.job]! / r;
       if (event.k + 1 < r) events.push({ t: next, seq: seq++, kind: 'call', job: event.job, k: event.k + 1 });
       else events.push({ t: next, seq: seq++, kind: 'finish', job: event.job, k: 0 });
     } else {
-      ready[event.job] = event.t;
       free++;
+      reconcileTime += event.t - started[event.job]!;
+      reconciles++;
+      remaining[event.job]!--;
+      if (remaining[event.job]! > 0) queue.push(event.job);
+      else ready[event.job] = event.t;
       if (head < queue.length) start(queue[head++]!, event.t);
     }
   }
-  const ttr = Array.from({ length: n }, (_, i) => ready[i]! - arrival[i]!).sort((a, b) => a - b);
-  let busy = 0;
+  const ttr = new Float64Array(n);
   let end = 0;
   for (let i = 0; i < n; i++) {
-    busy += ready[i]! - started[i]!;
+    ttr[i] = ready[i]! - arrival[i]! + input.offsetSeconds;
     end = Math.max(end, ready[i]!);
   }
+  return { ttr, reconcileTime, reconciles, end, peakRps: Math.max(0, ...perSecond.values()) };
+}
+
+/** Time-to-ready percentiles over `replications` seeded runs of the model (the same seed, the same answer). */
+export function simulate(input: ModelInput): ModelOutput {
+  const random = seededRandom(input.seed);
+  const runs = Array.from({ length: Math.max(1, input.replications) }, () => replicate(input, random));
+  const all = new Float64Array(runs.reduce((sum, run) => sum + run.ttr.length, 0));
+  let offset = 0;
+  for (const run of runs) {
+    all.set(run.ttr, offset);
+    offset += run.ttr.length;
+  }
+  all.sort();
+  const reconciles = runs.reduce((sum, run) => sum + run.reconciles, 0);
+  const reconcileTime = runs.reduce((sum, run) => sum + run.reconcileTime, 0);
+  const throughput =
+    runs.reduce((sum, run) => sum + (run.end > 0 ? input.objects / run.end : 0), 0) / runs.length;
   return {
-    p50: quantile(ttr, 0.5),
-    p90: quantile(ttr, 0.9),
-    p99: quantile(ttr, 0.99),
-    max: ttr[ttr.length - 1] ?? 0,
-    reconcileMean: n > 0 ? busy / n : 0,
-    throughput: end > 0 ? n / end : 0,
+    p50Ms: quantile(all, 0.5) * 1000,
+    p90Ms: quantile(all, 0.9) * 1000,
+    p99Ms: quantile(all, 0.99) * 1000,
+    maxMs: (all[all.length - 1] ?? 0) * 1000,
+    reconcileMeanMs: reconciles > 0 ? (reconcileTime / reconciles) * 1000 : 0,
+    throughput,
+    apiserverPeakRps: Math.max(...runs.map((run) => run.peakRps)),
   };
 }
 
 /**
- * The work time S that, with the measured settings, reproduces the measured mean reconcile time S̄:
- * the part of S̄ that was waiting on the client rate limiter is not work and must not be carried over
- * to other settings. Bisection; S̄ itself when the limiter never bound.
+ * The work S that, with the measured settings, reproduces the measured mean reconcile time S̄ (limiter
+ * waits and API latency included): what of S̄ was waiting is not work and must not be carried over to
+ * other settings. Bisection on a constant-work model; S̄ itself when nothing but work explains it.
  */
-export function calibrateService(measuredMean: number, input: Omit<ModelInput, 'serviceSeconds'>): number {
-  const at = (s: number) => simulate({ ...input, serviceSeconds: s }).reconcileMean;
+export function calibrateService(measuredMean: number, input: Omit<ModelInput, 'workSeconds'>): number {
+  const at = (s: number) =>
+    simulate({ ...input, workSeconds: s, workSigma: 0, replications: 1 }).reconcileMeanMs / 1000;
   if (at(measuredMean) <= measuredMean * 1.0001) return measuredMean;
   let low = 0;
   let high = measuredMean;
@@ -147,4 +239,61 @@ export function calibrateService(measuredMean: number, input: Omit<ModelInput, '
     else low = mid;
   }
   return (low + high) / 2;
+}
+
+/** Past these the run is not the model's kind of system: better a loose fit, flagged, than a forced one. */
+const MIN_WORK_SCALE = 0.5;
+const MAX_WORK_SCALE = 4;
+
+export interface Calibration {
+  workScale: number;
+  offsetSeconds: number;
+  output: ModelOutput;
+}
+
+/**
+ * The work scale and offset with which the model reproduces a measured run: the scale (1 when that
+ * already comes within 5% of p99, else bisection in log space) matches the spread p99 − p50, which the offset
+ * cannot move; the offset then matches p50.
+ * The offset never goes below `minOffsetSeconds` (the create and watch time the run measured).
+ */
+export function calibrateToMeasured(
+  input: ModelInput,
+  measured: { p50Ms: number; p99Ms: number },
+  minOffsetSeconds: number,
+): Calibration {
+  const at = (scale: number) =>
+    simulate({ ...input, workSeconds: input.workSeconds * scale, offsetSeconds: 0 });
+  const spread = (out: ModelOutput) => out.p99Ms - out.p50Ms;
+  const target = measured.p99Ms - measured.p50Ms;
+  const close = (out: ModelOutput) => Math.abs(spread(out) - target) <= 0.05 * measured.p99Ms;
+  // the measured work first: scaled only when it cannot reproduce the run
+  const error = (scale: number) => Math.abs(spread(at(scale)) - target);
+  let workScale = 1;
+  if (!close(at(1))) {
+    let low = Math.log(MIN_WORK_SCALE);
+    let high = Math.log(MAX_WORK_SCALE);
+    for (let i = 0; i < 20; i++) {
+      const mid = (low + high) / 2;
+      if (spread(at(Math.exp(mid))) > target) high = mid;
+      else low = mid;
+    }
+    const fitted = Math.exp((low + high) / 2);
+    // a spread the work hardly moves (a limiter sets the pace) is no reason to change the work
+    if (error(fitted) < 0.5 * error(1)) workScale = fitted;
+  }
+  const bare = at(workScale);
+  const offsetSeconds = Math.max(minOffsetSeconds, (measured.p50Ms - bare.p50Ms) / 1000);
+  const shift = offsetSeconds * 1000;
+  return {
+    workScale,
+    offsetSeconds,
+    output: {
+      ...bare,
+      p50Ms: bare.p50Ms + shift,
+      p90Ms: bare.p90Ms + shift,
+      p99Ms: bare.p99Ms + shift,
+      maxMs: bare.maxMs + shift,
+    },
+  };
 }

@@ -1,6 +1,13 @@
 import type { PerformanceConfig } from '../config/performance-schema.js';
 import type { ControllerSignals, ProcessSignals, VitistackSignals } from '../report/sections/signals.js';
-import type { Bottleneck, EffectiveSettings, Recommendation } from '../report/sections/tune.js';
+import type {
+  Bottleneck,
+  Diagnosis,
+  EffectiveSettings,
+  Recommendation,
+  Sizing,
+} from '../report/sections/tune.js';
+import type { ApiServerPressure } from './apiserver-load.js';
 import { parseCpuCores, parseQuantityBytes } from './performance-config.js';
 
 export interface RuleContext {
@@ -19,10 +26,15 @@ export interface RuleContext {
   maxWorkers: number;
   objects: number;
   windowSeconds: number;
+  apiserver: ApiServerPressure;
+  sizing: Sizing | null;
+  /** --objects or the cluster's live count, when given */
+  objectsToSize: number | undefined;
 }
 
 const r3 = (value: number) => Math.round(value * 1000) / 1000;
 const ms = (seconds: number) => `${Math.round(seconds * 1000)}ms`;
+const mib = (bytes: number) => `${Math.ceil(bytes / 2 ** 20)}Mi`;
 
 function unchanged(
   knob: string,
@@ -43,11 +55,38 @@ function detectLeak(ctx: Pick<RuleContext, 'process' | 'windowSeconds'>): string
   return undefined;
 }
 
-export function diagnose(ctx: RuleContext): { bottleneck: Bottleneck; message: string } {
+/** What helps when the API server, not the controller, limits: never more concurrency or QPS into it. */
+const APISERVER_INSTEAD = [
+  'fewer API calls per reconcile: read from the informer cache instead of uncached GETs, one status write per reconcile (patch, not get + update)',
+  'larger batches (controller.batchSize) so one call carries more objects',
+  "the controller's API Priority and Fairness priority level: a FlowSchema that puts its service account on a level with more seats (or the load generator's on a lower one)",
+];
+
+export function diagnose(ctx: RuleContext): Diagnosis {
   const leak = detectLeak(ctx);
-  if (leak) return { bottleneck: 'leak', message: leak };
+  if (leak) return { bottleneck: 'leak', message: leak, evidence: {}, instead: [] };
   const c = ctx.controller;
   const waitShare = c.serviceMean > 0 ? 1 - ctx.workSeconds / c.serviceMean : 0;
+  const rho = (ctx.lambda * ctx.workSeconds) / Math.max(1, ctx.settings.workers);
+  const controllerEvidence = {
+    'λ (reconciles/s)': r3(ctx.lambda),
+    'S̄ (s)': r3(c.serviceMean),
+    'S work (s)': r3(ctx.workSeconds),
+    W: ctx.settings.workers,
+    ρ: r3(rho),
+    'W̄q (s)': r3(c.queueWaitMean),
+    'REST/s': r3(ctx.process.restRequestsPerSecond),
+    QPS: ctx.settings.qps > 0 ? ctx.settings.qps : null,
+  };
+  // the API server first: raising concurrency or QPS into a saturated server only lengthens its queues
+  if (ctx.apiserver.saturated) {
+    return {
+      bottleneck: 'apiserver',
+      message: `the API server is saturated: ${ctx.apiserver.signs.join('; ')}. More workers or a higher QPS would add load where it queues`,
+      evidence: { ...ctx.apiserver.evidence, ...controllerEvidence },
+      instead: APISERVER_INSTEAD,
+    };
+  }
   // the REST rate sitting at the limit is evidence on its own (the work may be hidden behind it)
   const atLimit = ctx.settings.qps > 0 && ctx.process.restRequestsPerSecond >= 0.9 * ctx.settings.qps;
   if (ctx.settings.qps > 0 && (waitShare > 0.2 || atLimit)) {
@@ -58,12 +97,8 @@ export function diagnose(ctx: RuleContext): { bottleneck: Bottleneck; message: s
         `${waitShare > 0.2 ? `${Math.round(waitShare * 100)}% of each ${ms(c.serviceMean)} reconcile is spent waiting for it` : 'the client runs at its limit'} ` +
         `(REST ${r3(ctx.process.restRequestsPerSecond)}/s at ${r3(ctx.process.restRequestsPerReconcile ?? 0)} per reconcile); ` +
         'more workers would only wait longer. The limit is per object type (one REST client per GVK).',
-    };
-  }
-  if (ctx.process.rest429PerSecond > 0) {
-    return {
-      bottleneck: 'server-throttling',
-      message: `the API server answers 429 (${r3(ctx.process.rest429PerSecond)}/s): its priority-and-fairness limits bind, not the controller`,
+      evidence: { ...controllerEvidence, 'limiter wait share': r3(Math.max(0, waitShare)) },
+      instead: [],
     };
   }
   const cpuLimit = parseCpuCores(ctx.current?.resourceOptimization?.cpu?.limit);
@@ -75,16 +110,38 @@ export function diagnose(ctx: RuleContext): { bottleneck: Bottleneck; message: s
     return {
       bottleneck: 'cpu',
       message: `CPU-bound: p90 ${r3(ctx.process.cpuP90Cores)} cores against a limit of ${cpuLimit}`,
+      evidence: { 'cpu p90 (cores)': r3(ctx.process.cpuP90Cores), 'cpu limit': cpuLimit },
+      instead: ['raise or remove the CPU limit before adding workers'],
     };
   }
-  const rho = (ctx.lambda * ctx.workSeconds) / Math.max(1, ctx.settings.workers);
+  const memoryLimit = parseQuantityBytes(ctx.current?.resourceOptimization?.memory?.limit);
+  const gcShare = ctx.process.gcCpuShare ?? 0;
+  const rssMax = ctx.process.rssMaxBytes;
+  if (gcShare > 0.25 || (memoryLimit !== undefined && rssMax !== null && rssMax >= 0.9 * memoryLimit)) {
+    return {
+      bottleneck: 'memory',
+      message:
+        gcShare > 0.25
+          ? `memory/GC-bound: the GC uses ${Math.round(gcShare * 100)}% of the CPU`
+          : `memory-bound: max RSS ${mib(rssMax ?? 0)} is ${Math.round(((rssMax ?? 0) / (memoryLimit ?? 1)) * 100)}% of the ${ctx.current?.resourceOptimization?.memory?.limit} limit`,
+      evidence: { 'gc cpu share': r3(gcShare), 'rss max': rssMax === null ? null : mib(rssMax) },
+      instead: ['raise the memory limit and GOMEMLIMIT to the modelled need (below), then tune workers'],
+    };
+  }
   if (rho > 0.7) {
     return {
       bottleneck: 'workers',
-      message: `queueing: offered load ${r3(ctx.lambda * ctx.workSeconds)} on ${ctx.settings.workers} worker(s) (ρ ${r3(rho)}), queue wait ${ms(c.queueWaitMean)}`,
+      message: `queueing for workers: offered load ${r3(ctx.lambda * ctx.workSeconds)} on ${ctx.settings.workers} worker(s) (ρ ${r3(rho)}), queue wait ${ms(c.queueWaitMean)}`,
+      evidence: controllerEvidence,
+      instead: [],
     };
   }
-  return { bottleneck: 'none', message: `no bottleneck at this load: ρ ${r3(rho)}, no throttling` };
+  return {
+    bottleneck: 'none',
+    message: `no bottleneck at this load: ρ ${r3(rho)}, no throttling, the API server keeps up`,
+    evidence: controllerEvidence,
+    instead: [],
+  };
 }
 
 export function workersRule(ctx: RuleContext, bottleneck: Bottleneck): Recommendation {
@@ -102,7 +159,12 @@ export function workersRule(ctx: RuleContext, bottleneck: Bottleneck): Recommend
     'W̄q (s)': r3(ctx.controller.queueWaitMean),
   };
   const formula = `W = clamp(⌈a + ${ctx.beta}·√a⌉, 1, ${ctx.maxWorkers}) = ⌈${r3(a)} + ${ctx.beta}·${r3(Math.sqrt(a))}⌉ (Little's law + square-root staffing)`;
-  if (bottleneck === 'cpu' || bottleneck === 'server-throttling' || bottleneck === 'leak') {
+  if (
+    bottleneck === 'cpu' ||
+    bottleneck === 'apiserver' ||
+    bottleneck === 'memory' ||
+    bottleneck === 'leak'
+  ) {
     return unchanged(
       knob,
       current,
@@ -176,7 +238,18 @@ export function qpsRule(ctx: RuleContext, workers: number, bottleneck: Bottlenec
     ];
   const newQps = Math.ceil(1.5 * ctx.lambda * r);
   const newBurst = Math.max(Math.ceil(workers * r), 2 * newQps);
-  if (qps <= 0 && bottleneck !== 'server-throttling') {
+  if (bottleneck === 'apiserver') {
+    return [
+      unchanged(
+        'rateLimit.qps',
+        qps > 0 ? qps : null,
+        'not raised: the API server is saturated, a higher QPS would only queue there',
+        evidence,
+      ),
+      unchanged('rateLimit.burst', burst || null, 'not raised: the API server is saturated', evidence),
+    ];
+  }
+  if (qps <= 0) {
     return [
       unchanged(
         'rateLimit.qps',
@@ -284,56 +357,131 @@ export function cachingRule(ctx: RuleContext): Recommendation {
   };
 }
 
-const mib = (bytes: number) => `${Math.ceil(bytes / 2 ** 20)}Mi`;
+/** Headroom over the modelled need: a burst of allocation between two GCs, a scrape that missed the peak. */
+const MEMORY_HEADROOM = 1.15;
 
 export function resourceRules(ctx: RuleContext): Recommendation[] {
   const p = ctx.process;
   const cur = ctx.current?.resourceOptimization;
+  const sizing = ctx.sizing;
   const out: Recommendation[] = [];
-  if (p.cpuP90Cores === null)
+  const cpu = sizing?.cpu;
+  if (cpu) {
+    const cores = Math.max(cpu.needCores, p.cpuP90Cores ?? 0);
+    const milli = Math.max(10, Math.ceil((1.15 * cores * 1000) / 10) * 10);
+    out.push({
+      knob: 'resourceOptimization.cpu.request',
+      current: cur?.cpu?.request ?? null,
+      recommended: `${milli}m`,
+      changed: `${milli}m` !== cur?.cpu?.request,
+      why: `1.15 × the CPU modelled at ${r3(sizing.peakRate)} objects/s (and never below the run's p90); no CPU limit`,
+      formula: `1.15 · max(${r3(cpu.baseCores)} + ${r3(cpu.coresPerObjectPerSecond)}·${r3(sizing.peakRate)}, p90 ${r3(p.cpuP90Cores ?? 0)}) cores`,
+      evidence: {
+        'cpu base (cores)': r3(cpu.baseCores),
+        'cores per object/s': r3(cpu.coresPerObjectPerSecond),
+        'peak rate (objects/s)': r3(sizing.peakRate),
+        scrapes: cpu.points,
+      },
+    });
+  } else if (p.cpuP90Cores === null) {
     out.push(
       unchanged('resourceOptimization.cpu.request', cur?.cpu?.request ?? null, 'no process CPU metrics'),
     );
-  else {
+  } else {
     const milli = Math.max(10, Math.ceil((1.15 * p.cpuP90Cores * 1000) / 10) * 10);
     out.push({
       knob: 'resourceOptimization.cpu.request',
       current: cur?.cpu?.request ?? null,
       recommended: `${milli}m`,
       changed: `${milli}m` !== cur?.cpu?.request,
-      why: '1.15 × p90 of CPU used (VPA/KRR practice); no CPU limit',
+      why: '1.15 × p90 of CPU used (VPA/KRR practice; too few scrapes to fit CPU against rate); no CPU limit',
       formula: `1.15 · ${r3(p.cpuP90Cores)} cores`,
       evidence: { 'cpu p90 (cores)': r3(p.cpuP90Cores) },
     });
   }
-  if (p.rssP95Bytes === null || p.rssMaxBytes === null) {
-    out.push(
-      unchanged('resourceOptimization.memory.request', cur?.memory?.request ?? null, 'no RSS metrics'),
-    );
-    out.push(unchanged('resourceOptimization.memory.limit', cur?.memory?.limit ?? null, 'no RSS metrics'));
-  } else {
-    const request = mib(Math.max(64 * 2 ** 20, 1.15 * p.rssP95Bytes));
-    const limit = mib(Math.max(64 * 2 ** 20, 1.15 * p.rssMaxBytes));
-    out.push({
+  const memory = sizing?.memory;
+  if (!sizing || !memory) {
+    out.push(...memoryFromRss(ctx));
+    return out;
+  }
+  const evidence = {
+    N: sizing.objects,
+    'N from': sizing.objectsSource,
+    'objects the run held': sizing.objectsSeen,
+    'heap base': mib(memory.heapBaseBytes),
+    'heap per object (B)': memory.heapPerObjectBytes,
+    'non-heap overhead': mib(memory.overheadBytes),
+    GOGC: memory.gogc,
+    'modelled need': mib(memory.needBytes),
+    extrapolated: sizing.extrapolated,
+  };
+  const need = `${mib(memory.overheadBytes)} + (${mib(memory.heapBaseBytes)} + ${memory.heapPerObjectBytes} B·${sizing.objects})·(1 + ${memory.gogc}/100)`;
+  const request = mib(memory.needBytes);
+  const limit = mib(MEMORY_HEADROOM * memory.needBytes);
+  const at = `at ${sizing.objects} cached objects (${sizing.objectsSource === 'flag' ? '--objects' : sizing.objectsSource === 'cluster' ? "the cluster's live count" : "the run's count"})${sizing.extrapolated ? ', extrapolated' : ''}`;
+  out.push({
+    knob: 'resourceOptimization.memory.request',
+    current: cur?.memory?.request ?? null,
+    recommended: request,
+    changed: request !== cur?.memory?.request,
+    why: `the modelled need ${at}`,
+    formula: need,
+    evidence,
+  });
+  out.push({
+    knob: 'resourceOptimization.memory.limit',
+    current: cur?.memory?.limit ?? null,
+    recommended: limit,
+    changed: limit !== cur?.memory?.limit,
+    why: `${MEMORY_HEADROOM} × the modelled need ${at}`,
+    formula: `${MEMORY_HEADROOM} · (${need})`,
+    evidence,
+  });
+  return out;
+}
+
+/**
+ * A run without a per-scrape series (recorded before it was kept) has no growth to model: its own RSS
+ * sizes it for its own object count, and nothing is said for a count it did not see.
+ */
+function memoryFromRss(ctx: RuleContext): Recommendation[] {
+  const p = ctx.process;
+  const cur = ctx.current?.resourceOptimization?.memory;
+  if (p.rssP95Bytes === null || p.rssMaxBytes === null)
+    return [
+      unchanged('resourceOptimization.memory.request', cur?.request ?? null, 'no RSS metrics'),
+      unchanged('resourceOptimization.memory.limit', cur?.limit ?? null, 'no RSS metrics'),
+    ];
+  if (ctx.objectsToSize !== undefined && ctx.objectsToSize > 1.1 * ctx.objects) {
+    const why = `no per-scrape memory series to model ${ctx.objectsToSize} objects from (the run held ${ctx.objects}): re-record it with this vitictl`;
+    return [
+      unchanged('resourceOptimization.memory.request', cur?.request ?? null, why),
+      unchanged('resourceOptimization.memory.limit', cur?.limit ?? null, why),
+    ];
+  }
+  const request = mib(Math.max(64 * 2 ** 20, 1.15 * p.rssP95Bytes));
+  const limit = mib(Math.max(64 * 2 ** 20, 1.15 * p.rssMaxBytes));
+  const valid = `valid for the ${ctx.objects} objects the run held`;
+  return [
+    {
       knob: 'resourceOptimization.memory.request',
-      current: cur?.memory?.request ?? null,
+      current: cur?.request ?? null,
       recommended: request,
-      changed: request !== cur?.memory?.request,
-      why: '1.15 × p95 RSS',
+      changed: request !== cur?.request,
+      why: `1.15 × p95 RSS (no per-scrape series to model growth: ${valid})`,
       formula: `1.15 · ${mib(p.rssP95Bytes)}`,
       evidence: { 'rss p95': mib(p.rssP95Bytes) },
-    });
-    out.push({
+    },
+    {
       knob: 'resourceOptimization.memory.limit',
-      current: cur?.memory?.limit ?? null,
+      current: cur?.limit ?? null,
       recommended: limit,
-      changed: limit !== cur?.memory?.limit,
-      why: '1.15 × max RSS',
+      changed: limit !== cur?.limit,
+      why: `1.15 × max RSS (${valid})`,
       formula: `1.15 · ${mib(p.rssMaxBytes)}`,
       evidence: { 'rss max': mib(p.rssMaxBytes) },
-    });
-  }
-  return out;
+    },
+  ];
 }
 
 export function gcRules(ctx: RuleContext, memoryLimit: string | null): Recommendation[] {
@@ -368,7 +516,10 @@ export function gcRules(ctx: RuleContext, memoryLimit: string | null): Recommend
       ),
     );
   } else {
-    const heap = p.heapLiveBytes ?? 0;
+    const memory = ctx.sizing?.memory;
+    const heap = memory
+      ? memory.heapBaseBytes + memory.heapPerObjectBytes * (ctx.sizing?.objects ?? 0)
+      : (p.heapLiveBytes ?? 0);
     let next = Math.min(400, gogc * 2);
     if (limitBytes && heap > 0) while (next > gogc && heap * (1 + next / 100) > 0.9 * limitBytes) next -= 50;
     out.push(

@@ -260,7 +260,7 @@ describe('tuning rules', () => {
       strategy: 'balanced',
     });
     expect(result.diagnosis.bottleneck).not.toBe('client-qps');
-    expect(result.prediction!.workSeconds).toBe(0.254);
+    expect(rec(result, 'controller.maxConcurrentReconciles').evidence['S work (s)']).toBe(0.254);
     expect(rec(result, 'rateLimit.qps').changed).toBe(false);
   });
 
@@ -281,7 +281,9 @@ describe('tuning rules', () => {
       currentSource: 'test',
       strategy: 'balanced',
     });
-    expect(throttled.diagnosis.bottleneck).toBe('server-throttling');
+    expect(throttled.diagnosis.bottleneck).toBe('apiserver');
+    expect(throttled.diagnosis.instead.join(' ')).toMatch(/fewer API calls per reconcile/);
+    expect(rec(throttled, 'rateLimit.qps').changed).toBe(false);
     expect(rec(throttled, 'controller.maxConcurrentReconciles').changed).toBe(false);
     const cpu = tune({
       run: run(controller({ serviceMean: 0.5 }), process({ cpuP90Cores: 0.48 })),
@@ -337,7 +339,7 @@ describe('tuning rules', () => {
       currentSource: 'test',
       strategy: 'balanced',
     });
-    expect(result.prediction!.recommended.p99).toBeLessThan(result.prediction!.current.p99 / 10);
+    expect(result.prediction!.recommended!.p99Ms).toBeLessThan(result.prediction!.current!.p99Ms / 10);
   });
 
   it('emits a ConfigMap that carries the evidence as comments', () => {

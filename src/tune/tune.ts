@@ -1,10 +1,12 @@
 import type { PerformanceConfig } from '../config/performance-schema.js';
 import { inputError } from '../errors.js';
-import type { RunResult } from '../report/run-result.js';
+import type { ObserveTarget, RunResult } from '../report/run-result.js';
 import { busiestController, type ControllerSignals, type Signals } from '../report/sections/signals.js';
-import type { ModelOutput, Prediction, Recommendation, TuneResult } from '../report/sections/tune.js';
+import type { Recommendation, Sizing, TuneResult } from '../report/sections/tune.js';
+import { apiserverPressure, controllerCallLatencyMs, fitLatencyCurve } from './apiserver-load.js';
 import { effective } from './performance-config.js';
-import { calibrateService, simulate } from './predict.js';
+import { calibrateService, type ModelInput } from './predict.js';
+import { MODEL_SEED, measuredPercentiles, predict } from './prediction.js';
 import {
   cachingRule,
   diagnose,
@@ -16,6 +18,7 @@ import {
   timeoutRule,
   workersRule,
 } from './rules.js';
+import { sizeFor } from './sizing.js';
 
 export interface TuneOptions {
   run: RunResult;
@@ -27,12 +30,14 @@ export interface TuneOptions {
   targetP99ReadyMs?: number | undefined;
   maxWorkers?: number;
   controller?: string | undefined;
+  /** the object count to size memory for (default: the run's), and where it came from */
+  objects?: { count: number; source: Sizing['objectsSource'] } | undefined;
 }
 
 function pickSignals(
   run: RunResult,
   controllerName: string | undefined,
-): { signals: Signals; controller: ControllerSignals } {
+): { signals: Signals; controller: ControllerSignals; target: ObserveTarget } {
   const candidates = (run.observe?.targets ?? [])
     .map((t) => t.signals)
     .filter((s): s is Signals => s !== null);
@@ -53,7 +58,9 @@ function pickSignals(
       },
     );
   }
-  return best;
+  const target = run.observe?.targets.find((t) => t.signals === best.signals);
+  if (!target) throw new Error('the picked signals belong to no target');
+  return { ...best, target };
 }
 
 function set(config: PerformanceConfig, path: string, value: unknown): void {
@@ -69,7 +76,7 @@ function set(config: PerformanceConfig, path: string, value: unknown): void {
 /** From a run's measurements: a diagnosis, a recommendation per knob with evidence, and a prediction. */
 export function tune(options: TuneOptions): TuneResult {
   const { run } = options;
-  const { signals, controller } = pickSignals(run, options.controller);
+  const { signals, controller, target } = pickSignals(run, options.controller);
   const settings = effective(options.current);
   const apply = run.apply;
   const objects = apply?.counts.created ?? controller.reconciles;
@@ -87,6 +94,7 @@ export function tune(options: TuneOptions): TuneResult {
     objects: Math.max(1, objects),
     arrivalRate: Math.max(0.001, apply?.achievedRate ?? lambda),
     callsPerReconcile: Math.round(calls),
+    reconcilesPerObject: Math.round(reconcilesPerObject),
   };
   const limiterOf = (qps: number, burst: number) => ({
     qps: qps > 0 ? qps * limiters : qps,
@@ -95,11 +103,38 @@ export function tune(options: TuneOptions): TuneResult {
   const atLimit = settings.qps > 0 && signals.process.restRequestsPerSecond >= 0.9 * settings.qps;
   const work = estimateWork(controller, signals, atLimit, {
     ...modelBase,
+    workSigma: 0,
+    apiserver: null,
+    backgroundRps: 0,
+    offsetSeconds: 0,
+    replications: 1,
+    seed: MODEL_SEED,
     workers: settings.workers,
     ...limiterOf(settings.qps, settings.burst),
   });
   const workSeconds = work.seconds;
   if (work.note) notes.push(work.note);
+  const plurals = apply?.sets.map((set) => set.plural) ?? [];
+  // the operator's own timing of its calls is a mean (the API server's section keeps medians); with a
+  // client limit it includes the limiter's waits, so the server's view is used then
+  const apiCallMean = signals.vitistack?.apiCallMean ?? null;
+  const callLatencyMs =
+    apiCallMean !== null && settings.qps <= 0
+      ? apiCallMean * 1000
+      : run.apiserver
+        ? (controllerCallLatencyMs(run.apiserver, plurals) ?? 0)
+        : 0;
+  const curve = run.apiserver ? fitLatencyCurve(run.apiserver, callLatencyMs) : null;
+  const pressure = apiserverPressure(run.apiserver, signals.process.rest429PerSecond);
+  const gogc = options.current?.gc?.gogc ?? signals.process.gogc ?? 100;
+  const sizing = sizeFor({
+    run,
+    target,
+    objects: options.objects,
+    peakRate: options.peakRate ?? apply?.achievedRate ?? controller.arrivalRate,
+    gogc,
+  });
+  if (sizing?.extrapolated) notes.push(`memory is ${sizing.extrapolated}`);
   const ctx: RuleContext = {
     controller,
     process: signals.process,
@@ -113,6 +148,9 @@ export function tune(options: TuneOptions): TuneResult {
     maxWorkers: options.maxWorkers ?? 64,
     objects,
     windowSeconds: signals.windowSeconds,
+    apiserver: pressure,
+    sizing,
+    objectsToSize: options.objects?.count,
   };
   const diagnosis = diagnose(ctx);
   const config: PerformanceConfig = structuredClone(options.current ?? {});
@@ -123,6 +161,8 @@ export function tune(options: TuneOptions): TuneResult {
     windowSeconds: signals.windowSeconds,
     currentSource: options.currentSource,
     diagnosis,
+    measured: measuredPercentiles(apply),
+    sizing,
     notes,
   };
   if (diagnosis.bottleneck === 'leak') {
@@ -165,56 +205,34 @@ export function tune(options: TuneOptions): TuneResult {
   if (workers.changed) set(config, 'controller.workers', newWorkers);
   const recommendedSettings = effective(config);
 
-  let prediction: Prediction | null = null;
-  if (workSeconds > 0 && apply) {
-    const offset = (apply.latency.create.p50 + apply.latency.watchLag.p50) / 1000;
-    const withOffset = (out: ModelOutput): ModelOutput => ({
-      ...out,
-      p50: out.p50 + offset,
-      p90: out.p90 + offset,
-      p99: out.p99 + offset,
-      max: out.max + offset,
-    });
-    const current = withOffset(
-      simulate({
-        ...modelBase,
-        workers: settings.workers,
-        ...limiterOf(settings.qps, settings.burst),
-        serviceSeconds: workSeconds,
-      }),
-    );
-    const recommended = withOffset(
-      simulate({
-        ...modelBase,
-        workers: recommendedSettings.workers,
-        ...limiterOf(recommendedSettings.qps, recommendedSettings.burst),
-        serviceSeconds: workSeconds,
-      }),
-    );
-    const ttr = apply.latency.timeToReady;
-    const measured = ttr.count > 0 ? { p50: ttr.p50 / 1000, p90: ttr.p90 / 1000, p99: ttr.p99 / 1000 } : null;
-    const fit = measured && measured.p99 > 0 ? current.p99 / measured.p99 : null;
-    if (fit !== null && (fit < 0.67 || fit > 1.5)) {
-      notes.push(
-        `the model fits this run loosely (predicted p99 for the current settings ${current.p99.toFixed(2)}s vs measured ${measured?.p99.toFixed(2)}s): read the prediction as a direction`,
-      );
-    }
-    prediction = {
-      model: `discrete-event model: ${modelBase.objects} objects at ${modelBase.arrivalRate.toFixed(1)}/s through W workers, ${modelBase.callsPerReconcile} API calls per reconcile through a QPS/burst token bucket, work ${Math.round(workSeconds * 1000)}ms per reconcile (${work.method}; measured S̄ ${Math.round(controller.serviceMean * 1000)}ms), ${limiters > 1 ? `${limiters.toFixed(2)} limiters' worth of QPS (measured REST rate ÷ QPS), ` : ''}plus the measured create and watch latency`,
-      workSeconds,
-      measured,
-      current,
-      recommended,
-      fit,
-    };
-  }
+  const predicted = apply
+    ? predict({
+        run,
+        apply,
+        signals,
+        controller,
+        current: settings,
+        recommended: recommendedSettings,
+        limiters,
+        workSeconds,
+        workMethod: work.method,
+        reconcilesPerObject: modelBase.reconcilesPerObject,
+        curve,
+        apiserverSaturated: pressure.saturated,
+        callLatencyMs,
+        peakRate: options.peakRate,
+      })
+    : { prediction: null, notes: [] };
+  notes.push(...predicted.notes);
+  const prediction = predicted.prediction;
+  const recommendedP99 = prediction?.recommended?.p99Ms;
   if (
     options.targetP99ReadyMs !== undefined &&
-    prediction &&
-    prediction.recommended.p99 * 1000 > options.targetP99ReadyMs
+    recommendedP99 !== undefined &&
+    recommendedP99 > options.targetP99ReadyMs
   ) {
     notes.push(
-      `the predicted p99 (${prediction.recommended.p99.toFixed(2)}s) still misses the target ${options.targetP99ReadyMs / 1000}s: raise --max-workers or look at the work time (${Math.round(workSeconds * 1000)}ms per reconcile)`,
+      `the predicted p99 (${(recommendedP99 / 1000).toFixed(2)}s) still misses the target ${options.targetP99ReadyMs / 1000}s: raise --max-workers or look at the work time (${Math.round(workSeconds * 1000)}ms per reconcile)`,
     );
   }
   return {
@@ -237,21 +255,15 @@ function estimateWork(
   controller: ControllerSignals,
   signals: Signals,
   atLimit: boolean,
-  settings: {
-    objects: number;
-    arrivalRate: number;
-    callsPerReconcile: number;
-    workers: number;
-    qps: number;
-    burst: number;
-  },
+  settings: Omit<ModelInput, 'workSeconds'>,
 ): { seconds: number; method: string; note?: string; hidden?: boolean } {
   const measured = controller.serviceMean;
   if (measured <= 0) return { seconds: 0, method: 'no reconciles measured' };
   const v = signals.vitistack;
   // far below its rate a client limiter never makes calls wait: slow calls are then the server's latency
-  const nearLimit = settings.qps > 0 && signals.process.restRequestsPerSecond >= 0.5 * settings.qps;
-  if (!nearLimit && settings.qps > 0)
+  if (settings.qps <= 0) return { seconds: measured, method: 'S̄ as measured (no client-side limit)' };
+  const nearLimit = signals.process.restRequestsPerSecond >= 0.5 * settings.qps;
+  if (!nearLimit)
     return { seconds: measured, method: 'S̄ as measured (the client runs far below its QPS limit)' };
   if (v && v.apiCallMean !== null && v.apiCallP10 !== null && v.apiCalls > 0 && controller.reconciles > 0) {
     const perReconcile = v.apiCalls / controller.reconciles;

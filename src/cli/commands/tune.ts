@@ -14,6 +14,7 @@ interface TuneFlags {
   targetP99Ready?: string;
   maxWorkers?: string;
   controller?: string;
+  objects?: string;
   out?: string;
   apply?: boolean;
   dryRun?: string;
@@ -67,6 +68,7 @@ async function tuneCommand(ctx: CliContext, flags: TuneFlags) {
         );
       }
     }
+    const objects = await objectsToSizeFor(ctx, flags, run, connectRest);
     const { tune } = await import('../../tune/tune.js');
     const targetP99 = durationFlag('--target-p99-ready', flags.targetP99Ready);
     const result = tune({
@@ -78,6 +80,7 @@ async function tuneCommand(ctx: CliContext, flags: TuneFlags) {
       targetP99ReadyMs: targetP99,
       maxWorkers: intFlag('--max-workers', flags.maxWorkers, 1) ?? 64,
       controller: flags.controller,
+      objects,
     });
     const { renderConfigMapYaml, configMapObject } = await import('../../tune/configmap.js');
     const { renderTune } = await import('../../render/tune-views.js');
@@ -121,6 +124,33 @@ async function tuneCommand(ctx: CliContext, flags: TuneFlags) {
   }
 }
 
+/**
+ * --objects N; else the live count of the run's kinds when the cluster answers, or the run's own count
+ * when that is larger; undefined (the run's count) when the cluster cannot be asked.
+ */
+async function objectsToSizeFor(
+  ctx: CliContext,
+  flags: TuneFlags,
+  run: Awaited<ReturnType<typeof readRunResult>>,
+  connectRest: () => Promise<import('../../kube/rest.js').KubeRest>,
+): Promise<{ count: number; source: 'flag' | 'cluster' | 'run' } | undefined> {
+  const count = intFlag('--objects', flags.objects, 1);
+  if (count !== undefined) return { count, source: 'flag' };
+  const sets = run.apply?.sets ?? [];
+  if (sets.length === 0) return undefined;
+  try {
+    const { countLiveObjects } = await import('../../tune/live-objects.js');
+    const live = await countLiveObjects(await connectRest(), sets);
+    const seen = run.apply?.counts.created ?? 0;
+    return live > seen ? { count: live, source: 'cluster' } : { count: seen, source: 'run' };
+  } catch (error) {
+    ctx.warn(
+      `could not count the live objects (${(error as Error).message.split('\n')[0]}); sizing for the run's count: pass --objects N`,
+    );
+    return undefined;
+  }
+}
+
 export function registerTune(program: Command, runner: Runner): void {
   program
     .command('tune')
@@ -138,6 +168,10 @@ export function registerTune(program: Command, runner: Runner): void {
     .option('--name <name>', 'ConfigMap name', 'vitistack-performance-config')
     .option('--strategy <strategy>', 'balanced (β = 1) or strict (β = 2, more headroom)', 'balanced')
     .option('--peak-rate <r>', 'size for this arrival rate (objects/s) instead of the measured one')
+    .option(
+      '--objects <n>',
+      "size memory for N cached objects (default: the live count of the run's kinds, or the run's count when larger)",
+    )
     .option('--target-p99-ready <duration>', 'say whether the prediction meets this p99 time-to-ready')
     .option('--max-workers <n>', 'never recommend more workers than this', '64')
     .option('--controller <name>', 'the controller to tune (default: the busiest)')
@@ -153,6 +187,7 @@ export function registerTune(program: Command, runner: Runner): void {
         'vitictl apply machines --count 2000 --qps 100 --metrics http://127.0.0.1:8080/metrics --out run.json',
         'vitictl tune --from run.json                      # the ConfigMap on stdout, the evidence table on stderr',
         'vitictl tune --from run.json -o table --target-p99-ready 30s',
+        'vitictl tune --from run.json --objects 20000 --peak-rate 50 -o json',
         'vitictl tune --from run.json --out tuned.yaml && kubectl apply -f tuned.yaml',
         'vitictl tune --from run.json --apply --dry-run=server -n vitistack-system',
       )}

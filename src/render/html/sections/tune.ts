@@ -1,4 +1,5 @@
 import type { TuneResult } from '../../../report/sections/tune.js';
+import { sizingLine, timeToReadyRows, validityLine } from '../../tune-rows.js';
 import { DASH, secs } from '../format.js';
 import { type Html, html, type Part } from '../markup.js';
 import { note, section, table } from '../parts.js';
@@ -21,24 +22,34 @@ export function tuneSection(t: TuneResult): Html {
     ]),
     'knobs',
   );
+  const colors = {
+    'measured (this run)': COLORS.blue,
+    'predicted, current': COLORS.grey,
+    'predicted, recommended': COLORS.green,
+  };
+  const series = timeToReadyRows(t).map(({ name, value }) => ({
+    name,
+    value,
+    color: colors[name as keyof typeof colors] ?? COLORS.grey,
+  }));
   const p = t.prediction;
   let prediction: Part = '';
-  if (p) {
-    const series = [
-      ...(p.measured ? [['measured (this run)', p.measured, COLORS.blue] as const] : []),
-      ['predicted, current', p.current, COLORS.grey] as const,
-      ['predicted, recommended', p.recommended, COLORS.green] as const,
-    ];
-    const rows = series.map(([name, v]) => [name, secs(v.p50), secs(v.p90), secs(v.p99)]);
-    const keys = ['p50', 'p90', 'p99'] as const;
+  if (p && series.length > 0) {
+    const rows = series.map(({ name, value }) => [
+      name,
+      secs(value.p50Ms / 1000),
+      secs(value.p90Ms / 1000),
+      secs(value.p99Ms / 1000),
+    ]);
+    const keys = ['p50Ms', 'p90Ms', 'p99Ms'] as const;
     const groupWidth = 0.8 / series.length;
     const bars = keys.flatMap((key, k) =>
-      series.map(([name, v, color], i) => ({
+      series.map(({ name, value, color }, i) => ({
         x0: k + 0.1 + i * groupWidth,
         x1: k + 0.1 + (i + 1) * groupWidth,
-        y: v[key],
+        y: value[key] / 1000,
         color,
-        title: `${name} ${key}: ${secs(v[key])}`,
+        title: `${name} ${key.slice(0, 3)}: ${secs(value[key] / 1000)}`,
       })),
     );
     const chart = plot({
@@ -46,24 +57,36 @@ export function tuneSection(t: TuneResult): Html {
       x: {
         min: 0,
         max: 3,
-        ticks: keys.map((key, k) => ({ value: k + 0.5, label: key })),
+        ticks: keys.map((key, k) => ({ value: k + 0.5, label: key.slice(0, 3) })),
         title: 'time to ready',
       },
       y: linearAxis(0, Math.max(...bars.map((b) => b.y)) * 1.1, 'seconds', (v) => `${v}s`),
       layers: [{ kind: 'bars', bars }],
-      legend: series.map(([name, , color]) => ({ label: name, color })),
+      legend: series.map(({ name, color }) => ({ label: name, color })),
     });
+    const validity = validityLine(t);
     prediction = [
       html`<h3>Prediction</h3>`,
       table(['time to ready', 'p50', 'p90', 'p99'], rows, 'num'),
       chart,
+      p.refused.length > 0
+        ? html`<ul class="plain">${p.refused.map((r) => html`<li class="warn">no prediction: ${r}</li>`)}</ul>`
+        : '',
+      validity ? note(validity) : '',
       note(`model: ${p.model}`),
     ];
   }
+  const sizing = sizingLine(t);
+  const instead =
+    t.diagnosis.instead.length > 0
+      ? html`<p><strong>Instead</strong>:</p><ul class="plain">${t.diagnosis.instead.map((advice) => html`<li>${advice}</li>`)}</ul>`
+      : '';
   return section('tune', 'Tuning', [
     head,
+    instead,
     recs,
     prediction,
+    sizing ? html`<p>${sizing}</p>` : '',
     t.notes.length > 0
       ? html`<ul class="plain">${t.notes.map((n) => html`<li class="warn">${n}</li>`)}</ul>`
       : '',

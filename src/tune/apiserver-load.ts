@@ -1,0 +1,137 @@
+import type { ApiServerSection } from '../report/sections/apiserver.js';
+import type { LatencyCurve } from '../report/sections/tune.js';
+import { fitLine } from './fit.js';
+
+/**
+ * The API server as a shared resource, from the run's apiserver section: how its latency grows with
+ * the request rate it is offered (fitted on this run's own scrape intervals), and whether it was
+ * saturated, with the figures that say so.
+ */
+
+const r1 = (value: number) => Math.round(value * 10) / 10;
+
+/** The verbs of a reconcile's calls (creates are the load's own; LIST and WATCH are the informer's). */
+const RECONCILE_VERBS = new Set(['GET', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * The latency (ms) of the controller's own calls as the API server saw them: its requests to the
+ * scenario's resources, their p50s weighted by count (the section keeps medians, not means).
+ */
+export function controllerCallLatencyMs(
+  section: ApiServerSection,
+  plurals: readonly string[],
+): number | null {
+  const rows = section.byVerbResource.filter(
+    (row) =>
+      RECONCILE_VERBS.has(row.verb) &&
+      row.p50Ms !== null &&
+      plurals.some((plural) => row.resource === plural || row.resource.startsWith(`${plural}.`)),
+  );
+  const requests = rows.reduce((sum, row) => sum + row.requests, 0);
+  return requests > 0 ? rows.reduce((sum, row) => sum + row.requests * (row.p50Ms ?? 0), 0) / requests : null;
+}
+
+/**
+ * Mean call latency against the offered rate: the shape (intercept and slope) of mutating p99 over the
+ * scrape intervals' request rates, scaled so that at the run's mean rate it gives the controller's
+ * measured call latency. A slope the data does not support (negative) is taken as flat.
+ */
+export function fitLatencyCurve(section: ApiServerSection, callLatencyMs: number): LatencyCurve | null {
+  const points = section.series
+    .filter((point) => point.requestsPerSecond > 0 && point.mutatingP99Ms !== null)
+    .map((point): [number, number] => [point.requestsPerSecond, point.mutatingP99Ms ?? 0]);
+  const line = fitLine(points);
+  if (!line) return null;
+  const { slope, intercept, correlation } = line;
+  const meanRate = section.windowSeconds > 0 ? section.requests / section.windowSeconds : 0;
+  const rising = Math.max(0, slope);
+  const base = rising > 0 ? intercept : points.reduce((sum, [, y]) => sum + y, 0) / points.length;
+  const atMean = base + rising * meanRate;
+  if (!(atMean > 0)) return { baseMs: callLatencyMs, msPerRps: 0, points: points.length, correlation };
+  const scale = callLatencyMs / atMean;
+  return {
+    baseMs: Math.max(0, base * scale),
+    msPerRps: rising * scale,
+    points: points.length,
+    correlation: correlation === null ? null : Math.round(correlation * 1000) / 1000,
+  };
+}
+
+export interface ApiServerPressure {
+  saturated: boolean;
+  /** one line per sign of saturation, with its figures */
+  signs: string[];
+  evidence: Record<string, number | string | null>;
+}
+
+/** The latency at the highest rate seen over the one at the lowest, by the fitted line. */
+function latencyGrowth(section: ApiServerSection): { growth: number; minRps: number; maxRps: number } | null {
+  const points = section.series
+    .filter((point) => point.requestsPerSecond > 0 && point.mutatingP99Ms !== null)
+    .map((point): [number, number] => [point.requestsPerSecond, point.mutatingP99Ms ?? 0]);
+  const line = fitLine(points);
+  if (!line) return null;
+  const { slope, intercept, correlation } = line;
+  const rates = points.map(([x]) => x);
+  const minRps = Math.min(...rates);
+  const maxRps = Math.max(...rates);
+  const low = intercept + slope * minRps;
+  if (correlation === null || correlation < 0.6 || !(low > 0)) return { growth: 1, minRps, maxRps };
+  return { growth: (intercept + slope * maxRps) / low, minRps, maxRps };
+}
+
+/**
+ * Saturated when API Priority and Fairness rejected or queued requests, when mutating latency rose with
+ * the offered rate (× 2 or more across the rates seen), when a latency SLO failed, when etcd commits were
+ * slow, or when the controller's own client saw 429s.
+ */
+export function apiserverPressure(
+  section: ApiServerSection | undefined,
+  controller429PerSecond: number,
+): ApiServerPressure {
+  const signs: string[] = [];
+  if (controller429PerSecond > 0)
+    signs.push(`the controller's client got ${r1(controller429PerSecond)} 429/s`);
+  if (!section) {
+    return {
+      saturated: signs.length > 0,
+      signs,
+      evidence: { '429/s (controller)': r1(controller429PerSecond) },
+    };
+  }
+  const rejected = section.flowControl.rejected ?? 0;
+  if (rejected > 0)
+    signs.push(
+      `API Priority and Fairness rejected ${rejected} requests (${section.flowControl.rejectedBy.map((row) => `${row.priorityLevel}: ${row.requests} ${row.reason}`).join(', ')})`,
+    );
+  const queued = section.flowControl.waitP99Ms.filter((row) => (row.p99Ms ?? 0) >= 100);
+  if (queued.length > 0)
+    signs.push(
+      `requests queued in API Priority and Fairness (${queued.map((row) => `${row.priorityLevel} wait p99 ${Math.round(row.p99Ms ?? 0)}ms`).join(', ')})`,
+    );
+  const mutating = section.sli.checks.find((check) => check.name === 'mutating');
+  const growth = latencyGrowth(section);
+  if (growth && growth.growth >= 2)
+    signs.push(
+      `mutating latency rises with the offered rate: ×${r1(growth.growth)} from ${Math.round(growth.minRps)} to ${Math.round(growth.maxRps)} requests/s`,
+    );
+  // one run at one rate cannot show the curve bend, but a missed latency SLO is the server's own verdict
+  for (const check of section.sli.checks.filter((c) => c.verdict === 'fail'))
+    signs.push(`${check.name} p99 ${Math.round(check.p99Ms ?? 0)}ms misses the ${check.thresholdMs}ms SLO`);
+  const commit = section.etcd.commitP99Ms;
+  if (commit !== null && commit >= 100) signs.push(`etcd commits slowly (p99 ${Math.round(commit)}ms)`);
+  return {
+    saturated: signs.length > 0,
+    signs,
+    evidence: {
+      'requests/s': r1(section.windowSeconds > 0 ? section.requests / section.windowSeconds : 0),
+      'mutating p99 (ms)':
+        mutating?.p99Ms === null || mutating === undefined ? null : Math.round(mutating.p99Ms),
+      'latency ×(max rate ÷ min rate)': growth ? r1(growth.growth) : null,
+      'APF rejected': section.flowControl.rejected,
+      'mutating inflight max': section.inflight.mutatingMax,
+      'etcd commit p99 (ms)': commit === null ? null : Math.round(commit),
+      '429/s (controller)': r1(controller429PerSecond),
+    },
+  };
+}

@@ -1,0 +1,216 @@
+import type { ApplyResult, RunResult } from '../report/run-result.js';
+import type { ControllerSignals, Signals } from '../report/sections/signals.js';
+import type {
+  EffectiveSettings,
+  LatencyCurve,
+  ModelOutput,
+  PercentilesMs,
+  Prediction,
+  Validity,
+} from '../report/sections/tune.js';
+import { calibrateToMeasured, lognormalSigma, type ModelInput, simulate } from './predict.js';
+
+/**
+ * The model applied to a run: calibrated so that it reproduces the run's own time-to-ready, then run
+ * with the recommended settings, inside the range of what the run saw; outside it, a refusal with the
+ * reason.
+ */
+
+export interface PredictionInput {
+  run: RunResult;
+  apply: ApplyResult;
+  signals: Signals;
+  controller: ControllerSignals;
+  current: EffectiveSettings;
+  recommended: EffectiveSettings;
+  /** REST clients sharing the work (the limiter is per object type) */
+  limiters: number;
+  /** the controller's work per reconcile with limiter waits removed (API latency still in), s */
+  workSeconds: number;
+  workMethod: string;
+  reconcilesPerObject: number;
+  curve: LatencyCurve | null;
+  /** a saturated server's latency was not seen below its knee: no reach beyond the rates seen */
+  apiserverSaturated: boolean;
+  /** the controller's mean API call latency at the run's rate, ms */
+  callLatencyMs: number;
+  peakRate: number | undefined;
+}
+
+export const MODEL_SEED = 14;
+/** Beyond the highest API request rate seen, a flat latency curve is trusted this far, a rising one less. */
+const FLAT_CURVE_REACH = 2;
+const RISING_CURVE_REACH = 1.2;
+const SATURATED_REACH = 1.05;
+/** Workers beyond this multiple of those seen bring contention (CPU, locks) the run never showed. */
+const WORKER_REACH = 4;
+
+const r1 = (value: number) => Math.round(value * 10) / 10;
+
+export function measuredPercentiles(apply: ApplyResult | undefined): PercentilesMs | null {
+  const ttr = apply?.latency.timeToReady;
+  return ttr && ttr.count > 0 ? { p50Ms: ttr.p50, p90Ms: ttr.p90, p99Ms: ttr.p99 } : null;
+}
+
+function validityOf(input: PredictionInput): Validity {
+  const rates = [
+    input.apply.achievedRate,
+    ...(input.run.stress?.steps ?? []).map((step) => step.achievedRate),
+  ].filter((rate) => rate > 0);
+  if (rates.length === 0) rates.push(0);
+  const rps = (input.run.apiserver?.series ?? [])
+    .map((point) => point.requestsPerSecond)
+    .filter((v) => v > 0);
+  const workers = [
+    input.current.workers,
+    ...(input.controller.workers === null ? [] : [input.controller.workers]),
+  ];
+  return {
+    objects: input.apply.counts.created,
+    arrivalRate: { min: r1(Math.min(...rates)), max: r1(Math.max(...rates)) },
+    apiserverRps:
+      rps.length > 0 ? { min: r1(Math.min(...rps)), max: r1(Math.max(...rps)) } : { min: 0, max: 0 },
+    workers: [...new Set(workers)].sort((a, b) => a - b),
+  };
+}
+
+const curveIsFlat = (curve: LatencyCurve | null, maxRps: number) =>
+  !curve || (curve.correlation ?? 0) < 0.5 || curve.msPerRps * maxRps < curve.baseMs;
+
+/** Why the recommended settings are outside what the run saw (empty when inside). */
+function outsideValidity(
+  validity: Validity,
+  settings: EffectiveSettings,
+  output: ModelOutput,
+  curve: LatencyCurve | null,
+  saturated: boolean,
+): string[] {
+  const reasons: string[] = [];
+  const mostWorkers = Math.max(...validity.workers);
+  if (settings.workers > WORKER_REACH * mostWorkers)
+    reasons.push(
+      `${settings.workers} workers is over ${WORKER_REACH}× the ${mostWorkers} this run saw: contention the run never showed would decide the result; step up and re-run`,
+    );
+  const maxRps = validity.apiserverRps.max;
+  const reach = saturated
+    ? SATURATED_REACH
+    : curveIsFlat(curve, maxRps)
+      ? FLAT_CURVE_REACH
+      : RISING_CURVE_REACH;
+  if (maxRps > 0 && output.apiserverPeakRps > reach * maxRps)
+    reasons.push(
+      `the recommended settings would offer the API server ${Math.round(output.apiserverPeakRps)} requests/s; this run saw at most ${Math.round(maxRps)} (the latency curve is trusted to ${reach}× that): re-run at a higher rate, or with a stress profile, to see the server there`,
+    );
+  return reasons;
+}
+
+export function predict(input: PredictionInput): { prediction: Prediction | null; notes: string[] } {
+  const { apply, signals, controller } = input;
+  const measured = measuredPercentiles(apply);
+  if (input.workSeconds <= 0 || !measured) return { prediction: null, notes: [] };
+  const notes: string[] = [];
+  const calls = Math.round(signals.process.restRequestsPerReconcile ?? 0);
+  const apiserver = input.run.apiserver;
+  const controllerRps = signals.process.restRequestsPerSecond;
+  const backgroundRps =
+    apiserver && apiserver.windowSeconds > 0
+      ? Math.max(0, apiserver.requests / apiserver.windowSeconds - controllerRps)
+      : 0;
+  // the work without the time its calls spent at the API server: that part follows the server's load
+  const ownWork = Math.max(0.001, input.workSeconds - (calls * input.callLatencyMs) / 1000);
+  const workSigma = lognormalSigma(controller.serviceMean, controller.serviceP95);
+  const objects = Math.max(1, apply.counts.created);
+  const replications = Math.min(20, Math.max(3, Math.ceil(2000 / objects)));
+  const limiterOf = (settings: EffectiveSettings) => ({
+    qps: settings.qps > 0 ? settings.qps * input.limiters : settings.qps,
+    burst: Math.ceil(settings.burst * input.limiters),
+  });
+  const base: ModelInput = {
+    objects,
+    // objects reach the controller as their creates complete: at the rate the cluster kept up with
+    arrivalRate: Math.max(0.001, apply.completedRate ?? apply.achievedRate),
+    workers: input.current.workers,
+    reconcilesPerObject: input.reconcilesPerObject,
+    workSeconds: ownWork,
+    workSigma,
+    callsPerReconcile: calls,
+    ...limiterOf(input.current),
+    apiserver: input.curve,
+    backgroundRps,
+    offsetSeconds: 0,
+    replications,
+    seed: MODEL_SEED,
+  };
+  const createAndWatch = (apply.latency.create.p50 + apply.latency.watchLag.p50) / 1000;
+  const calibration = calibrateToMeasured(base, measured, createAndWatch);
+  const calibrated: ModelInput = {
+    ...base,
+    workSeconds: ownWork * calibration.workScale,
+    offsetSeconds: calibration.offsetSeconds,
+  };
+  const validity = validityOf(input);
+  const refused: string[] = [];
+  const rate = input.peakRate ?? base.arrivalRate;
+  if (input.peakRate !== undefined && input.peakRate > 1.1 * validity.arrivalRate.max) {
+    refused.push(
+      `--peak-rate ${input.peakRate}/s is beyond the arrival rates this run saw (${validity.arrivalRate.min}–${validity.arrivalRate.max}/s): record a run, or a stress ladder, at that rate`,
+    );
+  }
+  const at = (settings: EffectiveSettings) =>
+    simulate({
+      ...calibrated,
+      arrivalRate: Math.max(0.001, rate),
+      workers: settings.workers,
+      ...limiterOf(settings),
+    });
+  const current =
+    refused.length > 0 ? null : input.peakRate === undefined ? calibration.output : at(input.current);
+  let recommended: ModelOutput | null = null;
+  if (refused.length === 0) {
+    const output = at(input.recommended);
+    const outside = outsideValidity(
+      validity,
+      input.recommended,
+      output,
+      input.curve,
+      input.apiserverSaturated,
+    );
+    refused.push(...outside);
+    recommended = outside.length > 0 ? null : output;
+  }
+  const fit = {
+    p50: Math.round((calibration.output.p50Ms / measured.p50Ms) * 1000) / 1000,
+    p99: Math.round((calibration.output.p99Ms / measured.p99Ms) * 1000) / 1000,
+  };
+  if (Math.abs(fit.p50 - 1) > 0.15 || Math.abs(fit.p99 - 1) > 0.15)
+    notes.push(
+      `the model does not reproduce this run within 15% (predicted ÷ measured: p50 ${fit.p50}, p99 ${fit.p99}): read its predictions as a direction`,
+    );
+  if (calibration.workScale > 2 || calibration.workScale < 0.5)
+    notes.push(
+      `to reproduce the run the model needed ${r1(calibration.workScale)}× the measured work per reconcile: time the controller's metrics do not show (a webhook, the informer, the load generator) is in the spread`,
+    );
+  const curveText = input.curve
+    ? `the API server at ${r1(input.curve.baseMs)} ms + ${input.curve.msPerRps.toFixed(3)} ms per request/s offered (fitted on ${input.curve.points} scrape intervals, r ${input.curve.correlation ?? '-'})`
+    : 'no API server latency curve (no apiserver series in the run)';
+  return {
+    prediction: {
+      model: `seeded Monte-Carlo (${replications}×) of ${objects} objects at ${r1(rate)}/s through W workers, ${input.reconcilesPerObject} reconcile(s) per object, ${calls} API calls per reconcile through a QPS/burst token bucket${input.limiters > 1 ? ` (${input.limiters.toFixed(2)} limiters' worth)` : ''} and ${curveText}; own work ${Math.round(calibrated.workSeconds * 1000)}ms per reconcile, lognormal σ ${workSigma.toFixed(2)} (${input.workMethod}, ×${calibration.workScale.toFixed(2)} to reproduce the run's spread), plus ${Math.round(calibration.offsetSeconds * 1000)}ms outside the controller`,
+      workSeconds: calibrated.workSeconds,
+      calibration: {
+        workScale: Math.round(calibration.workScale * 1000) / 1000,
+        offsetMs: Math.round(calibration.offsetSeconds * 1000),
+        workSigma: Math.round(workSigma * 1000) / 1000,
+        apiserver: input.curve,
+        replications,
+        seed: MODEL_SEED,
+      },
+      validity,
+      current,
+      recommended,
+      refused,
+      fit,
+    },
+    notes,
+  };
+}

@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { renderConfigMapYaml } from './configmap.js';
+import { RECORDED, type RecordedName, recordedRun } from './fixtures/recorded.js';
+import { parseQuantityBytes } from './performance-config.js';
+import { type TuneOptions, tune } from './tune.js';
+
+/** The tuner on runs recorded from the lab, one per bottleneck (src/tune/fixtures). */
+
+const tuned = (name: RecordedName, options: Partial<TuneOptions> = {}) =>
+  tune({
+    run: recordedRun(name),
+    current: structuredClone(RECORDED[name]),
+    currentSource: 'recorded',
+    strategy: 'balanced',
+    ...options,
+  });
+const rec = (result: ReturnType<typeof tune>, knob: string) =>
+  result.recommendations.find((r) => r.knob === knob)!;
+
+describe.each(Object.keys(RECORDED) as RecordedName[])('the model on the recorded %s-bound run', (name) => {
+  it('reproduces the measured p50 and p99 within 15%', () => {
+    const result = tuned(name);
+    const measured = result.measured!;
+    const current = result.prediction!.current!;
+    expect(Math.abs(current.p50Ms / measured.p50Ms - 1)).toBeLessThanOrEqual(0.15);
+    expect(Math.abs(current.p99Ms / measured.p99Ms - 1)).toBeLessThanOrEqual(0.15);
+    // a distribution, not one value
+    expect(current.p99Ms).toBeGreaterThan(current.p50Ms);
+  });
+
+  it('names the bottleneck', () => {
+    expect(tuned(name).diagnosis.bottleneck).toBe(name);
+  });
+});
+
+describe('the diagnosis on recorded runs', () => {
+  it('worker-bound: raises workers by square-root staffing and predicts the drain shortens', () => {
+    const result = tuned('workers');
+    expect(result.diagnosis.message).toMatch(/queueing for workers: .* on 1 worker\(s\)/);
+    const workers = rec(result, 'controller.maxConcurrentReconciles');
+    expect(workers.changed).toBe(true);
+    expect(Number(workers.recommended)).toBeGreaterThan(1);
+    expect(result.prediction!.recommended!.p99Ms).toBeLessThan(result.measured!.p99Ms / 5);
+  });
+
+  it('client-QPS-bound: lifts QPS, leaves the workers', () => {
+    const result = tuned('client-qps');
+    expect(result.diagnosis.message).toMatch(/client-side rate limit \(QPS 10, burst 20\) is the bottleneck/);
+    expect(rec(result, 'rateLimit.qps')).toMatchObject({ current: 10, changed: true });
+    expect(rec(result, 'controller.maxConcurrentReconciles').changed).toBe(false);
+  });
+
+  it('API-server-bound: raises neither workers nor QPS, says what would help, in the ConfigMap too', () => {
+    const result = tuned('apiserver');
+    expect(result.diagnosis.message).toMatch(
+      /API server is saturated: mutating p99 \d+ms misses the 1000ms SLO/,
+    );
+    expect(result.diagnosis.evidence['mutating p99 (ms)']).toBeGreaterThan(1000);
+    expect(rec(result, 'controller.maxConcurrentReconciles').changed).toBe(false);
+    expect(rec(result, 'rateLimit.qps').changed).toBe(false);
+    expect(result.diagnosis.instead.join('\n')).toMatch(/fewer API calls per reconcile/);
+    expect(result.diagnosis.instead.join('\n')).toMatch(/priority level/);
+    const yaml = renderConfigMapYaml(result, { generatedAt: new Date(0) });
+    expect(yaml).toMatch(/^ {4}# diagnosis \(apiserver\): the API server is saturated/m);
+    expect(yaml).toMatch(/^ {4}# instead: fewer API calls per reconcile/m);
+  });
+});
+
+describe('sizing for the real size', () => {
+  it('--objects 20000 from a 200-object run: a limit over the modelled need, marked extrapolated', () => {
+    const result = tuned('workers', { objects: { count: 20000, source: 'flag' } });
+    const sizing = result.sizing!;
+    const memory = sizing.memory!;
+    expect(sizing.objectsSeen).toBe(200);
+    expect(sizing.extrapolated).toMatch(/extrapolated to 20000 objects from a run that held 200/);
+    expect(memory.heapPerObjectBytes).toBeGreaterThan(1000);
+    // the need is the overhead plus the heap at N grown to its GC goal
+    const modelled = memory.overheadBytes + (memory.heapBaseBytes + memory.heapPerObjectBytes * 20000) * 2;
+    expect(Math.abs(memory.needBytes / modelled - 1)).toBeLessThan(1e-4);
+    const limit = parseQuantityBytes(String(rec(result, 'resourceOptimization.memory.limit').recommended))!;
+    expect(limit).toBeGreaterThanOrEqual(1.15 * memory.needBytes);
+    expect(rec(result, 'resourceOptimization.memory.limit').why).toMatch(
+      /20000 cached objects \(--objects\), extrapolated/,
+    );
+    // GOMEMLIMIT from the same model: under the limit, over the need
+    const gomemlimit = parseQuantityBytes(
+      String(rec(result, 'gc.gomemlimit').recommended).replace('MiB', 'Mi'),
+    )!;
+    expect(gomemlimit).toBeLessThan(limit);
+    expect(gomemlimit).toBeGreaterThanOrEqual(memory.needBytes);
+    expect(result.notes.join('\n')).toMatch(/memory is extrapolated/);
+  });
+
+  it('at the run’s own size the limit covers what the run used', () => {
+    const result = tuned('apiserver');
+    expect(result.sizing!.extrapolated).toBeNull();
+    const limit = parseQuantityBytes(String(rec(result, 'resourceOptimization.memory.limit').recommended))!;
+    const rssMax = recordedRun('apiserver').observe!.targets[0]!.signals!.process.rssMaxBytes!;
+    expect(limit).toBeGreaterThanOrEqual(1.15 * rssMax);
+  });
+
+  it('sizes CPU for --peak-rate from the fitted CPU per object/s', () => {
+    const result = tuned('apiserver', { peakRate: 50 });
+    const cpu = result.sizing!.cpu!;
+    expect(cpu.needCores).toBeCloseTo(cpu.baseCores + cpu.coresPerObjectPerSecond * 50, 9);
+  });
+});
+
+describe('the range of validity', () => {
+  it('states the rates, objects and workers it saw', () => {
+    const validity = tuned('workers').prediction!.validity!;
+    expect(validity.objects).toBe(200);
+    expect(validity.workers).toEqual([1]);
+    expect(validity.apiserverRps.max).toBeGreaterThan(validity.apiserverRps.min);
+  });
+
+  it('refuses, with the reason, a peak rate far beyond the rates seen', () => {
+    const prediction = tuned('workers', { peakRate: 500 }).prediction!;
+    expect(prediction.current).toBeNull();
+    expect(prediction.recommended).toBeNull();
+    expect(prediction.refused[0]).toMatch(/--peak-rate 500\/s is beyond the arrival rates this run saw/);
+  });
+
+  it('refuses to predict for many more workers than it saw, and still reproduces the run', () => {
+    const prediction = tuned('workers', { strategy: 'strict' }).prediction!;
+    expect(prediction.current).not.toBeNull();
+    expect(prediction.recommended).toBeNull();
+    expect(prediction.refused[0]).toMatch(/^\d+ workers is over 4× the 1 this run saw/);
+  });
+});
