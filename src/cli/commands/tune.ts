@@ -4,6 +4,7 @@ import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
 import { durationFlag, intFlag, numberFlag, outputFormat } from '../flags.js';
 import { readRunResult } from '../run-files.js';
+import { registerTuneVerify } from './tune-verify.js';
 
 interface TuneFlags {
   from?: string;
@@ -122,7 +123,7 @@ async function tuneCommand(ctx: CliContext, flags: TuneFlags) {
 }
 
 export function registerTune(program: Command, runner: Runner): void {
-  program
+  const tune = program
     .command('tune')
     .description(
       "recommend controller settings from a run's measurements, each with its evidence, and emit the vitistack-performance-config ConfigMap",
@@ -161,4 +162,5 @@ export function registerTune(program: Command, runner: Runner): void {
 `,
     )
     .action(bind(runner, tuneCommand));
+  registerTuneVerify(tune, runner);
 }
