@@ -105,8 +105,6 @@ function describe(event: VerifyEvent, ctx: CliContext): string | undefined {
 
 export interface RunVerifyInput {
   run: RunResult;
-  /** the run file, for messages */
-  from: string;
   flags: VerifyFlags;
   /** with --lab: the lab's kubeconfig and operator metrics URL */
   kubeconfig?: string | undefined;
@@ -224,7 +222,7 @@ async function verifyCommand(ctx: CliContext, flags: VerifyFlags) {
     () => ctx.info('\ninterrupt: stopping, restoring the previous ConfigMap (Ctrl-C again to quit at once)'),
     { once: true },
   );
-  return runVerify(ctx, { run, from: flags.from, flags, kubeconfig, labMetrics, signal, print: true });
+  return runVerify(ctx, { run, flags, kubeconfig, labMetrics, signal, print: true });
 }
 
 export function registerTuneVerify(tune: Command, runner: Runner): void {

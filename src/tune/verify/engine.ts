@@ -194,7 +194,7 @@ export async function verifyTuning(options: VerifyOptions): Promise<VerifyOutput
     const before = summarizeRun(run, snapshot.existed ? configHash(liveYaml) : configHash(undefined));
     let generationBefore: Generation | null = null;
     if (options.settle.method === 'metric') {
-      generationBefore = await readGeneration(options.settle.target, signal).catch(() => null);
+      generationBefore = await readGeneration(options.settle.target).catch(() => null);
     }
     const base = {
       schemaVersion: VERIFY_RESULT_VERSION,

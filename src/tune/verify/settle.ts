@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runtimeError } from '../../errors.js';
 import { type KubeRest, statusMessage } from '../../kube/rest.js';
+import type { Exposition } from '../../observe/metrics/model.js';
 import { parseExposition } from '../../observe/metrics/parse.js';
+import { fetchExposition } from '../../observe/metrics/scraper.js';
 import type { Target } from '../../observe/target.js';
 import type { Settle } from './result.js';
 
@@ -34,23 +36,20 @@ export interface Generation {
   generation: number;
 }
 
-/** The generation series in an exposition, or null when the controller does not export it. */
-export function generationIn(exposition: string): Generation | null {
-  const family = parseExposition(exposition).families.get(GENERATION_METRIC);
-  const sample = family?.samples.find((s) => s.labels.hash !== undefined);
+/** The generation series in a parsed exposition, or null when the controller does not export it. */
+export function generationOf(exposition: Exposition): Generation | null {
+  const sample = exposition.families.get(GENERATION_METRIC)?.samples.find((s) => s.labels.hash !== undefined);
   return sample ? { hash: sample.labels.hash!, generation: sample.value } : null;
 }
 
-const METRICS_LIMIT = { maxBytes: 64 * 2 ** 20, hint: 'the metrics endpoint answered more than 64 MiB' };
+/** The same, from exposition text. */
+export function generationIn(text: string): Generation | null {
+  return generationOf(parseExposition(text));
+}
 
-export async function readGeneration(target: Target, signal?: AbortSignal): Promise<Generation | null> {
-  const response = await target.get(target.defaultPath ?? '/metrics', {
-    limit: METRICS_LIMIT,
-    timeoutMs: 5000,
-    ...(signal ? { signal } : {}),
-  });
-  if (response.status !== 200) return null;
-  return generationIn(response.body.toString('utf8'));
+/** One scrape (gunzipped, bounded, parsed as every scrape is) → the generation; null without the series. */
+export async function readGeneration(target: Target): Promise<Generation | null> {
+  return generationOf(await fetchExposition(target, target.defaultPath ?? '/metrics', 5000));
 }
 
 const POLL_MS = 250;
@@ -79,7 +78,7 @@ export async function waitForConfig(
   let lastError: string | undefined;
   while (performance.now() < deadline) {
     try {
-      last = await readGeneration(mode.target, options.signal);
+      last = await readGeneration(mode.target);
       lastError = undefined;
       if (last?.hash === hash)
         return {
