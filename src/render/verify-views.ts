@@ -12,14 +12,12 @@ const VERDICT_TEXT: Record<VerifyResult['decision']['verdict'], string> = {
   kept: 'kept the recommended config',
   'rolled-back': 'rolled back to the previous config',
   interrupted: 'interrupted: the previous config is back',
-  error: 'error',
 };
 
 const RESTORED_TEXT: Record<VerifyResult['restored'], string> = {
   'not-needed': 'the recommended ConfigMap stays',
   replaced: 'the previous ConfigMap was put back as it was',
   deleted: 'the ConfigMap verify created was deleted (there was none before)',
-  failed: 'restoring the previous ConfigMap failed',
 };
 
 function runLine(name: string, run: RunSummary): string {

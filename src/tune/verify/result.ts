@@ -48,7 +48,7 @@ export type PercentileComparison = z.infer<typeof percentileComparisonSchema>;
 export const intervalSchema = z.object({ lowMs: z.number(), highMs: z.number() });
 
 export const decisionSchema = z.object({
-  verdict: z.enum(['kept', 'rolled-back', 'interrupted', 'error']),
+  verdict: z.enum(['kept', 'rolled-back', 'interrupted']),
   /** one sentence: why */
   reason: z.string(),
   /** the rule's inputs, so the verdict can be checked by hand */
@@ -104,8 +104,8 @@ export const verifyResultSchema = z.object({
   /** the hash of the applied performance.yaml (what the controller's generation metric must show) */
   appliedHash: z.string(),
   settle: settleSchema.nullable(),
-  /** what was done to the ConfigMap at the end */
-  restored: z.enum(['not-needed', 'replaced', 'deleted', 'failed']),
+  /** what was done to the ConfigMap at the end (a restore that fails is an error: exit 1, no verify.json) */
+  restored: z.enum(['not-needed', 'replaced', 'deleted']),
   tune: tuneResultSchema,
   notes: z.array(z.string()),
 });
