@@ -156,6 +156,7 @@ export function registerTune(program: Command, runner: Runner): void {
         'vitictl tune --from run.json -o table --target-p99-ready 30s',
         'vitictl tune --from run.json --out tuned.yaml && kubectl apply -f tuned.yaml',
         'vitictl tune --from run.json --apply --dry-run=server -n vitistack-system',
+        'vitictl tune verify --from run.json              # apply, re-run the same load, keep or restore',
       )}
 -n/--namespace is the ConfigMap's namespace (default vitistack-system). Exit 1 when the run shows a leak
 (no recommendation is made on top of one).

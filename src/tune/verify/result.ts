@@ -26,7 +26,10 @@ export const runSummarySchema = z.object({
   interrupted: z.boolean(),
   /** client time to ready, ms, with its HDR histogram */
   timeToReady: latencySummarySchema,
-  /** the performance config in force (config generation hash) when known */
+  /**
+   * the config's hash (as vitistack_config_generation reports it): for the run before, the live
+   * ConfigMap's when verify started (the run itself does not record it); for the run after, the applied one
+   */
   configHash: z.string().nullable(),
 });
 export type RunSummary = z.infer<typeof runSummarySchema>;
