@@ -142,7 +142,8 @@ func run() int {
 	if err != nil {
 		return fail("client", err)
 	}
-	content, found, readErr := config.ReadWithRetry(signalCtx, apiReader, o.configNamespace, o.configName, o.configReadDeadline)
+	snap, readErr := config.ReadWithRetry(signalCtx, apiReader, o.configNamespace, o.configName, o.configReadDeadline)
+	content, found := snap.Content, snap.Found
 	perf := config.Defaults()
 	source := config.SourceConfigMap
 	cmRef := o.configNamespace + "/" + o.configName
@@ -166,6 +167,11 @@ func run() int {
 		}
 	}
 	metrics.ConfigInfo.WithLabelValues(string(source)).Set(1)
+	if readErr != nil {
+		metrics.SetConfigGeneration(config.HashUnknown, 0)
+	} else {
+		metrics.SetConfigGeneration(config.Hash(content, found), snap.Generation())
+	}
 	setupLog.Info("effective performance config", "source", source, "config", perf.String())
 
 	applyGC(perf, setupLog.Info)

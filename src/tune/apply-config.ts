@@ -33,12 +33,15 @@ export async function diffLive(
   };
 }
 
-/** Server-side apply with field manager `vitictl` (dryRun: the server validates and stores nothing). */
+/**
+ * Server-side apply with field manager `vitictl` (dryRun: the server validates and stores nothing).
+ * Returns the stored object's uid and resourceVersion (what a later conditional write names).
+ */
 export async function serverSideApply(
   rest: KubeRest,
   object: { metadata: { name: string; namespace: string } },
   dryRun: boolean,
-): Promise<void> {
+): Promise<{ uid: string; resourceVersion: string }> {
   const path =
     `/api/v1/namespaces/${encodeURIComponent(object.metadata.namespace)}/configmaps/${encodeURIComponent(object.metadata.name)}` +
     `?fieldManager=vitictl&force=true${dryRun ? '&dryRun=All' : ''}`;
@@ -57,6 +60,12 @@ export async function serverSideApply(
       },
     );
   }
+  const metadata = (response.body as { metadata?: { uid?: unknown; resourceVersion?: unknown } } | null)
+    ?.metadata;
+  return {
+    uid: typeof metadata?.uid === 'string' ? metadata.uid : '',
+    resourceVersion: typeof metadata?.resourceVersion === 'string' ? metadata.resourceVersion : '',
+  };
 }
 
 export async function readLivePerformanceYaml(

@@ -21,6 +21,8 @@ interface PerfFlags {
   resultConfigmap?: string;
   apiserverMetrics: boolean;
   etcdMetrics?: string;
+  verifyTuning?: boolean;
+  minImprovement?: string;
 }
 
 async function run(ctx: CliContext, profileName: string | undefined, flags: PerfFlags) {
@@ -32,6 +34,8 @@ async function run(ctx: CliContext, profileName: string | undefined, flags: Perf
   const baseline = flags.baseline ? await readRunResult(flags.baseline) : undefined;
   const maxRegression = maxRegressionFlag(flags.maxRegression);
   const shard = await shardFromFlags(flags);
+  if (flags.verifyTuning && shard)
+    throw usageError('--verify-tuning re-runs the whole load in one process: not with --shard');
   if (flags.resultConfigmap !== undefined) {
     // a ConfigMap name prefix and the value of its vitictl.io/result-of label
     const { isDnsLabel } = await import('../../kube/names.js');
@@ -101,12 +105,48 @@ async function run(ctx: CliContext, profileName: string | undefined, flags: Perf
     ctx.io.stdout.write(renderPerf(output.result, output.files, ctx.style));
   }
   if (output.result.interrupted) return interruptExitCode(signal);
+  if (flags.verifyTuning) {
+    const verified = await verifyAfterPerf(ctx, output.result, flags, signal);
+    if (verified !== 0 && verified !== 3) return verified;
+    return output.passed && verified === 0 ? 0 : 3;
+  }
   if (shard) {
     // a shard's own gates judge only its part: the run passes or fails when the shards are merged
     ctx.info('shard done: gates are judged on the merged run (vitictl report merge, vitictl perf collect)');
     return 0;
   }
   return output.passed ? 0 : 3;
+}
+
+/** perf run --verify-tuning: verify the recommendation with the run just made (its load, its metrics target). */
+async function verifyAfterPerf(
+  ctx: CliContext,
+  result: import('../../report/run-result.js').RunResult,
+  flags: PerfFlags,
+  signal: AbortSignal,
+): Promise<number> {
+  let kubeconfig: string | undefined;
+  let labMetrics: string | undefined;
+  if (flags.lab) {
+    const { labUp } = await import('../../lab/lab.js');
+    const up = await labUp({ env: ctx.io.env }, (line) => ctx.info(`lab: ${line}`));
+    kubeconfig = up.state.kubeconfig;
+    labMetrics = `http://127.0.0.1:${up.state.ports.metrics}/metrics`;
+  }
+  ctx.info('verifying the tuning recommendation: apply, re-run the same load, keep or restore');
+  const { join } = await import('node:path');
+  const { runVerify } = await import('./tune-verify.js');
+  return runVerify(ctx, {
+    run: result,
+    flags: {
+      outDir: join(flags.outDir ?? 'vitictl-report', 'verify'),
+      ...(flags.minImprovement === undefined ? {} : { minImprovement: flags.minImprovement }),
+    },
+    kubeconfig,
+    labMetrics,
+    signal,
+    print: true,
+  });
 }
 
 interface JobFlags {
@@ -245,6 +285,14 @@ export function registerPerf(program: Command, runner: Runner): void {
       "do not scrape the API server's /metrics (scraped by default with the kubeconfig's credentials)",
     )
     .option('--etcd-metrics <url>', "also scrape etcd's metrics (with --lab: the lab's etcd, unless given)")
+    .option(
+      '--verify-tuning',
+      'then verify the recommendation (vitictl tune verify with this run): apply, re-run, keep or restore; files in OUT-DIR/verify',
+    )
+    .option(
+      '--min-improvement <percent>',
+      'with --verify-tuning: keep the config only when p99 time to ready improves this much, beyond the noise (default 5)',
+    )
     .addHelpText(
       'after',
       `${examples(
@@ -253,9 +301,10 @@ export function registerPerf(program: Command, runner: Runner): void {
         'vitictl perf run profiles/stress.yaml --lab -o json',
         'vitictl perf run my-profile.yaml --gates gates.yaml --kubeconfig ~/.kube/staging',
         'vitictl perf run load --run-id big-1 --shard 0/3 --out-dir shard-0/',
+        'vitictl perf run smoke --lab --verify-tuning       # then apply the recommendation, re-run, keep or restore',
       )}
-Exit codes: 0 every gate passed · 3 a gate failed (the report says which and by how much) · 1 runtime
-error · 2 bad input · 130 interrupted, 143 on SIGTERM (partial report written, objects cleaned up).
+Exit codes: 0 every gate passed · 3 a gate failed (the report says which and by how much), or
+--verify-tuning rolled the recommendation back · 1 runtime error · 2 bad input · 130 interrupted, 143 on SIGTERM (partial report written, objects cleaned up).
 With $GITHUB_STEP_SUMMARY set, report.md is appended to it.
 `,
     )

@@ -4,6 +4,7 @@ import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
 import { durationFlag, intFlag, numberFlag, outputFormat } from '../flags.js';
 import { readRunResult } from '../run-files.js';
+import { registerTuneVerify } from './tune-verify.js';
 
 interface TuneFlags {
   from?: string;
@@ -152,7 +153,7 @@ async function objectsToSizeFor(
 }
 
 export function registerTune(program: Command, runner: Runner): void {
-  program
+  const tune = program
     .command('tune')
     .description(
       "recommend controller settings from a run's measurements, each with its evidence, and emit the vitistack-performance-config ConfigMap",
@@ -190,10 +191,12 @@ export function registerTune(program: Command, runner: Runner): void {
         'vitictl tune --from run.json --objects 20000 --peak-rate 50 -o json',
         'vitictl tune --from run.json --out tuned.yaml && kubectl apply -f tuned.yaml',
         'vitictl tune --from run.json --apply --dry-run=server -n vitistack-system',
+        'vitictl tune verify --from run.json              # apply, re-run the same load, keep or restore',
       )}
 -n/--namespace is the ConfigMap's namespace (default vitistack-system). Exit 1 when the run shows a leak
 (no recommendation is made on top of one).
 `,
     )
     .action(bind(runner, tuneCommand));
+  registerTuneVerify(tune, runner);
 }

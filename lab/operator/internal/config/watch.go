@@ -24,18 +24,18 @@ const (
 	SourceError     Source = "error"     // could not be read: defaults
 )
 
-// Read fetches the raw performance.yaml with an uncached reader. found is false when the
-// ConfigMap or its key is absent.
-func Read(ctx context.Context, r client.Reader, namespace, name string) (content string, found bool, err error) {
+// Read fetches the raw performance.yaml and the ConfigMap's resourceVersion with an uncached
+// reader. Found is false when the ConfigMap or its key is absent.
+func Read(ctx context.Context, r client.Reader, namespace, name string) (Snapshot, error) {
 	var cm corev1.ConfigMap
 	if err := r.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, &cm); err != nil {
 		if apierrors.IsNotFound(err) {
-			return "", false, nil
+			return Snapshot{}, nil
 		}
-		return "", false, err
+		return Snapshot{}, err
 	}
 	v, ok := cm.Data[Key]
-	return v, ok, nil
+	return Snapshot{Content: v, Found: ok, ResourceVersion: cm.ResourceVersion}, nil
 }
 
 // Watcher watches one ConfigMap with a single-object informer and calls OnChange (once) when
@@ -103,16 +103,16 @@ func (w *Watcher) Start(ctx context.Context) error {
 func (w *Watcher) NeedLeaderElection() bool { return false }
 
 // ReadWithRetry retries transient read errors for up to d.
-func ReadWithRetry(ctx context.Context, r client.Reader, namespace, name string, d time.Duration) (string, bool, error) {
+func ReadWithRetry(ctx context.Context, r client.Reader, namespace, name string, d time.Duration) (Snapshot, error) {
 	deadline := time.Now().Add(d)
 	for {
-		content, found, err := Read(ctx, r, namespace, name)
+		snap, err := Read(ctx, r, namespace, name)
 		if err == nil || time.Now().After(deadline) || apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) {
-			return content, found, err
+			return snap, err
 		}
 		select {
 		case <-ctx.Done():
-			return "", false, ctx.Err()
+			return Snapshot{}, ctx.Err()
 		case <-time.After(500 * time.Millisecond):
 		}
 	}

@@ -80,6 +80,22 @@ var (
 	}, []string{"source"})
 )
 
+// ConfigGeneration says which performance config the running process took: one series, labelled
+// with the hash of the raw performance.yaml it read at start-up (config.Hash: "absent" on defaults
+// for a missing ConfigMap, "unknown" when it could not be read), valued with that ConfigMap's
+// resourceVersion (0 when absent). The operator re-execs on a changed ConfigMap, so the series
+// changes once the new content is in force: a client that applied a ConfigMap waits for its hash.
+var ConfigGeneration = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+	Name: "vitistack_config_generation",
+	Help: "The performance config in force: hash = first 16 hex digits of sha256(performance.yaml) (absent|unknown on defaults); value = the ConfigMap's resourceVersion (0 when absent).",
+}, []string{"hash"})
+
+// SetConfigGeneration replaces the one ConfigGeneration series.
+func SetConfigGeneration(hash string, generation float64) {
+	ConfigGeneration.Reset()
+	ConfigGeneration.WithLabelValues(hash).Set(generation)
+}
+
 // StartTime is the Unix time this executable image started. Unlike process_start_time_seconds
 // it changes when the operator re-execs itself to apply a new performance config (same PID).
 var StartTime = prometheus.NewGauge(prometheus.GaugeOpts{
@@ -90,5 +106,5 @@ var StartTime = prometheus.NewGauge(prometheus.GaugeOpts{
 func init() {
 	StartTime.SetToCurrentTime()
 	crmetrics.Registry.MustRegister(ReconcileDuration, QueueDepth, CacheHits, CacheMisses,
-		APICallDuration, BatchWaiting, BatchSize, Outcomes, ConfigInfo, StartTime)
+		APICallDuration, BatchWaiting, BatchSize, Outcomes, ConfigInfo, StartTime, ConfigGeneration)
 }

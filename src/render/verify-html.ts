@@ -1,0 +1,141 @@
+import type { RunResult } from '../report/run-result.js';
+import type { RunSummary, VerifyResult } from '../tune/verify/result.js';
+import { DASH, ms } from './html/format.js';
+import { Html, html, type Part } from './html/markup.js';
+import { badge, facts, note, section, table } from './html/parts.js';
+import { comparisonSection } from './html/sections/comparison.js';
+import { distributionSection } from './html/sections/latency.js';
+import { tuneSection } from './html/sections/tune.js';
+import { CSS } from './html/style.js';
+
+/**
+ * report.html of `vitictl tune verify`: the decision, before and after side by side, prediction vs
+ * measured, the ConfigMap diff, and the run report's own comparison and distribution parts when the
+ * two runs are at hand. Pure; self-contained (inline CSS and SVG, no script).
+ */
+
+export interface VerifyHtmlOptions {
+  before?: RunResult | undefined;
+  after?: RunResult | undefined;
+}
+
+const pct = (v: number | null) => (v === null ? DASH : `${v > 0 ? '+' : ''}${v.toFixed(1)}%`);
+
+function sideBySide(before: RunSummary, after: RunSummary | null): Html {
+  const row = (label: string, value: (run: RunSummary) => Part): Part[] => [
+    label,
+    value(before),
+    after ? value(after) : DASH,
+  ];
+  return table(
+    ['', 'before', 'after'],
+    [
+      row('run', (r) => html`<code>${r.runId}</code>`),
+      row('load', (r) => `${r.objects} × ${r.scenario} at ${r.load}`),
+      row('config hash', (r) => html`<code>${r.configHash ?? DASH}</code>`),
+      row(
+        'ready / failed / timed out',
+        (r) => `${r.counts.ready} / ${r.counts.failed} / ${r.counts.timedOut}`,
+      ),
+      row('time to ready p50', (r) => ms(r.timeToReady.p50)),
+      row('time to ready p90', (r) => ms(r.timeToReady.p90)),
+      row('time to ready p99', (r) => ms(r.timeToReady.p99)),
+      row('time to ready max', (r) => ms(r.timeToReady.max)),
+    ],
+    'num',
+  );
+}
+
+export function renderVerifyHtml(result: VerifyResult, options: VerifyHtmlOptions = {}): string {
+  const d = result.decision;
+  const title = `vitictl tune verify · ${result.diff.namespace}/${result.diff.name}`;
+  const rule = d.rule;
+  const settle = result.settle;
+  const body: Part[] = [
+    html`<header><h1>${title}</h1><div class="dim">${result.startedAt} → ${result.endedAt}</div></header>`,
+    html`<div class="verdict ${d.verdict === 'kept' ? 'ok' : 'bad'}">${badge(d.verdict === 'kept', 'kept', d.verdict)} ${d.reason}</div>`,
+    section('before-after', 'Before / after', [
+      sideBySide(result.before, result.after),
+      note(`the ConfigMap at the end: ${result.restored}`),
+    ]),
+    section('prediction', 'Prediction vs measured', [
+      table(
+        ['percentile', 'before', 'predicted', 'measured', 'error'],
+        result.comparison.map((r) => [
+          r.percentile,
+          ms(r.beforeMs),
+          ms(r.predictedMs),
+          ms(r.measuredMs),
+          pct(r.errorPct),
+        ]),
+        'num',
+      ),
+      note('time to ready for the recommended config; error = (measured − predicted) ÷ predicted'),
+    ]),
+    rule
+      ? section(
+          'decision',
+          'Decision rule',
+          facts([
+            ['required p99 improvement', `${rule.minImprovementPct}%`],
+            ['measured p99 improvement', `${rule.improvementPct}%`],
+            [
+              'p99 95% interval before',
+              `${ms(rule.beforeP99Interval.lowMs)}–${ms(rule.beforeP99Interval.highMs)}`,
+            ],
+            [
+              'p99 95% interval after',
+              `${ms(rule.afterP99Interval.lowMs)}–${ms(rule.afterP99Interval.highMs)}`,
+            ],
+            ['beyond the noise', rule.beyondNoise ? 'yes' : 'no'],
+            ['new failed or timed-out objects', String(rule.newErrors)],
+          ]),
+        )
+      : '',
+    settle
+      ? section(
+          'settle',
+          'Config taken',
+          facts(
+            settle.method === 'metric'
+              ? [
+                  ['how', html`<code>vitistack_config_generation</code> on ${settle.target}`],
+                  ['before', settle.before ? `${settle.before.hash} (${settle.before.generation})` : DASH],
+                  ['after', `${settle.after.hash} (${settle.after.generation})`],
+                  ['waited', `${settle.seconds}s`],
+                ]
+              : settle.method === 'restart'
+                ? [
+                    ['how', `restart of ${settle.workload}`],
+                    ['waited', `${settle.seconds}s`],
+                  ]
+                : [
+                    ['how', 'settle wait'],
+                    ['waited', `${settle.seconds}s`],
+                  ],
+          ),
+        )
+      : '',
+    section('diff', 'ConfigMap diff', [
+      html`<pre>${[...result.diff.removed.map((l) => `- ${l}`), ...result.diff.added.map((l) => `+ ${l}`)].join('\n')}</pre>`,
+      note(result.diff.existed ? 'against the live ConfigMap' : 'the ConfigMap did not exist'),
+    ]),
+    options.before && options.after ? comparisonSection(options.after, options.before) : '',
+    options.after ? distributionSection(options.after, options.before) : '',
+    tuneSection(result.tune),
+    result.notes.length > 0
+      ? section(
+          'notes',
+          'Notes',
+          result.notes.map((n) => note(n)),
+        )
+      : '',
+  ];
+  const page = html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>${title}</title><style>${new Html(CSS)}</style></head>
+<body><main>${body}</main></body></html>
+`;
+  return page.text;
+}

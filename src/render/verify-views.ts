@@ -1,0 +1,121 @@
+import type { Style } from '../cli/style.js';
+import type { RunSummary, VerifyResult } from '../tune/verify/result.js';
+import { formatMs } from '../util/duration.js';
+import { borderlessTable, trimLines } from './table.js';
+
+/** `vitictl tune verify`'s result for a terminal, and as markdown. Pure: they lay out, never compute. */
+
+const ms = (v: number | null) => (v === null ? '-' : formatMs(v));
+const pct = (v: number | null) => (v === null ? '-' : `${v > 0 ? '+' : ''}${v.toFixed(1)}%`);
+
+const VERDICT_TEXT: Record<VerifyResult['decision']['verdict'], string> = {
+  kept: 'kept the recommended config',
+  'rolled-back': 'rolled back to the previous config',
+  interrupted: 'interrupted: the previous config is back',
+};
+
+const RESTORED_TEXT: Record<VerifyResult['restored'], string> = {
+  'not-needed': 'the recommended ConfigMap stays',
+  replaced: 'the previous ConfigMap was put back as it was',
+  deleted: 'the ConfigMap verify created was deleted (there was none before)',
+};
+
+function runLine(name: string, run: RunSummary): string {
+  const c = run.counts;
+  return `${name}: run ${run.runId} · ${run.objects} objects at ${run.load} · ${c.ready} ready, ${c.failed} failed, ${c.timedOut} timed out${c.unfinished ? `, ${c.unfinished} unfinished` : ''}`;
+}
+
+export function renderVerify(result: VerifyResult, style: Style): string {
+  const d = result.decision;
+  const color = d.verdict === 'kept' ? style.green : d.verdict === 'rolled-back' ? style.yellow : style.red;
+  const lines = [
+    `${style.bold('verify')} ${result.diff.namespace}/${result.diff.name}: ${color(VERDICT_TEXT[d.verdict])}`,
+    `  ${d.reason}`,
+    `  ${RESTORED_TEXT[result.restored]}`,
+    `  ${runLine('before', result.before)}`,
+  ];
+  if (result.after) lines.push(`  ${runLine('after ', result.after)}`);
+  const table = borderlessTable(['TIME TO READY', 'BEFORE', 'PREDICTED', 'MEASURED', 'ERROR'], style);
+  for (const row of result.comparison)
+    table.push([
+      row.percentile,
+      ms(row.beforeMs),
+      ms(row.predictedMs),
+      ms(row.measuredMs),
+      pct(row.errorPct),
+    ]);
+  lines.push(trimLines(table.toString()));
+  lines.push(style.dim('  error = (measured − predicted) ÷ predicted'));
+  for (const note of result.notes) lines.push(style.yellow(`note: ${note}`));
+  return `${lines.join('\n')}\n`;
+}
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** report.md: decision, before/after side by side, prediction vs measured, the ConfigMap diff. */
+export function renderVerifyMarkdown(result: VerifyResult): string {
+  const d = result.decision;
+  const icon = d.verdict === 'kept' ? '✅' : d.verdict === 'rolled-back' ? '↩️' : '⚠️';
+  const b = result.before;
+  const a = result.after;
+  const side = (label: string, value: (run: RunSummary) => string) =>
+    `| ${label} | ${cell(value(b))} | ${a ? cell(value(a)) : '-'} |`;
+  const lines = [
+    `## vitictl tune verify: ${icon} ${VERDICT_TEXT[d.verdict]}`,
+    '',
+    `${cell(d.reason)}. ConfigMap \`${cell(result.diff.namespace)}/${cell(result.diff.name)}\`: ${RESTORED_TEXT[result.restored]}.`,
+    '',
+    '| | before | after |',
+    '|---|---|---|',
+    side('run', (r) => `\`${r.runId}\` (${r.startedAt})`),
+    side('load', (r) => `${r.objects} × ${r.scenario} at ${r.load}`),
+    side('config hash', (r) => r.configHash ?? '-'),
+    side(
+      'ready / failed / timed out',
+      (r) => `${r.counts.ready} / ${r.counts.failed} / ${r.counts.timedOut}`,
+    ),
+    side('time to ready p50', (r) => ms(r.timeToReady.p50)),
+    side('time to ready p90', (r) => ms(r.timeToReady.p90)),
+    side('time to ready p99', (r) => ms(r.timeToReady.p99)),
+    side('time to ready max', (r) => ms(r.timeToReady.max)),
+    '',
+    '**Prediction vs measured** (time to ready for the recommended config; error = (measured − predicted) ÷ predicted)',
+    '',
+    '| percentile | before | predicted | measured | error |',
+    '|---|---|---|---|---|',
+    ...result.comparison.map(
+      (r) =>
+        `| ${r.percentile} | ${ms(r.beforeMs)} | ${ms(r.predictedMs)} | ${ms(r.measuredMs)} | ${pct(r.errorPct)} |`,
+    ),
+    '',
+  ];
+  if (d.rule) {
+    const r = d.rule;
+    lines.push(
+      `**Decision rule**: keep when p99 improves by at least ${r.minImprovementPct}% (measured ${r.improvementPct}%), beyond the noise (95% intervals of the p99: before ${ms(r.beforeP99Interval.lowMs)}–${ms(r.beforeP99Interval.highMs)}, after ${ms(r.afterP99Interval.lowMs)}–${ms(r.afterP99Interval.highMs)}: ${r.beyondNoise ? 'apart' : 'overlapping'}), with no new failed or timed-out objects (${r.newErrors} new).`,
+      '',
+    );
+  }
+  if (result.settle) {
+    const s = result.settle;
+    lines.push(
+      s.method === 'metric'
+        ? `**Config taken**: \`vitistack_config_generation\` on ${cell(s.target)} went ${s.before ? `${s.before.hash} (${s.before.generation})` : 'unknown'} → ${s.after.hash} (${s.after.generation}) in ${s.seconds}s`
+        : s.method === 'restart'
+          ? `**Config taken**: ${cell(s.workload)} restarted and rolled out in ${s.seconds}s`
+          : `**Config taken**: assumed after a settle wait of ${s.seconds}s`,
+      '',
+    );
+  }
+  lines.push(
+    `**ConfigMap diff** (${result.diff.existed ? 'against the live one' : 'it did not exist'})`,
+    '',
+    '```diff',
+    ...result.diff.removed.map((line) => `- ${line}`),
+    ...result.diff.added.map((line) => `+ ${line}`),
+    '```',
+    '',
+  );
+  for (const note of result.notes) lines.push(`> ${cell(note)}`, '');
+  return `${lines.join('\n')}\n`;
+}

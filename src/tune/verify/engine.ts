@@ -1,0 +1,356 @@
+import { existsSync } from 'node:fs';
+import { inputError, runtimeError } from '../../errors.js';
+import { connect } from '../../kube/connect.js';
+import { KubeRest } from '../../kube/rest.js';
+import type { ApplyProgress, LoadMode } from '../../load/apply-engine.js';
+import { applyRun } from '../../load/apply-run.js';
+import { defaultBurst } from '../../load/rate-limiter.js';
+import type { Target } from '../../observe/target.js';
+import { newRunId } from '../../report/run-id.js';
+import type { RunResult } from '../../report/run-result.js';
+import type { TuneResult } from '../../report/sections/tune.js';
+import { prepareScenario } from '../../scenario/prepare.js';
+import { type ConfigDiff, diffLive, serverSideApply } from '../apply-config.js';
+import { CONFIG_KEY, configMapObject } from '../configmap.js';
+import { parsePerformanceYaml } from '../performance-config.js';
+import { type TuneOptions, tune } from '../tune.js';
+import { DEFAULT_MIN_IMPROVEMENT_PCT, decide } from './decide.js';
+import { predictedPercentiles } from './predicted.js';
+import {
+  type AppliedConfigMap,
+  type ConfigMapSnapshot,
+  restoreConfigMap,
+  snapshotConfigMap,
+} from './restore.js';
+import {
+  type Decision,
+  type PercentileComparison,
+  type RunSummary,
+  type Settle,
+  VERIFY_RESULT_VERSION,
+  type VerifyResult,
+} from './result.js';
+import { configHash, type Generation, readGeneration, type SettleMode, waitForConfig } from './settle.js';
+
+/**
+ * `vitictl tune verify`: recommend (tune), apply the recommended ConfigMap, wait until the controller
+ * runs with it, re-run the run's load, compare, keep or restore. Prints nothing: it returns a typed
+ * result and reports progress as typed events. The ConfigMap is restored on every way out that does
+ * not keep it: a worse or noisy result, an error, an abort.
+ */
+
+export type VerifyEvent =
+  | { type: 'tuned'; tune: TuneResult }
+  | { type: 'diff'; diff: ConfigDiff; namespace: string; name: string }
+  | { type: 'applied'; hash: string }
+  | { type: 'settling'; method: Settle['method'] }
+  | { type: 'settled'; settle: Settle }
+  | { type: 'rerun'; runId: string; objects: number }
+  | { type: 'phase'; name: string }
+  | { type: 'progress'; progress: ApplyProgress }
+  | { type: 'decided'; decision: Decision }
+  | { type: 'restoring' }
+  | { type: 'restored'; how: 'replaced' | 'deleted' }
+  | { type: 'warning'; message: string }
+  | { type: 'info'; message: string };
+
+export interface VerifyOptions {
+  /** the measured run (run.json): what is tuned, and the load that is re-run */
+  run: RunResult;
+  tune: Pick<TuneOptions, 'strategy' | 'peakRate' | 'targetP99ReadyMs' | 'maxWorkers' | 'controller'>;
+  namespace: string;
+  name: string;
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
+  env: NodeJS.ProcessEnv;
+  /** how to know the controller took a config */
+  settle: SettleMode;
+  /** scrape these during the re-run (its RunResult then carries signals, as the first run's did) */
+  metrics?: { targets: Target[]; intervalMs: number } | undefined;
+  /** keep only when p99 time-to-ready improves at least this much (%), beyond the noise */
+  minImprovementPct?: number | undefined;
+  /** per-object readiness timeout of the re-run (default: the scenario's) */
+  timeoutMs?: number | undefined;
+  /** aborting stops the wait or the re-run; the ConfigMap is restored, the result says interrupted */
+  signal: AbortSignal;
+  onEvent?: (event: VerifyEvent) => void;
+}
+
+export interface VerifyOutput {
+  result: VerifyResult;
+  /** the re-run's RunResult, when it ran */
+  after: RunResult | undefined;
+}
+
+/** How long restoring may wait for the controller to take the old config back. */
+const RESTORE_WAIT_MS = 60_000;
+
+/** The load the run recorded, as the apply engine takes it. */
+export function loadOf(run: RunResult): LoadMode {
+  const apply = run.apply;
+  if (!apply) throw inputError(`run ${run.runId} has no apply section: there is no load to re-run`);
+  if (apply.mode === 'open') {
+    const rate = apply.requestedRate ?? apply.achievedRate;
+    return { mode: 'open', rate, burst: apply.burst ?? defaultBurst(rate) };
+  }
+  return { mode: 'closed', concurrency: apply.concurrency ?? 32 };
+}
+
+function describeLoad(load: LoadMode): string {
+  return load.mode === 'open' ? `${load.rate}/s (burst ${load.burst})` : `${load.concurrency} in flight`;
+}
+
+/** Refuse runs whose load one process cannot repeat as recorded. */
+function checkRerunnable(run: RunResult): void {
+  if (run.shard || run.mergedFrom)
+    throw inputError(`run ${run.runId} is ${run.shard ? 'one shard' : 'a merge of shards'} of a split run`, {
+      hint: 'verify re-runs the load in one process: record the run unsharded (≤ a few thousand objects)',
+    });
+  loadOf(run);
+  if ((run.apply?.counts.ready ?? 0) === 0)
+    throw inputError(`run ${run.runId} made no object ready: there is no time-to-ready to compare with`);
+}
+
+export function summarizeRun(run: RunResult, hash: string | null): RunSummary {
+  const apply = run.apply!;
+  const c = apply.counts;
+  return {
+    runId: run.runId,
+    startedAt: run.startedAt,
+    scenario: run.scenario.name,
+    objects: run.scenario.objects,
+    load: describeLoad(loadOf(run)),
+    counts: {
+      ready: c.ready,
+      failed: c.failed,
+      timedOut: c.timedOut,
+      unfinished: c.interrupted + c.notStarted,
+    },
+    interrupted: run.interrupted,
+    timeToReady: apply.latency.timeToReady,
+    configHash: hash,
+  };
+}
+
+/** Predicted vs measured per percentile; error % relative to the prediction. Pure. */
+export function comparePercentiles(
+  tuned: TuneResult,
+  before: RunSummary,
+  after: RunSummary | null,
+): PercentileComparison[] {
+  const predicted = predictedPercentiles(tuned);
+  return (['p50', 'p90', 'p99'] as const).map((percentile) => {
+    const predictedMs = predicted ? predicted[`${percentile}Ms`] : null;
+    const measuredMs = after && after.timeToReady.count > 0 ? after.timeToReady[percentile] : null;
+    const errorPct =
+      predictedMs !== null && measuredMs !== null && predictedMs > 0
+        ? Math.round(((measuredMs - predictedMs) / predictedMs) * 1000) / 10
+        : null;
+    return {
+      percentile,
+      beforeMs: before.timeToReady[percentile],
+      predictedMs: predictedMs === null ? null : Math.round(predictedMs * 10) / 10,
+      measuredMs,
+      errorPct,
+    };
+  });
+}
+
+const isAbort = (error: unknown, signal: AbortSignal) =>
+  signal.aborted || (error instanceof Error && error.name === 'AbortError');
+
+export async function verifyTuning(options: VerifyOptions): Promise<VerifyOutput> {
+  const { run, namespace, name, signal } = options;
+  const emit = (event: VerifyEvent) => options.onEvent?.(event);
+  checkRerunnable(run);
+  const startedAt = new Date().toISOString();
+  const connection = await connect({
+    kubeconfig: options.kubeconfig,
+    context: options.context,
+    env: options.env,
+  });
+  const rest = await KubeRest.create(connection, { connections: 4 });
+  try {
+    const snapshot = await snapshotConfigMap(rest, namespace, name);
+    const liveYaml = snapshot.existed ? snapshot.object.data?.[CONFIG_KEY] : undefined;
+    const where = `configmap ${namespace}/${name}`;
+    const tuned = tune({
+      run,
+      current: liveYaml === undefined ? undefined : parsePerformanceYaml(liveYaml, where),
+      currentSource:
+        liveYaml === undefined ? `no ${where} (defaults)` : `live ConfigMap ${namespace}/${name}`,
+      ...options.tune,
+    });
+    emit({ type: 'tuned', tune: tuned });
+    if (tuned.refused)
+      throw runtimeError(`no recommendation to verify: ${tuned.refused}`, {
+        hint: 'fix what the run shows first (vitictl tune --from RUN -o table)',
+      });
+    const object = configMapObject(tuned, { name, namespace });
+    const yaml = object.data[CONFIG_KEY];
+    const hash = configHash(yaml);
+    const diff = await diffLive(rest, namespace, name, yaml);
+    emit({ type: 'diff', diff, namespace, name });
+    const before = summarizeRun(run, snapshot.existed ? configHash(liveYaml) : configHash(undefined));
+    let generationBefore: Generation | null = null;
+    if (options.settle.method === 'metric') {
+      generationBefore = await readGeneration(options.settle.target).catch(() => null);
+    }
+    const base = {
+      schemaVersion: VERIFY_RESULT_VERSION,
+      kind: 'vitictl.io/VerifyResult' as const,
+      startedAt,
+      before,
+      diff: { namespace, name, existed: diff.exists, removed: diff.removed, added: diff.added },
+      appliedHash: hash,
+      tune: tuned,
+    };
+    const notes: string[] = [];
+    if (signal.aborted)
+      return {
+        result: finish(
+          base,
+          null,
+          tuned,
+          interrupted('interrupted before the ConfigMap was applied'),
+          null,
+          'not-needed',
+          notes,
+        ),
+        after: undefined,
+      };
+
+    const applied = await serverSideApply(rest, object, false);
+    emit({ type: 'applied', hash });
+    let settle: Settle | null = null;
+    let afterRun: RunResult | undefined;
+    let decision: Decision;
+    try {
+      emit({ type: 'settling', method: options.settle.method });
+      settle = await waitForConfig(options.settle, hash, { rest, signal, before: generationBefore });
+      emit({ type: 'settled', settle });
+      afterRun = await rerun(options, emit);
+      const after = summarizeRun(afterRun, hash);
+      decision = afterRun.interrupted
+        ? interrupted('the re-run was interrupted')
+        : decide(before, after, options.minImprovementPct ?? DEFAULT_MIN_IMPROVEMENT_PCT);
+    } catch (error) {
+      if (!isAbort(error, signal)) {
+        await restoreAfterError(rest, snapshot, applied, options, emit);
+        throw error;
+      }
+      decision = interrupted('interrupted while waiting for the controller to take the config');
+    }
+    emit({ type: 'decided', decision });
+    const after = afterRun ? summarizeRun(afterRun, hash) : null;
+    if (decision.verdict === 'kept')
+      return { result: finish(base, after, tuned, decision, settle, 'not-needed', notes), after: afterRun };
+    emit({ type: 'restoring' });
+    const how = await restoreConfigMap(rest, snapshot, applied);
+    emit({ type: 'restored', how });
+    await settleBack(rest, snapshot, options, emit, notes);
+    return { result: finish(base, after, tuned, decision, settle, how, notes), after: afterRun };
+  } finally {
+    await rest.close();
+  }
+}
+
+function interrupted(reason: string): Decision {
+  return { verdict: 'interrupted', reason: `${reason}; the previous ConfigMap was restored`, rule: null };
+}
+
+function finish(
+  base: Omit<VerifyResult, 'endedAt' | 'after' | 'comparison' | 'decision' | 'settle' | 'restored' | 'notes'>,
+  after: RunSummary | null,
+  tuned: TuneResult,
+  decision: Decision,
+  settle: Settle | null,
+  restored: VerifyResult['restored'],
+  notes: string[],
+): VerifyResult {
+  return {
+    ...base,
+    endedAt: new Date().toISOString(),
+    after,
+    comparison: comparePercentiles(tuned, base.before, after),
+    decision,
+    settle,
+    restored,
+    notes,
+  };
+}
+
+/** The same scenario, seed, object count and load as the recorded run, under a new run id. */
+async function rerun(options: VerifyOptions, emit: (event: VerifyEvent) => void): Promise<RunResult> {
+  const { run } = options;
+  // a built-in scenario is recorded by its file inside the package; a user's file may have moved
+  const scenario = existsSync(run.scenario.file) ? run.scenario.file : run.scenario.name;
+  const runId = newRunId();
+  const prepared = await prepareScenario({
+    scenario,
+    crdFiles: [],
+    count: run.scenario.objects,
+    seed: run.scenario.seed,
+    runId,
+  });
+  emit({ type: 'rerun', runId, objects: prepared.plan.totalObjects });
+  const { result } = await applyRun({
+    prepared,
+    kubeconfig: options.kubeconfig,
+    context: options.context,
+    load: loadOf(run),
+    wait: true,
+    timeoutMs: options.timeoutMs,
+    cleanup: true,
+    signal: options.signal,
+    env: options.env,
+    metrics: options.metrics,
+    onPhase: (name) => emit({ type: 'phase', name }),
+    onProgress: (progress) => emit({ type: 'progress', progress }),
+    onWarning: (message) => emit({ type: 'warning', message }),
+    onInfo: (message) => emit({ type: 'info', message }),
+  });
+  return result;
+}
+
+/** After an error: put the ConfigMap back, and say so if even that fails (the error itself still wins). */
+async function restoreAfterError(
+  rest: KubeRest,
+  snapshot: ConfigMapSnapshot,
+  applied: AppliedConfigMap,
+  options: VerifyOptions,
+  emit: (event: VerifyEvent) => void,
+): Promise<void> {
+  try {
+    emit({ type: 'restoring' });
+    emit({ type: 'restored', how: await restoreConfigMap(rest, snapshot, applied) });
+    await settleBack(rest, snapshot, options, emit, []);
+  } catch (error) {
+    emit({
+      type: 'warning',
+      message: `could not restore ${snapshot.namespace}/${snapshot.name}: ${(error as Error).message}`,
+    });
+  }
+}
+
+/** Wait (bounded, not abortable) until the controller runs with the restored config again. */
+async function settleBack(
+  rest: KubeRest,
+  snapshot: ConfigMapSnapshot,
+  options: VerifyOptions,
+  emit: (event: VerifyEvent) => void,
+  notes: string[],
+): Promise<void> {
+  const hash = configHash(snapshot.existed ? snapshot.object.data?.[CONFIG_KEY] : undefined);
+  const mode: SettleMode =
+    options.settle.method === 'metric'
+      ? { ...options.settle, timeoutMs: Math.min(options.settle.timeoutMs, RESTORE_WAIT_MS) }
+      : options.settle;
+  try {
+    await waitForConfig(mode, hash, { rest, signal: new AbortController().signal });
+  } catch (error) {
+    const message = `the ConfigMap is restored, but the controller was not seen taking it back: ${(error as Error).message}`;
+    notes.push(message);
+    emit({ type: 'warning', message });
+  }
+}

@@ -1,0 +1,30 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { renderVerifyHtml } from '../../render/verify-html.js';
+import { renderVerifyMarkdown } from '../../render/verify-views.js';
+import type { RunResult } from '../../report/run-result.js';
+import { writeChunks, writeFileAtomically } from '../../util/atomic-write.js';
+import type { VerifyResult } from './result.js';
+
+/** verify.json, report.md, report.html (and after.json, the re-run's RunResult) into dir, atomically. */
+export async function writeVerifyFiles(
+  dir: string,
+  result: VerifyResult,
+  before: RunResult,
+  after: RunResult | undefined,
+): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const outputs: Array<[string, string]> = [
+    ['verify.json', `${JSON.stringify(result, null, 2)}\n`],
+    ['report.md', renderVerifyMarkdown(result)],
+    ['report.html', renderVerifyHtml(result, { before, after })],
+  ];
+  if (after) outputs.push(['after.json', `${JSON.stringify(after, null, 2)}\n`]);
+  const files: string[] = [];
+  for (const [name, text] of outputs) {
+    const file = join(dir, name);
+    await writeFileAtomically(file, (stream) => writeChunks(stream, [text]));
+    files.push(file);
+  }
+  return files;
+}

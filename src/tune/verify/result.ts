@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { latencySummarySchema } from '../../report/histogram.js';
+import { tuneResultSchema } from '../../report/sections/tune.js';
+
+/**
+ * verify.json: what `vitictl tune verify` did and found. Versioned; every number in it was measured
+ * (or predicted, and says so). Renderers read it and compute nothing.
+ */
+
+export const VERIFY_RESULT_VERSION = 1 as const;
+
+/** One run as verify compares it: enough to judge and render, without the whole RunResult. */
+export const runSummarySchema = z.object({
+  runId: z.string(),
+  startedAt: z.string(),
+  scenario: z.string(),
+  objects: z.number().int(),
+  load: z.string(),
+  counts: z.object({
+    ready: z.number().int(),
+    failed: z.number().int(),
+    timedOut: z.number().int(),
+    /** objects that never finished because the run was interrupted */
+    unfinished: z.number().int(),
+  }),
+  interrupted: z.boolean(),
+  /** client time to ready, ms, with its HDR histogram */
+  timeToReady: latencySummarySchema,
+  /**
+   * the config's hash (as vitistack_config_generation reports it): for the run before, the live
+   * ConfigMap's when verify started (the run itself does not record it); for the run after, the applied one
+   */
+  configHash: z.string().nullable(),
+});
+export type RunSummary = z.infer<typeof runSummarySchema>;
+
+export const percentileNameSchema = z.enum(['p50', 'p90', 'p99']);
+export type PercentileName = z.infer<typeof percentileNameSchema>;
+
+export const percentileComparisonSchema = z.object({
+  percentile: percentileNameSchema,
+  beforeMs: z.number(),
+  predictedMs: z.number().nullable(),
+  measuredMs: z.number().nullable(),
+  /** (measured − predicted) ÷ predicted × 100; null without both */
+  errorPct: z.number().nullable(),
+});
+export type PercentileComparison = z.infer<typeof percentileComparisonSchema>;
+
+/** A 95% distribution-free interval for a percentile, from the order statistics of the run. */
+export const intervalSchema = z.object({ lowMs: z.number(), highMs: z.number() });
+
+export const decisionSchema = z.object({
+  verdict: z.enum(['kept', 'rolled-back', 'interrupted']),
+  /** one sentence: why */
+  reason: z.string(),
+  /** the rule's inputs, so the verdict can be checked by hand */
+  rule: z
+    .object({
+      minImprovementPct: z.number(),
+      beforeP99Ms: z.number(),
+      afterP99Ms: z.number(),
+      improvementPct: z.number(),
+      beforeP99Interval: intervalSchema,
+      afterP99Interval: intervalSchema,
+      beyondNoise: z.boolean(),
+      newErrors: z.number().int(),
+    })
+    .nullable(),
+});
+export type Decision = z.infer<typeof decisionSchema>;
+
+/** How verify knew the controller had taken a config. */
+export const settleSchema = z.discriminatedUnion('method', [
+  z.object({
+    method: z.literal('metric'),
+    target: z.string(),
+    /** vitistack_config_generation before the change and once the new config was in force */
+    before: z.object({ hash: z.string(), generation: z.number() }).nullable(),
+    after: z.object({ hash: z.string(), generation: z.number() }),
+    seconds: z.number(),
+  }),
+  z.object({ method: z.literal('restart'), workload: z.string(), seconds: z.number() }),
+  z.object({ method: z.literal('settle'), seconds: z.number() }),
+]);
+export type Settle = z.infer<typeof settleSchema>;
+
+export const configDiffSchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  existed: z.boolean(),
+  removed: z.array(z.string()),
+  added: z.array(z.string()),
+});
+
+export const verifyResultSchema = z.object({
+  schemaVersion: z.literal(VERIFY_RESULT_VERSION),
+  kind: z.literal('vitictl.io/VerifyResult'),
+  startedAt: z.string(),
+  endedAt: z.string(),
+  before: runSummarySchema,
+  /** null when the re-run never happened (interrupted or failed before it) */
+  after: runSummarySchema.nullable(),
+  comparison: z.array(percentileComparisonSchema),
+  decision: decisionSchema,
+  diff: configDiffSchema,
+  /** the hash of the applied performance.yaml (what the controller's generation metric must show) */
+  appliedHash: z.string(),
+  settle: settleSchema.nullable(),
+  /** what was done to the ConfigMap at the end (a restore that fails is an error: exit 1, no verify.json) */
+  restored: z.enum(['not-needed', 'replaced', 'deleted']),
+  tune: tuneResultSchema,
+  notes: z.array(z.string()),
+});
+export type VerifyResult = z.infer<typeof verifyResultSchema>;

@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { makeStyle } from '../../cli/style.js';
+import { renderVerifyHtml } from '../../render/verify-html.js';
+import { renderVerify, renderVerifyMarkdown } from '../../render/verify-views.js';
+import { newHistogram, recordMs, summarize } from '../../report/histogram.js';
+import { parseRunResult, type RunResult } from '../../report/run-result.js';
+import { tune } from '../tune.js';
+import { decide } from './decide.js';
+import { comparePercentiles, loadOf, summarizeRun } from './engine.js';
+import { predictedPercentiles } from './predicted.js';
+import { type VerifyResult, verifyResultSchema } from './result.js';
+
+/** From a recorded run to verify.json and its reports, without a cluster: the pure parts of verify. */
+
+const file = new URL('../../../test/fixtures/smoke-run.json', import.meta.url);
+const before = parseRunResult(JSON.parse(readFileSync(file, 'utf8')), 'smoke-run.json');
+
+/** The same run, every object ready in a tenth of the time. */
+function faster(run: RunResult): RunResult {
+  const histogram = newHistogram();
+  const ttr = run.apply!.latency.timeToReady;
+  for (let i = 0; i < ttr.count; i++)
+    recordMs(histogram, (ttr.min + ((ttr.max - ttr.min) * i) / ttr.count) / 10);
+  const apply = { ...run.apply!, latency: { ...run.apply!.latency, timeToReady: summarize(histogram) } };
+  return { ...run, runId: 'after-1', apply };
+}
+
+function verifyResult(): VerifyResult {
+  // at most 4 workers: within 4× of what the run saw, so the tuner predicts (beyond, it refuses)
+  const tuned = tune({
+    run: before,
+    current: undefined,
+    currentSource: 'defaults',
+    strategy: 'balanced',
+    maxWorkers: 4,
+  });
+  const b = summarizeRun(before, 'absent');
+  const a = summarizeRun(faster(before), '2d711642b726b044');
+  const decision = decide(b, a, 5);
+  return verifyResultSchema.parse({
+    schemaVersion: 1,
+    kind: 'vitictl.io/VerifyResult',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    endedAt: '2026-01-01T00:01:00.000Z',
+    before: b,
+    after: a,
+    comparison: comparePercentiles(tuned, b, a),
+    decision,
+    diff: {
+      namespace: 'vitistack-system',
+      name: 'perf',
+      existed: false,
+      removed: [],
+      added: ['rateLimit:', '  qps: 104'],
+    },
+    appliedHash: '2d711642b726b044',
+    settle: {
+      method: 'metric',
+      target: 'http://127.0.0.1:8080/metrics',
+      before: { hash: 'absent', generation: 0 },
+      after: { hash: '2d711642b726b044', generation: 4711 },
+      seconds: 1.5,
+    },
+    restored: 'not-needed',
+    tune: tuned,
+    notes: [],
+  });
+}
+
+describe('verify result', () => {
+  it('re-runs the load the run recorded', () => {
+    expect(loadOf(before)).toEqual(
+      before.apply!.mode === 'open'
+        ? { mode: 'open', rate: before.apply!.requestedRate, burst: before.apply!.burst }
+        : { mode: 'closed', concurrency: before.apply!.concurrency },
+    );
+  });
+
+  it('compares predicted with measured per percentile, error relative to the prediction', () => {
+    const result = verifyResult();
+    const predicted = predictedPercentiles(result.tune)!;
+    const p99 = result.comparison.find((c) => c.percentile === 'p99')!;
+    expect(p99.predictedMs).toBeCloseTo(predicted.p99Ms, 0);
+    expect(p99.measuredMs).toBe(result.after!.timeToReady.p99);
+    expect(p99.errorPct).toBeCloseTo(((p99.measuredMs! - predicted.p99Ms) / predicted.p99Ms) * 100, 0);
+    expect(result.decision.verdict).toBe('kept');
+  });
+
+  it('renders the decision, before and after side by side, and the diff (markdown, html, terminal)', () => {
+    const result = verifyResult();
+    const md = renderVerifyMarkdown(result);
+    expect(md).toMatch(/^## vitictl tune verify: ✅ kept the recommended config/);
+    expect(md).toMatch(/\| time to ready p99 \| [\d.]+m?s \| [\d.]+m?s \|/);
+    expect(md).toMatch(/\| p99 \| .* \| [+-][\d.]+% \|/);
+    expect(md).toMatch(/went absent \(0\) → 2d711642b726b044 \(4711\)/);
+    expect(md).toMatch(/```diff\n\+ rateLimit:\n\+ {3}qps: 104\n```/);
+    const page = renderVerifyHtml(result, { before, after: faster(before) });
+    expect(page).toMatch(/^<!doctype html>/);
+    for (const part of [
+      'Before / after',
+      'Prediction vs measured',
+      'Decision rule',
+      'ConfigMap diff',
+      'Tuning',
+    ])
+      expect(page).toContain(part);
+    expect(page).not.toMatch(/<script/);
+    const text = renderVerify(result, makeStyle(false));
+    expect(text).toMatch(/^verify vitistack-system\/perf: kept the recommended config/);
+    expect(text).toMatch(/^p99 +\S+ +\S+ +\S+ +[+-][\d.]+%$/m);
+  });
+});

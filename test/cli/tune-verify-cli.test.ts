@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { useTempDir } from '../helpers/files.js';
+
+const fixture = 'test/fixtures/smoke-run.json';
+
+/** Bad input to `tune verify` is refused before anything touches a cluster: exit 2, one line and a hint. */
+describe('vitictl tune verify: bad input', () => {
+  const temp = useTempDir();
+
+  it.each([
+    [['tune', 'verify'], /--from run\.json is required/],
+    [
+      ['tune', 'verify', '--from', fixture, '--settle', '10s', '--restart', 'deployment/op'],
+      /exclude each other/,
+    ],
+    [['tune', 'verify', '--from', fixture, '--restart', 'pod/op'], /invalid --restart "pod\/op"/],
+    [
+      ['tune', 'verify', '--from', fixture, '--min-improvement', '100'],
+      /--min-improvement must be below 100/,
+    ],
+    [['tune', 'verify', '--from', fixture, '--min-improvement', 'lots'], /--min-improvement/],
+    [['tune', 'verify', '--from', fixture, '--strategy', 'wild'], /--strategy must be balanced or strict/],
+    [['tune', 'verify', '--from', fixture, '--settle', 'soon'], /--settle/],
+  ])('%j → exit 2', async (args, message) => {
+    const result = await runCli(args);
+    expect(result.exitCode, result.stderr).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toMatch(/^error: /);
+    expect(result.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
+  });
+
+  it('refuses a file that is not a RunResult', async () => {
+    const file = await temp.write('not-a-run.json', '{"hello": 1}');
+    const result = await runCli(['tune', 'verify', '--from', file]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/hint: /);
+  });
+
+  it('documents itself: examples and exit codes in --help', async () => {
+    const result = await runCli(['tune', 'verify', '--help']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/\$ vitictl tune verify --from run\.json/);
+    expect(result.stdout).toMatch(/0 kept · 3 rolled back/);
+  });
+});
