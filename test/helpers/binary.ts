@@ -16,6 +16,9 @@ export function vitictl(args: string[], options: Options = {}) {
   return execa('node', [bin, ...args], {
     reject: false,
     env: { NO_COLOR: '1' },
+    // a test's kill('SIGTERM') must see the graceful exit, however long cleanup takes on a busy machine
+    // (execa otherwise sends SIGKILL 5 s later)
+    forceKillAfterDelay: false,
     ...options,
     stripFinalNewline: false,
   });
