@@ -64,6 +64,9 @@ type options struct {
 	configReadDeadline time.Duration
 	provisionByKind    kindDistributions
 	finalizers         bool
+	deprovisionTime    string
+	deprovisionByKind  kindDistributions
+	failDeleteRate     float64
 }
 
 func main() {
@@ -80,6 +83,9 @@ func run() int {
 	fs.StringVar(&o.provisionTime, "provision-time", "lognormal:median=200ms,p99=1s", "Simulated provisioning time per object when batchSize is 1. Syntax: "+simulate.DistributionSyntax)
 	fs.Var(&o.provisionByKind, "provision-time-for", "KIND=DISTRIBUTION: the provisioning time of one kind, instead of --provision-time (repeatable).")
 	fs.BoolVar(&o.finalizers, "finalizers", true, "Hold the finalizer "+reconciler.Finalizer+" on provisioned objects until they are deleted.")
+	fs.StringVar(&o.deprovisionTime, "deprovision-time", "fixed:0s", "Simulated deprovisioning time of a deleted object: the finalizer is held this long in the kind's deprovisioning phase (0 = released at once). Syntax: "+simulate.DistributionSyntax)
+	fs.Var(&o.deprovisionByKind, "deprovision-time-for", "KIND=DISTRIBUTION: the deprovisioning time of one kind, instead of --deprovision-time (repeatable).")
+	fs.Float64Var(&o.failDeleteRate, "fail-delete-rate", 0, "Probability that a deprovisioning fails permanently (failed phase, finalizer kept).")
 	fs.IntVar(&o.apiCalls, "api-calls-per-reconcile", 2, "Uncached GETs of the object per provisioning reconcile (the first one is the live read the reconcile decides on; 0 = decide on the informer cache).")
 	fs.Float64Var(&o.failureRate, "failure-rate", 0, "Probability that a provisioning attempt fails permanently (phase Failed).")
 	fs.Float64Var(&o.errorRate, "error-rate", 0, "Probability that a provisioning attempt returns a transient error (requeue).")
@@ -123,12 +129,21 @@ func run() int {
 	if err != nil {
 		return fail("invalid --provision-time-for", err)
 	}
+	deprovision, err := simulate.ParseDistribution(o.deprovisionTime, rng)
+	if err != nil {
+		return fail("invalid --deprovision-time", err)
+	}
+	deprovisionBy, err := o.deprovisionByKind.distributions(rng)
+	if err != nil {
+		return fail("invalid --deprovision-time-for", err)
+	}
 	whLatency, err := simulate.ParseDistribution(o.webhookLatency, rng)
 	if err != nil {
 		return fail("invalid --webhook-latency", err)
 	}
-	if o.apiCalls < 0 || o.failureRate < 0 || o.failureRate > 1 || o.errorRate < 0 || o.errorRate > 1 {
-		return fail("invalid flags", errors.New("--api-calls-per-reconcile must be >= 0, --failure-rate and --error-rate in [0,1]"))
+	if o.apiCalls < 0 || o.failureRate < 0 || o.failureRate > 1 || o.errorRate < 0 || o.errorRate > 1 ||
+		o.failDeleteRate < 0 || o.failDeleteRate > 1 {
+		return fail("invalid flags", errors.New("--api-calls-per-reconcile must be >= 0, --failure-rate, --error-rate and --fail-delete-rate in [0,1]"))
 	}
 
 	restCfg, err := ctrl.GetConfig()
@@ -219,6 +234,9 @@ func run() int {
 		Provision:           dist,
 		ProvisionBy:         provisionBy,
 		Finalizers:          o.finalizers,
+		Deprovision:         deprovision,
+		DeprovisionBy:       deprovisionBy,
+		DeleteFailureRate:   o.failDeleteRate,
 		RNG:                 rng,
 		APICalls:            o.apiCalls,
 		FailureRate:         o.failureRate,

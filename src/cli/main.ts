@@ -5,6 +5,7 @@ import { examples, type Runner } from './command.js';
 import { registerApply } from './commands/apply.js';
 import { registerCleanup } from './commands/cleanup.js';
 import { registerLab } from './commands/lab.js';
+import { registerLifecycle } from './commands/lifecycle.js';
 import { registerMetrics } from './commands/metrics.js';
 import { registerPerf } from './commands/perf.js';
 import { registerPprof } from './commands/pprof.js';
@@ -56,6 +57,7 @@ Exit codes: 0 ok · 1 runtime error · 2 usage or bad input · 3 a gate failed �
   registerScenario(program, runner);
   registerApply(program, runner);
   registerCleanup(program, runner);
+  registerLifecycle(program, runner);
   registerLab(program, runner);
   registerMetrics(program, runner);
   registerTune(program, runner);

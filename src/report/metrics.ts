@@ -1,6 +1,13 @@
 import { formatMs } from '../util/duration.js';
-import { type LatencyStat, type LatencySummary, STAT_PERCENTILES, statMs } from './histogram.js';
+import {
+  type LatencyStat,
+  type LatencySummary,
+  mergeSummaries,
+  STAT_PERCENTILES,
+  statMs,
+} from './histogram.js';
 import type { RunResult } from './run-result.js';
+import type { PhaseLoad } from './sections/phase-load.js';
 import { busiestController } from './sections/signals.js';
 
 /**
@@ -85,6 +92,30 @@ const inflightMax = (a: ApiServer) => {
   return values.length > 0 ? Math.max(...values) : null;
 };
 
+/** The update or delete phases of a run (a profile may have several of one verb: read together). */
+const phaseLoads = (run: RunResult, verb: PhaseLoad['verb']) =>
+  run.phases.flatMap((phase) => (phase.load?.verb === verb ? [phase.load] : []));
+const phaseLatency =
+  (verb: PhaseLoad['verb'], which: keyof PhaseLoad['latency']) =>
+  (run: RunResult): LatencySummary | undefined => {
+    const loads = phaseLoads(run, verb);
+    if (loads.length === 0) return undefined;
+    return loads.length === 1
+      ? loads[0]!.latency[which]
+      : mergeSummaries(loads.map((load) => load.latency[which]));
+  };
+const phaseCount =
+  (verb: PhaseLoad['verb'], read: (counts: PhaseLoad['counts']) => number) =>
+  (run: RunResult): number | null => {
+    const loads = phaseLoads(run, verb);
+    return loads.length === 0 ? null : loads.reduce((sum, load) => sum + read(load.counts), 0);
+  };
+const phaseFailedRate = (verb: PhaseLoad['verb']) => (run: RunResult) => {
+  const sent = phaseCount(verb, (c) => c.sent)(run);
+  const bad = phaseCount(verb, (c) => c.failed + c.timedOut)(run);
+  return sent === null || bad === null ? null : (100 * bad) / Math.max(1, sent);
+};
+
 const createdPerSecond = (run: RunResult) => (run.apply?.series ?? []).map((point) => point.created);
 
 const scalar = (
@@ -120,6 +151,40 @@ const ALL: MetricDefinition[] = [
     (run) => run.apply?.groundTruth?.commitToMarked,
   ),
   ...latencyFamily('webhook', 'webhook', (run) => run.webhook?.latency),
+  ...latencyFamily(
+    'update.ready',
+    'update: patch answered → reconciled and ready',
+    phaseLatency('update', 'done'),
+  ),
+  ...latencyFamily('update.request', 'update: the PATCH request', phaseLatency('update', 'request')),
+  ...latencyFamily('delete', 'delete: DELETE answered → gone', phaseLatency('delete', 'done')),
+  ...latencyFamily('delete.request', 'delete: the DELETE request', phaseLatency('delete', 'request')),
+  scalar('update.failedRate', 'updates failed or timed out', '%', phaseFailedRate('update')),
+  scalar(
+    'update.timedOut',
+    'updates timed out',
+    '',
+    phaseCount('update', (c) => c.timedOut),
+  ),
+  scalar(
+    'update.failed',
+    'updates failed',
+    '',
+    phaseCount('update', (c) => c.failed),
+  ),
+  scalar('delete.failedRate', 'deletes failed or timed out', '%', phaseFailedRate('delete')),
+  scalar(
+    'delete.timedOut',
+    'deletes timed out',
+    '',
+    phaseCount('delete', (c) => c.timedOut),
+  ),
+  scalar(
+    'delete.failed',
+    'deletes failed',
+    '',
+    phaseCount('delete', (c) => c.failed),
+  ),
   scalar(
     'ready.failedRate',
     'failed or timed out',

@@ -4,6 +4,7 @@ import { inputError, type SourceLocation } from '../errors.js';
 import { decodeHistogram, latencySummarySchema } from './histogram.js';
 import { runResultProblem } from './run-checks.js';
 import { apiserverSectionSchema } from './sections/apiserver.js';
+import { phaseLoadSchema } from './sections/phase-load.js';
 import { signalsSchema } from './sections/signals.js';
 import { tuneResultSchema } from './sections/tune.js';
 import { webhookResultSchema } from './sections/webhook.js';
@@ -297,7 +298,16 @@ export const runResultSchema = z.object({
   startedAt: z.string(),
   endedAt: z.string(),
   interrupted: z.boolean(),
-  phases: z.array(z.object({ name: z.string(), start: z.string(), end: z.string(), seconds: z.number() })),
+  phases: z.array(
+    z.object({
+      name: z.string(),
+      start: z.string(),
+      end: z.string(),
+      seconds: z.number(),
+      /** update and delete phases: what they measured (absent on the other phases and in older files) */
+      load: phaseLoadSchema.optional(),
+    }),
+  ),
   apply: applyResultSchema.optional(),
   cleanup: cleanupResultSchema.optional(),
   observe: observeResultSchema.optional(),
@@ -409,6 +419,8 @@ export const METHODS = {
     '1 / the least-squares slope of acknowledgement time over the acknowledged creates in send order, client monotonic clock: the rate the cluster kept up with (constant latency gives the send rate), at most the rate sent',
   'apply.maxStartsIn100ms': 'the most create starts in any sliding 100 ms window',
   'apply.errors': 'HTTP status of every create attempt that did not succeed, and network failures by class',
+  'phases.load.done':
+    'update: client monotonic clock, PATCH answered → the first watch event in which the readiness rule holds and the observed generation (status.observedGeneration, or the stated field) is at least the generation the PATCH produced; delete: DELETE answered → the DELETED watch event',
   'observe.queueDepth':
     "workqueue_depth{name=<controller>} as scraped (a gauge: the queue's length at each scrape), from the last scrape before the load on",
   'observe.scrapes':

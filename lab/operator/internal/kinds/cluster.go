@@ -14,7 +14,7 @@ import (
 // them); its conditions use the statuses ok, working and error.
 var kubernetesCluster = Kind{
 	Name:   "KubernetesCluster",
-	Phases: Phases{"Provisioning", "Running", "Failed"},
+	Phases: Phases{"Provisioning", "Running", "Failed", PhaseDeleting},
 	New:    func() client.Object { return &v1alpha1.KubernetesCluster{} },
 	StatusOf: func(o client.Object) Status {
 		return &clusterStatus{c: o.(*v1alpha1.KubernetesCluster)}

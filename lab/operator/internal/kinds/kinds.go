@@ -17,6 +17,8 @@ type Phases struct {
 	Provisioning string // written when provisioning starts
 	Ready        string // provisioned
 	Failed       string // permanent failure
+	// Deprovisioning is shown while a deleted object's finalizer is held.
+	Deprovisioning string
 }
 
 // Status is the typed status of one object, seen through the operations the reconciler needs.
@@ -37,6 +39,10 @@ type Kind struct {
 	// StatusOf views an object of this kind (made by New) through its status.
 	StatusOf func(client.Object) Status
 }
+
+// PhaseDeleting is the deprovisioning phase of kinds whose module has no constant for it: the word
+// the module uses for Vitistack.
+const PhaseDeleting = "Deleting"
 
 // TimeFormat is RFC3339 with milliseconds.
 const TimeFormat = "2006-01-02T15:04:05.000Z07:00"

@@ -84,3 +84,13 @@ func TestClusterStatusHasNoNullsWhereTheCRDRequiresValues(t *testing.T) {
 		t.Errorf("status: %+v", c.Status)
 	}
 }
+
+// A deleted object shows a phase of its own while its finalizer is held.
+func TestEveryKindHasADeprovisioningPhase(t *testing.T) {
+	for _, k := range All {
+		p := k.Phases
+		if p.Deprovisioning == "" || p.Deprovisioning == p.Ready || p.Deprovisioning == p.Provisioning || p.Deprovisioning == p.Failed {
+			t.Errorf("%s: deprovisioning phase %q", k.Name, p.Deprovisioning)
+		}
+	}
+}

@@ -8,9 +8,10 @@ import (
 )
 
 var machine = Kind{
-	Name:   "Machine",
-	Phases: Phases{v1alpha1.MachinePhaseCreating, v1alpha1.MachinePhaseRunning, v1alpha1.MachinePhaseFailed},
-	New:    func() client.Object { return &v1alpha1.Machine{} },
+	Name: "Machine",
+	Phases: Phases{v1alpha1.MachinePhaseCreating, v1alpha1.MachinePhaseRunning, v1alpha1.MachinePhaseFailed,
+		v1alpha1.MachinePhaseTerminating},
+	New: func() client.Object { return &v1alpha1.Machine{} },
 	StatusOf: func(o client.Object) Status {
 		m := o.(*v1alpha1.Machine)
 		return &machineStatus{s: &m.Status, spec: &m.Spec}
@@ -60,7 +61,7 @@ func (m *machineStatus) SetFailed(reason, message string, now time.Time) {
 // and Failed, as the module's other kinds name them.
 var machineClass = Kind{
 	Name:   "MachineClass",
-	Phases: Phases{"Pending", "Ready", "Failed"},
+	Phases: Phases{"Pending", "Ready", "Failed", PhaseDeleting},
 	New:    func() client.Object { return &v1alpha1.MachineClass{} },
 	StatusOf: func(o client.Object) Status {
 		c := o.(*v1alpha1.MachineClass)

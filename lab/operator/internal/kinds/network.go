@@ -10,7 +10,7 @@ import (
 
 // The network kinds carry a phase but the module names no values for it: Pending, Ready and
 // Failed, as its other kinds name them. Their Ready condition is a metav1.Condition.
-var networkPhases = Phases{"Pending", "Ready", "Failed"}
+var networkPhases = Phases{"Pending", "Ready", "Failed", PhaseDeleting}
 
 var networkConfiguration = Kind{
 	Name:   "NetworkConfiguration",

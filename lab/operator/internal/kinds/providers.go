@@ -10,7 +10,7 @@ import (
 var machineProvider = Kind{
 	Name: "MachineProvider",
 	Phases: Phases{v1alpha1.MachineProviderPhasePending, v1alpha1.MachineProviderPhaseReady,
-		v1alpha1.MachineProviderPhaseFailed},
+		v1alpha1.MachineProviderPhaseFailed, PhaseDeleting},
 	New: func() client.Object { return &v1alpha1.MachineProvider{} },
 	StatusOf: func(o client.Object) Status {
 		return &machineProviderStatus{s: &o.(*v1alpha1.MachineProvider).Status}
@@ -45,7 +45,7 @@ func (p *machineProviderStatus) SetFailed(_, message string, now time.Time) {
 var kubernetesProvider = Kind{
 	Name: "KubernetesProvider",
 	Phases: Phases{v1alpha1.KubernetesProviderPhasePending, v1alpha1.KubernetesProviderPhaseReady,
-		v1alpha1.KubernetesProviderPhaseFailed},
+		v1alpha1.KubernetesProviderPhaseFailed, PhaseDeleting},
 	New: func() client.Object { return &v1alpha1.KubernetesProvider{} },
 	StatusOf: func(o client.Object) Status {
 		return &kubernetesProviderStatus{s: &o.(*v1alpha1.KubernetesProvider).Status}

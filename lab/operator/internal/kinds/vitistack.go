@@ -11,7 +11,7 @@ import (
 var vitistack = Kind{
 	Name: "Vitistack",
 	Phases: Phases{v1alpha1.VitistackPhaseProvisioning, v1alpha1.VitistackPhaseReady,
-		v1alpha1.VitistackPhaseFailed},
+		v1alpha1.VitistackPhaseFailed, v1alpha1.VitistackPhaseDeleting},
 	New: func() client.Object { return &v1alpha1.Vitistack{} },
 	StatusOf: func(o client.Object) Status {
 		v := o.(*v1alpha1.Vitistack)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,6 +56,10 @@ type Sim struct {
 	FailureRate float64 // probability of a permanent failure per provisioning attempt
 	ErrorRate   float64 // probability of a transient error per provisioning attempt
 	Finalizers  bool    // hold Finalizer on provisioned objects
+
+	Deprovision       simulate.Distribution            // deprovisioning time of a deleted object; nil = none
+	DeprovisionBy     map[string]simulate.Distribution // per kind; wins over Deprovision
+	DeleteFailureRate float64                          // probability of a permanent deprovisioning failure
 
 	RequeueDelay        time.Duration
 	RequeueDelayOnError time.Duration
@@ -107,14 +112,22 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, err
 	}
 	if obj.GetDeletionTimestamp() != nil {
-		return ctrl.Result{}, r.release(ctx, obj)
+		return r.deprovision(ctx, obj)
 	}
 
+	// Writes below refresh obj from the server's answers, which may carry a newer generation
+	// than the spec this attempt read and provisions.
+	generation := obj.GetGeneration()
 	status := r.Kind.StatusOf(obj)
+	reprovision := false
 	switch status.Phase() {
 	case r.Kind.Phases.Failed:
 		return ctrl.Result{}, nil
 	case r.Kind.Phases.Ready:
+		if NeedsReprovisioning(obj) {
+			reprovision = true
+			break
+		}
 		if r.Sim.RequeueDelay <= 0 {
 			return ctrl.Result{}, nil
 		}
@@ -131,8 +144,21 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 	}
 	if status.Phase() != r.Kind.Phases.Provisioning {
-		if err := r.patchStatus(ctx, obj, status.SetProvisioning); err != nil {
+		var leftReadyAt time.Time
+		if err := r.patchStatus(ctx, obj, func(now time.Time) {
+			leftReadyAt = now
+			status.SetProvisioning(now)
+		}); err != nil {
 			return ctrl.Result{}, fmt.Errorf("set phase %s: %w", r.Kind.Phases.Provisioning, err)
+		}
+		// Only now that the status is no longer ready may the new generation be announced.
+		if reprovision {
+			if err := r.annotateMany(ctx, obj, map[string]string{
+				ObservedGenerationAnnotation: strconv.FormatInt(generation, 10),
+				ReprovisioningAtAnnotation:   leftReadyAt.Format(TimeFormat),
+			}); err != nil {
+				return ctrl.Result{}, err
+			}
 		}
 	}
 	if err := r.work(ctx, obj, calls); err != nil {
@@ -141,7 +167,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.provision(ctx); err != nil {
 		return ctrl.Result{}, err
 	}
-	return r.finish(ctx, obj, status)
+	return r.finish(ctx, obj, status, generation)
 }
 
 // provision holds the worker for the simulated provisioning time (or a batch).
@@ -164,7 +190,8 @@ func (r *Reconciler) provision(ctx context.Context) error {
 }
 
 // finish decides the outcome of a provisioning attempt and writes it.
-func (r *Reconciler) finish(ctx context.Context, obj client.Object, status kinds.Status) (ctrl.Result, error) {
+func (r *Reconciler) finish(ctx context.Context, obj client.Object, status kinds.Status, generation int64) (ctrl.Result, error) {
+	obj.SetGeneration(generation) // statuses with observedGeneration report the provisioned one
 	if r.Sim.RNG.Chance(r.Sim.ErrorRate) {
 		metrics.Outcomes.WithLabelValues(r.Kind.Name, "error").Inc()
 		if r.Sim.RequeueDelayOnError > 0 {
@@ -189,7 +216,7 @@ func (r *Reconciler) finish(ctx context.Context, obj client.Object, status kinds
 			return ctrl.Result{}, fmt.Errorf("set phase %s: %w", r.Kind.Phases.Failed, err)
 		}
 		metrics.Outcomes.WithLabelValues(r.Kind.Name, "failed").Inc()
-		return ctrl.Result{}, r.annotate(ctx, obj, FailedAtAnnotation, failedAt)
+		return ctrl.Result{}, r.annotateMany(ctx, obj, map[string]string{FailedAtAnnotation: failedAt.Format(TimeFormat)})
 	}
 
 	var readyAt time.Time
@@ -200,26 +227,20 @@ func (r *Reconciler) finish(ctx context.Context, obj client.Object, status kinds
 		return ctrl.Result{}, fmt.Errorf("set phase %s: %w", r.Kind.Phases.Ready, err)
 	}
 	metrics.Outcomes.WithLabelValues(r.Kind.Name, "ready").Inc()
-	if err := r.annotate(ctx, obj, ReadyAtAnnotation, readyAt); err != nil {
+	stamps := map[string]string{
+		ReconciledAtAnnotation:       readyAt.Format(TimeFormat),
+		ObservedGenerationAnnotation: strconv.FormatInt(generation, 10),
+	}
+	if _, created := obj.GetAnnotations()[ReadyAtAnnotation]; !created {
+		stamps[ReadyAtAnnotation] = readyAt.Format(TimeFormat)
+	}
+	if err := r.annotateMany(ctx, obj, stamps); err != nil {
 		return ctrl.Result{}, err
 	}
 	if r.Sim.RequeueDelay > 0 {
 		return ctrl.Result{RequeueAfter: r.Sim.RequeueDelay}, nil
 	}
 	return ctrl.Result{}, nil
-}
-
-// release lets a deleted object go: nothing to deprovision in the simulation, so the finalizer
-// is removed at once.
-func (r *Reconciler) release(ctx context.Context, obj client.Object) error {
-	if !finalizers.Has(obj, Finalizer) {
-		return nil
-	}
-	if err := r.timed(func() error { return finalizers.Remove(ctx, r.Client, obj, Finalizer) }); err != nil &&
-		!apierrors.IsNotFound(err) {
-		return fmt.Errorf("remove finalizer: %w", err)
-	}
-	return nil
 }
 
 // work is the per-reconcile work besides provisioning: the provider-config lookup (cache) and
@@ -259,18 +280,6 @@ func (r *Reconciler) patchStatus(ctx context.Context, obj client.Object, mutate 
 		return err
 	}
 	return r.timed(func() error { return r.Client.Status().Patch(ctx, obj, client.RawPatch(types.MergePatchType, patch)) })
-}
-
-func (r *Reconciler) annotate(ctx context.Context, obj client.Object, key string, t time.Time) error {
-	patch, _ := json.Marshal(map[string]any{
-		"metadata": map[string]any{"annotations": map[string]string{key: t.Format(TimeFormat)}},
-	})
-	if err := r.timed(func() error {
-		return r.Client.Patch(ctx, obj, client.RawPatch(types.MergePatchType, patch))
-	}); err != nil {
-		return fmt.Errorf("annotate %s: %w", key, err)
-	}
-	return nil
 }
 
 // ControllerName is the controller name for a kind ("machine", "kubernetescluster", ...).
