@@ -351,6 +351,7 @@ describe('report.html in headless Chromium', () => {
         'latency',
         'rate',
         'signals',
+        'apiserver',
         'tune',
         'methods',
       ]);
@@ -381,6 +382,10 @@ describe('report.html in headless Chromium', () => {
           'time-to-ready distribution',
           'achieved rate over time',
           ...(queued ? ['workqueue depth over time'] : []),
+          // the API server is scraped beside the load by default: drawn with two scrapes or more
+          ...(result.apiserver!.series.length >= 2
+            ? ['API server mutating p99 and request rate over time']
+            : []),
           'time to ready: measured vs predicted',
         ]);
         for (const chart of page.charts) {
