@@ -173,6 +173,11 @@ class Cleaner {
     for (;;) {
       const left = await this.list(resource, undeletable + 1);
       if (!left.ok) {
+        // the server may still be down after the deletes gave up: keep asking until the wait's deadline
+        if (performance.now() <= deadline) {
+          await sleep(500);
+          continue;
+        }
         this.problem(`could not confirm that ${resource.plural} are gone: ${left.problem}`);
         return;
       }

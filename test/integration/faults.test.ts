@@ -201,18 +201,19 @@ describe('faults: kube-apiserver crashes while cleanup deletes', () => {
     expect(cleanup.problems.join('\n')).toMatch(
       /delete machines: gave up after \d+ attempts \(timeout\); last: /,
     );
-    // what is still there is what could not be deleted (a DELETE that reached etcd before the crash is gone)
+    // what is named is what could not be deleted (a DELETE that reached etcd before the crash is gone);
+    // the run's namespaces were deleted too, so the namespace controller may have taken some since
     const left = await machinesOf('it-fault-outlasts');
-    expect(cleanup.leftBehindCount).toBe(left.length);
-    expect(left.length).toBeGreaterThan(0);
-    expect(left.length).toBeLessThanOrEqual(cleanup.failed);
+    expect(cleanup.leftBehindCount).toBeGreaterThan(0);
+    expect(cleanup.leftBehindCount).toBeLessThanOrEqual(cleanup.failed);
+    expect(left.length).toBeLessThanOrEqual(cleanup.leftBehindCount!);
     const again = await vitictl(['cleanup', 'machines', '--run-id', 'it-fault-outlasts', '-o', 'json'], {
       env: env(),
     });
     expect(again.exitCode, String(again.stderr)).toBe(0);
     const second = JSON.parse(String(again.stdout)) as CleanupResult;
-    expect(second.found).toBe(left.length);
-    expect(second.deleted).toBe(left.length);
+    expect(second.found).toBeLessThanOrEqual(left.length);
+    expect(second.deleted + second.alreadyGone).toBe(second.found);
     expect(await machinesOf('it-fault-outlasts')).toEqual([]);
   });
 });
