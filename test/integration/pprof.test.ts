@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '../../src/kube/connect.js';
+import { KubeRest, statusMessage } from '../../src/kube/rest.js';
 import { vitictl } from '../helpers/binary.js';
 import { kubectl, lab } from '../helpers/lab.js';
 
@@ -66,15 +68,41 @@ async function ourTop(file: string, flags: string[]): Promise<Table> {
   return parseTop(String(result.stdout));
 }
 
-function machines(count: number, prefix: string): string {
-  return Array.from({ length: count }, (_, i) =>
-    JSON.stringify({
-      apiVersion: 'vitistack.io/v1alpha1',
-      kind: 'Machine',
-      metadata: { name: `${prefix}-${i}`, namespace: 'default', labels: { [LABEL]: prefix } },
-      spec: { provider: 'kubevirt', memory: 1024 },
-    }),
-  ).join('\n');
+function machine(name: string, prefix: string) {
+  return {
+    apiVersion: 'vitistack.io/v1alpha1',
+    kind: 'Machine',
+    metadata: { name, namespace: 'default', labels: { [LABEL]: prefix } },
+    spec: { provider: 'kubevirt', memory: 1024 },
+  };
+}
+
+/** Creates Machines, 16 requests in flight, until `done()`: the operator reconciles throughout. */
+async function createUntil(done: () => boolean): Promise<number> {
+  const rest = await KubeRest.create(await connect({ kubeconfig: lab().kubeconfig }), { connections: 16 });
+  let created = 0;
+  let next = 0;
+  try {
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (!done() && next < 3000) {
+          const name = `pprof-${next++}`;
+          const answer = await rest.request(
+            'POST',
+            '/apis/vitistack.io/v1alpha1/namespaces/default/machines',
+            {
+              body: machine(name, 'pprof'),
+            },
+          );
+          if (answer.status !== 201) throw new Error(`create ${name}: ${statusMessage(answer)}`);
+          created++;
+        }
+      }),
+    );
+  } finally {
+    await rest.close();
+  }
+  return created;
 }
 
 async function capture(dir: string, profile: string, extra: string[] = []) {
@@ -153,15 +181,11 @@ describe('vitictl pprof against the lab operator', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'vitictl-pprof-it-'));
     files.heapBefore = (await capture(dir, 'heap')).file;
-    // CPU for 3 s while the operator reconciles new Machines. vitictl's start-up and kubectl's
-    // may each take a second on a loaded machine, so one burst can miss the window: batches of
-    // 100 keep arriving until the capture ends (at most 30 batches).
+    // CPU for 3 s while the operator reconciles new Machines, created through the whole window (16 in
+    // flight: kubectl's one-at-a-time creates were too sparse on a busy machine to show in 100 Hz samples)
     let captured = false;
     const cpu = capture(dir, 'cpu', ['--seconds', '3']).finally(() => (captured = true));
-    for (let batch = 0; !captured && batch < 30; batch++) {
-      const created = await kubectl(['apply', '-f', '-'], machines(100, `pprof-${batch}`));
-      expect(created.exitCode, String(created.stderr)).toBe(0);
-    }
+    expect(await createUntil(() => captured)).toBeGreaterThan(0);
     files.cpu = (await cpu).file;
     const deleted = await kubectl(['delete', 'machines', '-n', 'default', '-l', LABEL, '--wait=false']);
     expect(deleted.exitCode, String(deleted.stderr)).toBe(0);
