@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiServerSection } from '../../report/sections/apiserver.js';
 import { type ScrapeFailure, scrapeTargets } from '../metrics/scraper.js';
+import { workerDecoder } from '../metrics/worker-parser.js';
 import type { Target } from '../target.js';
 import { APISERVER_SELECT } from './families.js';
 import { computeApiServerSignals } from './signals.js';
@@ -37,7 +38,10 @@ export function startApiServerScraping(options: ApiServerObserve) {
     firstScrape = resolve;
   });
   const targets = [options.apiserver, ...(options.etcd ? [options.etcd] : [])];
+  // the API server's exposition is MiBs: parsed on the event loop it would stall the load's schedule
+  const parser = workerDecoder(APISERVER_SELECT);
   const running = scrapeTargets(targets, {
+    decode: parser.decode,
     intervalMs: options.intervalMs,
     signal: stop.signal,
     select: APISERVER_SELECT,
@@ -50,7 +54,7 @@ export function startApiServerScraping(options: ApiServerObserve) {
   let finished: Promise<{ section: ApiServerSection | undefined; warnings: string[] }> | undefined;
   const finish = async (windowStart: Date) => {
     stop.abort();
-    const { stores, failures } = await running;
+    const { stores, failures } = await running.finally(() => parser.close());
     const [api, etcd] = stores as [(typeof stores)[number], (typeof stores)[number] | undefined];
     const warnings: string[] = [];
     targets.forEach((target, i) => {

@@ -3,9 +3,10 @@ import { VitictlError } from '../../errors.js';
 import { NetworkError } from '../../kube/rest.js';
 import { formatBytes, gunzipBounded, MiB } from '../../util/read-input.js';
 import { type BodyLimit, describeFetchFailure, type Target } from '../target.js';
-import type { Exposition } from './model.js';
-import { parseExposition } from './parse.js';
+import { parseScrape } from './decode.js';
+import type { Exposition, ParseProblem } from './model.js';
 import { type SavedTarget, TargetStore } from './store.js';
+import type { ScrapeDecoder } from './worker-parser.js';
 
 export interface ScrapeOptions {
   intervalMs: number;
@@ -18,7 +19,9 @@ export interface ScrapeOptions {
   signal?: AbortSignal;
   /** the largest exposition read (and after gunzip); default DEFAULT_MAX_EXPOSITION_BYTES */
   maxBytes?: number;
-  onScrape?: (target: string, at: number, exposition: Exposition) => void;
+  onScrape?: (target: string, at: number) => void;
+  /** parse off the event loop (a worker: large expositions must not stall a load beside them) */
+  decode?: ScrapeDecoder;
 }
 
 /** A controller's exposition is well under 1 MiB; even kube-apiserver's is tens of MiB. */
@@ -90,15 +93,15 @@ class ScrapeStatusError extends Error {
 }
 
 /**
- * One GET of a metrics endpoint, gunzipped and parsed leniently (format from Content-Type). The body
- * is bounded twice, as sent and as gunzipped: a small gzip can hold any size.
+ * One GET of a metrics endpoint, gunzipped, with its format from Content-Type. The body is bounded
+ * twice, as sent and as gunzipped: a small gzip can hold any size.
  */
-export async function fetchExposition(
+async function fetchBody(
   target: Target,
   path: string,
   timeoutMs: number,
-  limit: BodyLimit = expositionLimit(),
-): Promise<Exposition> {
+  limit: BodyLimit,
+): Promise<{ body: Buffer; format: Exposition['format'] }> {
   const response = await target.get(path, { timeoutMs, accept: ACCEPT, limit });
   if (response.status !== 200) throw new ScrapeStatusError(response.status, response.body);
   const encoding = String(response.headers['content-encoding'] ?? '');
@@ -106,15 +109,18 @@ export async function fetchExposition(
     ? gunzipBounded(response.body, { url: target.where(path) }, limit.maxBytes, limit.hint)
     : response.body;
   const type = String(response.headers['content-type'] ?? '');
-  const exposition = parseExposition(body, {
-    format: type.includes('openmetrics') ? 'openmetrics' : 'text',
-    limits: { maxInputBytes: limit.maxBytes },
-  });
-  const first = exposition.problems[0];
-  // lenient parsing skips bad lines; a body with nothing but bad lines is not an exposition at all
-  if (exposition.families.size === 0 && first)
-    throw new Error(`not a metrics exposition: line ${first.line}: ${first.message}`);
-  return exposition;
+  return { body, format: type.includes('openmetrics') ? 'openmetrics' : 'text' };
+}
+
+/** One scrape of a metrics endpoint, parsed leniently. */
+export async function fetchExposition(
+  target: Target,
+  path: string,
+  timeoutMs: number,
+  limit: BodyLimit = expositionLimit(),
+): Promise<Exposition> {
+  const { body, format } = await fetchBody(target, path, timeoutMs, limit);
+  return parseScrape(body, format, limit.maxBytes);
 }
 
 /** What went wrong with one scrape: the HTTP status, the connection, or the body. */
@@ -172,13 +178,22 @@ export async function scrapeTargets(targets: Target[], options: ScrapeOptions): 
         const path = target.defaultPath ?? '/metrics';
         const at = Date.now();
         try {
-          const exposition = await fetchExposition(target, path, Math.max(1000, options.intervalMs), limit);
-          stores[i]!.add(at, exposition);
-          for (const problem of exposition.problems.slice(0, 5)) {
+          const { body, format } = await fetchBody(target, path, Math.max(1000, options.intervalMs), limit);
+          let problems: ParseProblem[];
+          if (options.decode) {
+            const decoded = await options.decode(target.name, body, format, limit.maxBytes);
+            stores[i]!.addBatch(at, decoded.batch);
+            problems = decoded.problems;
+          } else {
+            const exposition = parseScrape(body, format, limit.maxBytes);
+            stores[i]!.add(at, exposition);
+            problems = exposition.problems;
+          }
+          for (const problem of problems.slice(0, 5)) {
             if (parseProblems.length < 50)
               parseProblems.push({ target: target.name, line: problem.line, message: problem.message });
           }
-          options.onScrape?.(target.name, at, exposition);
+          options.onScrape?.(target.name, at);
         } catch (error) {
           failures.push(scrapeFailure(target, path, at, error));
         }

@@ -1,3 +1,4 @@
+import { BatchEncoder, type Labels, type ScrapeBatch, START_TIME_SERIES, seriesKey } from './batch.js';
 import type { Exposition, MetricType } from './model.js';
 import { type Bucket, counterIncrease, histogramQuantile } from './quantile.js';
 
@@ -7,23 +8,11 @@ import { type Bucket, counterIncrease, histogramQuantile } from './quantile.js';
  * with exposition text, so scraping 3 replicas every second for 10 minutes stays small.
  */
 
-export type Labels = Record<string, string>;
-
 export interface SeriesColumn {
   name: string;
   family: string;
   labels: Labels;
   values: number[];
-}
-
-/** Process restarts: process_start_time_seconds, or the lab operator's re-exec marker, changed. */
-const START_TIME_SERIES = ['process_start_time_seconds', 'vitistack_start_time_seconds'];
-
-function keyOf(name: string, labels: Labels): string {
-  const keys = Object.keys(labels).sort();
-  return keys.length === 0
-    ? name
-    : `${name}{${keys.map((k) => `${k}=${JSON.stringify(labels[k])}`).join(',')}}`;
 }
 
 export type Matcher = (labels: Labels) => boolean;
@@ -36,6 +25,13 @@ function parseBound(text: string | undefined): number {
   return Number.parseFloat(text);
 }
 const any: Matcher = () => true;
+
+export type { Labels } from './batch.js';
+
+interface HistogramIndex {
+  buckets: Map<string, SeriesColumn[]>;
+  sums: Map<string, SeriesColumn>;
+}
 
 export interface SavedTarget {
   target: string;
@@ -50,54 +46,63 @@ export class TargetStore {
   /** indices i where a restart happened between scrape i−1 and i */
   readonly restarts: number[] = [];
   readonly families = new Map<string, { type: MetricType; help?: string }>();
-  private readonly series = new Map<string, SeriesColumn>();
+  /** columns by the encoder's series id */
+  private readonly byId: SeriesColumn[] = [];
   private readonly byName = new Map<string, SeriesColumn[]>();
+  private readonly encoder: BatchEncoder;
+  private readonly histogramIndexes = new Map<string, HistogramIndex>();
 
   constructor(
     readonly target: string,
     /** keep only families whose name matches (e.g. --select) */
-    private readonly select: RegExp | undefined = undefined,
+    select: RegExp | undefined = undefined,
     /**
      * counters and histograms first seen after the first scrape were 0 at the scrape before: for
      * targets that create a series at its first event (the API server's request metrics), so that
      * event is counted
      */
     private readonly bornAtZero = false,
-  ) {}
+  ) {
+    this.encoder = new BatchEncoder(select);
+  }
 
+  /** Take one scrape parsed on this thread. */
   add(at: number, exposition: Exposition): void {
+    this.addBatch(at, this.encoder.encode(exposition));
+  }
+
+  /** Take one scrape encoded elsewhere (a parse worker); every batch must come from one encoder. */
+  addBatch(at: number, batch: ScrapeBatch): void {
     const index = this.times.length;
     this.times.push(at);
-    for (const family of exposition.families.values()) {
-      if (this.select && !this.select.test(family.name) && !START_TIME_SERIES.includes(family.name)) continue;
-      if (!this.families.has(family.name)) {
+    this.histogramIndexes.clear();
+    for (const family of batch.families) {
+      if (!this.families.has(family.name))
         this.families.set(
           family.name,
           family.help === undefined ? { type: family.type } : { type: family.type, help: family.help },
         );
-      }
-      for (const sample of family.samples) {
-        const key = keyOf(sample.name, sample.labels);
-        let column = this.series.get(key);
-        if (!column) {
-          column = {
-            name: sample.name,
-            family: family.name,
-            labels: sample.labels,
-            values: new Array<number>(index).fill(Number.NaN),
-          };
-          if (this.bornAtZero && index > 0 && (family.type === 'counter' || family.type === 'histogram'))
-            column.values[index - 1] = 0;
-          this.series.set(key, column);
-          const list = this.byName.get(sample.name) ?? [];
-          list.push(column);
-          this.byName.set(sample.name, list);
-        }
-        column.values[index] = sample.value;
-      }
     }
-    for (const column of this.series.values())
-      if (column.values.length <= index) column.values.push(Number.NaN);
+    for (const fresh of batch.fresh) {
+      const column: SeriesColumn = {
+        name: fresh.name,
+        family: fresh.family,
+        labels: fresh.labels,
+        values: new Array<number>(index).fill(Number.NaN),
+      };
+      if (this.bornAtZero && index > 0 && (fresh.type === 'counter' || fresh.type === 'histogram'))
+        column.values[index - 1] = 0;
+      this.byId[fresh.id] = column;
+      const list = this.byName.get(fresh.name) ?? [];
+      list.push(column);
+      this.byName.set(fresh.name, list);
+    }
+    for (let i = 0; i < batch.ids.length; i++) {
+      const column = this.byId[batch.ids[i]!];
+      if (!column) throw new Error(`scrape batch: series ${batch.ids[i]} was never described to this store`);
+      column.values[index] = batch.values[i]!;
+    }
+    for (const column of this.byId) if (column.values.length <= index) column.values.push(Number.NaN);
     if (index > 0 && START_TIME_SERIES.some((name) => this.changed(name, index))) this.restarts.push(index);
   }
 
@@ -193,14 +198,11 @@ export class TargetStore {
     const bucketsByLe = new Map<number, number>();
     let sum = 0;
     let count = 0;
+    const index = this.histogramIndex(family);
     for (const countColumn of counts) {
-      const base = countColumn.labels;
-      const sameSet = (labels: Labels) => Object.entries(base).every(([k, v]) => labels[k] === v);
-      const bucketColumns = this.columns(`${family}_bucket`, (labels) => sameSet(labels));
-      const sumColumn = this.columns(
-        `${family}_sum`,
-        (labels) => sameSet(labels) && Object.keys(labels).length === Object.keys(base).length,
-      )[0];
+      const base = seriesKey('', countColumn.labels);
+      const bucketColumns = index.buckets.get(base) ?? [];
+      const sumColumn = index.sums.get(base);
       for (let i = a + 1; i <= b; i++) {
         const previous = countColumn.values[i - 1]!;
         const now = countColumn.values[i]!;
@@ -226,6 +228,28 @@ export class TargetStore {
     return { buckets, sum, count };
   }
 
+  /**
+   * A histogram's _bucket columns by their label set without le, and its _sum columns by label set
+   * (one pass, kept until the next scrape: a window's quantiles ask for them per label set).
+   */
+  private histogramIndex(family: string): HistogramIndex {
+    let index = this.histogramIndexes.get(family);
+    if (!index) {
+      index = { buckets: new Map(), sums: new Map() };
+      for (const column of this.byName.get(`${family}_bucket`) ?? []) {
+        const { le: _, ...labels } = column.labels;
+        const key = seriesKey('', labels);
+        const list = index.buckets.get(key) ?? [];
+        list.push(column);
+        index.buckets.set(key, list);
+      }
+      for (const column of this.byName.get(`${family}_sum`) ?? [])
+        index.sums.set(seriesKey('', column.labels), column);
+      this.histogramIndexes.set(family, index);
+    }
+    return index;
+  }
+
   quantile(family: string, q: number, match: Matcher = any, from = 0, to = this.times.length - 1): number {
     return histogramQuantile(q, this.histogramDelta(family, match, from, to).buckets);
   }
@@ -236,7 +260,7 @@ export class TargetStore {
       times: this.times,
       restarts: this.restarts,
       families: Object.fromEntries(this.families),
-      series: [...this.series.values()],
+      series: this.byId,
     };
   }
 
@@ -247,7 +271,7 @@ export class TargetStore {
     for (const [name, meta] of Object.entries(saved.families)) store.families.set(name, meta);
     for (const column of saved.series) {
       const restored = { ...column, values: column.values.map((v) => (v === null ? Number.NaN : v)) };
-      store.series.set(keyOf(column.name, column.labels), restored);
+      store.byId[store.encoder.adopt(column.name, column.labels)] = restored;
       const list = store.byName.get(column.name) ?? [];
       list.push(restored);
       store.byName.set(column.name, list);

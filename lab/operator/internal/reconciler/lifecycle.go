@@ -165,9 +165,13 @@ func (r *Reconciler) deprovision(ctx context.Context, obj client.Object) (ctrl.R
 	return ctrl.Result{}, r.release(ctx, obj)
 }
 
-// release removes the finalizer and stamps ReleasedAtAnnotation in the same update (optimistic
-// lock: a conflict is retried by the controller), so the DELETED event carries the time.
+// release removes the finalizer and stamps ReleasedAtAnnotation in the same write (optimistic
+// lock: a conflict is retried by the controller), so the DELETED event carries the time. The write
+// is a merge patch of metadata, not an Update: an Update sends the whole typed object, and the Go
+// types serialise absent optional structs as empty ones (a MachineClass without spec.gpu is sent
+// with "gpu": {}), which the CRD's schema rejects (spec.gpu.cores: Required value).
 func (r *Reconciler) release(ctx context.Context, obj client.Object) error {
+	base := obj.DeepCopyObject().(client.Object)
 	annotations := obj.GetAnnotations()
 	if annotations == nil {
 		annotations = map[string]string{}
@@ -181,7 +185,9 @@ func (r *Reconciler) release(ctx context.Context, obj client.Object) error {
 		}
 	}
 	obj.SetFinalizers(kept)
-	if err := r.timed(func() error { return r.Client.Update(ctx, obj) }); err != nil && !apierrors.IsNotFound(err) {
+	if err := r.timed(func() error {
+		return r.Client.Patch(ctx, obj, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}))
+	}); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("remove finalizer: %w", err)
 	}
 	return nil

@@ -1,0 +1,35 @@
+import type { BatchEncoder, ScrapeBatch } from './batch.js';
+import type { Exposition, ParseProblem } from './model.js';
+import { parseExposition } from './parse.js';
+
+/** One scrape's body, parsed leniently for a store: its batch and the lines the parser skipped. */
+export interface DecodedScrape {
+  batch: ScrapeBatch;
+  problems: ParseProblem[];
+}
+
+/** Lenient parsing skips bad lines; a body with nothing but bad lines is not an exposition at all. */
+export function requireExposition(exposition: Exposition): Exposition {
+  const first = exposition.problems[0];
+  if (exposition.families.size === 0 && first)
+    throw new Error(`not a metrics exposition: line ${first.line}: ${first.message}`);
+  return exposition;
+}
+
+export function parseScrape(
+  body: Uint8Array,
+  format: Exposition['format'],
+  maxInputBytes: number,
+): Exposition {
+  return requireExposition(parseExposition(body, { format, limits: { maxInputBytes } }));
+}
+
+export function decodeScrape(
+  body: Uint8Array,
+  format: Exposition['format'],
+  maxInputBytes: number,
+  encoder: BatchEncoder,
+): DecodedScrape {
+  const exposition = parseScrape(body, format, maxInputBytes);
+  return { batch: encoder.encode(exposition), problems: exposition.problems };
+}

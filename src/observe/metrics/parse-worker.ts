@@ -1,0 +1,41 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { BatchEncoder } from './batch.js';
+import { decodeScrape } from './decode.js';
+import { ExpositionError } from './exposition-error.js';
+import type { DecodeReply, DecodeRequest } from './worker-parser.js';
+
+/**
+ * Parses expositions off the main thread and encodes the selected families into batches, one
+ * encoder per target, so a multi-MiB exposition (the API server's) neither stalls the load's
+ * schedule nor crosses back as objects.
+ */
+const select = typeof workerData === 'string' ? new RegExp(workerData) : undefined;
+const encoders = new Map<string, BatchEncoder>();
+
+function answer({ id, target, body, format, maxInputBytes }: DecodeRequest): DecodeReply {
+  let encoder = encoders.get(target);
+  if (!encoder) {
+    encoder = new BatchEncoder(select);
+    encoders.set(target, encoder);
+  }
+  try {
+    return { id, decoded: decodeScrape(body, format, maxInputBytes, encoder) };
+  } catch (error) {
+    if (error instanceof ExpositionError)
+      return {
+        id,
+        error: { message: error.message, line: error.line, column: error.column, limit: error.limit },
+      };
+    return { id, error: { message: error instanceof Error ? error.message : String(error) } };
+  }
+}
+
+parentPort?.on('message', (request: DecodeRequest) => {
+  const reply = answer(request);
+  parentPort?.postMessage(
+    reply,
+    'decoded' in reply
+      ? [reply.decoded.batch.ids.buffer as ArrayBuffer, reply.decoded.batch.values.buffer as ArrayBuffer]
+      : [],
+  );
+});
