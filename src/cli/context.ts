@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { makeStyle, type Style } from '../render/style.js';
 import { escapeControl } from './escape-control.js';
 import type { Io } from './io.js';
-import { colorWanted, makeStyle, type Style } from './style.js';
+import { colorWanted } from './style.js';
 
 /** Flags every command accepts, kubectl-style. */
 const globalOptionsSchema = z.object({

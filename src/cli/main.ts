@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { formatLocation, VitictlError } from '../errors.js';
+import { makeStyle } from '../render/style.js';
 import { packageVersion } from '../util/version.js';
 import { examples, type Runner } from './command.js';
 import { registerApply } from './commands/apply.js';
@@ -15,7 +16,7 @@ import { registerTune } from './commands/tune.js';
 import { registerWebhook } from './commands/webhook.js';
 import { escapeControl } from './escape-control.js';
 import type { Io, OutputStream } from './io.js';
-import { colorWanted, makeStyle } from './style.js';
+import { colorWanted } from './style.js';
 
 /** Commander's own rule, asked of our streams: the terminal's width, else 80. */
 function terminalWidth(stream: OutputStream): number {

@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { usageError, VitictlError } from '../errors.js';
+import { makeStyle } from '../render/style.js';
 import { hasOption, optionValue, splitZoneArgs, withOption } from '../viti/argv.js';
 import type { Zone } from '../viti/zones.js';
 import type { Io } from './io.js';
 import { main, printError } from './main.js';
-import { colorWanted, makeStyle } from './style.js';
+import { colorWanted } from './style.js';
 
 /**
  * `viti-perf`: vitictl as a plugin of VitiStack's CLI. `viti perf ARGS` runs `viti-perf ARGS`, which is

@@ -1,17 +1,26 @@
-import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runtimeError } from '../errors.js';
 import { connect } from '../kube/connect.js';
+import { apiserverArgs, controllerManagerArgs, etcdArgs, type LabUpOptions, operatorArgs } from './args.js';
 import { auditArgs } from './audit.js';
 import { buildLab, type Progress } from './build.js';
-import { type LabCerts, makeCerts } from './certs.js';
+import { makeCerts } from './certs.js';
+import {
+  deadParts,
+  LABEL,
+  readyCheck,
+  resumeLab,
+  START_TIMEOUT_MS,
+  startAgain,
+  waitUntil,
+} from './components.js';
 import { probe } from './http-probe.js';
 import { defaultPerformanceYaml, installCrds, installOperatorConfig, registerWebhook } from './install.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { assertPortFree, freePorts } from './ports.js';
-import { isRunning, startDetached, stopComponent, tailOf } from './process.js';
+import { isRunning, startDetached, stopComponent } from './process.js';
 import {
   type ComponentState,
   hasStateFile,
@@ -23,24 +32,7 @@ import {
 } from './state.js';
 import { resolveVitistackApi } from './vitistack-api.js';
 
-export interface LabUpOptions {
-  dir?: string;
-  /** initial performance.yaml; default: defaultPerformanceYaml(workers) */
-  performanceYaml?: string;
-  workers?: number;
-  /** simulated provisioning time distribution, passed to the operator (--provision-time) */
-  provisionTime?: string;
-  /** per kind (e.g. KubernetesCluster), instead of provisionTime (--provision-time-for) */
-  provisionTimeFor?: Record<string, string>;
-  apiCallsPerReconcile?: number;
-  failureRate?: number;
-  /** etcd --unsafe-no-fsync: fast, for tests; never for numbers you report */
-  unsafeNoFsync?: boolean;
-  operator?: boolean;
-  webhook?: boolean;
-  ports?: Partial<LabState['ports']>;
-  env?: NodeJS.ProcessEnv;
-}
+export type { LabUpOptions } from './args.js';
 
 export type LabUpResult =
   | { alreadyRunning: true; state: LabState }
@@ -52,216 +44,8 @@ export type LabUpResult =
       restarted: string[];
     };
 
-async function waitUntil(
-  what: string,
-  component: ComponentState,
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!isRunning(component)) {
-      throw runtimeError(
-        `${what} exited during start-up; the end of ${component.log}:\n${tailOf(component.log)}`,
-      );
-    }
-    if (await check()) return;
-    await sleep(250);
-  }
-  throw runtimeError(
-    `${what} did not become ready within ${Math.round(timeoutMs / 1000)}s; the end of ${component.log}:\n${tailOf(component.log)}`,
-  );
-}
-
-function etcdArgs(dataDir: string, ports: LabState['ports'], unsafeNoFsync: boolean): string[] {
-  const client = `http://127.0.0.1:${ports.etcd}`;
-  const peer = `http://127.0.0.1:${ports.etcdPeer}`;
-  return [
-    '--name=lab',
-    `--data-dir=${dataDir}`,
-    `--listen-client-urls=${client}`,
-    `--advertise-client-urls=${client}`,
-    `--listen-peer-urls=${peer}`,
-    `--initial-advertise-peer-urls=${peer}`,
-    `--initial-cluster=lab=${peer}`,
-    '--quota-backend-bytes=8589934592',
-    '--log-level=warn',
-    ...(unsafeNoFsync ? ['--unsafe-no-fsync'] : []),
-  ];
-}
-
-function apiserverArgs(dir: string, ports: LabState['ports'], certs: LabCerts): string[] {
-  return [
-    `--etcd-servers=http://127.0.0.1:${ports.etcd}`,
-    '--bind-address=127.0.0.1',
-    '--advertise-address=127.0.0.1',
-    `--secure-port=${ports.apiserver}`,
-    '--endpoint-reconciler-type=none',
-    `--tls-cert-file=${certs.apiserverCert}`,
-    `--tls-private-key-file=${certs.apiserverKey}`,
-    `--client-ca-file=${certs.ca}`,
-    '--service-account-issuer=https://kubernetes.default.svc',
-    `--service-account-key-file=${certs.serviceAccountPub}`,
-    `--service-account-signing-key-file=${certs.serviceAccountKey}`,
-    '--service-cluster-ip-range=10.0.0.0/24',
-    '--authorization-mode=RBAC',
-    '--disable-admission-plugins=ServiceAccount',
-    '--allow-privileged=true',
-    `--cert-dir=${join(dir, 'apiserver-certs')}`,
-  ];
-}
-
-/**
- * The controllers the lab runs: namespace deletion (a deleted namespace goes away instead of staying
- * Terminating) and owner-reference garbage collection. Why only these: docs/decisions.md.
- */
-export const LAB_CONTROLLERS = ['namespace-controller', 'garbage-collector-controller'];
-
-/** Its own kubeconfig (system:kube-controller-manager), also for delegated authn/authz of its port. */
-function controllerManagerArgs(kubeconfig: string, port: number, certs: LabCerts): string[] {
-  return [
-    `--kubeconfig=${kubeconfig}`,
-    `--authentication-kubeconfig=${kubeconfig}`,
-    `--authorization-kubeconfig=${kubeconfig}`,
-    '--bind-address=127.0.0.1',
-    `--secure-port=${port}`,
-    `--tls-cert-file=${certs.controllerManagerCert}`,
-    `--tls-private-key-file=${certs.controllerManagerKey}`,
-    '--leader-elect=false',
-    '--use-service-account-credentials=true',
-    `--controllers=${LAB_CONTROLLERS.join(',')}`,
-  ];
-}
-
-function operatorArgs(
-  state: Pick<LabState, 'kubeconfig' | 'ports' | 'certs'>,
-  options: LabUpOptions,
-): string[] {
-  return [
-    `--kubeconfig=${state.kubeconfig}`,
-    `--metrics-bind-address=127.0.0.1:${state.ports.metrics}`,
-    `--health-probe-bind-address=127.0.0.1:${state.ports.health}`,
-    `--pprof-bind-address=127.0.0.1:${state.ports.pprof}`,
-    '--webhook-host=127.0.0.1',
-    `--webhook-port=${options.webhook === false ? 0 : state.ports.webhook}`,
-    `--webhook-cert-dir=${state.certs.webhookDir}`,
-    ...(options.provisionTime ? [`--provision-time=${options.provisionTime}`] : []),
-    ...Object.entries(options.provisionTimeFor ?? {}).map(
-      ([kind, distribution]) => `--provision-time-for=${kind}=${distribution}`,
-    ),
-    ...(options.apiCallsPerReconcile !== undefined
-      ? [`--api-calls-per-reconcile=${options.apiCallsPerReconcile}`]
-      : []),
-    ...(options.failureRate !== undefined ? [`--failure-rate=${options.failureRate}`] : []),
-  ];
-}
-
 async function stopAll(components: ComponentState[]): Promise<void> {
   for (const component of [...components].reverse()) await stopComponent(component);
-}
-
-type Part = keyof LabState['components'];
-const PARTS: Part[] = ['etcd', 'apiserver', 'controllerManager', 'operator'];
-const LABEL: Record<Part, string> = {
-  etcd: 'etcd',
-  apiserver: 'kube-apiserver',
-  controllerManager: 'kube-controller-manager',
-  operator: 'the operator',
-};
-const START_TIMEOUT_MS: Record<Part, number> = {
-  etcd: 60_000,
-  apiserver: 180_000,
-  controllerManager: 60_000,
-  operator: 60_000,
-};
-
-/** The recorded components that are not running, in start order. */
-function deadParts(state: LabState): Part[] {
-  return PARTS.filter((part) => {
-    const component = state.components[part];
-    return component !== undefined && !isRunning(component);
-  });
-}
-
-function portsOf(state: LabState, part: Part): number[] {
-  const { ports } = state;
-  if (part === 'etcd') return [ports.etcd, ports.etcdPeer];
-  if (part === 'apiserver') return [ports.apiserver];
-  if (part === 'controllerManager') return [ports.controllerManager ?? 0];
-  return [ports.metrics, ports.health, ports.pprof, ports.webhook];
-}
-
-/** Whether a component answers as ready; for a fresh lab as for a recorded one. */
-function readyCheck(state: Pick<LabState, 'dir' | 'ports' | 'certs'>, part: Part): () => Promise<boolean> {
-  const { ports } = state;
-  if (part === 'etcd')
-    return async () =>
-      (await probe(`http://127.0.0.1:${ports.etcd}/health`)).body.includes('"health":"true"');
-  if (part === 'apiserver') {
-    const pki = join(state.dir, 'pki');
-    const tls = { ca: state.certs.ca, cert: join(pki, 'admin.crt'), key: join(pki, 'admin.key') };
-    return async () => (await probe(`https://127.0.0.1:${ports.apiserver}/readyz`, tls)).status === 200;
-  }
-  if (part === 'controllerManager')
-    return async () =>
-      (await probe(`https://127.0.0.1:${ports.controllerManager}/healthz`, { ca: state.certs.ca })).status ===
-      200;
-  return async () => (await probe(`http://127.0.0.1:${ports.health}/readyz`)).status === 200;
-}
-
-/** Start a recorded component again exactly as it was started (binary, flags, log) and wait until ready. */
-async function startAgain(state: LabState, part: Part): Promise<ComponentState> {
-  const old = state.components[part] as ComponentState;
-  const proc = startDetached(old.binary, old.args, old.log);
-  await waitUntil(LABEL[part], proc, readyCheck(state, part), START_TIMEOUT_MS[part]);
-  return proc;
-}
-
-/**
- * Why the dead components of a lab cannot be started again on what it recorded, or undefined. Run
- * before starting anything, so a refusal leaves the lab as it was.
- */
-async function resumeProblem(state: LabState, dead: Part[]): Promise<string | undefined> {
-  const needed = [
-    state.kubeconfig,
-    state.certs.ca,
-    join(state.dir, 'etcd-data'),
-    ...dead.map((part) => (state.components[part] as ComponentState).binary),
-  ];
-  const missing = needed.find((file) => !existsSync(file));
-  if (missing) return `${missing} is gone`;
-  for (const part of dead) {
-    for (const port of portsOf(state, part)) {
-      if (port === 0) continue;
-      const taken = await assertPortFree(port, LABEL[part]).then(
-        () => false,
-        () => true,
-      );
-      if (taken) return `port ${port} of ${LABEL[part]} is taken by another process`;
-    }
-  }
-  return undefined;
-}
-
-/**
- * A lab whose processes died (a crash, a reboot) is started again on its own data directory, ports,
- * certificates and kubeconfig, so what it stored survives and clients keep working. Never a silent
- * rebuild: when that is impossible it refuses, and `vitictl lab down` is the way to start fresh.
- */
-async function resumeLab(state: LabState, dead: Part[], progress: Progress): Promise<LabState> {
-  const problem = await resumeProblem(state, dead);
-  if (problem)
-    throw runtimeError(`cannot restart the lab in ${state.dir}: ${problem}`, {
-      hint: 'free what it needs and run vitictl lab up again, or vitictl lab down to start a fresh lab (its stored objects are lost)',
-    });
-  let next = state;
-  for (const part of dead) {
-    progress(`restarting ${LABEL[part]} on its data, ports and certificates (it was not running)`);
-    const proc = await startAgain(next, part);
-    next = { ...next, components: { ...next.components, [part]: proc } };
-    await writeState(next);
-  }
-  return next;
 }
 
 /**

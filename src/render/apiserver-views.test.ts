@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { makeStyle } from '../cli/style.js';
 import { recorded, recordedStore } from '../observe/apiserver/fixtures/recorded.js';
 import { computeApiServerSignals } from '../observe/apiserver/signals.js';
 import type { ApiServerSection } from '../report/sections/apiserver.js';
 import { formatMs } from '../util/duration.js';
 import { apiserverLines, apiserverMarkdown } from './apiserver-views.js';
 import { apiserverSection } from './html/sections/apiserver.js';
+import { makeStyle } from './style.js';
 
 /** The views of a section computed from the recorded lab scrapes: they show what was measured. */
 const section: ApiServerSection = {

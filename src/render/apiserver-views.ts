@@ -1,6 +1,6 @@
-import type { Style } from '../cli/style.js';
 import type { ApiServerSection } from '../report/sections/apiserver.js';
 import { formatMs } from '../util/duration.js';
+import type { Style } from './style.js';
 
 /** The apiserver section in the terminal summary (two lines) and in report.md (a short table). Pure. */
 

@@ -1,6 +1,6 @@
-import type { Style } from '../cli/style.js';
 import type { ComponentStatus } from '../lab/lab.js';
 import type { LabState } from '../lab/state.js';
+import type { Style } from './style.js';
 import { borderlessTable, trimLines } from './table.js';
 
 export function renderLabStatus(state: LabState, components: ComponentStatus[], style: Style): string {

@@ -1,7 +1,7 @@
-import type { Style } from '../cli/style.js';
 import type { Exposition } from '../observe/metrics/model.js';
 import type { Signals } from '../report/sections/signals.js';
 import { formatMs } from '../util/duration.js';
+import type { Style } from './style.js';
 import { borderlessTable, trimLines } from './table.js';
 
 const num = (value: number | null | undefined, digits = 2) =>

@@ -1,7 +1,7 @@
-import type { Style } from '../cli/style.js';
 import type { RunResult } from '../report/run-result.js';
 import { formatMs } from '../util/duration.js';
 import { renderApplySummary } from './run-views.js';
+import type { Style } from './style.js';
 import { borderlessTable, trimLines } from './table.js';
 import { renderWebhookSummary } from './webhook-views.js';
 

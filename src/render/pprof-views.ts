@@ -1,9 +1,9 @@
 import { basename } from 'node:path';
-import type { Style } from '../cli/style.js';
 import type { CaptureResult } from '../observe/pprof/capture.js';
 import type { GoroutineSummary } from '../observe/pprof/goroutines.js';
 import type { TopReport } from '../observe/pprof/top.js';
 import { percentage, scale, scaledLabel } from '../observe/pprof/units.js';
+import type { Style } from './style.js';
 import { borderlessTable, trimLines } from './table.js';
 
 const pad = (text: string, width: number) => text.padStart(width);

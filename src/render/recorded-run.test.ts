@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { makeStyle } from '../cli/style.js';
 import { parseRunResult } from '../report/run-result.js';
 import { renderHtmlReport } from './html-report.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 import { renderPerf } from './perf-views.js';
+import { makeStyle } from './style.js';
 import { renderTune } from './tune-views.js';
 
 /** Every renderer on one RunResult recorded from the lab (test/fixtures/README.md says how). */

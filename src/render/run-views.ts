@@ -1,8 +1,8 @@
-import type { Style } from '../cli/style.js';
 import { type LatencySummary, statMs } from '../report/histogram.js';
 import { cleanupIncomplete, type RunResult } from '../report/run-result.js';
 import { formatMs } from '../util/duration.js';
 import { apiserverLines } from './apiserver-views.js';
+import type { Style } from './style.js';
 import { cleanupText, retryText } from './summary-text.js';
 import { borderlessTable, trimLines } from './table.js';
 

@@ -1,6 +1,6 @@
-import type { Style } from '../cli/style.js';
 import type { BuiltinScenario } from '../config/load-scenario.js';
 import type { ScenarioValidation } from '../scenario/validate-scenario.js';
+import type { Style } from './style.js';
 import { borderlessTable as table, trimLines } from './table.js';
 
 export function renderScenarioList(scenarios: BuiltinScenario[], style: Style): string {

@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import type { Style } from '../cli/style.js';
+import type { Style } from './style.js';
 
 const NO_BORDER = Object.fromEntries(
   [

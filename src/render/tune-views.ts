@@ -1,6 +1,6 @@
-import type { Style } from '../cli/style.js';
 import type { TuneResult } from '../report/sections/tune.js';
 import { formatMs } from '../util/duration.js';
+import type { Style } from './style.js';
 import { borderlessTable, trimLines } from './table.js';
 import { sizingLine, timeToReadyRows, validityLine } from './tune-rows.js';
 

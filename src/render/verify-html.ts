@@ -7,6 +7,7 @@ import { comparisonSection } from './html/sections/comparison.js';
 import { distributionSection } from './html/sections/latency.js';
 import { tuneSection } from './html/sections/tune.js';
 import { CSS } from './html/style.js';
+import { noPredictionReasons } from './verify-views.js';
 
 /**
  * report.html of `vitictl tune verify`: the decision, before and after side by side, prediction vs
@@ -71,6 +72,7 @@ export function renderVerifyHtml(result: VerifyResult, options: VerifyHtmlOption
         'num',
       ),
       note('time to ready for the recommended config; error = (measured − predicted) ÷ predicted'),
+      ...noPredictionReasons(result).map((reason) => note(`no prediction: ${reason}`)),
     ]),
     rule
       ? section(

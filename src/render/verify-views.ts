@@ -1,6 +1,6 @@
-import type { Style } from '../cli/style.js';
 import type { RunSummary, VerifyResult } from '../tune/verify/result.js';
 import { formatMs } from '../util/duration.js';
+import type { Style } from './style.js';
 import { borderlessTable, trimLines } from './table.js';
 
 /** `vitictl tune verify`'s result for a terminal, and as markdown. Pure: they lay out, never compute. */
@@ -46,8 +46,16 @@ export function renderVerify(result: VerifyResult, style: Style): string {
     ]);
   lines.push(trimLines(table.toString()));
   lines.push(style.dim('  error = (measured − predicted) ÷ predicted'));
+  for (const reason of noPredictionReasons(result)) lines.push(style.yellow(`  no prediction: ${reason}`));
   for (const note of result.notes) lines.push(style.yellow(`note: ${note}`));
   return `${lines.join('\n')}\n`;
+}
+
+/** Why the recommended config has no predicted column: the tuner refused outside what the run saw. */
+export function noPredictionReasons(result: VerifyResult): string[] {
+  if (result.comparison.some((row) => row.predictedMs !== null)) return [];
+  const refused = result.tune.prediction?.refused ?? [];
+  return refused.length > 0 ? refused : ['the tuner made none (the run has no reconcile time to model)'];
 }
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -88,6 +96,7 @@ export function renderVerifyMarkdown(result: VerifyResult): string {
         `| ${r.percentile} | ${ms(r.beforeMs)} | ${ms(r.predictedMs)} | ${ms(r.measuredMs)} | ${pct(r.errorPct)} |`,
     ),
     '',
+    ...noPredictionReasons(result).flatMap((reason) => [`No prediction: ${cell(reason)}.`, '']),
   ];
   if (d.rule) {
     const r = d.rule;

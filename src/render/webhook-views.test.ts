@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { makeStyle } from '../cli/style.js';
 import type { WebhookResult } from '../report/sections/webhook.js';
+import { makeStyle } from './style.js';
 import { formatUs, renderWebhookSummary } from './webhook-views.js';
 
 function result(overrides: Partial<WebhookResult> = {}): WebhookResult {

@@ -1,5 +1,5 @@
-import type { Style } from '../cli/style.js';
 import type { WebhookResult } from '../report/sections/webhook.js';
+import type { Style } from './style.js';
 import { borderlessTable, trimLines } from './table.js';
 
 const count = (value: number) => value.toLocaleString('en-US');

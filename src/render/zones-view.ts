@@ -1,5 +1,5 @@
-import type { Style } from '../cli/style.js';
 import type { ZoneRun } from '../viti/compare-zones.js';
+import type { Style } from './style.js';
 import { borderlessTable, trimLines } from './table.js';
 
 const ms = (value: number | undefined) =>

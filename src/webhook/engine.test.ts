@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { machineSources, useWebhookServers, type WebhookCerts } from '../../test/helpers/webhook-server.js';
-import { makeStyle } from '../cli/style.js';
 import { VitictlError } from '../errors.js';
+import { makeStyle } from '../render/style.js';
 import { renderWebhookSummary } from '../render/webhook-views.js';
 import { runResultSchema } from '../report/run-result.js';
 import { webhookResultSchema } from '../report/sections/webhook.js';

@@ -35,7 +35,7 @@ const machine = (ns: string, name: string, metadata: Record<string, unknown> = {
   apiVersion: 'vitistack.io/v1alpha1',
   kind: 'Machine',
   metadata: { name, namespace: ns, ...metadata },
-  spec: { memory: 1024 },
+  spec: { provider: 'kubevirt', memory: 1024 },
 });
 
 async function withRest<T>(work: (rest: KubeRest) => Promise<T>): Promise<T> {

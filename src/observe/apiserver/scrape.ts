@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiServerSection } from '../../report/sections/apiserver.js';
 import { type ScrapeFailure, scrapeTargets } from '../metrics/scraper.js';
-import { workerDecoder } from '../metrics/worker-parser.js';
+import { workerDecoder } from '../metrics/worker-decoder.js';
 import type { Target } from '../target.js';
 import { APISERVER_SELECT } from './families.js';
 import { computeApiServerSignals } from './signals.js';

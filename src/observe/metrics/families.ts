@@ -1,9 +1,9 @@
 import type { Fail } from './exposition-error.js';
-import type { MetadataToken, SampleToken } from './lexer.js';
 import type { MetricFamily, MetricType, Sample } from './model.js';
 import { isInt64Timestamp, isRealTimestamp, parseNumber } from './numbers.js';
 import { FamilyPoints } from './point-rules.js';
 import { SAMPLE_RULES } from './sample-rules.js';
+import type { MetadataToken, SampleToken } from './tokens.js';
 
 /**
  * Samples and metadata into families. Which family a sample belongs to: in OpenMetrics the current

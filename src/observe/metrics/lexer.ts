@@ -1,4 +1,5 @@
 import { ExpositionError } from './exposition-error.js';
+import type { ExemplarToken, Keyword, LabelToken, LineToken, SampleToken, Syntax } from './tokens.js';
 
 /**
  * The tokenizer: one line of an exposition into its tokens (metadata, or a sample's name, labels,
@@ -9,53 +10,6 @@ import { ExpositionError } from './exposition-error.js';
  * a trailing comma, only `\\`, `\"` and `\n` escapes); lenient mode is as tolerant as Prometheus'
  * scraper and keeps unknown escapes as written.
  */
-
-export interface Syntax {
-  openMetrics: boolean;
-  strict: boolean;
-  maxLabelNameLength: number;
-  maxLabelValueLength: number;
-  maxLabels: number;
-}
-
-export interface LabelToken {
-  name: string;
-  value: string;
-  column: number;
-}
-
-export interface ExemplarToken {
-  labels: LabelToken[];
-  column: number;
-  value: string;
-  valueColumn: number;
-  timestamp?: string;
-  timestampColumn?: number;
-}
-
-export interface SampleToken {
-  kind: 'sample';
-  name: string;
-  labels: LabelToken[];
-  value: string;
-  valueColumn: number;
-  timestamp?: string;
-  timestampColumn?: number;
-  exemplar?: ExemplarToken;
-}
-
-export type Keyword = 'HELP' | 'TYPE' | 'UNIT';
-
-export interface MetadataToken {
-  kind: 'metadata';
-  keyword: Keyword;
-  name: string;
-  /** HELP unescaped; TYPE and UNIT as written */
-  text: string;
-  textColumn: number;
-}
-
-export type LineToken = SampleToken | MetadataToken | { kind: 'eof' } | { kind: 'skip' };
 
 const SPACE = 0x20;
 const TAB = 0x09;

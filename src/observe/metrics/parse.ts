@@ -1,7 +1,8 @@
 import { ExpositionError, type Fail } from './exposition-error.js';
 import { FamilyAssembler } from './families.js';
-import { type Syntax, tokenizeLine } from './lexer.js';
+import { tokenizeLine } from './lexer.js';
 import type { Exposition, ParseProblem } from './model.js';
+import type { Syntax } from './tokens.js';
 import { decodeUtf8 } from './utf8.js';
 
 /**

@@ -1,6 +1,6 @@
-import type { SampleToken } from './lexer.js';
 import type { MetricFamily, Sample } from './model.js';
 import { parseNumber } from './numbers.js';
+import type { SampleToken } from './tokens.js';
 
 /**
  * The specifications' rules for one sample, each a named check (strict mode only). The sample already

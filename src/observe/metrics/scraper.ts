@@ -6,7 +6,7 @@ import { type BodyLimit, describeFetchFailure, type Target } from '../target.js'
 import { parseScrape } from './decode.js';
 import type { Exposition, ParseProblem } from './model.js';
 import { type SavedTarget, TargetStore } from './store.js';
-import type { ScrapeDecoder } from './worker-parser.js';
+import type { ScrapeDecoder } from './worker-decoder.js';
 
 export interface ScrapeOptions {
   intervalMs: number;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { makeStyle } from '../../cli/style.js';
+import { makeStyle } from '../../render/style.js';
 import { renderVerifyHtml } from '../../render/verify-html.js';
 import { renderVerify, renderVerifyMarkdown } from '../../render/verify-views.js';
 import { newHistogram, recordMs, summarize } from '../../report/histogram.js';

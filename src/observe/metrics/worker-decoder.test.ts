@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ExpositionError } from './exposition-error.js';
 import { parseExposition } from './parse.js';
 import { TargetStore } from './store.js';
-import { workerDecoder } from './worker-parser.js';
+import { workerDecoder } from './worker-decoder.js';
 
 /** An exposition with a kept histogram, a dropped counter and the restart marker. */
 function exposition(series: number, value = 0): string {

@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { BatchEncoder } from './batch.js';
 import { decodeScrape } from './decode.js';
 import { ExpositionError } from './exposition-error.js';
-import type { DecodeReply, DecodeRequest } from './worker-parser.js';
+import type { DecodeReply, DecodeRequest } from './worker-decoder.js';
 
 /**
  * Parses expositions off the main thread and encodes the selected families into batches, one

@@ -81,14 +81,14 @@ export function workerDecoder(select: RegExp): { decode: ScrapeDecoder; close: (
 }
 
 /**
- * From dist/ the worker is the compiled parse-worker.js beside this module. From the sources (vitest
- * runs them in-process) it is parse-worker.ts, which a worker can only load after registering tsx.
+ * From dist/ the worker is the compiled decode-thread.js beside this module. From the sources (vitest
+ * runs them in-process) it is decode-thread.ts, which a worker can only load after registering tsx.
  */
 function startWorker(select: RegExp): Worker {
   if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./parse-worker.js', import.meta.url), { workerData: select.source });
+    return new Worker(new URL('./decode-thread.js', import.meta.url), { workerData: select.source });
   const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./parse-worker.ts', import.meta.url).href;
+  const entry = new URL('./decode-thread.ts', import.meta.url).href;
   const bootstrap = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
   return new Worker(bootstrap, { eval: true, workerData: select.source });
 }
