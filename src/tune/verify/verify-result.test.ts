@@ -26,14 +26,14 @@ function faster(run: RunResult): RunResult {
   return { ...run, runId: 'after-1', apply };
 }
 
-function verifyResult(): VerifyResult {
+function verifyResult(maxWorkers = 4): VerifyResult {
   // at most 4 workers: within 4× of what the run saw, so the tuner predicts (beyond, it refuses)
   const tuned = tune({
     run: before,
     current: undefined,
     currentSource: 'defaults',
     strategy: 'balanced',
-    maxWorkers: 4,
+    maxWorkers,
   });
   const b = summarizeRun(before, 'absent');
   const a = summarizeRun(faster(before), '2d711642b726b044');
@@ -109,5 +109,18 @@ describe('verify result', () => {
     const text = renderVerify(result, makeStyle(false));
     expect(text).toMatch(/^verify vitistack-system\/perf: kept the recommended config/);
     expect(text).toMatch(/^p99 +\S+ +\S+ +\S+ +[+-][\d.]+%$/m);
+  });
+
+  it('says why there is no predicted column when the recommendation is beyond what the run saw', () => {
+    const result = verifyResult(64);
+    const refused = result.tune.prediction!.refused;
+    expect(refused.length).toBeGreaterThan(0);
+    expect(result.comparison.every((row) => row.predictedMs === null && row.errorPct === null)).toBe(true);
+    const why = `no prediction: ${refused[0]}`;
+    expect(renderVerify(result, makeStyle(false))).toContain(why);
+    expect(renderVerifyMarkdown(result)).toContain(`No prediction: ${refused[0]}`);
+    expect(renderVerifyHtml(result, { before, after: faster(before) })).toContain('no prediction:');
+    // with a prediction, nothing is said
+    expect(renderVerify(verifyResult(), makeStyle(false))).not.toContain('no prediction');
   });
 });
