@@ -6,6 +6,7 @@ import { benchMetrics } from './metrics.bench.js';
 import { benchPprof } from './pprof.bench.js';
 import { benchScenario } from './scenario.bench.js';
 import { benchShard } from './shard.bench.js';
+import { benchTuneVerify } from './tune/verify.js';
 import { benchTune } from './tune.bench.js';
 import { benchWebhook } from './webhook.bench.js';
 
@@ -17,6 +18,7 @@ const benches: Record<string, () => Promise<string>> = {
   apply: benchApply,
   webhook: benchWebhook,
   tune: benchTune,
+  'tune-verify': benchTuneVerify,
   pprof: benchPprof,
   shard: benchShard,
   metrics: benchMetrics,

@@ -1,0 +1,135 @@
+// The tune bench, part: the closed loop as a user runs it. A run on the lab, then `vitictl tune verify`
+// (apply the recommendation, wait for the operator to take it, re-run the same load, keep or roll back),
+// and what verify.json says: the bottleneck named, before/after, predicted vs measured.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LabUpOptions } from '../../src/lab/lab.js';
+import type { Bottleneck } from '../../src/report/sections/tune.js';
+import type { VerifyResult } from '../../src/tune/verify/result.js';
+import { writeResult } from '../lib.js';
+import { applyRun, failure, load, log, MINUTE, progress, round, vitictl, withLab } from './lab.js';
+
+const BEFORE_BOUND_MS = 20 * MINUTE;
+const VERIFY_BOUND_MS = 30 * MINUTE;
+/** the prediction for the recommended settings, against the re-run, at p50 and p99 */
+const PREDICTION_ERROR_TARGET_PCT = 25;
+
+export interface ClosedLoopCase {
+  name: string;
+  /** the operator's performance.yaml and provisioning time: what makes the case what it is */
+  lab: Omit<LabUpOptions, 'dir'>;
+  objects: number;
+  expected: Bottleneck;
+  /** p99 before ÷ after at least this; null: only "not worse" */
+  improvementTarget: number | null;
+}
+
+export const CLOSED_LOOP_CASES: ClosedLoopCase[] = [
+  {
+    name: 'worker-bound',
+    lab: {
+      performanceYaml:
+        'controller: {workers: 1, maxConcurrentReconciles: 1}\nrateLimit: {qps: 200, burst: 400}\n',
+      provisionTime: 'fixed:200ms',
+      webhook: false,
+    },
+    objects: 200,
+    expected: 'workers',
+    improvementTarget: 3,
+  },
+  {
+    name: 'client-qps-bound',
+    lab: {
+      performanceYaml:
+        'controller: {workers: 16, maxConcurrentReconciles: 16}\nrateLimit: {qps: 5, burst: 10}\n',
+      provisionTime: 'fixed:10ms',
+      webhook: false,
+    },
+    objects: 100,
+    expected: 'client-qps',
+    improvementTarget: 3,
+  },
+];
+
+export async function closedLoop(spec: ClosedLoopCase) {
+  return withLab(spec.lab, async (lab) => {
+    const before = await applyRun(lab, spec.objects, 'before.json', BEFORE_BOUND_MS, `${spec.name} before`);
+    const ran = await vitictl(
+      ['tune', 'verify', '--from', 'before.json', '--metrics', lab.metricsUrl, '--out-dir', 'verify'],
+      { env: lab.env, cwd: lab.work, timeoutMs: VERIFY_BOUND_MS, tick: progress(lab, `${spec.name} verify`) },
+    );
+    // 0 kept, 3 rolled back: both are findings; anything else is a failure of the bench
+    if (ran.status !== 0 && ran.status !== 3) throw failure(ran);
+    const result = JSON.parse(readFileSync(join(lab.work, 'verify', 'verify.json'), 'utf8')) as VerifyResult;
+    const b = result.before.timeToReady;
+    const a = result.after?.timeToReady ?? null;
+    const improvementP99 = a && a.p99 > 0 ? round(b.p99 / a.p99, 2) : null;
+    const error = (percentile: 'p50' | 'p99') =>
+      result.comparison.find((row) => row.percentile === percentile)?.errorPct ?? null;
+    const within = (pct: number | null) => pct !== null && Math.abs(pct) <= PREDICTION_ERROR_TARGET_PCT;
+    const seconds = (ms: number) => round(ms / 1000, 2);
+    return {
+      objects: spec.objects,
+      lab: spec.lab,
+      command: `vitictl tune verify --from before.json --metrics ${lab.metricsUrl} --out-dir verify`,
+      exit: ran.status,
+      verdict: result.decision.verdict,
+      reason: result.decision.reason,
+      diagnosis: result.tune.diagnosis,
+      bottleneckMet: result.tune.diagnosis.bottleneck === spec.expected,
+      changed: result.diff.added,
+      settle: result.settle,
+      before: {
+        p50: seconds(b.p50),
+        p90: seconds(b.p90),
+        p99: seconds(b.p99),
+        wall: before.summary.wallSeconds,
+      },
+      after: a ? { p50: seconds(a.p50), p90: seconds(a.p90), p99: seconds(a.p99) } : null,
+      improvementP99,
+      improvementMet:
+        improvementP99 !== null &&
+        (spec.improvementTarget === null ? improvementP99 >= 1 : improvementP99 >= spec.improvementTarget),
+      prediction: result.comparison,
+      refused: result.tune.prediction?.refused ?? [],
+      predictionErrorPct: { p50: error('p50'), p99: error('p99') },
+      predictionMet: within(error('p50')) && within(error('p99')),
+      verifySeconds: ran.seconds,
+    };
+  });
+}
+
+/** `npm run bench -- tune-verify`: every closed-loop case in a fresh lab, one after the other. */
+export async function benchTuneVerify(): Promise<string> {
+  const started = Date.now();
+  const loadStart = load();
+  const cases: Record<string, Awaited<ReturnType<typeof closedLoop>>> = {};
+  for (const spec of CLOSED_LOOP_CASES) {
+    log(`closed loop, ${spec.name}: ${spec.objects} Machines…`);
+    cases[spec.name] = await closedLoop(spec);
+  }
+  return writeResult('tune-verify', {
+    cases,
+    summary: Object.fromEntries(
+      Object.entries(cases).map(([name, c]) => [
+        name,
+        {
+          bottleneck: c.diagnosis.bottleneck,
+          bottleneckMet: c.bottleneckMet,
+          verdict: c.verdict,
+          p99BeforeSeconds: c.before.p99,
+          p99AfterSeconds: c.after?.p99 ?? null,
+          improvementP99: c.improvementP99,
+          improvementMet: c.improvementMet,
+          predictionErrorPct: c.predictionErrorPct,
+          predictionMet: c.predictionMet,
+        },
+      ]),
+    ),
+    notYetCovered:
+      'the API-server-bound case (a lab API server with a low --max-mutating-requests-inflight or a tight APF level for the operator): the lab cannot start its API server with such flags yet',
+    loadAverage: { start: loadStart, end: load() },
+    totalMinutes: round((Date.now() - started) / MINUTE, 1),
+    note: `each case in a fresh lab (kube-apiserver + etcd + the reference operator on 127.0.0.1, real fsync, webhook off) started with the case's performance.yaml and provisioning time; \`node bin/vitictl.js apply machines --count N --qps 100 --metrics URL --metrics-interval 5s --out before.json\`, then \`node bin/vitictl.js tune verify --from before.json --metrics URL --out-dir verify\` as child processes with KUBECONFIG=<lab kubeconfig>; every figure is read from verify/verify.json (p99 = the HDR histogram's time-to-ready p99 of each run; errorPct = (measured − predicted) ÷ predicted for the recommended config). improvementMet: p99 before ÷ after ≥ the case's target; predictionMet: |errorPct| ≤ ${PREDICTION_ERROR_TARGET_PCT}% at p50 and p99. loadAverage = os.loadavg() 1/5/15 min on a 2-core machine shared with other work`,
+  });
+}
