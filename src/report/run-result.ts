@@ -11,7 +11,9 @@ import { webhookResultSchema } from './sections/webhook.js';
 
 /**
  * RunResult: the one contract between the engines, the tuner, the gates and the reports. Versioned;
- * every number in it was measured, and `methods` says how.
+ * every number in it was measured, and `methods` says how. One file on purpose (~440 lines): the
+ * top-level schema, its version-1 reader and its checks read as one contract; its sections live in
+ * sections/.
  */
 
 /** 2: typed signals, tune and webhook sections; every latency summary with p9999. Version 1 files are read too. */

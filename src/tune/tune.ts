@@ -4,20 +4,13 @@ import type { ObserveTarget, RunResult } from '../report/run-result.js';
 import { busiestController, type ControllerSignals, type Signals } from '../report/sections/signals.js';
 import type { Recommendation, Sizing, TuneResult } from '../report/sections/tune.js';
 import { apiserverPressure, controllerCallLatencyMs, fitLatencyCurve } from './apiserver-load.js';
+import { diagnose } from './diagnose.js';
 import { effective } from './performance-config.js';
 import { calibrateService, type ModelInput } from './predict.js';
 import { MODEL_SEED, measuredPercentiles, predict } from './prediction.js';
-import {
-  cachingRule,
-  diagnose,
-  gcRules,
-  qpsRule,
-  type RuleContext,
-  requeueRule,
-  resourceRules,
-  timeoutRule,
-  workersRule,
-} from './rules.js';
+import { gcRules, resourceRules } from './resource-rules.js';
+import type { RuleContext } from './rule-context.js';
+import { cachingRule, qpsRule, requeueRule, timeoutRule, workersRule } from './rules.js';
 import { sizeFor } from './sizing.js';
 
 export interface TuneOptions {

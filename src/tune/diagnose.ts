@@ -1,0 +1,103 @@
+// The one bottleneck along the path create → API server → controller → ready, with its numbers.
+import type { Diagnosis } from '../report/sections/tune.js';
+import { parseCpuCores, parseQuantityBytes } from './performance-config.js';
+import { mib, ms, type RuleContext, r3 } from './rule-context.js';
+
+/** Goroutines rising under steady load, or work that never finishes: no tuning on top of a leak. */
+function detectLeak(ctx: Pick<RuleContext, 'process' | 'windowSeconds'>): string | undefined {
+  const { goroutineSlopePerMinute: slope, goroutinesMean: mean } = ctx.process;
+  if (slope === null || mean === null || ctx.windowSeconds < 30) return undefined;
+  if (slope > Math.max(10, 0.1 * mean)) {
+    return `goroutines rise by ${r3(slope)}/min (mean ${Math.round(mean)}) over ${Math.round(ctx.windowSeconds)}s of load: a leak; fix it before tuning (vitictl pprof goroutines)`;
+  }
+  return undefined;
+}
+
+/** What helps when the API server, not the controller, limits: never more concurrency or QPS into it. */
+const APISERVER_INSTEAD = [
+  'fewer API calls per reconcile: read from the informer cache instead of uncached GETs, one status write per reconcile (patch, not get + update)',
+  'larger batches (controller.batchSize) so one call carries more objects',
+  "the controller's API Priority and Fairness priority level: a FlowSchema that puts its service account on a level with more seats (or the load generator's on a lower one)",
+];
+
+export function diagnose(ctx: RuleContext): Diagnosis {
+  const leak = detectLeak(ctx);
+  if (leak) return { bottleneck: 'leak', message: leak, evidence: {}, instead: [] };
+  const c = ctx.controller;
+  const waitShare = c.serviceMean > 0 ? 1 - ctx.workSeconds / c.serviceMean : 0;
+  const rho = (ctx.lambda * ctx.workSeconds) / Math.max(1, ctx.settings.workers);
+  const controllerEvidence = {
+    'λ (reconciles/s)': r3(ctx.lambda),
+    'S̄ (s)': r3(c.serviceMean),
+    'S work (s)': r3(ctx.workSeconds),
+    W: ctx.settings.workers,
+    ρ: r3(rho),
+    'W̄q (s)': r3(c.queueWaitMean),
+    'REST/s': r3(ctx.process.restRequestsPerSecond),
+    QPS: ctx.settings.qps > 0 ? ctx.settings.qps : null,
+  };
+  // the API server first: raising concurrency or QPS into a saturated server only lengthens its queues
+  if (ctx.apiserver.saturated) {
+    return {
+      bottleneck: 'apiserver',
+      message: `the API server is saturated: ${ctx.apiserver.signs.join('; ')}. More workers or a higher QPS would add load where it queues`,
+      evidence: { ...ctx.apiserver.evidence, ...controllerEvidence },
+      instead: APISERVER_INSTEAD,
+    };
+  }
+  // the REST rate sitting at the limit is evidence on its own (the work may be hidden behind it)
+  const atLimit = ctx.settings.qps > 0 && ctx.process.restRequestsPerSecond >= 0.9 * ctx.settings.qps;
+  if (ctx.settings.qps > 0 && (waitShare > 0.2 || atLimit)) {
+    return {
+      bottleneck: 'client-qps',
+      message:
+        `the client-side rate limit (QPS ${ctx.settings.qps}, burst ${ctx.settings.burst}) is the bottleneck: ` +
+        `${waitShare > 0.2 ? `${Math.round(waitShare * 100)}% of each ${ms(c.serviceMean)} reconcile is spent waiting for it` : 'the client runs at its limit'} ` +
+        `(REST ${r3(ctx.process.restRequestsPerSecond)}/s at ${r3(ctx.process.restRequestsPerReconcile ?? 0)} per reconcile); ` +
+        'more workers would only wait longer. The limit is per object type (one REST client per GVK).',
+      evidence: { ...controllerEvidence, 'limiter wait share': r3(Math.max(0, waitShare)) },
+      instead: [],
+    };
+  }
+  const cpuLimit = parseCpuCores(ctx.current?.resourceOptimization?.cpu?.limit);
+  if (
+    cpuLimit !== undefined &&
+    ctx.process.cpuP90Cores !== null &&
+    ctx.process.cpuP90Cores >= 0.9 * cpuLimit
+  ) {
+    return {
+      bottleneck: 'cpu',
+      message: `CPU-bound: p90 ${r3(ctx.process.cpuP90Cores)} cores against a limit of ${cpuLimit}`,
+      evidence: { 'cpu p90 (cores)': r3(ctx.process.cpuP90Cores), 'cpu limit': cpuLimit },
+      instead: ['raise or remove the CPU limit before adding workers'],
+    };
+  }
+  const memoryLimit = parseQuantityBytes(ctx.current?.resourceOptimization?.memory?.limit);
+  const gcShare = ctx.process.gcCpuShare ?? 0;
+  const rssMax = ctx.process.rssMaxBytes;
+  if (gcShare > 0.25 || (memoryLimit !== undefined && rssMax !== null && rssMax >= 0.9 * memoryLimit)) {
+    return {
+      bottleneck: 'memory',
+      message:
+        gcShare > 0.25
+          ? `memory/GC-bound: the GC uses ${Math.round(gcShare * 100)}% of the CPU`
+          : `memory-bound: max RSS ${mib(rssMax ?? 0)} is ${Math.round(((rssMax ?? 0) / (memoryLimit ?? 1)) * 100)}% of the ${ctx.current?.resourceOptimization?.memory?.limit} limit`,
+      evidence: { 'gc cpu share': r3(gcShare), 'rss max': rssMax === null ? null : mib(rssMax) },
+      instead: ['raise the memory limit and GOMEMLIMIT to the modelled need (below), then tune workers'],
+    };
+  }
+  if (rho > 0.7) {
+    return {
+      bottleneck: 'workers',
+      message: `queueing for workers: offered load ${r3(ctx.lambda * ctx.workSeconds)} on ${ctx.settings.workers} worker(s) (ρ ${r3(rho)}), queue wait ${ms(c.queueWaitMean)}`,
+      evidence: controllerEvidence,
+      instead: [],
+    };
+  }
+  return {
+    bottleneck: 'none',
+    message: `no bottleneck at this load: ρ ${r3(rho)}, no throttling, the API server keeps up`,
+    evidence: controllerEvidence,
+    instead: [],
+  };
+}
