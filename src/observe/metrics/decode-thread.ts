@@ -2,14 +2,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { BatchEncoder } from './batch.js';
 import { decodeScrape } from './decode.js';
 import { ExpositionError } from './exposition-error.js';
-import type { DecodeReply, DecodeRequest } from './worker-decoder.js';
+import type { DecodeReply, DecodeRequest, SelectPattern } from './worker-decoder.js';
 
 /**
  * Parses expositions off the main thread and encodes the selected families into batches, one
  * encoder per target, so a multi-MiB exposition (the API server's) neither stalls the load's
  * schedule nor crosses back as objects.
  */
-const select = typeof workerData === 'string' ? new RegExp(workerData) : undefined;
+const pattern = workerData as SelectPattern | undefined;
+const select = pattern ? new RegExp(pattern.source, pattern.flags) : undefined;
 const encoders = new Map<string, BatchEncoder>();
 
 function answer({ id, target, body, format, maxInputBytes }: DecodeRequest): DecodeReply {

@@ -55,6 +55,15 @@ describe('decoding scrapes on a worker thread', () => {
     expect(viaWorker.quantile('kept_seconds', 0.5)).toBe(here.quantile('kept_seconds', 0.5));
   });
 
+  it("keeps the select pattern's flags across the thread: a case-insensitive pattern selects as it does here", async () => {
+    const decoder = workerDecoder(/^KEPT_SECONDS$/i);
+    decoders.push(decoder);
+    const store = new TargetStore('t', /^KEPT_SECONDS$/i);
+    const body = Buffer.from(exposition(2));
+    store.addBatch(1, (await decoder.decode('t', body, 'text', body.length)).batch);
+    expect(store.columns('kept_seconds_count')).toHaveLength(2);
+  });
+
   it("numbers each target's series apart: two targets scraped through one worker", async () => {
     const { decode } = started();
     const a = new TargetStore('a');

@@ -3,6 +3,12 @@ import type { DecodedScrape } from './decode.js';
 import { ExpositionError } from './exposition-error.js';
 import type { Exposition } from './model.js';
 
+/** The thread's series filter, as a RegExp's parts. */
+export interface SelectPattern {
+  source: string;
+  flags: string;
+}
+
 export interface DecodeRequest {
   id: number;
   /** the target whose store the batch is for (each has its own series numbering) */
@@ -85,10 +91,12 @@ export function workerDecoder(select: RegExp): { decode: ScrapeDecoder; close: (
  * runs them in-process) it is decode-thread.ts, which a worker can only load after registering tsx.
  */
 function startWorker(select: RegExp): Worker {
+  // a RegExp does not cross threads: its source and flags do
+  const workerData: SelectPattern = { source: select.source, flags: select.flags };
   if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./decode-thread.js', import.meta.url), { workerData: select.source });
+    return new Worker(new URL('./decode-thread.js', import.meta.url), { workerData });
   const tsx = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./decode-thread.ts', import.meta.url).href;
   const bootstrap = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: select.source });
+  return new Worker(bootstrap, { eval: true, workerData });
 }
