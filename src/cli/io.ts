@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { removeTempFilesNow } from '../util/atomic-write.js';
 
@@ -59,6 +60,8 @@ export function processIo(): Io {
     interrupt(second) {
       if (controller) return controller.signal;
       controller = new AbortController();
+      // every request in flight listens for the interrupt: hundreds at once are expected, not a leak
+      setMaxListeners(0, controller.signal);
       onSecond = second;
       return controller.signal;
     },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from './duration-schema.js';
+import { phaseSchema } from './phase-schema.js';
 
 /** A perf profile: what `vitictl perf run` does, in which phases, and what must hold (gates). */
 const loadSchema = z
@@ -80,6 +81,14 @@ export const profileSchema = z.strictObject({
       })
       .optional()
       .describe('AdmissionReview load alongside the creates; its figures feed the webhook.* gates'),
+    phases: z
+      .array(phaseSchema)
+      .min(1)
+      .max(32)
+      .optional()
+      .describe(
+        'the lifecycle, in order: create first (count and load above), then update, delete, churn, read, webhook',
+      ),
     tune: z.boolean().default(true).describe('recommend settings from the run'),
     gates: z
       .array(z.string())

@@ -1,6 +1,7 @@
 import { inputError } from '../errors.js';
 import { cleanupRun } from '../kube/cleanup.js';
-import { connect } from '../kube/connect.js';
+import { connect, type KubeConnection } from '../kube/connect.js';
+import type { ApiResource } from '../kube/discovery.js';
 import { preflight } from '../kube/preflight.js';
 import { KubeRest } from '../kube/rest.js';
 import type { ApiServerObserve, ApiServerScraping } from '../observe/apiserver/scrape.js';
@@ -39,6 +40,21 @@ export interface ApplyRunOptions {
   apiserverMetrics?: Omit<ApiServerObserve, 'apiserver'> | undefined;
   /** the API server's audit log (JSON lines): split each object's last step at the server */
   auditLog?: string | undefined;
+  /** perf run's other phases: alongside the creates, and after them before cleanup, while the scrapes go on */
+  lifecycle?: ApplyLifecycle | undefined;
+}
+
+export interface LifecycleContext {
+  connection: KubeConnection;
+  /** the scenario's kinds as the API server serves them, by apiVersion/kind */
+  resources: Map<string, ApiResource>;
+}
+
+export interface ApplyLifecycle {
+  /** started with the creates; `createsEnded` settles when they have ended */
+  alongside(context: LifecycleContext, createsEnded: Promise<void>): Promise<void>;
+  /** after the creates, unless the run was interrupted */
+  after(context: LifecycleContext): Promise<void>;
 }
 
 /**
@@ -116,6 +132,14 @@ export async function applyRun(
       });
       await apiScraping.started();
     }
+    const lifecycleContext = { connection, resources: checked.resources };
+    let createsEnded = () => {};
+    const alongside = options.lifecycle?.alongside(
+      lifecycleContext,
+      new Promise<void>((resolve) => (createsEnded = resolve)),
+    );
+    // awaited after the creates; a failure meanwhile must not go unhandled
+    alongside?.catch(() => {});
     const output = await phase('apply', () =>
       runApply({
         plan,
@@ -128,7 +152,16 @@ export async function applyRun(
         signal: options.signal,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       }),
-    );
+    ).finally(() => createsEnded());
+    // a phase that failed outright still lets the cleanup below remove what the run created
+    let lifecycleError: unknown;
+    try {
+      await alongside;
+      if (options.lifecycle && !output.interrupted && !options.signal.aborted)
+        await options.lifecycle.after(lifecycleContext);
+    } catch (error) {
+      lifecycleError = error;
+    }
     const truth =
       options.auditLog && auditOffset !== undefined
         ? await phase('ground truth', () =>
@@ -163,6 +196,7 @@ export async function applyRun(
         }),
       );
     }
+    if (lifecycleError !== undefined) throw lifecycleError;
     const result: RunResult = {
       schemaVersion: RUN_RESULT_VERSION,
       kind: 'vitictl.io/RunResult',
@@ -178,7 +212,7 @@ export async function applyRun(
       },
       startedAt: startedAt.toISOString(),
       endedAt: new Date().toISOString(),
-      interrupted: output.interrupted,
+      interrupted: output.interrupted || options.signal.aborted,
       phases,
       apply: truth ? { ...output.apply, groundTruth: truth.section } : output.apply,
       ...(cleanup ? { cleanup } : {}),

@@ -11,12 +11,14 @@ import { renderJunit } from '../render/junit.js';
 import { renderMarkdown } from '../render/markdown.js';
 import { newRunId } from '../report/run-id.js';
 import type { GateResult, RunResult } from '../report/run-result.js';
+import type { ScenarioPlan } from '../scenario/expand.js';
 import { prepareScenario } from '../scenario/prepare.js';
 import type { Shard } from '../scenario/shard.js';
 import { writeChunks, writeFileAtomically } from '../util/atomic-write.js';
 import { baselineGates } from './gates/baseline.js';
 import { evaluateGate } from './gates/evaluate.js';
 import type { Gate } from './gates/grammar.js';
+import type { Lifecycle } from './lifecycle.js';
 import { prepareWebhookPhase } from './webhook-phase.js';
 
 export interface PerfRunOptions {
@@ -167,7 +169,12 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
           burst: spec.load.burst ?? defaultBurst(spec.load.qps),
         }
       : { mode: 'closed' as const, concurrency: spec.load.concurrency ?? 32 };
-  const runOnce = async (count: number | undefined, mode: typeof load, id: string, capture = false) => {
+  const runOnce = async (
+    count: number | undefined,
+    mode: typeof load,
+    id: string,
+    lifecycleOf?: (plan: ScenarioPlan) => Lifecycle,
+  ) => {
     const prepared = await prepareScenario({
       scenario: options.profile.scenario,
       crdFiles: [],
@@ -176,6 +183,9 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
       runId: id,
       shard: options.shard,
     });
+    // checks the phases against the scenario before anything is created
+    const lifecycle = lifecycleOf?.(prepared.plan);
+    const capture = lifecycle !== undefined;
     let peak: Promise<void> | undefined;
     const onProgress = (progress: ApplyProgress) => {
       options.onProgress?.(progress);
@@ -198,25 +208,28 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
       metrics: targets ? { targets, intervalMs: spec.observe.interval } : undefined,
       apiserverMetrics,
       auditLog: where.auditLog,
+      lifecycle: lifecycle?.hooks(),
       ...(options.onPhase ? { onPhase: options.onPhase } : {}),
       onProgress,
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
       ...(options.onInfo ? { onInfo: options.onInfo } : {}),
     });
     await peak;
+    if (lifecycle) {
+      result.phases.push(...lifecycle.entries);
+      if (lifecycle.webhook) {
+        result.webhook = lifecycle.webhook.webhook;
+        result.phases.push(...lifecycle.webhook.phases);
+        result.methods = { ...result.methods, ...lifecycle.webhook.methods };
+      }
+      result.phases.sort((a, b) => a.start.localeCompare(b.start));
+    }
     return result;
   };
-  if (spec.webhook && spec.stress)
-    throw inputError(
-      `profile ${options.profile.name}: webhook load runs alongside one create phase, not a stress ladder`,
-      {
-        location: { file: options.profile.file },
-        hint: 'run the webhook load in its own profile (type: load)',
-      },
-    );
-  const webhookPhase = spec.webhook
+  const webhookSpec = options.profile.phases.find((phase) => phase.type === 'webhook');
+  const webhookPhase = webhookSpec
     ? await prepareWebhookPhase({
-        spec: spec.webhook,
+        spec: webhookSpec,
         scenario: options.profile.scenario,
         runId,
         shard: options.shard,
@@ -225,6 +238,7 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
         onWarning: options.onWarning,
       })
     : undefined;
+  const lifecycleModule = await import('./lifecycle.js');
   let result: RunResult;
   try {
     if (sloGate && spec.stress) {
@@ -254,17 +268,18 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
       }
       if (!last) throw inputError('the stress profile ran no step');
       result = { ...last, runId, stress: { slo: spec.stress.slo, steps, knee } };
-    } else if (webhookPhase) {
-      // alongside the creates: both start now; the run waits for both, the apply's cleanup included
-      const webhook = webhookPhase();
-      webhook.catch(() => {}); // awaited below; an apply failure must not leave it unhandled
-      result = await runOnce(options.count ?? spec.count, load, runId, true);
-      const measured = await webhook;
-      result.webhook = measured.webhook;
-      result.phases.push(...measured.phases);
-      result.methods = { ...result.methods, ...measured.methods };
     } else {
-      result = await runOnce(options.count ?? spec.count, load, runId, true);
+      result = await runOnce(options.count ?? spec.count, load, runId, (plan) => {
+        const { Lifecycle } = lifecycleModule;
+        return new Lifecycle({
+          phases: options.profile.phases,
+          plan,
+          profile: { name: options.profile.name, file: options.profile.file },
+          webhook: webhookPhase,
+          signal: options.signal,
+          onPhase: options.onPhase,
+        });
+      });
     }
   } finally {
     const etcd = apiserverMetrics?.etcd ? [apiserverMetrics.etcd] : [];

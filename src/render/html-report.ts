@@ -3,6 +3,7 @@ import { Html, html, type Part } from './html/markup.js';
 import { apiserverSection } from './html/sections/apiserver.js';
 import { comparisonSection } from './html/sections/comparison.js';
 import { distributionSection, latencySection, rateSection } from './html/sections/latency.js';
+import { lifecycleSection } from './html/sections/lifecycle.js';
 import { methodsSection } from './html/sections/methods.js';
 import { gatesSection, objectsSection, runFacts, verdict } from './html/sections/run.js';
 import { signalsSection } from './html/sections/signals.js';
@@ -10,6 +11,7 @@ import { stressSection } from './html/sections/stress.js';
 import { tuneSection } from './html/sections/tune.js';
 import { webhookSection } from './html/sections/webhook.js';
 import { CSS } from './html/style.js';
+import { lifecycleRows } from './lifecycle-rows.js';
 
 /**
  * `report.html`: one self-contained file (inline CSS, inline SVG drawn here, no script, no network)
@@ -28,6 +30,7 @@ export interface HtmlReportOptions {
 export function renderHtmlReport(result: RunResult, options: HtmlReportOptions = {}): string {
   const title = options.title ?? `vitictl run ${result.runId} · ${result.scenario.name}`;
   const apply = result.apply;
+  const lifecycle = lifecycleRows(result);
   const body: Part[] = [
     html`<header><h1>${title}</h1><div class="dim">${result.profile ? `profile ${result.profile.name} · ` : ''}${result.target.server} · ${result.startedAt}</div></header>`,
     verdict(result),
@@ -38,6 +41,7 @@ export function renderHtmlReport(result: RunResult, options: HtmlReportOptions =
     distributionSection(result, options.baseline),
     apply ? latencySection(apply, true) : '',
     apply ? rateSection(apply) : '',
+    lifecycle.length > 0 ? lifecycleSection(lifecycle) : '',
     result.observe && result.observe.targets.length > 0 ? signalsSection(result.observe) : '',
     result.apiserver ? apiserverSection(result.apiserver) : '',
     result.webhook ? webhookSection(result.webhook) : '',

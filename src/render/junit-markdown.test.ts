@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { newRetryCounters } from '../kube/retry.js';
+import { PhaseTally, phaseLoad } from '../load/phases/summary.js';
+import { newHistogram, recordMs } from '../report/histogram.js';
 import type { RunResult } from '../report/run-result.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
@@ -10,6 +13,7 @@ const run = {
   startedAt: '2026-11-26T08:00:00.000Z',
   endedAt: '2026-11-26T08:00:30.000Z',
   interrupted: false,
+  phases: [],
   profile: { name: 'smoke', file: 'p', kind: 'smoke' },
   gates: [
     {
@@ -87,5 +91,32 @@ describe('markdown with a metrics target that never answered', () => {
     expect(md.split('\n').filter((line) => line.startsWith('> '))).toEqual([
       '> ⚠️ metrics target http://127.0.0.1:1/metrics never answered (31 scrapes failed, last: refused (ECONNREFUSED) connect ECONNREFUSED 127.0.0.1:1): no controller signals from it; hint: nothing listens there',
     ]);
+  });
+});
+
+describe('markdown of a lifecycle', () => {
+  it('has a row per phase whose counts add up, its latencies with what they measure, and the failure reasons', () => {
+    const tally = new PhaseTally();
+    tally.add({ key: 'ns/a', state: 'ready', sentAt: 0 });
+    tally.add({
+      key: 'ns/b',
+      state: 'timedOut',
+      sentAt: 0,
+      reason: 'not gone after 3s (no deprovisioning seen)',
+    });
+    const done = newHistogram();
+    recordMs(done, 1500);
+    const load = phaseLoad(
+      tally,
+      { request: newHistogram(), done },
+      { verb: 'delete', requestedRate: 5, selected: 3, counters: newRetryCounters() },
+    );
+    const markdown = renderMarkdown({
+      ...run,
+      phases: [{ name: 'delete-all', start: run.startedAt, end: run.endedAt, seconds: 30, load }],
+    });
+    expect(markdown).toContain('| delete-all | delete 3 objects at 5/s | 2 | 1 | 0 | 1 | 1 |');
+    expect(markdown).toContain('| delete-all | DELETE answered → gone | 1.50s |');
+    expect(markdown).toContain('- delete-all: 1 × not gone after 3s (no deprovisioning seen)');
   });
 });

@@ -2,6 +2,7 @@ import { type LatencySummary, statMs } from '../report/histogram.js';
 import type { RunResult } from '../report/run-result.js';
 import { formatMs } from '../util/duration.js';
 import { apiserverMarkdown } from './apiserver-views.js';
+import { lifecycleRows } from './lifecycle-rows.js';
 import { unansweredTargets } from './observe-warnings.js';
 import { groundTruthNote } from './summary-text.js';
 import { sizingLine, timeToReadyRows } from './tune-rows.js';
@@ -66,6 +67,29 @@ export function renderMarkdown(result: RunResult): string {
         : []),
       '',
       ...(apply.groundTruth ? [groundTruthNote(apply.groundTruth), ''] : []),
+    );
+  }
+  const lifecycle = lifecycleRows(result);
+  if (lifecycle.length > 0) {
+    lines.push(
+      '**Lifecycle**',
+      '',
+      '| phase | load | sent | done | failed | timed out | interrupted |',
+      '|---|---|---|---|---|---|---|',
+      ...lifecycle.map(
+        (r) =>
+          `| ${cell(r.phase)} | ${cell(r.load)} | ${r.sent} | ${r.done} | ${r.failed} | ${r.timedOut} | ${r.interrupted} |`,
+      ),
+      '',
+      '| phase | latency | p50 | p90 | p99 | max |',
+      '|---|---|---|---|---|---|',
+      ...lifecycle.flatMap((r) => [
+        `| ${cell(r.phase)} | ${cell(r.latencyLabel)} | ${row(r.latency)} |`,
+        ...r.also.map((also) => `| ${cell(r.phase)} | ${cell(also.label)} | ${row(also.latency)} |`),
+      ]),
+      '',
+      ...lifecycle.flatMap((r) => r.notes.map((text) => `- ${cell(r.phase)}: ${cell(text)}`)),
+      '',
     );
   }
   if (result.stress) {

@@ -1,5 +1,6 @@
 import type { RunResult } from '../report/run-result.js';
 import { formatMs } from '../util/duration.js';
+import { lifecycleRows } from './lifecycle-rows.js';
 import { renderApplySummary } from './run-views.js';
 import type { Style } from './style.js';
 import { borderlessTable, trimLines } from './table.js';
@@ -9,6 +10,30 @@ import { renderWebhookSummary } from './webhook-views.js';
 export function renderPerf(result: RunResult, files: string[], style: Style): string {
   const lines = [renderApplySummary(result, style).trimEnd()];
   if (result.webhook) lines.push(renderWebhookSummary(result.webhook, style).trimEnd());
+  const lifecycle = lifecycleRows(result);
+  if (lifecycle.length > 0) {
+    const table = borderlessTable(
+      ['PHASE', 'LOAD', 'SENT', 'DONE', 'FAILED', 'TIMED OUT', 'INTERRUPTED', 'p50/p90/p99', 'MEASURES'],
+      style,
+    );
+    for (const row of lifecycle)
+      table.push([
+        row.phase,
+        row.load,
+        String(row.sent),
+        String(row.done),
+        row.failed > 0 ? style.red(String(row.failed)) : '0',
+        row.timedOut > 0 ? style.red(String(row.timedOut)) : '0',
+        String(row.interrupted),
+        row.latency.count === 0
+          ? '-'
+          : `${formatMs(row.latency.p50)} / ${formatMs(row.latency.p90)} / ${formatMs(row.latency.p99)}`,
+        row.latencyLabel,
+      ]);
+    lines.push(trimLines(table.toString()));
+    for (const row of lifecycle)
+      for (const text of row.notes) lines.push(style.dim(`  ${row.phase}: ${text}`));
+  }
   if (result.mergedFrom)
     lines.push(
       `merged from ${result.mergedFrom.length} shards: ${result.mergedFrom.map((m) => m.file).join(', ')}`,

@@ -1,5 +1,6 @@
 import { inputError } from '../errors.js';
 import { mergeSummaries } from './histogram.js';
+import { mergePhaseEntries } from './merge-phases.js';
 import type {
   ApplyResult,
   CleanupResult,
@@ -292,7 +293,7 @@ function mergeWebhook(all: WebhookResult[], shards: ShardFile[]): WebhookResult 
 
 export const MERGE_METHODS = {
   merge:
-    'report merge of N shards: counts, errors and retries added; HDR histograms added exactly (percentiles as if one process had recorded every value); rates = the shards’ totals over the union of their time windows; maxStartsIn100ms is the sum of the shards’ maxima (an upper bound); the controller signals (observe) and the API server’s (apiserver) are those of the shard that scraped them (shard 0), taken over its own window; the tuning recommendation is not carried over (run vitictl tune --from the merged file); the shards’ start-lag percentiles are merged as their maximum',
+    'report merge of N shards: counts, errors and retries added; HDR histograms added exactly (percentiles as if one process had recorded every value); rates = the shards’ totals over the union of their time windows; maxStartsIn100ms is the sum of the shards’ maxima (an upper bound); the controller signals (observe) and the API server’s (apiserver) are those of the shard that scraped them (shard 0), taken over its own window; the lifecycle phases (update, delete, churn, read) merged by name: each shard ran its share on its own objects, so counts and requested rates add and their histograms merge exactly; the tuning recommendation is not carried over (run vitictl tune --from the merged file); the shards’ start-lag percentiles are merged as their maximum',
 } as const;
 
 /** Merge the shards of one run; throws an input error naming what does not fit. */
@@ -305,16 +306,6 @@ export function mergeShards(inputs: ShardFile[]): RunResult {
     throw inputError('the shards ran different load modes (open and closed loop): not one run');
   }
   const cleanups = results.map((r) => r.cleanup).filter((c): c is CleanupResult => c !== undefined);
-  const phases = new Map<string, { start: number; end: number }>();
-  for (const result of results) {
-    for (const phase of result.phases) {
-      const known = phases.get(phase.name);
-      phases.set(phase.name, {
-        start: Math.min(known?.start ?? Number.POSITIVE_INFINITY, ms(phase.start)),
-        end: Math.max(known?.end ?? 0, ms(phase.end)),
-      });
-    }
-  }
   const cpuSeconds = sum(results.map((r) => r.overhead?.cpuSeconds ?? 0));
   const startedAt = Math.min(...results.map((r) => ms(r.startedAt)));
   const endedAt = Math.max(...results.map((r) => ms(r.endedAt)));
@@ -335,12 +326,7 @@ export function mergeShards(inputs: ShardFile[]): RunResult {
     startedAt: iso(startedAt),
     endedAt: iso(endedAt),
     interrupted: results.some((r) => r.interrupted),
-    phases: [...phases].map(([name, { start, end }]) => ({
-      name,
-      start: iso(start),
-      end: iso(end),
-      seconds: (end - start) / 1000,
-    })),
+    phases: mergePhaseEntries(results),
     ...(applies.length === results.length ? { apply: mergeApply(applies) } : { apply: undefined }),
     ...(cleanups.length > 0 ? { cleanup: mergeCleanup(cleanups) } : { cleanup: undefined }),
     ...(observed?.observe ? { observe: observed.observe } : { observe: undefined }),

@@ -8,6 +8,7 @@ import {
 } from './histogram.js';
 import type { RunResult } from './run-result.js';
 import type { PhaseLoad } from './sections/phase-load.js';
+import type { ReadKind } from './sections/read-load.js';
 import { busiestController } from './sections/signals.js';
 
 /**
@@ -93,17 +94,15 @@ const inflightMax = (a: ApiServer) => {
   return values.length > 0 ? Math.max(...values) : null;
 };
 
-/** The update or delete phases of a run (a profile may have several of one verb: read together). */
+/** The update, delete or churn phases of a run (a profile may have several of one verb: read together). */
 const phaseLoads = (run: RunResult, verb: PhaseLoad['verb']) =>
   run.phases.flatMap((phase) => (phase.load?.verb === verb ? [phase.load] : []));
 const phaseLatency =
   (verb: PhaseLoad['verb'], which: keyof PhaseLoad['latency']) =>
   (run: RunResult): LatencySummary | undefined => {
-    const loads = phaseLoads(run, verb);
-    if (loads.length === 0) return undefined;
-    return loads.length === 1
-      ? loads[0]!.latency[which]
-      : mergeSummaries(loads.map((load) => load.latency[which]));
+    const summaries = phaseLoads(run, verb).flatMap((load) => load.latency[which] ?? []);
+    if (summaries.length <= 1) return summaries[0];
+    return mergeSummaries(summaries);
   };
 const phaseCount =
   (verb: PhaseLoad['verb'], read: (counts: PhaseLoad['counts']) => number) =>
@@ -115,6 +114,46 @@ const phaseFailedRate = (verb: PhaseLoad['verb']) => (run: RunResult) => {
   const sent = phaseCount(verb, (c) => c.sent)(run);
   const bad = phaseCount(verb, (c) => c.failed + c.timedOut)(run);
   return sent === null || bad === null ? null : (100 * bad) / Math.max(1, sent);
+};
+/** A phase verb's metrics: its done latency, its requests, and what did not finish. */
+const phaseFamily = (
+  verb: PhaseLoad['verb'],
+  done: { name: string; label: string },
+  requestLabel: string,
+  plural: string,
+): MetricDefinition[] => [
+  ...latencyFamily(done.name, done.label, phaseLatency(verb, 'done')),
+  ...latencyFamily(`${verb}.request`, requestLabel, phaseLatency(verb, 'request')),
+  scalar(`${verb}.failedRate`, `${plural} failed or timed out`, '%', phaseFailedRate(verb)),
+  scalar(
+    `${verb}.timedOut`,
+    `${plural} timed out`,
+    '',
+    phaseCount(verb, (c) => c.timedOut),
+  ),
+  scalar(
+    `${verb}.failed`,
+    `${plural} failed`,
+    '',
+    phaseCount(verb, (c) => c.failed),
+  ),
+];
+
+/** The read phases of a run, read together. */
+const readLoads = (run: RunResult) => run.phases.flatMap((phase) => (phase.read ? [phase.read] : []));
+const readLatency =
+  (kind?: ReadKind) =>
+  (run: RunResult): LatencySummary | undefined => {
+    const summaries = readLoads(run).map((read) => (kind ? read.byKind[kind].latency : read.latency));
+    if (summaries.length <= 1) return summaries[0];
+    return mergeSummaries(summaries);
+  };
+const readErrorRate = (run: RunResult) => {
+  const loads = readLoads(run);
+  if (loads.length === 0) return null;
+  const sent = loads.reduce((sum, read) => sum + read.counts.sent, 0);
+  const failed = loads.reduce((sum, read) => sum + read.counts.failed, 0);
+  return (100 * failed) / Math.max(1, sent);
 };
 
 const createdPerSecond = (run: RunResult) => (run.apply?.series ?? []).map((point) => point.created);
@@ -152,40 +191,34 @@ const ALL: MetricDefinition[] = [
     (run) => run.apply?.groundTruth?.commitToMarked,
   ),
   ...latencyFamily('webhook', 'webhook', (run) => run.webhook?.latency),
+  ...phaseFamily(
+    'update',
+    { name: 'update.ready', label: 'update: patch answered → reconciled and ready' },
+    'update: the PATCH request',
+    'updates',
+  ),
+  ...phaseFamily(
+    'delete',
+    { name: 'delete', label: 'delete: DELETE answered → gone' },
+    'delete: the DELETE request',
+    'deletes',
+  ),
+  ...phaseFamily(
+    'churn',
+    { name: 'churn.ready', label: 'churn: created again → ready' },
+    'churn: the DELETE and POST requests',
+    'churned objects',
+  ),
+  ...latencyFamily('churn.gone', 'churn: DELETE answered → gone', phaseLatency('churn', 'gone')),
+  ...latencyFamily('read', 'read: every LIST (all its pages) and GET', readLatency()),
+  ...latencyFamily('read.list', 'read: paginated LIST from etcd', readLatency('list')),
   ...latencyFamily(
-    'update.ready',
-    'update: patch answered → reconciled and ready',
-    phaseLatency('update', 'done'),
+    'read.cachedList',
+    'read: LIST resourceVersion=0 (watch cache)',
+    readLatency('cachedList'),
   ),
-  ...latencyFamily('update.request', 'update: the PATCH request', phaseLatency('update', 'request')),
-  ...latencyFamily('delete', 'delete: DELETE answered → gone', phaseLatency('delete', 'done')),
-  ...latencyFamily('delete.request', 'delete: the DELETE request', phaseLatency('delete', 'request')),
-  scalar('update.failedRate', 'updates failed or timed out', '%', phaseFailedRate('update')),
-  scalar(
-    'update.timedOut',
-    'updates timed out',
-    '',
-    phaseCount('update', (c) => c.timedOut),
-  ),
-  scalar(
-    'update.failed',
-    'updates failed',
-    '',
-    phaseCount('update', (c) => c.failed),
-  ),
-  scalar('delete.failedRate', 'deletes failed or timed out', '%', phaseFailedRate('delete')),
-  scalar(
-    'delete.timedOut',
-    'deletes timed out',
-    '',
-    phaseCount('delete', (c) => c.timedOut),
-  ),
-  scalar(
-    'delete.failed',
-    'deletes failed',
-    '',
-    phaseCount('delete', (c) => c.failed),
-  ),
+  ...latencyFamily('read.get', 'read: GET of one object', readLatency('get')),
+  scalar('read.errorRate', 'reads that failed', '%', readErrorRate),
   scalar(
     'ready.failedRate',
     'failed or timed out',

@@ -5,6 +5,7 @@ import { decodeHistogram, latencySummarySchema } from './histogram.js';
 import { runResultProblem } from './run-checks.js';
 import { apiserverSectionSchema } from './sections/apiserver.js';
 import { phaseLoadSchema } from './sections/phase-load.js';
+import { readLoadSchema } from './sections/read-load.js';
 import { signalsSchema } from './sections/signals.js';
 import { tuneResultSchema } from './sections/tune.js';
 import { webhookResultSchema } from './sections/webhook.js';
@@ -306,8 +307,10 @@ export const runResultSchema = z.object({
       start: z.string(),
       end: z.string(),
       seconds: z.number(),
-      /** update and delete phases: what they measured (absent on the other phases and in older files) */
+      /** update, delete and churn phases: what they measured (absent on the other phases and in older files) */
       load: phaseLoadSchema.optional(),
+      /** read phases: what they measured */
+      read: readLoadSchema.optional(),
     }),
   ),
   apply: applyResultSchema.optional(),

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { inputError, usageError } from '../../errors.js';
-import type { PhaseVerb } from '../../load/phases/phase-tracker.js';
 import type { PatchTemplate } from '../../load/phases/run-phase.js';
 import { defaultBurst } from '../../load/rate-limiter.js';
 import type { PhaseLoad } from '../../report/sections/phase-load.js';
@@ -59,7 +58,13 @@ async function loadPatch(file: string, type: string): Promise<PatchTemplate> {
   return { type, body: parsed.data };
 }
 
-async function runVerb(ctx: CliContext, verb: PhaseVerb, runId: string, scenario: string, flags: PhaseFlags) {
+async function runVerb(
+  ctx: CliContext,
+  verb: 'update' | 'delete',
+  runId: string,
+  scenario: string,
+  flags: PhaseFlags,
+) {
   const format = outputFormat(ctx, ['table', 'json'] as const, 'table');
   const { labelValueProblem } = await import('../../scenario/validate-object.js');
   const problem = labelValueProblem(runId);
@@ -138,7 +143,7 @@ async function runVerb(ctx: CliContext, verb: PhaseVerb, runId: string, scenario
   return load.counts.failed + load.counts.timedOut > 0 ? 1 : 0;
 }
 
-function phaseCommand(program: Command, runner: Runner, verb: PhaseVerb) {
+function phaseCommand(program: Command, runner: Runner, verb: 'update' | 'delete') {
   const command = program
     .command(verb)
     .argument('<run-id>', 'the run whose objects to touch (vitictl.io/run-id; apply --keep left them)')

@@ -5,12 +5,12 @@ import { newHistogram, recordMs } from '../../report/histogram.js';
 import { type FieldPath, valueAt } from '../../util/field-path.js';
 
 /**
- * Per-object accounting of an update or delete phase, on the client's monotonic clock
+ * Per-object accounting of an update, delete or (churn's) create phase, on the client's monotonic clock
  * (performance.now(), ms). Each object sent ends in exactly one state; watch events decide, a sweep
  * times out what the controller never finished, an interrupt ends the rest.
  */
 
-export type PhaseVerb = 'update' | 'delete';
+export type PhaseVerb = 'update' | 'delete' | 'create';
 export type PhaseObjectState = 'inFlight' | 'ready' | 'failed' | 'timedOut' | 'interrupted';
 
 export interface PhaseObject {
@@ -128,11 +128,19 @@ export class PhaseTracker {
       return;
     }
     if (type === 'DELETED') {
-      this.settle(record, 'failed', 'deleted while waiting for the update');
+      this.settle(
+        record,
+        'failed',
+        `deleted while waiting for it to be ${this.options.verb === 'create' ? 'ready' : 'updated'}`,
+      );
       return;
     }
     if (verdict.state === 'failed') {
       this.settle(record, 'failed', verdict.reason ?? 'failed');
+      return;
+    }
+    if (this.options.verb === 'create') {
+      if (verdict.state === 'ready') this.finish(record, at);
       return;
     }
     const observed = observedGeneration(object, this.options.observedGenerationPath);
@@ -140,8 +148,10 @@ export class PhaseTracker {
     if (verdict.state === 'ready' && observed !== undefined && observed >= wanted) this.finish(record, at);
   }
 
+  /** create: sent → ready, as the creates of an apply are timed; update, delete: from the answer */
   private finish(record: PhaseObject, at: number): void {
-    recordMs(this.done, at - (record.ackAt ?? record.sentAt));
+    const from = this.options.verb === 'create' ? record.sentAt : (record.ackAt ?? record.sentAt);
+    recordMs(this.done, at - from);
     this.settle(record, 'ready');
   }
 
@@ -161,7 +171,9 @@ export class PhaseTracker {
       const reason =
         this.options.verb === 'delete'
           ? `not gone after ${seconds}s (${record.deprovisioningSeen ? 'deprovisioning seen: the finalizer was held' : 'no deprovisioning seen'})`
-          : `generation ${record.generation ?? '?'} not reconciled and ready after ${seconds}s`;
+          : this.options.verb === 'create'
+            ? `not ready ${seconds}s after it was created`
+            : `generation ${record.generation ?? '?'} not reconciled and ready after ${seconds}s`;
       this.settle(record, 'timedOut', reason);
     }
   }

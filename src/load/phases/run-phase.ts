@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runtimeError } from '../../errors.js';
 import { type ApiResource, resourcePath } from '../../kube/discovery.js';
-import { RUN_ID_LABEL } from '../../kube/labels.js';
+import { RUN_ID_LABEL, SHARD_LABEL } from '../../kube/labels.js';
 import type { ReadinessCheck } from '../../kube/readiness.js';
 import { type KubeRest, statusMessage } from '../../kube/rest.js';
-import { newRetryCounters, requestWithRetry } from '../../kube/retry.js';
+import { newRetryCounters, type RetryCounters, requestWithRetry } from '../../kube/retry.js';
 import { ResumableWatch, type WatchedObject } from '../../kube/watch.js';
 import type { PhaseLoad } from '../../report/sections/phase-load.js';
 import type { FieldPath } from '../../util/field-path.js';
@@ -23,6 +23,8 @@ export interface PatchTemplate {
 export interface PhaseRunOptions {
   rest: KubeRest;
   runId: string;
+  /** a shard's vitictl.io/shard label value: only that shard's objects */
+  shard?: string | undefined;
   verb: PhaseVerb;
   resource: ApiResource;
   check: ReadinessCheck;
@@ -44,9 +46,16 @@ export interface PhaseRunOptions {
 const FIELD_MANAGER = 'vitictl';
 const SWEEP_MS = 100;
 
-/** The run's objects of one kind, sorted by namespace/name, labelled with the run id only. */
-async function listRunObjects(options: PhaseRunOptions): Promise<WatchedObject[]> {
-  const path = `${resourcePath(options.resource)}?labelSelector=${encodeURIComponent(`${RUN_ID_LABEL}=${options.runId}`)}`;
+/** Selects the run's objects, or one shard's. */
+export function runSelector(options: Pick<PhaseRunOptions, 'runId' | 'shard'>): string {
+  return `${RUN_ID_LABEL}=${options.runId}${options.shard ? `,${SHARD_LABEL}=${options.shard}` : ''}`;
+}
+
+/** The run's objects of one kind (a shard's: only its own), sorted by namespace/name. */
+export async function listRunObjects(
+  options: Pick<PhaseRunOptions, 'rest' | 'runId' | 'shard' | 'resource' | 'signal'>,
+): Promise<WatchedObject[]> {
+  const path = `${resourcePath(options.resource)}?labelSelector=${encodeURIComponent(runSelector(options))}`;
   const answer = await requestWithRetry(
     options.rest,
     'GET',
@@ -68,6 +77,12 @@ async function listRunObjects(options: PhaseRunOptions): Promise<WatchedObject[]
 function requestOf(options: PhaseRunOptions, object: WatchedObject) {
   const path = resourcePath(options.resource, object.metadata?.namespace, object.metadata?.name);
   if (options.verb === 'delete') return { method: 'DELETE', path, init: {} };
+  if (options.verb === 'create')
+    return {
+      method: 'POST',
+      path: resourcePath(options.resource, object.metadata?.namespace),
+      init: { body: JSON.stringify(object) },
+    };
   const patch = options.patch;
   if (!patch) throw new Error('an update needs a patch template');
   if (patch.type === 'merge')
@@ -90,13 +105,31 @@ function requestOf(options: PhaseRunOptions, object: WatchedObject) {
 }
 
 /**
- * One update or delete phase over the objects of one run: list them, open a watch, send the
- * requests on an even schedule, and account every object until the controller finished it (update:
- * the patched generation reconciled and ready; delete: gone), it failed, it timed out, or Ctrl-C.
+ * One update or delete phase over the objects of one run: list them, choose the share, and track
+ * each until the controller finished it.
  */
-export async function runPhase(options: PhaseRunOptions): Promise<PhaseLoad> {
+export async function runPhase(options: PhaseRunOptions & { verb: 'update' | 'delete' }): Promise<PhaseLoad> {
   const objects = await listRunObjects(options);
   const selected = objects.slice(0, Math.ceil(objects.length * options.share));
+  const { tracker, counters } = await trackObjects(options, selected);
+  return summarizePhase(tracker, {
+    verb: options.verb,
+    requestedRate: options.rate,
+    selected: selected.length,
+    counters,
+  });
+}
+
+/**
+ * Open a watch, send one request per object on an even schedule, and account every object until the
+ * controller finished it (update: the patched generation reconciled and ready; delete: gone; create:
+ * ready), it failed, it timed out, or Ctrl-C.
+ */
+export async function trackObjects(
+  options: PhaseRunOptions,
+  selected: WatchedObject[],
+  counters: RetryCounters = newRetryCounters(),
+): Promise<{ tracker: PhaseTracker; counters: RetryCounters }> {
   const tracker = new PhaseTracker({
     verb: options.verb,
     check: options.check,
@@ -104,26 +137,20 @@ export async function runPhase(options: PhaseRunOptions): Promise<PhaseLoad> {
     timeoutMs: options.timeoutMs,
   });
   if (options.onEvent) tracker.on(options.onEvent);
-  const counters = newRetryCounters();
-  const watch = new ResumableWatch(
-    options.rest,
-    options.resource,
-    undefined,
-    `${RUN_ID_LABEL}=${options.runId}`,
-    {
-      onEvent: (type, object, at) => tracker.observe(type, object, at),
-      onRelist: (listed, at) => {
-        for (const object of listed) tracker.observe('RELIST', object, at);
-        // what a relist no longer shows was deleted while the watch was down
-        if (options.verb !== 'delete') return;
-        const present = new Set(listed.map(objectKey));
-        for (const record of tracker.all())
-          if (record.state === 'inFlight' && record.ackAt !== undefined && !present.has(record.key))
-            tracker.observe('DELETED', { metadata: keyMetadata(record.key) }, at);
-      },
-      onGap: () => {},
+  if (selected.length === 0 || options.signal.aborted) return { tracker, counters };
+  const watch = new ResumableWatch(options.rest, options.resource, undefined, runSelector(options), {
+    onEvent: (type, object, at) => tracker.observe(type, object, at),
+    onRelist: (listed, at) => {
+      for (const object of listed) tracker.observe('RELIST', object, at);
+      // what a relist no longer shows was deleted while the watch was down
+      if (options.verb !== 'delete') return;
+      const present = new Set(listed.map(objectKey));
+      for (const record of tracker.all())
+        if (record.state === 'inFlight' && record.ackAt !== undefined && !present.has(record.key))
+          tracker.observe('DELETED', { metadata: keyMetadata(record.key) }, at);
     },
-  );
+    onGap: () => {},
+  });
   await watch.start();
   const requests: Array<Promise<void>> = [];
   const schedule = new EvenSchedule(options.rate, options.burst, performance.now());
@@ -150,6 +177,9 @@ export async function runPhase(options: PhaseRunOptions): Promise<PhaseLoad> {
             if (!answer.ok && answer.interrupted) return;
             if (!answer.ok) return tracker.rejected(key, answer.reason);
             const { status, body } = answer.response;
+            // a create retried after a lost answer finds its own first attempt: the watch decides
+            const ownRetriedCreate = options.verb === 'create' && status === 409 && answer.attempts > 1;
+            if (ownRetriedCreate) return tracker.answered(key, answer.lastSentAt, at, undefined);
             if (status === 200 || status === 201 || status === 202) {
               tracker.answered(
                 key,
@@ -177,12 +207,7 @@ export async function runPhase(options: PhaseRunOptions): Promise<PhaseLoad> {
     if (options.signal.aborted) tracker.interrupt();
     await watch.stop();
   }
-  return summarizePhase(tracker, {
-    verb: options.verb,
-    requestedRate: options.rate,
-    selected: selected.length,
-    counters,
-  });
+  return { tracker, counters };
 }
 
 function keyMetadata(key: string): { namespace?: string; name: string } {
