@@ -105,8 +105,10 @@ async function endpoints(options: PerfRunOptions): Promise<Endpoints> {
           ? `http://127.0.0.1:${ports.metrics}/metrics`
           : metrics,
     pprofUrl: pprof === 'auto' ? `http://127.0.0.1:${ports.pprof}` : pprof,
-    // etcd serves /metrics on its client URL too
-    etcdUrl: options.etcdMetrics ?? `http://127.0.0.1:${ports.etcd}/metrics`,
+    // etcd serves /metrics on its client URL too; it is read beside the API server's, not without it
+    etcdUrl:
+      options.etcdMetrics ??
+      (options.apiserverMetrics ? `http://127.0.0.1:${ports.etcd}/metrics` : undefined),
     auditLog: labAuditLog(up.state.dir),
   };
 }
