@@ -3,7 +3,12 @@ import { Pool } from 'undici';
 import { inputError, VitictlError } from '../errors.js';
 import { readBodyBounded, TooLargeError } from '../util/read-bounded.js';
 import { redactUrl } from '../util/redact-url.js';
+import { packageVersion } from '../util/version.js';
 import type { KubeConnection } from './connect.js';
+
+/** "vitictl/0.4.0 (linux/x64) node/22.1.0": the shape of kubectl's */
+const userAgent = () =>
+  `vitictl/${packageVersion()} (${process.platform}/${process.arch}) node/${process.versions.node}`;
 
 export interface RestResponse {
   status: number;
@@ -151,7 +156,8 @@ export class KubeRest {
   }
 
   private static authHeaders(tls: RequestOptions): Record<string, string> {
-    const headers: Record<string, string> = {};
+    // the API server names the field manager of our writes, and the audit log our requests, after it
+    const headers: Record<string, string> = { 'user-agent': userAgent() };
     for (const [name, value] of Object.entries(tls.headers ?? {})) {
       if (typeof value === 'string') headers[name.toLowerCase()] = value;
     }

@@ -3,7 +3,6 @@ import { inputError } from '../errors.js';
 import type { ApiResource } from '../kube/discovery.js';
 import { compileReadiness } from '../kube/readiness.js';
 import { KubeRest } from '../kube/rest.js';
-import type { WatchedObject } from '../kube/watch.js';
 import type { ApplyLifecycle, LifecycleContext } from '../load/apply-run.js';
 import { defaultBurst } from '../load/rate-limiter.js';
 import type { RunResult } from '../report/run-result.js';
@@ -174,7 +173,6 @@ export class Lifecycle {
       return {
         load: await runChurn({
           ...objects,
-          original: originals(set),
           periodMs: phase.period,
           cycles: phase.cycles,
           durationMs: phase.duration,
@@ -198,20 +196,4 @@ export class Lifecycle {
     if (!resource) throw new Error(`no resource discovered for ${set.spec.kind}`);
     return resource;
   }
-}
-
-/** The scenario's objects of a set by namespace/name, made once when churn first asks. */
-function originals(set: PlannedSet): (key: string) => WatchedObject | undefined {
-  let indexByKey: Map<string, number> | undefined;
-  return (key) => {
-    if (!indexByKey) {
-      indexByKey = new Map();
-      for (let index = 0; index < set.count; index++) {
-        const { metadata } = set.object(index);
-        indexByKey.set(`${metadata.namespace ?? ''}/${metadata.name}`, index);
-      }
-    }
-    const index = indexByKey.get(key);
-    return index === undefined ? undefined : (set.object(index) as WatchedObject);
-  };
 }

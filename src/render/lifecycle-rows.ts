@@ -92,8 +92,20 @@ function readRow(phase: string, read: ReadLoad): LifecycleRow {
   };
 }
 
+/** The row of one phase's measurement (the perf run's phases, or one `vitictl update|delete|churn|read`). */
+export function lifecycleRow(
+  phase: string,
+  measured: { load: PhaseLoad } | { read: ReadLoad },
+): LifecycleRow {
+  return 'load' in measured ? objectRow(phase, measured.load) : readRow(phase, measured.read);
+}
+
 export function lifecycleRows(result: RunResult): LifecycleRow[] {
   return result.phases.flatMap((entry) =>
-    entry.load ? [objectRow(entry.name, entry.load)] : entry.read ? [readRow(entry.name, entry.read)] : [],
+    entry.load
+      ? [lifecycleRow(entry.name, { load: entry.load })]
+      : entry.read
+        ? [lifecycleRow(entry.name, { read: entry.read })]
+        : [],
   );
 }

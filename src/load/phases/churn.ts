@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { asCreated } from '../../kube/as-created.js';
 import { newRetryCounters } from '../../kube/retry.js';
 import type { WatchedObject } from '../../kube/watch.js';
 import { newHistogram } from '../../report/histogram.js';
@@ -8,10 +9,7 @@ import { listRunObjects, type PhaseRunOptions, trackObjects } from './run-phase.
 import { PhaseTally, phaseLoad } from './summary.js';
 
 export interface ChurnOptions extends Omit<PhaseRunOptions, 'verb' | 'patch'> {
-  /** the object as the scenario made it, by namespace/name: what is created again */
-  original: (key: string) => WatchedObject | undefined;
-  /** a cycle starts this often, or as soon as the previous one ended */
-  periodMs: number;
+  /** a cycle starts this often, or as soon as the previous one ended */ periodMs: number;
   /** stop after this many cycles, or when no cycle may start after durationMs; default 3 cycles */
   cycles?: number | undefined;
   durationMs?: number | undefined;
@@ -21,7 +19,8 @@ export const DEFAULT_CHURN_CYCLES = 3;
 
 /**
  * Churn, as kube-burner names it: every period, delete a share of the run's objects, wait until they
- * are gone, create them again as the scenario made them, and wait until they are ready. Each cycle
+ * are gone, create them again as their creator wrote them (src/kube/as-created.ts), and wait until
+ * they are ready. Each cycle
  * takes the next share of the objects, so successive cycles churn different ones. Every object of
  * every cycle is timed and ends in one state.
  */
@@ -51,15 +50,11 @@ export async function runChurn(options: ChurnOptions): Promise<PhaseLoad> {
     const deleted = await trackObjects({ ...options, verb: 'delete' }, chosen, counters);
     request.add(deleted.tracker.request);
     gone.add(deleted.tracker.done);
+    const byKey = new Map(chosen.map((object) => [objectKey(object), object]));
     const again: WatchedObject[] = [];
     for (const record of deleted.tracker.all()) {
-      if (record.state !== 'ready') {
-        tally.add(record);
-        continue;
-      }
-      const original = options.original(record.key);
-      if (original) again.push(original);
-      else tally.add({ ...record, state: 'failed', reason: 'not in the scenario: cannot be created again' });
+      if (record.state === 'ready') again.push(asCreated(byKey.get(record.key)!));
+      else tally.add(record);
     }
     const created = await trackObjects({ ...options, verb: 'create' }, again, counters);
     request.add(created.tracker.request);
