@@ -3,8 +3,11 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseExposition } from '../src/observe/metrics/parse.js';
+import { renderExposition } from '../src/render/metrics-views.js';
+import { makeStyle } from '../src/render/style.js';
+import { borderlessTable, trimLines } from '../src/render/table.js';
 import { mulberry32 } from '../src/scenario/rng.js';
-import { median, root, writeResult } from './lib.js';
+import { bin, median, root, writeResult } from './lib.js';
 
 /**
  * The exposition parser on a ~5 MB realistic exposition (a busy controller-runtime operator beside an
@@ -126,6 +129,69 @@ function goExpfmt(text: Buffer): { medianMs: number } | { skipped: string } {
   }
 }
 
+/** ms of `render` (one warm-up, median of 3): a table of thousands of rows */
+function timeRender(render: () => string): { medianMs: number; bytes: number } {
+  let bytes = render().length;
+  const runs = Array.from({ length: 3 }, () => {
+    const start = process.hrtime.bigint();
+    bytes = render().length;
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  });
+  return { medianMs: +median(runs).toFixed(1), bytes };
+}
+
+/**
+ * The parse table of the 5 MB exposition: the cli-table3 rendering it had before (baseline) beside
+ * the one-pass columns, every family (--limit 0) and the default first 50; then the whole command,
+ * `vitictl metrics parse FILE --limit 0 > /dev/null` (process start, read, parse, render).
+ */
+function tables(text: Buffer) {
+  const exposition = parseExposition(text, {});
+  const style = makeStyle(false);
+  const cliTable3 = timeRender(() => {
+    const table = borderlessTable(['FAMILY', 'TYPE', 'SAMPLES', 'EXEMPLARS', 'HELP'], style);
+    for (const family of exposition.families.values()) {
+      table.push([
+        family.name,
+        family.type,
+        String(family.samples.length),
+        String(family.samples.filter((s) => s.exemplar).length),
+        (family.help ?? '').slice(0, 60),
+      ]);
+    }
+    return trimLines(table.toString());
+  });
+  const all = timeRender(() => renderExposition(exposition, style, 0));
+  const first50 = timeRender(() => renderExposition(exposition, style, 50));
+  const dir = mkdtempSync(join(tmpdir(), 'vitictl-bench-table-'));
+  let commandMs: number[] = [];
+  try {
+    const file = join(dir, 'exposition.txt');
+    writeFileSync(file, text);
+    commandMs = Array.from({ length: 3 }, () => {
+      const start = process.hrtime.bigint();
+      const run = spawnSync(process.execPath, [bin, 'metrics', 'parse', file, '--limit', '0'], {
+        stdio: 'ignore',
+      });
+      if (run.status !== 0) throw new Error(`vitictl metrics parse exited ${run.status}`);
+      return Number(process.hrtime.bigint() - start) / 1e6;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return {
+    families: exposition.families.size,
+    cliTable3AllRows: cliTable3,
+    alignedAllRows: all,
+    alignedFirst50: first50,
+    cliTable3OverAligned: +(cliTable3.medianMs / all.medianMs).toFixed(1),
+    wholeCommandLimit0: {
+      medianMs: +median(commandMs).toFixed(0),
+      runsMs: commandMs.map((ms) => +ms.toFixed(0)),
+    },
+  };
+}
+
 export async function benchMetrics(): Promise<string> {
   const text = Buffer.from(exposition(false));
   const om = Buffer.from(exposition(true));
@@ -142,11 +208,12 @@ export async function benchMetrics(): Promise<string> {
     openMetricsLenient: time(om, {}),
     openMetricsStrict: time(om, { strict: true }),
     goExpfmtText: goExpfmt(text),
+    table: tables(text),
   };
   load.push(loadavg()[0]);
   return writeResult('metrics', {
     ...result,
     loadAverage1m: { before: load[0], after: load[1] },
-    note: `parseExposition(bytes) in this process (UTF-8 decoding included), median of ${RUNS} runs after one warm-up; goExpfmtText: Prometheus' expfmt TextParser (prometheus/common v0.70.0) on the same text bytes in a Go process, median of 7 after one warm-up; wall clock on a machine shared with other work (see loadAverage1m).`,
+    note: `parseExposition(bytes) in this process (UTF-8 decoding included), median of ${RUNS} runs after one warm-up; goExpfmtText: Prometheus' expfmt TextParser (prometheus/common v0.70.0) on the same text bytes in a Go process, median of 7 after one warm-up; wall clock on a machine shared with other work (see loadAverage1m); table: the parse table's rendering in this process (cli-table3, as before, vs one-pass columns) and the whole built command.`,
   });
 }

@@ -2,7 +2,7 @@ import type { Exposition } from '../observe/metrics/model.js';
 import type { Signals } from '../report/sections/signals.js';
 import { formatMs } from '../util/duration.js';
 import type { Style } from './style.js';
-import { borderlessTable, trimLines } from './table.js';
+import { alignedColumns, borderlessTable, trimLines } from './table.js';
 
 const num = (value: number | null | undefined, digits = 2) =>
   value === null || value === undefined || Number.isNaN(value)
@@ -80,19 +80,23 @@ export function renderSignals(all: Signals[], style: Style): string {
   return `${lines.join('\n').trimEnd()}\n`;
 }
 
-export function renderExposition(exposition: Exposition, style: Style): string {
-  const table = borderlessTable(['FAMILY', 'TYPE', 'SAMPLES', 'EXEMPLARS', 'HELP'], style);
-  for (const family of exposition.families.values()) {
-    table.push([
-      family.name,
-      family.type,
-      String(family.samples.length),
-      String(family.samples.filter((s) => s.exemplar).length),
-      (family.help ?? '').slice(0, 60),
-    ]);
-  }
-  const problems = exposition.problems.map((p) =>
-    style.yellow(`line ${p.line}${p.column ? `:${p.column}` : ''}: ${p.message}`),
-  );
-  return `${trimLines(table.toString())}\n${exposition.format} · ${exposition.families.size} families\n${problems.length ? `${problems.join('\n')}\n` : ''}`;
+/** The families of an exposition, the first `limit` of them (0: all), then a line saying how many more. */
+export function renderExposition(exposition: Exposition, style: Style, limit: number): string {
+  const families = [...exposition.families.values()];
+  const shown = limit === 0 ? families : families.slice(0, limit);
+  const rows = shown.map((family) => [
+    family.name,
+    family.type,
+    String(family.samples.length),
+    String(family.samples.filter((s) => s.exemplar).length),
+    (family.help ?? '').slice(0, 60),
+  ]);
+  const more = families.length - shown.length;
+  const lines = [alignedColumns(['FAMILY', 'TYPE', 'SAMPLES', 'EXEMPLARS', 'HELP'], rows, style)];
+  if (more > 0)
+    lines.push(style.dim(`… ${more} more families: --limit 0 shows all, -o json gives every sample`));
+  lines.push(`${exposition.format} · ${exposition.families.size} families`);
+  for (const p of exposition.problems)
+    lines.push(style.yellow(`line ${p.line}${p.column ? `:${p.column}` : ''}: ${p.message}`));
+  return `${lines.join('\n')}\n`;
 }

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import Table from 'cli-table3';
 import type { Style } from './style.js';
 
@@ -36,4 +37,41 @@ export function trimLines(text: string): string {
     .split('\n')
     .map((line) => line.trimEnd())
     .join('\n');
+}
+
+/**
+ * Aligned columns like borderlessTable, rendered in one pass: cli-table3 measures and pads every cell
+ * through several layers and takes seconds for thousands of rows. Cells are one line each.
+ */
+export function alignedColumns(head: string[], rows: string[][], style: Style): string {
+  const widths = head.map((cell) => cell.length);
+  for (const row of rows) {
+    for (let i = 0; i < row.length; i++) {
+      const width = stripVTControlCharacters(row[i] as string).length;
+      if (width > (widths[i] as number)) widths[i] = width;
+    }
+  }
+  const line = (cells: string[], plain: string[]) =>
+    cells
+      .map((cell, i) =>
+        i === cells.length - 1
+          ? cell
+          : cell + ' '.repeat((widths[i] as number) + 3 - (plain[i] as string).length),
+      )
+      .join('')
+      .trimEnd();
+  const out = [
+    line(
+      head.map((cell) => style.bold(cell)),
+      head,
+    ),
+  ];
+  for (const row of rows)
+    out.push(
+      line(
+        row,
+        row.map((cell) => stripVTControlCharacters(cell)),
+      ),
+    );
+  return out.join('\n');
 }

@@ -21,6 +21,25 @@ describe('vitictl metrics parse (in-process)', () => {
     ]);
   });
 
+  it('shows the first --limit families and says how many more (0: all); a bad --limit exits 2', async () => {
+    const text = Array.from({ length: 60 }, (_, i) => `# TYPE f${i} gauge\nf${i} ${i}\n`).join('');
+    const file = await temp.write('many.txt', text);
+    const byDefault = String((await runCli(['metrics', 'parse', file])).stdout).split('\n');
+    expect(byDefault[0]).toMatch(/^FAMILY +TYPE +SAMPLES +EXEMPLARS +HELP$/);
+    expect(byDefault[1]).toBe('f0       gauge   1         0');
+    expect(byDefault.filter((line) => /^f\d+ /.test(line))).toHaveLength(50);
+    expect(byDefault).toContain('… 10 more families: --limit 0 shows all, -o json gives every sample');
+    const three = String((await runCli(['metrics', 'parse', file, '--limit', '3'])).stdout).split('\n');
+    expect(three.filter((line) => /^f\d+ /.test(line))).toHaveLength(3);
+    expect(three).toContain('… 57 more families: --limit 0 shows all, -o json gives every sample');
+    const all = String((await runCli(['metrics', 'parse', file, '--limit', '0'])).stdout);
+    expect(all.split('\n').filter((line) => /^f\d+ /.test(line))).toHaveLength(60);
+    expect(all).not.toContain('more families');
+    const bad = await runCli(['metrics', 'parse', file, '--limit', '-1']);
+    expect(bad.exitCode).toBe(2);
+    expect(errorLines(bad.stderr)).toEqual(['error: --limit must be at least 0 (got -1)']);
+  });
+
   it('exits 2 with file:line:column in strict mode', async () => {
     const file = await temp.write('bad.txt', 'good 1\nbad{a=1} 2\n');
     const result = await runCli(['metrics', 'parse', file, '--strict']);

@@ -104,9 +104,10 @@ async function scrape(ctx: CliContext, spec: string | undefined, flags: ScrapeFl
 async function parse(
   ctx: CliContext,
   file: string,
-  flags: { strict?: boolean; format?: string; maxExpositionSize?: string },
+  flags: { strict?: boolean; format?: string; maxExpositionSize?: string; limit?: string },
 ) {
   const format = outputFormat(ctx, ['table', 'json'] as const, 'table');
+  const rows = intFlag('--limit', flags.limit, 0) ?? DEFAULT_ROWS;
   const { DEFAULT_LIMITS, parseExposition, ExpositionError } = await import('../../observe/metrics/parse.js');
   const source = file === '-' ? '<stdin>' : file;
   const limit = mibFlag('--max-exposition-size', flags.maxExpositionSize) ?? DEFAULT_LIMITS.maxInputBytes;
@@ -158,10 +159,13 @@ async function parse(
     );
   } else {
     const { renderExposition } = await import('../../render/metrics-views.js');
-    ctx.io.stdout.write(renderExposition(exposition, ctx.style));
+    ctx.io.stdout.write(renderExposition(exposition, ctx.style, rows));
   }
   return 0;
 }
+
+/** Families the parse table shows unless --limit says otherwise: a screenful. */
+const DEFAULT_ROWS = 50;
 
 /** Saved scrapes hold every sample of every scrape: 30 minutes of a busy controller is tens of MiB. */
 const MAX_SCRAPES_FILE_BYTES = 256 * 2 ** 20;
@@ -267,10 +271,12 @@ export function registerMetrics(program: Command, runner: Runner): void {
     .option('--strict', 'reject what the specification rejects (exit 2 with the line number)')
     .option('--format <format>', 'text or openmetrics (default: OpenMetrics when it ends in "# EOF")')
     .option('--max-exposition-size <MiB>', 'refuse larger input (default 256)')
+    .option('--limit <n>', `table: show the first N families, 0 for all (default ${DEFAULT_ROWS})`)
     .addHelpText(
       'after',
       examples(
         'curl -s 127.0.0.1:8080/metrics | vitictl metrics parse -',
+        'vitictl metrics parse exposition.txt --limit 0',
         'vitictl metrics parse exposition.txt --strict -o json',
       ),
     )
