@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { benchApply } from './apply.bench.js';
 import { benchEmitter } from './emitter.bench.js';
 import { benchLab } from './lab.bench.js';
+import { benchLifecycle } from './lifecycle.bench.js';
 import { benchMetrics } from './metrics.bench.js';
 import { benchPprof } from './pprof.bench.js';
 import { benchScenario } from './scenario.bench.js';
@@ -16,6 +17,7 @@ const benches: Record<string, () => Promise<string>> = {
   emitter: benchEmitter,
   lab: benchLab,
   apply: benchApply,
+  lifecycle: benchLifecycle,
   webhook: benchWebhook,
   tune: benchTune,
   'tune-verify': benchTuneVerify,

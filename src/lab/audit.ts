@@ -3,10 +3,14 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
- * The lab's API server audit log: the ground truth of when a controller's status write was committed.
- * Only status writes of the VitiStack kinds are logged, at RequestResponse level: the response carries
- * the object's new resourceVersion, which is how a write is matched exactly to the watch event it caused
- * (a time-based match could pick the wrong one of two quick writes). Every other request is not logged.
+ * The lab's API server audit log: the ground truth of when a controller's write was committed.
+ * Status writes of the VitiStack kinds are logged at RequestResponse level: the response carries the
+ * object's new resourceVersion, which is how a write is matched exactly to the watch event it caused
+ * (a time-based match could pick the wrong one of two quick writes). Their other writes and deletes
+ * are logged at Request level (the patch, small, without the object it produced): which write set a
+ * controller's annotation, and the last write to a deleted object, the one that released its
+ * finalizer, the moment it was gone (an object gone with a write cannot carry a stamp of it). Every
+ * other request is not logged.
  */
 const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
 kind: Policy
@@ -17,6 +21,10 @@ rules:
     resources:
       - group: vitistack.io
         resources: ["*/status"]
+  - level: Request
+    verbs: [update, patch, delete]
+    resources:
+      - group: vitistack.io
   - level: None
 `;
 

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { shareSchema } from '../../config/phase-schema.js';
 import { inputError, usageError } from '../../errors.js';
+import type { PhaseTimelineRow } from '../../load/phases/phase-tracker.js';
 import type { PatchTemplate } from '../../load/phases/run-phase.js';
 import { defaultBurst } from '../../load/rate-limiter.js';
 import type { PhaseLoad } from '../../report/sections/phase-load.js';
@@ -27,6 +28,7 @@ interface PhaseFlags {
   duration?: string;
   pageSize?: string;
   mix?: string;
+  timeline?: string;
 }
 
 /** "30%" or "0.3" → 0.3 (as a profile's share:); anything else is exit 2. */
@@ -136,6 +138,7 @@ async function runVerb(ctx: CliContext, verb: Verb, runId: string, scenario: str
     },
   );
   let measured: { load: PhaseLoad } | { read: ReadLoad };
+  const timeline: PhaseTimelineRow[] = [];
   try {
     const found = await discoverKinds(rest, [{ apiVersion: set.apiVersion, kind: set.kind }]);
     const resource = found.get(`${set.apiVersion}/${set.kind}`)!;
@@ -150,11 +153,28 @@ async function runVerb(ctx: CliContext, verb: Verb, runId: string, scenario: str
         measured = { load: await runChurn({ ...objects, periodMs, cycles, durationMs }) };
       } else {
         const { runPhase } = await import('../../load/phases/run-phase.js');
-        measured = { load: await runPhase({ ...objects, verb, ...(patch ? { patch } : {}) }) };
+        const { phaseTimelineRow } = await import('../../load/phases/phase-tracker.js');
+        measured = {
+          load: await runPhase({
+            ...objects,
+            verb,
+            ...(patch ? { patch } : {}),
+            ...(flags.timeline ? { onEvent: (event) => timeline.push(phaseTimelineRow(event.object)) } : {}),
+          }),
+        };
       }
     }
   } finally {
     await rest.close();
+  }
+  if (flags.timeline) {
+    const { writeChunks, writeFileAtomically } = await import('../../util/atomic-write.js');
+    await writeFileAtomically(flags.timeline, (stream) =>
+      writeChunks(
+        stream,
+        timeline.map((row) => `${JSON.stringify(row)}\n`),
+      ),
+    );
   }
   const { lifecycleRow } = await import('../../render/lifecycle-rows.js');
   const { renderLifecycleRowText } = await import('../../render/lifecycle-text.js');
@@ -245,6 +265,11 @@ function phaseCommand(program: Command, runner: Runner, verb: Verb) {
         'where the controller reports the generation it reconciled',
         '.status.observedGeneration',
       );
+  if (verb === 'update' || verb === 'delete')
+    command.option(
+      '--timeline <file>',
+      "write every object's timeline as NDJSON (wall-clock ms: sent, answered, done; its state and reason)",
+    );
   if (verb === 'churn')
     command
       .option('--period <duration>', 'a cycle starts this often (or as soon as the last one ends)', '10s')

@@ -19,6 +19,8 @@ export interface PhaseObject {
   sentAt: number;
   /** when the API server answered the PATCH or DELETE */
   ackAt?: number;
+  /** when the watch event that finished it was read */
+  doneAt?: number;
   /** update: the generation the patch produced; the controller must report at least this one */
   generation?: number;
   /** delete: the object was seen being deleted and no longer ready (the controller deprovisioning) */
@@ -38,6 +40,32 @@ export interface PhaseTrackerOptions {
   /** update: where the controller reports the generation it reconciled (default .status.observedGeneration) */
   observedGenerationPath: FieldPath;
   timeoutMs: number;
+}
+
+/** One object of a phase as `--timeline` writes it: wall-clock ms (epoch), like apply's timeline. */
+export interface PhaseTimelineRow {
+  namespace?: string;
+  name: string;
+  state: PhaseObjectState;
+  sent: number;
+  answered?: number;
+  done?: number;
+  reason?: string;
+}
+
+const wallMs = (at: number) => Math.round((performance.timeOrigin + at) * 1000) / 1000;
+
+export function phaseTimelineRow(record: PhaseObject): PhaseTimelineRow {
+  const [namespace, name] = record.key.split('/') as [string, string];
+  return {
+    ...(namespace ? { namespace } : {}),
+    name,
+    state: record.state,
+    sent: wallMs(record.sentAt),
+    ...(record.ackAt !== undefined ? { answered: wallMs(record.ackAt) } : {}),
+    ...(record.doneAt !== undefined ? { done: wallMs(record.doneAt) } : {}),
+    ...(record.reason !== undefined ? { reason: record.reason } : {}),
+  };
 }
 
 export function objectKey(object: WatchedObject): string {
@@ -152,6 +180,7 @@ export class PhaseTracker {
   private finish(record: PhaseObject, at: number): void {
     const from = this.options.verb === 'create' ? record.sentAt : (record.ackAt ?? record.sentAt);
     recordMs(this.done, at - from);
+    record.doneAt = at;
     this.settle(record, 'ready');
   }
 

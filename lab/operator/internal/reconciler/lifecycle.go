@@ -35,9 +35,6 @@ const (
 	// DeprovisionUntilAnnotation: when the simulated deprovisioning ends; kept on the object so a
 	// restarted operator keeps the same plan and no worker is held while deprovisioning.
 	DeprovisionUntilAnnotation = "lab.vitictl.io/deprovision-until"
-	// ReleasedAtAnnotation: the update that removed the finalizer. The object is gone after it, so
-	// the value is read from the object of the watch's DELETED event.
-	ReleasedAtAnnotation = "lab.vitictl.io/released-at"
 	// DeprovisionTimeAnnotation overrides --deprovision-time for one object (a Go duration).
 	DeprovisionTimeAnnotation = "lab.vitictl.io/deprovision-time"
 	// InjectDeleteFailureAnnotation, when set to anything but "" or "false", makes the
@@ -165,19 +162,14 @@ func (r *Reconciler) deprovision(ctx context.Context, obj client.Object) (ctrl.R
 	return ctrl.Result{}, r.release(ctx, obj)
 }
 
-// release removes the finalizer and stamps ReleasedAtAnnotation in the same write (optimistic
-// lock: a conflict is retried by the controller), so the DELETED event carries the time. The write
-// is a merge patch of metadata, not an Update: an Update sends the whole typed object, and the Go
+// release removes the finalizer (optimistic lock: a conflict is retried by the controller). The
+// object is gone with that write, so no stamp on it could be read back; the lab's audit log records
+// when the write was committed (src/lab/audit.ts). The write is a merge patch of metadata, not an
+// Update: an Update sends the whole typed object, and the Go
 // types serialise absent optional structs as empty ones (a MachineClass without spec.gpu is sent
 // with "gpu": {}), which the CRD's schema rejects (spec.gpu.cores: Required value).
 func (r *Reconciler) release(ctx context.Context, obj client.Object) error {
 	base := obj.DeepCopyObject().(client.Object)
-	annotations := obj.GetAnnotations()
-	if annotations == nil {
-		annotations = map[string]string{}
-	}
-	annotations[ReleasedAtAnnotation] = time.Now().UTC().Format(TimeFormat)
-	obj.SetAnnotations(annotations)
 	var kept []string
 	for _, f := range obj.GetFinalizers() {
 		if f != Finalizer {
