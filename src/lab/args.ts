@@ -14,6 +14,8 @@ export interface LabUpOptions {
   provisionTimeFor?: Record<string, string>;
   apiCallsPerReconcile?: number;
   failureRate?: number;
+  /** simulated processing time of each admission request (--webhook-latency), same syntax */
+  webhookLatency?: string;
   /** etcd --unsafe-no-fsync: fast, for tests; never for numbers you report */
   unsafeNoFsync?: boolean;
   operator?: boolean;
@@ -102,5 +104,6 @@ export function operatorArgs(
       ? [`--api-calls-per-reconcile=${options.apiCallsPerReconcile}`]
       : []),
     ...(options.failureRate !== undefined ? [`--failure-rate=${options.failureRate}`] : []),
+    ...(options.webhookLatency ? [`--webhook-latency=${options.webhookLatency}`] : []),
   ];
 }

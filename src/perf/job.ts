@@ -39,8 +39,13 @@ function checkSplit(plan: ScenarioPlan, shards: number): void {
   for (let index = 0; index < shards; index++) shardPlan(plan, { index, count: shards });
 }
 
-/** RBAC rules for what a shard does: create, get (after a retried create), list/watch, delete. */
-function clusterRules(plan: ScenarioPlan): Manifest[] {
+/**
+ * RBAC rules for what a shard does: create, get (after a retried create), list/watch, delete, and
+ * patch when the profile has an update phase.
+ */
+function clusterRules(plan: ScenarioPlan, profile: LoadedProfile): Manifest[] {
+  const verbs = ['create', 'get', 'list', 'watch', 'delete'];
+  if (profile.phases.some((phase) => phase.type === 'update')) verbs.push('patch');
   const byGroup = new Map<string, Set<string>>();
   for (const set of plan.sets) {
     if (!set.plural) {
@@ -57,7 +62,7 @@ function clusterRules(plan: ScenarioPlan): Manifest[] {
   const rules: Manifest[] = [...byGroup].map(([group, plurals]) => ({
     apiGroups: [group],
     resources: [...plurals].sort(),
-    verbs: ['create', 'get', 'list', 'watch', 'delete'],
+    verbs,
   }));
   if (plan.createNamespaces)
     rules.push({ apiGroups: [''], resources: ['namespaces'], verbs: ['create', 'get', 'delete'] });
@@ -116,7 +121,7 @@ export async function jobManifests(options: JobOptions): Promise<Manifest[]> {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
       metadata: meta('', false),
-      rules: clusterRules(options.plan),
+      rules: clusterRules(options.plan, options.profile),
     },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',

@@ -17,7 +17,19 @@ export function apiserverLines(a: ApiServerSection, style: Style): string[] {
   return [
     `api server: ${a.requests} requests (${a.mutatingRequests} mutating) · ${sli.join(' · ') || 'no SLI data'}`,
     `  flow control: ${rejected === null ? 'not served' : rejected > 0 ? style.red(`${rejected} rejected`) : '0 rejected'} · in flight max ${a.inflight.mutatingMax ?? '-'} mutating, ${a.inflight.readOnlyMax ?? '-'} read-only · etcd request p99 ${ms(a.etcd.requestP99Ms)}, commit p99 ${ms(a.etcd.commitP99Ms)}`,
+    ...(a.admissionWebhooks.length > 0 ? [`  admission webhooks: ${webhooksText(a)}`] : []),
   ];
+}
+
+/** "vmachine.vitistack.io (validating) 40/s mean 12ms p99 30ms; …" against the mean write */
+function webhooksText(a: ApiServerSection): string {
+  const rows = a.admissionWebhooks
+    .slice(0, 3)
+    .map(
+      (w) =>
+        `${w.name} (${w.type}) ${w.perSecond.toFixed(1)}/s mean ${formatMs(w.meanMs)} p99 ${ms(w.p99Ms)}${w.rejected > 0 ? `, ${w.rejected} rejected` : ''}`,
+    );
+  return `${rows.join('; ')} · a write takes ${ms(a.mutatingMeanMs)} on average`;
 }
 
 export function apiserverMarkdown(a: ApiServerSection): string[] {
@@ -32,5 +44,6 @@ export function apiserverMarkdown(a: ApiServerSection): string[] {
         `| ${c.name} | ${c.requests} | ${ms(c.p99Ms)} | ${formatMs(c.thresholdMs)} | ${c.verdict === 'pass' ? '✅' : c.verdict === 'fail' ? '❌' : 'no data'} |`,
     ),
     '',
+    ...(a.admissionWebhooks.length > 0 ? [`Admission webhooks: ${webhooksText(a)}.`, ''] : []),
   ];
 }

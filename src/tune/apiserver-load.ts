@@ -135,3 +135,47 @@ export function apiserverPressure(
     },
   };
 }
+
+export interface WebhookPressure {
+  /** the webhook is the largest part of the way to ready: the bottleneck */
+  bottleneck: boolean;
+  name: string;
+  type: string;
+  meanMs: number;
+  p99Ms: number | null;
+  perSecond: number;
+  /** its mean call ÷ the mean mutating request (webhooks included): how much of a write is waiting for it */
+  shareOfWrite: number | null;
+  /** its mean call ÷ the mean time to ready: one create's wait for it, against an object's whole path */
+  shareOfReady: number | null;
+}
+
+/** A call this short is no one's bottleneck, whatever its share. */
+const WEBHOOK_FLOOR_MS = 10;
+
+/**
+ * The admission webhook the API server waited on longest. It is the bottleneck when it takes most of
+ * each write (≥ 50% of the mean mutating request) and a large part of the way to ready (≥ 20% of the
+ * mean time to ready: the create of every object waits for it once, the controller's writes too where
+ * its rules cover them).
+ */
+export function webhookPressure(
+  section: ApiServerSection | undefined,
+  timeToReadyMeanMs: number | undefined,
+): WebhookPressure | null {
+  const slowest = section?.admissionWebhooks[0];
+  if (!section || !slowest) return null;
+  const shareOfWrite = section.mutatingMeanMs ? slowest.meanMs / section.mutatingMeanMs : null;
+  const shareOfReady = timeToReadyMeanMs ? slowest.meanMs / timeToReadyMeanMs : null;
+  return {
+    bottleneck:
+      slowest.meanMs >= WEBHOOK_FLOOR_MS && (shareOfWrite ?? 0) >= 0.5 && (shareOfReady ?? 0) >= 0.2,
+    name: slowest.name,
+    type: slowest.type,
+    meanMs: slowest.meanMs,
+    p99Ms: slowest.p99Ms,
+    perSecond: slowest.perSecond,
+    shareOfWrite,
+    shareOfReady,
+  };
+}

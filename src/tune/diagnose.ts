@@ -36,6 +36,29 @@ export function diagnose(ctx: RuleContext): Diagnosis {
     'REST/s': r3(ctx.process.restRequestsPerSecond),
     QPS: ctx.settings.qps > 0 ? ctx.settings.qps : null,
   };
+  // a slow webhook first: every create (and write it covers) waits for it, which looks like a slow API server
+  const webhook = ctx.webhook;
+  if (webhook?.bottleneck) {
+    const pct = (share: number | null) => `${Math.round((share ?? 0) * 100)}%`;
+    return {
+      bottleneck: 'webhook',
+      message: `the admission webhook ${webhook.name} (${webhook.type}) is the bottleneck: the API server waits ${ms(webhook.meanMs / 1000)} on average for each call (p99 ${webhook.p99Ms === null ? '-' : ms(webhook.p99Ms / 1000)}), as long as ${pct(webhook.shareOfWrite)} of a mean write, and ${pct(webhook.shareOfReady)} of the mean time to ready. More workers or QPS would only wait for it too`,
+      evidence: {
+        webhook: webhook.name,
+        'webhook mean (ms)': Math.round(webhook.meanMs),
+        'webhook p99 (ms)': webhook.p99Ms === null ? null : Math.round(webhook.p99Ms),
+        'webhook calls/s': r3(webhook.perSecond),
+        'share of a write': r3(webhook.shareOfWrite ?? 0),
+        'share of time to ready': r3(webhook.shareOfReady ?? 0),
+        ...controllerEvidence,
+      },
+      instead: [
+        `make the webhook answer faster: vitictl webhook bench --webhook ${webhook.name} measures it alone, at a rate`,
+        'narrow its rules to the requests it must see (operations, objectSelector, namespaceSelector; not the status subresource)',
+        'run more replicas of it, close to the API server; check its timeoutSeconds and failurePolicy',
+      ],
+    };
+  }
   // the API server first: raising concurrency or QPS into a saturated server only lengthens its queues
   if (ctx.apiserver.saturated) {
     return {

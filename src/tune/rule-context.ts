@@ -2,7 +2,7 @@
 import type { PerformanceConfig } from '../config/performance-schema.js';
 import type { ControllerSignals, ProcessSignals, VitistackSignals } from '../report/sections/signals.js';
 import type { EffectiveSettings, Recommendation, Sizing } from '../report/sections/tune.js';
-import type { ApiServerPressure } from './apiserver-load.js';
+import type { ApiServerPressure, WebhookPressure } from './apiserver-load.js';
 
 export interface RuleContext {
   controller: ControllerSignals;
@@ -21,6 +21,8 @@ export interface RuleContext {
   objects: number;
   windowSeconds: number;
   apiserver: ApiServerPressure;
+  /** the admission webhook the API server waited on longest, when it called any */
+  webhook: WebhookPressure | null;
   sizing: Sizing | null;
   /** --objects or the cluster's live count, when given */
   objectsToSize: number | undefined;

@@ -20,6 +20,7 @@ export function workersRule(ctx: RuleContext, bottleneck: Bottleneck): Recommend
   if (
     bottleneck === 'cpu' ||
     bottleneck === 'apiserver' ||
+    bottleneck === 'webhook' ||
     bottleneck === 'memory' ||
     bottleneck === 'leak'
   ) {

@@ -3,7 +3,12 @@ import { inputError } from '../errors.js';
 import type { ObserveTarget, RunResult } from '../report/run-result.js';
 import { busiestController, type ControllerSignals, type Signals } from '../report/sections/signals.js';
 import type { Recommendation, Sizing, TuneResult } from '../report/sections/tune.js';
-import { apiserverPressure, controllerCallLatencyMs, fitLatencyCurve } from './apiserver-load.js';
+import {
+  apiserverPressure,
+  controllerCallLatencyMs,
+  fitLatencyCurve,
+  webhookPressure,
+} from './apiserver-load.js';
 import { diagnose } from './diagnose.js';
 import { effective } from './performance-config.js';
 import { calibrateService, type ModelInput } from './predict.js';
@@ -142,6 +147,7 @@ export function tune(options: TuneOptions): TuneResult {
     objects,
     windowSeconds: signals.windowSeconds,
     apiserver: pressure,
+    webhook: webhookPressure(run.apiserver, run.apply?.latency.timeToReady.mean),
     sizing,
     objectsToSize: options.objects?.count,
   };

@@ -10,6 +10,7 @@ interface UpFlags {
   provisionTimeFor?: string[];
   apiCalls?: string;
   failureRate?: string;
+  webhookLatency?: string;
   config?: string;
   operator: boolean;
   webhook: boolean;
@@ -51,6 +52,7 @@ async function up(ctx: CliContext, flags: UpFlags) {
         : { provisionTimeFor: provisionTimesByKind(flags.provisionTimeFor) }),
       ...(apiCalls === undefined ? {} : { apiCallsPerReconcile: apiCalls }),
       ...(failureRate === undefined ? {} : { failureRate }),
+      ...(flags.webhookLatency === undefined ? {} : { webhookLatency: flags.webhookLatency }),
       operator: flags.operator,
       webhook: flags.webhook,
       unsafeNoFsync: flags.unsafeNoFsync === true,
@@ -169,6 +171,10 @@ export function registerLab(program: Command, runner: Runner): void {
     )
     .option('--api-calls <n>', 'API calls the operator makes per reconcile')
     .option('--failure-rate <p>', 'share of objects the operator fails (0..1)')
+    .option(
+      '--webhook-latency <dist>',
+      'simulated time the webhook takes per admission request, e.g. fixed:100ms',
+    )
     .option('--no-operator', 'start only etcd, kube-apiserver and kube-controller-manager')
     .option('--no-webhook', 'do not serve or register the validating webhook')
     .option('--unsafe-no-fsync', 'etcd without fsync: faster, for tests only (never for figures you report)')

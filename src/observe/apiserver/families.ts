@@ -17,6 +17,8 @@ export const API = {
   etcdRequest: 'etcd_request_duration_seconds',
   watchEvents: 'apiserver_watch_events_total',
   objects: ['apiserver_resource_objects', 'apiserver_storage_objects'],
+  /** the time each admission webhook call took, as the API server waited for it */
+  admissionWebhook: 'apiserver_admission_webhook_admission_duration_seconds',
 } as const;
 
 export const ETCD = {
@@ -37,6 +39,7 @@ export const APISERVER_SELECT = new RegExp(
     API.etcdRequest,
     API.watchEvents,
     ...API.objects,
+    API.admissionWebhook,
     ETCD.commit,
     ETCD.fsync,
   ].join('|')})$`,

@@ -131,3 +131,47 @@ describe('API server signals from recorded lab scrapes', () => {
     expect(windowFrom(born, 1000)).toBe(1);
   });
 });
+
+describe('admission webhooks in the API server signals', () => {
+  /** Two scrapes of the admission histogram: `calls` more calls of `seconds` each, `rejected` of them rejected. */
+  function scrape(calls: number, rejected: number, sumSeconds: number, slowCalls: number) {
+    const rows = (rejectedLabel: string, count: number, sum: number, slow: number) => [
+      `apiserver_admission_webhook_admission_duration_seconds_bucket{name="v.example.com",operation="CREATE",rejected="${rejectedLabel}",type="validating",le="0.1"} ${count - slow}`,
+      `apiserver_admission_webhook_admission_duration_seconds_bucket{name="v.example.com",operation="CREATE",rejected="${rejectedLabel}",type="validating",le="1"} ${count}`,
+      `apiserver_admission_webhook_admission_duration_seconds_bucket{name="v.example.com",operation="CREATE",rejected="${rejectedLabel}",type="validating",le="+Inf"} ${count}`,
+      `apiserver_admission_webhook_admission_duration_seconds_sum{name="v.example.com",operation="CREATE",rejected="${rejectedLabel}",type="validating"} ${sum}`,
+      `apiserver_admission_webhook_admission_duration_seconds_count{name="v.example.com",operation="CREATE",rejected="${rejectedLabel}",type="validating"} ${count}`,
+    ];
+    return [
+      '# TYPE apiserver_admission_webhook_admission_duration_seconds histogram',
+      ...rows('false', calls - rejected, sumSeconds, slowCalls),
+      ...rows('true', rejected, 0, 0),
+      '# TYPE apiserver_request_duration_seconds histogram',
+      `apiserver_request_duration_seconds_bucket{verb="POST",resource="machines",le="+Inf"} ${calls}`,
+      `apiserver_request_duration_seconds_sum{verb="POST",resource="machines"} ${sumSeconds * 1.25}`,
+      `apiserver_request_duration_seconds_count{verb="POST",resource="machines"} ${calls}`,
+      '',
+    ].join('\n');
+  }
+
+  it('gives each webhook its calls, rate, mean from the sum delta, p99 from bucket deltas and rejections; a write’s mean beside it', () => {
+    const api = new TargetStore('apiserver');
+    api.add(0, parseExposition(scrape(100, 0, 5, 0), { format: 'text' }));
+    // 10 s later: 200 more calls (4 rejected) that took 60 s in all, 50 of them over 100 ms
+    api.add(10_000, parseExposition(scrape(300, 4, 65, 50), { format: 'text' }));
+    const signals = computeApiServerSignals(api, undefined, 0);
+    expect(signals.admissionWebhooks).toEqual([
+      {
+        name: 'v.example.com',
+        type: 'validating',
+        requests: 200,
+        perSecond: 20,
+        meanMs: expect.closeTo((60 / 200) * 1000, 6),
+        p99Ms: expect.any(Number),
+        rejected: 4,
+      },
+    ]);
+    expect(signals.admissionWebhooks[0]!.p99Ms).toBeGreaterThan(100);
+    expect(signals.mutatingMeanMs).toBeCloseTo((75 / 200) * 1000, 6);
+  });
+});

@@ -140,6 +140,27 @@ export function computeApiServerSignals(
     }))
     .filter((row) => row.perSecond > 0)
     .sort((a, b) => b.perSecond - a.perSecond);
+  const admissionWebhooks = groups(api, `${API.admissionWebhook}_count`, ['name', 'type'])
+    .map((picked) => {
+      const delta = api.histogramDelta(API.admissionWebhook, matching(picked), from, to);
+      return {
+        name: picked.name ?? '',
+        type: picked.type ?? '',
+        requests: delta.count,
+        perSecond: perSecond(delta.count),
+        meanMs: delta.count > 0 ? (delta.sum / delta.count) * 1000 : 0,
+        p99Ms: p(API.admissionWebhook, 0.99, matching(picked)),
+        rejected: api.histogramDelta(
+          API.admissionWebhook,
+          matching({ ...picked, rejected: 'true' }),
+          from,
+          to,
+        ).count,
+      };
+    })
+    .filter((row) => row.requests > 0)
+    .sort((a, b) => b.meanMs - a.meanMs);
+  const mutatingAll = api.histogramDelta(API.duration, (l) => MUTATING_VERBS.has(l.verb ?? ''), from, to);
   const objectsSource = API.objects.find((name) => api.has(name)) ?? null;
   const objects = objectsSource
     ? groups(api, objectsSource, ['group', 'resource'])
@@ -189,6 +210,8 @@ export function computeApiServerSignals(
       commitP99Ms: etcdP99(ETCD.commit),
       fsyncP99Ms: etcdP99(ETCD.fsync),
     },
+    mutatingMeanMs: mutatingAll.count > 0 ? (mutatingAll.sum / mutatingAll.count) * 1000 : null,
+    admissionWebhooks,
     watchEvents,
     objectsSource,
     objects,

@@ -63,6 +63,27 @@ export const apiserverSectionSchema = z.object({
     commitP99Ms: ms(),
     fsyncP99Ms: ms(),
   }),
+  /**
+   * every request of a mutating verb, webhooks included (apiserver_request_duration_seconds: the SLI
+   * family leaves webhook time out); null when none was served
+   */
+  mutatingMeanMs: ms().default(null),
+  /** the admission webhooks the API server called in the window, slowest mean first */
+  admissionWebhooks: z
+    .array(
+      z.object({
+        name: z.string(),
+        /** validating or admit (mutating) */
+        type: z.string(),
+        requests: z.number(),
+        perSecond: z.number(),
+        meanMs: z.number(),
+        p99Ms: ms(),
+        /** calls that rejected the request */
+        rejected: z.number(),
+      }),
+    )
+    .default([]),
   watchEvents: z.array(z.object({ resource: z.string(), perSecond: z.number() })),
   objectsSource: z.string().nullable(),
   objects: z.array(z.object({ resource: z.string(), count: z.number() })),

@@ -34,6 +34,7 @@ export const bottleneckSchema = z.enum([
   'workers',
   'client-qps',
   'apiserver',
+  'webhook',
   'cpu',
   'memory',
   'leak',

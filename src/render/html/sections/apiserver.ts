@@ -56,6 +56,22 @@ ${table(
   ]),
 )}
 ${note(`SLIs from ${a.sli.source}`)}
+${
+  a.admissionWebhooks.length > 0
+    ? table(
+        ['admission webhook', 'type', 'calls', 'rate', 'mean', 'p99', 'rejected'],
+        a.admissionWebhooks.map((w) => [
+          w.name,
+          w.type,
+          count(w.requests),
+          perSec(w.perSecond),
+          ms(w.meanMs),
+          ms(w.p99Ms),
+          count(w.rejected),
+        ]),
+      )
+    : ''
+}
 ${overTime(a.series)}
 ${table(
   ['verb', 'resource', 'requests', 'rate', 'p50', 'p99'],
