@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { readSequence } from './read.js';
 
 const draw = (next: () => string, n: number) => Array.from({ length: n }, next);
-const tally = (kinds: string[]) =>
-  kinds.reduce<Record<string, number>>(
-    (counts, kind) => ({ ...counts, [kind]: (counts[kind] ?? 0) + 1 }),
-    {},
-  );
+const tally = (kinds: string[]) => {
+  const counts: Record<string, number> = {};
+  for (const kind of kinds) counts[kind] = (counts[kind] ?? 0) + 1;
+  return counts;
+};
 
 describe('the read mix', () => {
   it('gives each kind exactly its share of every full round, the same sequence every time', () => {
