@@ -10,6 +10,9 @@ import { fitLine } from './fit.js';
 
 const r1 = (value: number) => Math.round(value * 10) / 10;
 
+/** The share of its cores an API server may use on average before it counts as CPU-bound. */
+const CPU_BOUND_SHARE = 0.7;
+
 /** The verbs of a reconcile's calls (creates are the load's own; LIST and WATCH are the informer's). */
 const RECONCILE_VERBS = new Set(['GET', 'PUT', 'PATCH', 'DELETE']);
 
@@ -83,7 +86,8 @@ function latencyGrowth(section: ApiServerSection): { growth: number; minRps: num
 /**
  * Saturated when API Priority and Fairness rejected or queued requests, when mutating latency rose with
  * the offered rate (× 2 or more across the rates seen), when a latency SLO failed, when etcd commits were
- * slow, or when the controller's own client saw 429s.
+ * slow, when the server used 70% or more of its GOMAXPROCS cores on average, or when the controller's
+ * own client saw 429s.
  */
 export function apiserverPressure(
   section: ApiServerSection | undefined,
@@ -120,6 +124,12 @@ export function apiserverPressure(
     signs.push(`${check.name} p99 ${Math.round(check.p99Ms ?? 0)}ms misses the ${check.thresholdMs}ms SLO`);
   const commit = section.etcd.commitP99Ms;
   if (commit !== null && commit >= 100) signs.push(`etcd commits slowly (p99 ${Math.round(commit)}ms)`);
+  // a server short of CPU keeps its SLOs while every request waits a little longer for a core
+  const { cores, gomaxprocs } = section.cpu;
+  if (cores !== null && gomaxprocs && cores >= CPU_BOUND_SHARE * gomaxprocs)
+    signs.push(
+      `the API server is CPU-bound: it used ${r1(cores)} of the ${gomaxprocs} cores it may use (GOMAXPROCS)`,
+    );
   return {
     saturated: signs.length > 0,
     signs,
@@ -131,6 +141,8 @@ export function apiserverPressure(
       'APF rejected': section.flowControl.rejected,
       'mutating inflight max': section.inflight.mutatingMax,
       'etcd commit p99 (ms)': commit === null ? null : Math.round(commit),
+      'apiserver cores used': cores === null ? null : r1(cores),
+      'apiserver GOMAXPROCS': gomaxprocs,
       '429/s (controller)': r1(controller429PerSecond),
     },
   };

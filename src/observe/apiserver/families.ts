@@ -19,6 +19,9 @@ export const API = {
   objects: ['apiserver_resource_objects', 'apiserver_storage_objects'],
   /** the time each admission webhook call took, as the API server waited for it */
   admissionWebhook: 'apiserver_admission_webhook_admission_duration_seconds',
+  /** the server's own CPU, and the cores its Go runtime may use */
+  cpu: 'process_cpu_seconds_total',
+  gomaxprocs: 'go_sched_gomaxprocs_threads',
 } as const;
 
 export const ETCD = {
@@ -40,6 +43,8 @@ export const APISERVER_SELECT = new RegExp(
     API.watchEvents,
     ...API.objects,
     API.admissionWebhook,
+    API.cpu,
+    API.gomaxprocs,
     ETCD.commit,
     ETCD.fsync,
   ].join('|')})$`,

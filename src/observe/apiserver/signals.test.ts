@@ -132,7 +132,7 @@ describe('API server signals from recorded lab scrapes', () => {
   });
 });
 
-describe('admission webhooks in the API server signals', () => {
+describe('admission webhooks and CPU in the API server signals', () => {
   /** Two scrapes of the admission histogram: `calls` more calls of `seconds` each, `rejected` of them rejected. */
   function scrape(calls: number, rejected: number, sumSeconds: number, slowCalls: number) {
     const rows = (rejectedLabel: string, count: number, sum: number, slow: number) => [
@@ -150,11 +150,15 @@ describe('admission webhooks in the API server signals', () => {
       `apiserver_request_duration_seconds_bucket{verb="POST",resource="machines",le="+Inf"} ${calls}`,
       `apiserver_request_duration_seconds_sum{verb="POST",resource="machines"} ${sumSeconds * 1.25}`,
       `apiserver_request_duration_seconds_count{verb="POST",resource="machines"} ${calls}`,
+      '# TYPE process_cpu_seconds_total counter',
+      `process_cpu_seconds_total ${sumSeconds / 4}`,
+      '# TYPE go_sched_gomaxprocs_threads gauge',
+      'go_sched_gomaxprocs_threads 2',
       '',
     ].join('\n');
   }
 
-  it('gives each webhook its calls, rate, mean from the sum delta, p99 from bucket deltas and rejections; a write’s mean beside it', () => {
+  it('gives each webhook its calls, rate, mean from the sum delta, p99 from bucket deltas and rejections; a write’s mean and the server’s cores beside it', () => {
     const api = new TargetStore('apiserver');
     api.add(0, parseExposition(scrape(100, 0, 5, 0), { format: 'text' }));
     // 10 s later: 200 more calls (4 rejected) that took 60 s in all, 50 of them over 100 ms
@@ -173,5 +177,7 @@ describe('admission webhooks in the API server signals', () => {
     ]);
     expect(signals.admissionWebhooks[0]!.p99Ms).toBeGreaterThan(100);
     expect(signals.mutatingMeanMs).toBeCloseTo((75 / 200) * 1000, 6);
+    // the process used (65 − 5) / 4 = 15 CPU seconds in 10 s
+    expect(signals.cpu).toEqual({ cores: expect.closeTo(1.5, 6), gomaxprocs: 2 });
   });
 });

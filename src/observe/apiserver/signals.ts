@@ -210,6 +210,10 @@ export function computeApiServerSignals(
       commitP99Ms: etcdP99(ETCD.commit),
       fsyncP99Ms: etcdP99(ETCD.fsync),
     },
+    cpu: {
+      cores: api.has(API.cpu) && seconds > 0 ? api.increase(API.cpu, undefined, from, to) / seconds : null,
+      gomaxprocs: api.latest(API.gomaxprocs) ?? null,
+    },
     mutatingMeanMs: mutatingAll.count > 0 ? (mutatingAll.sum / mutatingAll.count) * 1000 : null,
     admissionWebhooks,
     watchEvents,

@@ -68,6 +68,10 @@ export const apiserverSectionSchema = z.object({
    * family leaves webhook time out); null when none was served
    */
   mutatingMeanMs: ms().default(null),
+  /** the API server's process: mean cores used over the window, and GOMAXPROCS (the cores it may use) */
+  cpu: z
+    .object({ cores: z.number().nullable(), gomaxprocs: z.number().nullable() })
+    .default({ cores: null, gomaxprocs: null }),
   /** the admission webhooks the API server called in the window, slowest mean first */
   admissionWebhooks: z
     .array(

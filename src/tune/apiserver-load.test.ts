@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiServerSection } from '../report/sections/apiserver.js';
-import { webhookPressure } from './apiserver-load.js';
+import { apiserverPressure, webhookPressure } from './apiserver-load.js';
 
 const webhook = (name: string, meanMs: number) => ({
   name,
@@ -36,5 +36,35 @@ describe('an admission webhook as the bottleneck', () => {
     expect(webhookPressure(section(350, []), 1200)).toBeNull();
     expect(webhookPressure(undefined, 1200)).toBeNull();
     expect(webhookPressure(section(null, [webhook('w', 300)]), 1200)!.bottleneck).toBe(false);
+  });
+});
+
+describe('the API server short of CPU', () => {
+  /** A section where nothing but the server's CPU says anything. */
+  const quiet = (cores: number | null, gomaxprocs: number | null) =>
+    ({
+      windowSeconds: 60,
+      requests: 12_000,
+      series: [],
+      flowControl: { rejected: 0, rejectedBy: [], waitP99Ms: [] },
+      sli: { checks: [{ name: 'mutating', requests: 5000, p99Ms: 359, thresholdMs: 1000, verdict: 'pass' }] },
+      etcd: { commitP99Ms: 12 },
+      inflight: { mutatingMax: 20 },
+      cpu: { cores, gomaxprocs },
+    }) as unknown as ApiServerSection;
+
+  it('is saturated when it used 70% or more of its GOMAXPROCS cores, though it kept its SLOs', () => {
+    const pressure = apiserverPressure(quiet(1.46, 2), 0);
+    expect(pressure.saturated).toBe(true);
+    expect(pressure.signs).toEqual([
+      'the API server is CPU-bound: it used 1.5 of the 2 cores it may use (GOMAXPROCS)',
+    ]);
+    expect(pressure.evidence).toMatchObject({ 'apiserver cores used': 1.5, 'apiserver GOMAXPROCS': 2 });
+  });
+
+  it('is not when it used less, or when its metrics do not say', () => {
+    expect(apiserverPressure(quiet(1.2, 2), 0).saturated).toBe(false);
+    expect(apiserverPressure(quiet(null, 2), 0).saturated).toBe(false);
+    expect(apiserverPressure(quiet(1.9, null), 0).saturated).toBe(false);
   });
 });
