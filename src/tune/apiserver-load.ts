@@ -156,9 +156,13 @@ export interface WebhookPressure {
   meanMs: number;
   p99Ms: number | null;
   perSecond: number;
-  /** its mean call ÷ the mean mutating request (webhooks included): how much of a write is waiting for it */
+  /** its calls per object the run created: the create, and the controller's writes its rules cover */
+  callsPerObject: number | null;
+  /** the mean mutating request, webhooks included, ms */
+  writeMeanMs: number | null;
+  /** its mean call ÷ the mean mutating request */
   shareOfWrite: number | null;
-  /** its mean call ÷ the mean time to ready: one create's wait for it, against an object's whole path */
+  /** its calls per object × its mean call ÷ the mean time to ready: how much of an object's way it waits */
   shareOfReady: number | null;
 }
 
@@ -167,18 +171,23 @@ const WEBHOOK_FLOOR_MS = 10;
 
 /**
  * The admission webhook the API server waited on longest. It is the bottleneck when it takes most of
- * each write (≥ 50% of the mean mutating request) and a large part of the way to ready (≥ 20% of the
- * mean time to ready: the create of every object waits for it once, the controller's writes too where
- * its rules cover them).
+ * each write it is called on (its mean call ≥ half the mean mutating request) and a large part of the
+ * way to ready: an object waits for it on its create and on every controller write its rules cover,
+ * and those waits add up to a fifth or more of the mean time to ready.
  */
 export function webhookPressure(
   section: ApiServerSection | undefined,
   timeToReadyMeanMs: number | undefined,
+  objects: number | undefined,
 ): WebhookPressure | null {
   const slowest = section?.admissionWebhooks[0];
   if (!section || !slowest) return null;
+  const callsPerObject = objects ? slowest.requests / objects : null;
   const shareOfWrite = section.mutatingMeanMs ? slowest.meanMs / section.mutatingMeanMs : null;
-  const shareOfReady = timeToReadyMeanMs ? slowest.meanMs / timeToReadyMeanMs : null;
+  const shareOfReady =
+    timeToReadyMeanMs && callsPerObject !== null
+      ? (callsPerObject * slowest.meanMs) / timeToReadyMeanMs
+      : null;
   return {
     bottleneck:
       slowest.meanMs >= WEBHOOK_FLOOR_MS && (shareOfWrite ?? 0) >= 0.5 && (shareOfReady ?? 0) >= 0.2,
@@ -187,6 +196,8 @@ export function webhookPressure(
     meanMs: slowest.meanMs,
     p99Ms: slowest.p99Ms,
     perSecond: slowest.perSecond,
+    callsPerObject,
+    writeMeanMs: section.mutatingMeanMs,
     shareOfWrite,
     shareOfReady,
   };

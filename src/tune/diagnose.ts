@@ -42,12 +42,13 @@ export function diagnose(ctx: RuleContext): Diagnosis {
     const pct = (share: number | null) => `${Math.round((share ?? 0) * 100)}%`;
     return {
       bottleneck: 'webhook',
-      message: `the admission webhook ${webhook.name} (${webhook.type}) is the bottleneck: the API server waits ${ms(webhook.meanMs / 1000)} on average for each call (p99 ${webhook.p99Ms === null ? '-' : ms(webhook.p99Ms / 1000)}), as long as ${pct(webhook.shareOfWrite)} of a mean write, and ${pct(webhook.shareOfReady)} of the mean time to ready. More workers or QPS would only wait for it too`,
+      message: `the admission webhook ${webhook.name} (${webhook.type}) is the bottleneck: the API server waits ${ms(webhook.meanMs / 1000)} on average for each call (p99 ${webhook.p99Ms === null ? '-' : ms(webhook.p99Ms / 1000)}; a write takes ${webhook.writeMeanMs === null ? '-' : ms(webhook.writeMeanMs / 1000)} on average, webhooks included); each object waits for it ${Math.round((webhook.callsPerObject ?? 0) * 10) / 10} times, ${pct(webhook.shareOfReady)} of the mean time to ready. More workers or QPS would only wait for it too`,
       evidence: {
         webhook: webhook.name,
         'webhook mean (ms)': Math.round(webhook.meanMs),
         'webhook p99 (ms)': webhook.p99Ms === null ? null : Math.round(webhook.p99Ms),
         'webhook calls/s': r3(webhook.perSecond),
+        'webhook calls per object': r3(webhook.callsPerObject ?? 0),
         'share of a write': r3(webhook.shareOfWrite ?? 0),
         'share of time to ready': r3(webhook.shareOfReady ?? 0),
         ...controllerEvidence,

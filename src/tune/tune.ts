@@ -147,7 +147,7 @@ export function tune(options: TuneOptions): TuneResult {
     objects,
     windowSeconds: signals.windowSeconds,
     apiserver: pressure,
-    webhook: webhookPressure(run.apiserver, run.apply?.latency.timeToReady.mean),
+    webhook: webhookPressure(run.apiserver, run.apply?.latency.timeToReady.mean, run.apply?.counts.total),
     sizing,
     objectsToSize: options.objects?.count,
   };
