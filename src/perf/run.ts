@@ -187,6 +187,7 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
     });
     // checks the phases against the scenario before anything is created
     const lifecycle = lifecycleOf?.(prepared.plan);
+    // the profile's own run (not a stress step) has the phases, and captures profiles at its peak
     const capture = lifecycle !== undefined;
     let peak: Promise<void> | undefined;
     const onProgress = (progress: ApplyProgress) => {
