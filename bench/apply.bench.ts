@@ -1,12 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultPerformanceYaml } from '../src/lab/install.js';
 import { load, log, MINUTE, withLab } from './apply/lab.js';
 import { memory } from './apply/memory.js';
 import { rateAccuracy } from './apply/rate.js';
 import { round } from './apply/stats.js';
 import { throughput } from './apply/throughput.js';
-import { timingAccuracy } from './apply/timing.js';
+import { TIMING_LAB, timingAccuracy } from './apply/timing.js';
 import { resultsDir, writeResult } from './lib.js';
 
 /**
@@ -41,17 +40,7 @@ export async function benchApply(): Promise<string> {
   }
   if (parts.has('timing')) {
     log('lab with operator (workers 16, fixed:100ms, real fsync): timing accuracy…');
-    result.timingAccuracy = await withLab(
-      {
-        unsafeNoFsync: false,
-        workers: 16,
-        provisionTime: 'fixed:100ms',
-        apiCallsPerReconcile: 1,
-        webhook: false,
-        performanceYaml: defaultPerformanceYaml(16, 2000),
-      },
-      async (lab) => timingAccuracy(lab),
-    );
+    result.timingAccuracy = await withLab(TIMING_LAB, async (lab) => timingAccuracy(lab));
   }
   if (parts.has('memory')) {
     log('lab with a cheap operator (workers 32, fixed:0s, --unsafe-no-fsync): memory…');

@@ -4,12 +4,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RUN_ID_LABEL } from '../src/kube/labels.js';
 import { auditLogPath } from '../src/lab/audit.js';
-import { defaultPerformanceYaml } from '../src/lab/install.js';
 import type { PhaseTimelineRow } from '../src/load/phases/phase-tracker.js';
 import type { PhaseLoad } from '../src/report/sections/phase-load.js';
 import { applyMachines, kubectl, type Lab, load, log, MINUTE, withLab } from './apply/lab.js';
 import { run } from './apply/proc.js';
 import { summarize } from './apply/stats.js';
+import { TIMING_LAB } from './apply/timing.js';
 import { bin, machine, writeResult } from './lib.js';
 
 const OBJECTS = 300;
@@ -89,6 +89,23 @@ function phase(lab: Lab, args: string[]): PhaseLoad {
   return JSON.parse(ran.stdout) as PhaseLoad;
 }
 
+/** One phase's figures: vitictl's error per object against the truth, beside an idealised 1 s poll's. */
+function accuracy(
+  load: PhaseLoad,
+  joined: { errors: number[]; missing: number },
+  truthTimes: number[],
+  start: number,
+) {
+  return {
+    counts: load.counts,
+    joined: joined.errors.length,
+    missing: joined.missing,
+    vitictlErrorMs: summarize(joined.errors, 2),
+    poll1sErrorMs: summarize(pollErrors(truthTimes, start, 1000), 1),
+    doneMs: { p50: load.latency.done.p50, p99: load.latency.done.p99 },
+  };
+}
+
 function errorsAgainst(rows: PhaseTimelineRow[], truth: Map<string, number>) {
   const errors: number[] = [];
   let missing = 0;
@@ -143,22 +160,8 @@ async function measure(lab: Lab) {
   return {
     objects: OBJECTS,
     qps: QPS,
-    update: {
-      counts: update.counts,
-      joined: updated.errors.length,
-      missing: updated.missing,
-      vitictlErrorMs: summarize(updated.errors, 2),
-      poll1sErrorMs: summarize(pollErrors(reconciledTimes, updateStart, 1000), 1),
-      doneMs: { p50: update.latency.done.p50, p99: update.latency.done.p99 },
-    },
-    delete: {
-      counts: del.counts,
-      joined: deleted.errors.length,
-      missing: deleted.missing,
-      vitictlErrorMs: summarize(deleted.errors, 2),
-      poll1sErrorMs: summarize(pollErrors(releaseTimes, deleteStart, 1000), 1),
-      doneMs: { p50: del.latency.done.p50, p99: del.latency.done.p99 },
-    },
+    update: accuracy(update, updated, reconciledTimes, updateStart),
+    delete: accuracy(del, deleted, releaseTimes, deleteStart),
     loadAverage: { before: loadBefore, after: load() },
     note: `lab with the operator (workers 16, provisionTime fixed:100ms, apiCallsPerReconcile 1, webhook off, defaultPerformanceYaml(16, 2000), real fsync). vitictl apply machines --count ${OBJECTS} --qps 100 --keep; vitictl update RUN machines --patch {spec: {memory: 34359738368}} (a size no Machine of the scenario has) --qps ${QPS} --observed-generation "${OBSERVED}" --timeline T; vitictl delete RUN machines --qps ${QPS} --timeline T. Per object (joined on namespace/name): update error = the timeline's "done" (the watch event showing the new generation reconciled and Running was read; performance.timeOrigin + performance.now(), wall ms) − the audit log's ResponseComplete stageTimestamp (µs) of the write after which the object was first both Running (a status write) and annotated with generation 2 (a metadata write), whichever of the two came last: the moment it became updated by vitictl's definition (the error is the watch delivery and vitictl's own part); delete error = "done" (the DELETED event read) − the audit log's ResponseComplete stageTimestamp (µs) of the last non-status patch to the object: the write that released its finalizer, after which it was gone. Same host clock. A 1 s poll started at the first "sent" sees a change at the first tick at or after it (an idealised lower bound: the LIST's own latency not added). Percentiles nearest-rank`,
   };
@@ -166,16 +169,6 @@ async function measure(lab: Lab) {
 
 export async function benchLifecycle(): Promise<string> {
   log('lab with operator (workers 16, fixed:100ms, real fsync): update and delete timing…');
-  const measured = await withLab(
-    {
-      unsafeNoFsync: false,
-      workers: 16,
-      provisionTime: 'fixed:100ms',
-      apiCallsPerReconcile: 1,
-      webhook: false,
-      performanceYaml: defaultPerformanceYaml(16, 2000),
-    },
-    measure,
-  );
+  const measured = await withLab(TIMING_LAB, measure);
   return writeResult('lifecycle', { machine: machine(), ...measured });
 }

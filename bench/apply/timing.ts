@@ -1,8 +1,23 @@
 // The apply bench, part: timing accuracy against the operator's ground-truth ready-at stamps.
 import { join } from 'node:path';
 import { RUN_ID_LABEL } from '../../src/kube/labels.js';
+import { defaultPerformanceYaml } from '../../src/lab/install.js';
+import type { LabUpOptions } from '../../src/lab/lab.js';
 import { applyMachines, kubectl, kubectlDelete, type Lab, load, log, MINUTE, readTimeline } from './lab.js';
 import { summarize } from './stats.js';
+
+/**
+ * The lab the timing benches measure against (creates here, updates and deletes in the lifecycle
+ * bench): the operator quick and steady, real fsync.
+ */
+export const TIMING_LAB: Omit<LabUpOptions, 'dir'> = {
+  unsafeNoFsync: false,
+  workers: 16,
+  provisionTime: 'fixed:100ms',
+  apiCallsPerReconcile: 1,
+  webhook: false,
+  performanceYaml: defaultPerformanceYaml(16, 2000),
+};
 
 const TIMING_OBJECTS = 1_000;
 const TIMING_QPS = 100;

@@ -108,9 +108,8 @@ const readPhase = z.strictObject({
   timeout: durationSchema.default(30_000).describe('per request'),
 });
 
-const webhookPhase = z.strictObject({
-  type: z.literal('webhook'),
-  ...common,
+/** AdmissionReview load: a webhook phase, and the older spec.webhook section. */
+export const webhookLoadFields = {
   configuration: z
     .string()
     .min(1)
@@ -120,6 +119,12 @@ const webhookPhase = z.strictObject({
   rate: z.number().positive().max(50_000).describe('AdmissionReviews per second (open loop)'),
   duration: durationSchema.default(10_000).describe('measured load, after the warm-up'),
   warmup: durationSchema.default(1000),
+};
+
+const webhookPhase = z.strictObject({
+  type: z.literal('webhook'),
+  ...common,
+  ...webhookLoadFields,
 });
 
 export const phaseSchema = z.discriminatedUnion('type', [

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from './duration-schema.js';
-import { phaseSchema } from './phase-schema.js';
+import { phaseSchema, webhookLoadFields } from './phase-schema.js';
 
 /** A perf profile: what `vitictl perf run` does, in which phases, and what must hold (gates). */
 const loadSchema = z
@@ -68,17 +68,7 @@ export const profileSchema = z.strictObject({
       .optional()
       .describe('capture profiles at peak load'),
     webhook: z
-      .strictObject({
-        configuration: z
-          .string()
-          .min(1)
-          .describe(
-            'the Validating/MutatingWebhookConfiguration (or one webhook in it) to load, as webhook bench --webhook',
-          ),
-        rate: z.number().positive().max(50_000).describe('AdmissionReviews per second (open loop)'),
-        duration: durationSchema.default(10_000).describe('measured load, after the warm-up'),
-        warmup: durationSchema.default(1000),
-      })
+      .strictObject(webhookLoadFields)
       .optional()
       .describe('AdmissionReview load alongside the creates; its figures feed the webhook.* gates'),
     phases: z
