@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { usageError } from '../errors.js';
 import { parseDuration } from '../util/duration.js';
 import type { CliContext } from './context.js';
@@ -34,6 +35,22 @@ export function existingFileFlag(flag: string, value: string | undefined, hint: 
   if (value === undefined) return undefined;
   const stats = statSync(value, { throwIfNoEntry: false });
   if (!stats?.isFile()) throw usageError(`${flag}: no file ${JSON.stringify(value)}`, hint);
+  return value;
+}
+
+/** A file the command will write at the end, checked before any work starts: its directory must take it. */
+export function outputFileFlag(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (statSync(value, { throwIfNoEntry: false })?.isDirectory())
+    throw usageError(`${flag}: ${JSON.stringify(value)} is a directory`, 'name a file to write');
+  try {
+    accessSync(dirname(value), constants.W_OK);
+  } catch {
+    throw usageError(
+      `${flag}: cannot write into ${JSON.stringify(dirname(value))} (missing or not writable)`,
+      'create the directory first, or name a file in one you can write',
+    );
+  }
   return value;
 }
 

@@ -6,6 +6,10 @@ import { durationSchema } from './duration-schema.js';
  * starts together with the named earlier phase and runs alongside it.
  */
 
+/** The bounds of a phase's load, for profiles and the CLI alike. */
+export const PHASE_MAX_QPS = 10_000;
+export const CHURN_MAX_CYCLES = 1000;
+
 const phaseName = z
   .string()
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a phase name is a DNS label (lower case, digits, -)');
@@ -34,7 +38,7 @@ const common = {
 const objects = {
   ...common,
   set: z.string().optional().describe("the scenario's set to touch, when several have readiness rules"),
-  qps: z.number().positive().max(10_000).describe('requests per second, evenly spaced'),
+  qps: z.number().positive().max(PHASE_MAX_QPS).describe('requests per second, evenly spaced'),
   burst: z
     .number()
     .int()
@@ -78,7 +82,7 @@ const churnPhase = z
     period: durationSchema
       .default(10_000)
       .describe('a cycle starts this often (or as soon as the last one ends)'),
-    cycles: z.number().int().min(1).max(1000).optional(),
+    cycles: z.number().int().min(1).max(CHURN_MAX_CYCLES).optional(),
     duration: durationSchema.optional().describe('cycles start until this much time has passed'),
   })
   .refine((churn) => churn.cycles === undefined || churn.duration === undefined, {
@@ -89,7 +93,7 @@ const readPhase = z.strictObject({
   type: z.literal('read'),
   ...common,
   set: z.string().optional().describe("the scenario's set to read, when several have readiness rules"),
-  qps: z.number().positive().max(10_000).describe('reads per second, evenly spaced'),
+  qps: z.number().positive().max(PHASE_MAX_QPS).describe('reads per second, evenly spaced'),
   duration: durationSchema.optional().describe('how long; alongside another phase: until it ends'),
   pageSize: z.number().int().min(1).max(10_000).default(500).describe('LIST page size (limit/continue)'),
   mix: z

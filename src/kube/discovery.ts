@@ -71,13 +71,15 @@ export async function getJson(
   throw runtimeError(`GET ${rest.server}${path}: ${answer.reason}`);
 }
 
+function rejectedCredentials(rest: KubeRest) {
+  return runtimeError(`the API server at ${rest.server} rejected our credentials (401 Unauthorized)`, {
+    hint: 'check the user in the kubeconfig; tokens may have expired',
+  });
+}
+
 export async function serverVersion(rest: KubeRest, retry?: DiscoveryRetry): Promise<string> {
   const response = await getJson(rest, '/version', retry);
-  if (response.status === 401) {
-    throw runtimeError(`the API server at ${rest.server} rejected our credentials (401 Unauthorized)`, {
-      hint: 'check the user in the kubeconfig; tokens may have expired',
-    });
-  }
+  if (response.status === 401) throw rejectedCredentials(rest);
   if (response.status !== 200 || !isPlainObject(response.body)) {
     throw runtimeError(`GET ${rest.server}/version answered ${response.status}`, {
       hint: 'is this a Kubernetes API server?',
@@ -107,6 +109,7 @@ export async function discoverKinds(
     if (found.has(key)) continue;
     if (!lists.has(apiVersion)) {
       const response = await getJson(rest, groupVersionPath(apiVersion), retry);
+      if (response.status === 401) throw rejectedCredentials(rest);
       if (response.status === 403) {
         throw inputError(`discovery of ${apiVersion} is forbidden for this user (403)`, {
           hint: 'the user needs get on non-resource URLs /apis/*',

@@ -103,7 +103,7 @@ const API_SERVER_HINTS: Record<NetworkFailure, string> = {
   refused: 'is the cluster up? (vitictl lab status), or check --kubeconfig/--context',
   reset: 'the connection was dropped; check the server and any proxy in between, or --kubeconfig/--context',
   timeout: 'the server did not answer in time; is the cluster up? check the address, --kubeconfig/--context',
-  tls: 'TLS verification failed: check the CA in the kubeconfig (verification stays on), or --kubeconfig/--context',
+  tls: 'TLS failed: check the CA in the kubeconfig (verification stays on) and its client certificate and key, or --kubeconfig/--context',
   dns: 'the host name does not resolve; check the server address in the kubeconfig, or --kubeconfig/--context',
   other: 'is the cluster up? check the server address in the kubeconfig, or --kubeconfig/--context',
 };

@@ -17,6 +17,7 @@ export interface LifecycleRow {
   done: number;
   failed: number;
   timedOut: number;
+  /** interrupted after it was sent, or never sent (Ctrl-C) */
   interrupted: number;
   /** what the latency measures */
   latencyLabel: string;

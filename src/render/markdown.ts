@@ -74,7 +74,7 @@ export function renderMarkdown(result: RunResult): string {
     lines.push(
       '**Lifecycle**',
       '',
-      '| phase | load | sent | done | failed | timed out | interrupted |',
+      '| phase | load | sent | done | failed | timed out | interrupted or not started |',
       '|---|---|---|---|---|---|---|',
       ...lifecycle.map(
         (r) =>

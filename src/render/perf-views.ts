@@ -13,7 +13,17 @@ export function renderPerf(result: RunResult, files: string[], style: Style): st
   const lifecycle = lifecycleRows(result);
   if (lifecycle.length > 0) {
     const table = borderlessTable(
-      ['PHASE', 'LOAD', 'SENT', 'DONE', 'FAILED', 'TIMED OUT', 'INTERRUPTED', 'p50/p90/p99', 'MEASURES'],
+      [
+        'PHASE',
+        'LOAD',
+        'SENT',
+        'DONE',
+        'FAILED',
+        'TIMED OUT',
+        'INTERRUPTED/NOT STARTED',
+        'p50/p90/p99',
+        'MEASURES',
+      ],
       style,
     );
     for (const row of lifecycle)

@@ -10,6 +10,7 @@ import {
   intFlag,
   mibFlag,
   numberFlag,
+  outputFileFlag,
   outputFormat,
   shardFromFlags,
 } from '../flags.js';
@@ -62,6 +63,8 @@ function loadModeFromFlags(flags: Pick<ApplyFlags, 'qps' | 'burst' | 'concurrenc
 
 async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlags) {
   const format = outputFormat(ctx, ['table', 'json', 'yaml'] as const, 'table');
+  outputFileFlag('--out', flags.out);
+  outputFileFlag('--timeline', flags.timeline);
   const load = loadModeFromFlags(flags);
   const timeoutMs = durationFlag('--timeout', flags.timeout);
   if (file === undefined && (flags.crd ?? []).length === 0)

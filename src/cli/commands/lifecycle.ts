@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { shareSchema } from '../../config/phase-schema.js';
+import { CHURN_MAX_CYCLES, PHASE_MAX_QPS, shareSchema } from '../../config/phase-schema.js';
 import { inputError, usageError } from '../../errors.js';
 import type { PhaseTimelineRow } from '../../load/phases/phase-tracker.js';
 import type { PatchTemplate } from '../../load/phases/run-phase.js';
@@ -9,7 +9,7 @@ import type { PhaseLoad } from '../../report/sections/phase-load.js';
 import { READ_KINDS, type ReadKind, type ReadLoad } from '../../report/sections/read-load.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
-import { durationFlag, numberFlag, outputFormat } from '../flags.js';
+import { durationFlag, intFlag, numberFlag, outputFileFlag, outputFormat } from '../flags.js';
 import { interruptExitCode } from '../io.js';
 
 type Verb = 'update' | 'delete' | 'churn' | 'read';
@@ -87,16 +87,28 @@ async function runVerb(ctx: CliContext, verb: Verb, runId: string, scenario: str
   const { labelValueProblem } = await import('../../scenario/validate-object.js');
   const problem = labelValueProblem(runId);
   if (problem) throw usageError(`invalid run id: ${problem}`);
+  outputFileFlag('--timeline', flags.timeline);
   const share = shareFlag(flags.share);
   const rate = numberFlag('--qps', flags.qps, 0.001) ?? 10;
+  // the bounds a profile's phases have
+  if (rate > PHASE_MAX_QPS)
+    throw usageError(
+      `--qps ${rate} is more than ${PHASE_MAX_QPS}`,
+      'a phase, here as in a profile, sends at most that many per second',
+    );
   const burst = numberFlag('--burst', flags.burst, 1) ?? defaultBurst(rate);
   const timeoutMs = durationFlag('--timeout', flags.timeout) ?? 120_000;
   const periodMs = durationFlag('--period', flags.period) ?? 10_000;
-  const cycles = numberFlag('--cycles', flags.cycles, 1);
+  const cycles = intFlag('--cycles', flags.cycles, 1);
+  if (cycles !== undefined && cycles > CHURN_MAX_CYCLES)
+    throw usageError(
+      `--cycles ${cycles} is more than ${CHURN_MAX_CYCLES}`,
+      'for a long churn, give --duration',
+    );
   const durationMs = durationFlag('--duration', flags.duration);
   if (cycles !== undefined && durationMs !== undefined)
     throw usageError('--cycles and --duration both set', 'churn for a number of cycles or for a time');
-  const pageSize = numberFlag('--page-size', flags.pageSize, 1) ?? 500;
+  const pageSize = intFlag('--page-size', flags.pageSize, 1) ?? 500;
   const mix = mixFlag(flags.mix);
   if (verb === 'update' && !flags.patch)
     throw usageError('--patch FILE is required', 'the change to make, e.g. {spec: {memory: 2048}}');
@@ -176,6 +188,11 @@ async function runVerb(ctx: CliContext, verb: Verb, runId: string, scenario: str
       ),
     );
   }
+  const found = 'load' in measured ? measured.load.selected : measured.read.itemsListed;
+  if (found === 0)
+    ctx.warn(
+      `run ${runId} has no ${set.kind} objects (label vitictl.io/run-id=${runId}): nothing to ${verb}`,
+    );
   const { lifecycleRow } = await import('../../render/lifecycle-rows.js');
   const { renderLifecycleRowText } = await import('../../render/lifecycle-text.js');
   const body = 'load' in measured ? measured.load : measured.read;

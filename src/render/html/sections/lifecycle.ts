@@ -12,7 +12,7 @@ const percentiles = (latency: LatencySummary) =>
 /** The phases after the creates: each one's counts, and its latencies with what they measure. */
 export function lifecycleSection(rows: LifecycleRow[]): Html {
   const counts = table(
-    ['phase', 'load', 'sent', 'done', 'failed', 'timed out', 'interrupted'],
+    ['phase', 'load', 'sent', 'done', 'failed', 'timed out', 'interrupted or not started'],
     rows.map((row) => [
       row.phase,
       row.load,
