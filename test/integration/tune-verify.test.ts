@@ -164,6 +164,8 @@ describe('vitictl tune verify: the closed loop, in the lab', () => {
 
   it('rolls back a recommendation that is not better enough: the ConfigMap byte for byte as it was, or absent again; exit 3', async () => {
     await setOperatorConfig(TEST_LAB_CONFIG);
+    // 99%: the re-run's p99 is at least the operator's provisioning p99 (about 1 s), so keeping would
+    // need a recorded p99 near 100 s. 90% was once reached when a busy CI machine queued the record.
     const good = await record('good.json', 100);
 
     // present: replaced exactly
@@ -176,7 +178,7 @@ describe('vitictl tune verify: the closed loop, in the lab', () => {
         '--from',
         good,
         '--min-improvement',
-        '90',
+        '99',
         '--metrics',
         metricsUrl(),
         '--out-dir',
@@ -187,7 +189,7 @@ describe('vitictl tune verify: the closed loop, in the lab', () => {
     expect(verified.exitCode, String(verified.stderr)).toBe(3);
     const result = readJson<VerifyResult>(`${dir}/verify.json`);
     expect(result.decision.verdict).toBe('rolled-back');
-    expect(result.decision.reason).toMatch(/less than the required 90% improvement|within the noise/);
+    expect(result.decision.reason).toMatch(/less than the required 99% improvement|within the noise/);
     expect(result.restored).toBe('replaced');
     expect(await configMapState()).toEqual(present);
     expect(readFileSync(`${dir}/report.md`, 'utf8')).toMatch(/rolled back to the previous config/);
@@ -203,7 +205,7 @@ describe('vitictl tune verify: the closed loop, in the lab', () => {
         '--from',
         good,
         '--min-improvement',
-        '90',
+        '99',
         '--metrics',
         metricsUrl(),
         '--out-dir',
