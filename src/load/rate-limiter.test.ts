@@ -46,6 +46,19 @@ describe('even open-loop schedule', () => {
     expect((starts[29] as number) - (starts[0] as number)).toBeCloseTo(290, 6);
   });
 
+  it('spreads a catch-up: no 100 ms window holds more than 1.2× the rate, and the debt is still repaid', () => {
+    const { starts, slips } = run(1000, 1000, 2000, { stall: { index: 100, ms: 200 } });
+    let most = 0;
+    for (let first = 0, last = 0; last < starts.length; last++) {
+      while ((starts[first] as number) <= (starts[last] as number) - 100) first++;
+      most = Math.max(most, last - first + 1);
+    }
+    expect(most).toBe(120);
+    expect(slips).toBe(0);
+    // 200 starts behind, repaid at 200/s above the rate: back on the schedule one second later
+    expect((starts[1999] as number) - (starts[0] as number)).toBeCloseTo(1999, 0);
+  });
+
   it('slips (and counts it) after a stall longer than the burst, instead of flooding', () => {
     const { starts, slips } = run(100, 5, 30, { stall: { index: 10, ms: 1000 } });
     const stallEnd = starts[10] as number;

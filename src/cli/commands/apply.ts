@@ -208,7 +208,7 @@ export function registerApply(program: Command, runner: Runner): void {
     .option('--qps <q>', 'open loop: start Q creates per second on an even schedule')
     .option(
       '--burst <b>',
-      'open loop: at most B creates at once after a stall (default: rate/10, i.e. 100 ms of catch-up)',
+      'open loop: catch up at most B creates after a stall, at most 1.2× the rate in any 100 ms (default: rate/10)',
     )
     .option('--concurrency <c>', 'closed loop: keep C creates in flight (default 32 when --qps is not given)')
     .option('--no-wait', 'do not wait for readiness (only time the creates)')
