@@ -118,6 +118,12 @@ describe('loading a profile with phases', () => {
     ).toMatch(/spec.webhook and spec.phases both set/);
   });
 
+  it('names a missing required field as missing, at the phase that lacks it', async () => {
+    const missing = await refusal(withPhases('    - {type: create}\n    - {type: delete}\n'));
+    expect(missing.message).toMatch(/at \.spec\.phases\[1\]\.qps: required \(number\), missing$/);
+    expect(missing.at).toBe(`${missing.file}:9:7`);
+  });
+
   it('the built-in lifecycle profile loads: create, update, churn with webhook and read alongside, delete', async () => {
     const loaded = await loadProfile('lifecycle');
     expect(loaded.phases.map((phase) => [phase.type, phase.with ?? null])).toEqual([

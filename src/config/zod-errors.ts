@@ -21,7 +21,10 @@ function describeIssue(issue: z.core.$ZodIssue): { path: PropertyKey[]; message:
     case 'invalid_type':
       return {
         path,
-        message: issue.message.startsWith('Invalid input: expected')
+        // a field left out: say it is required (zod says "expected number, received undefined")
+        message: /received undefined$/.test(issue.message)
+          ? `required (${issue.expected}), missing`
+          : issue.message.startsWith('Invalid input: expected')
           ? issue.message.replace('Invalid input: ', '')
           : issue.message,
       };

@@ -84,6 +84,7 @@ export function controllerManagerArgs(kubeconfig: string, port: number, certs: L
   ];
 }
 
+/** `state.kubeconfig`: the operator's own (its service account), not the admin's. */
 export function operatorArgs(
   state: Pick<LabState, 'kubeconfig' | 'ports' | 'certs'>,
   options: LabUpOptions,

@@ -22,6 +22,12 @@ const PATHS: Record<string, (name: string, namespace?: string) => string> = {
   ConfigMap: (name, namespace) => `/api/v1/namespaces/${namespace}/configmaps/${name}`,
   ValidatingWebhookConfiguration: (name) =>
     `/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/${name}`,
+  ServiceAccount: (name, namespace) => `/api/v1/namespaces/${namespace}/serviceaccounts/${name}`,
+  ClusterRole: (name) => `/apis/rbac.authorization.k8s.io/v1/clusterroles/${name}`,
+  ClusterRoleBinding: (name) => `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${name}`,
+  Role: (name, namespace) => `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/roles/${name}`,
+  RoleBinding: (name, namespace) =>
+    `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/rolebindings/${name}`,
 };
 
 function pathOf(object: KubernetesObject): string {
@@ -152,4 +158,86 @@ export async function registerWebhook(
     ],
   } as KubernetesObject;
   await withRest(connection, (rest) => apply(rest, configuration));
+}
+
+/** The operator's identity: a service account, as a controller deployed in a cluster has. */
+export const OPERATOR_SERVICE_ACCOUNT = 'vitistack-operator';
+/** A year: the lab may be kept running for days, and a restarted operator reuses its kubeconfig. */
+const OPERATOR_TOKEN_SECONDS = 365 * 24 * 3600;
+
+function operatorRbac(): KubernetesObject[] {
+  const rbac = 'rbac.authorization.k8s.io/v1';
+  const subject = { kind: 'ServiceAccount', name: OPERATOR_SERVICE_ACCOUNT, namespace: OPERATOR_NAMESPACE };
+  const meta = { name: OPERATOR_SERVICE_ACCOUNT, namespace: OPERATOR_NAMESPACE };
+  return [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta },
+    {
+      apiVersion: rbac,
+      kind: 'ClusterRole',
+      metadata: { name: OPERATOR_SERVICE_ACCOUNT },
+      rules: [
+        // every VitiStack kind: watch, finalizers (patch/update), and status
+        {
+          apiGroups: ['vitistack.io'],
+          resources: ['*'],
+          verbs: ['get', 'list', 'watch', 'patch', 'update'],
+        },
+        { apiGroups: ['vitistack.io'], resources: ['*/status'], verbs: ['get', 'patch', 'update'] },
+        { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+      ],
+    },
+    {
+      apiVersion: rbac,
+      kind: 'ClusterRoleBinding',
+      metadata: { name: OPERATOR_SERVICE_ACCOUNT },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: OPERATOR_SERVICE_ACCOUNT },
+      subjects: [subject],
+    },
+    {
+      apiVersion: rbac,
+      kind: 'Role',
+      metadata: meta,
+      rules: [
+        // its performance ConfigMap, and the lease of --leader-elect
+        { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+      ],
+    },
+    {
+      apiVersion: rbac,
+      kind: 'RoleBinding',
+      metadata: meta,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: OPERATOR_SERVICE_ACCOUNT },
+      subjects: [subject],
+    },
+  ] as KubernetesObject[];
+}
+
+/**
+ * The operator's service account with the RBAC it needs and nothing more, and a token for it. So the
+ * API server treats the operator as it treats a deployed controller: its own RBAC, and API Priority
+ * and Fairness puts it in the service-accounts flow (priority level workload-low), where a busy API
+ * server queues it. With the admin's system:masters certificate it would be exempt and never queue.
+ */
+export async function installOperatorIdentity(connection: KubeConnection): Promise<string> {
+  return withRest(connection, async (rest) => {
+    for (const object of operatorRbac()) await apply(rest, object);
+    const response = await rest.request(
+      'POST',
+      `/api/v1/namespaces/${OPERATOR_NAMESPACE}/serviceaccounts/${OPERATOR_SERVICE_ACCOUNT}/token`,
+      {
+        body: {
+          apiVersion: 'authentication.k8s.io/v1',
+          kind: 'TokenRequest',
+          spec: { expirationSeconds: OPERATOR_TOKEN_SECONDS },
+        },
+      },
+    );
+    const token = (response.body as { status?: { token?: unknown } } | undefined)?.status?.token;
+    if (response.status >= 300 || typeof token !== 'string')
+      throw runtimeError(
+        `requesting a token for the operator's service account failed (${response.status}): ${statusMessage(response)}`,
+      );
+    return token;
+  });
 }

@@ -4,15 +4,12 @@ import { toYaml } from '../util/yaml-emit.js';
 
 const LAB_CONTEXT = 'vitictl-lab';
 
-export interface KubeconfigUser {
-  name: string;
-  cert: string;
-  key: string;
-}
+/** A client-certificate user (files), or a bearer token (a service account's). */
+export type KubeconfigUser = { name: string; cert: string; key: string } | { name: string; token: string };
 
 /**
- * A kubeconfig with embedded certificates for one client-certificate user of the lab: the admin one
- * is usable by vitictl, kubectl and the operator alike.
+ * A kubeconfig for one user of the lab, its credentials embedded (file mode 0600): the admin
+ * certificate for vitictl and kubectl, kube-controller-manager's, the operator's service account token.
  */
 export async function writeKubeconfig(
   file: string,
@@ -36,7 +33,10 @@ export async function writeKubeconfig(
     users: [
       {
         name: user.name,
-        user: { 'client-certificate-data': b64(user.cert), 'client-key-data': b64(user.key) },
+        user:
+          'token' in user
+            ? { token: user.token }
+            : { 'client-certificate-data': b64(user.cert), 'client-key-data': b64(user.key) },
       },
     ],
     contexts: [

@@ -17,7 +17,14 @@ import {
   waitUntil,
 } from './components.js';
 import { probe } from './http-probe.js';
-import { defaultPerformanceYaml, installCrds, installOperatorConfig, registerWebhook } from './install.js';
+import {
+  defaultPerformanceYaml,
+  installCrds,
+  installOperatorConfig,
+  installOperatorIdentity,
+  OPERATOR_SERVICE_ACCOUNT,
+  registerWebhook,
+} from './install.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { assertPortFree, freePorts } from './ports.js';
 import { isRunning, startDetached, stopComponent } from './process.js';
@@ -159,7 +166,12 @@ export async function labUp(options: LabUpOptions, progress: Progress): Promise<
       options.performanceYaml ?? defaultPerformanceYaml(options.workers ?? 4),
     );
 
-    const args = operatorArgs({ ...where, kubeconfig }, options);
+    const operatorKubeconfig = join(dir, 'operator.kubeconfig');
+    await writeKubeconfig(operatorKubeconfig, ports.apiserver, certs.ca, {
+      name: OPERATOR_SERVICE_ACCOUNT,
+      token: await installOperatorIdentity(connection),
+    });
+    const args = operatorArgs({ ...where, kubeconfig: operatorKubeconfig }, options);
     let operatorProc: ComponentState | undefined;
     if (options.operator !== false) {
       progress(

@@ -152,6 +152,28 @@ describe('the lab', () => {
     expect(result.body.subarray(0, 2).toString('hex')).toBe('1f8b');
   });
 
+  it('runs the operator as its own service account: the RBAC it needs and no more, queued by APF as workload-low', async () => {
+    const sa = 'system:serviceaccount:vitistack-system:vitistack-operator';
+    const can = async (...args: string[]) =>
+      String((await kubectl(['auth', 'can-i', '--as', sa, ...args])).stdout).trim();
+    expect(await can('patch', 'machines.vitistack.io', '--subresource', 'status', '-A')).toBe('yes');
+    expect(await can('watch', 'kubernetesclusters.vitistack.io', '-A')).toBe('yes');
+    expect(await can('watch', 'configmaps', '-n', 'vitistack-system')).toBe('yes');
+    expect(await can('create', 'machines.vitistack.io', '-n', 'default')).toBe('no');
+    expect(await can('delete', 'machines.vitistack.io', '-n', 'default')).toBe('no');
+    expect(await can('get', 'secrets', '-n', 'vitistack-system')).toBe('no');
+    expect(await can('get', 'configmaps', '-n', 'default')).toBe('no');
+    const kubeconfig = readFileSync(join(lab().dir, 'operator.kubeconfig'), 'utf8');
+    expect(kubeconfig).toMatch(/token: /);
+    expect(kubeconfig).not.toMatch(/client-certificate/);
+    // its requests (informers, status writes) pass the service-accounts flow schema, not the exempt one
+    const metrics = String((await kubectl(['get', '--raw', '/metrics'])).stdout);
+    const dispatched = metrics.match(
+      /^apiserver_flowcontrol_dispatched_requests_total\{flow_schema="service-accounts",priority_level="workload-low"\} (\d+)/m,
+    );
+    expect(Number(dispatched?.[1] ?? 0)).toBeGreaterThan(0);
+  });
+
   it('applies a changed performance ConfigMap: workers 8 → 5 → 8', async () => {
     expect(machineWorkers(await metricsText())).toBe(TEST_LAB_CONFIG.workers);
     await setOperatorConfig({ ...TEST_LAB_CONFIG, workers: 5 });
