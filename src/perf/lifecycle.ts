@@ -27,7 +27,7 @@ export interface LifecycleOptions {
   /** the profile, for messages that say where */
   profile: { name: string; file: string };
   /** the webhook phase, prepared before any object was created */
-  webhook?: (() => Promise<WebhookPhaseResult>) | undefined;
+  webhook?: ((signal: AbortSignal) => Promise<WebhookPhaseResult>) | undefined;
   signal: AbortSignal;
   onPhase?: ((name: string) => void) | undefined;
 }
@@ -94,28 +94,37 @@ export class Lifecycle {
       after: async (context) => {
         for (const step of later) {
           if (this.options.signal.aborted) return;
-          const primary = this.run(step.primary, context, undefined);
+          const primary = this.run(step.primary, context, undefined, this.options.signal);
           await Promise.all([primary, this.runAll(step.companions, context, primary)]);
         }
       },
     };
   }
 
+  /** Companions of `partner`: stopped (their results kept) as soon as it fails, or the run is stopped. */
   private runAll(phases: NamedPhase[], context: LifecycleContext, partner: Promise<unknown>) {
-    return Promise.all(phases.map((phase) => this.run(phase, context, partner)));
+    const partnerFailed = new AbortController();
+    partner.catch(() => partnerFailed.abort());
+    const signal = AbortSignal.any([this.options.signal, partnerFailed.signal]);
+    return Promise.all(phases.map((phase) => this.run(phase, context, partner, signal)));
   }
 
   /** One phase, recorded with its wall times; `partner` ends a read that has no duration of its own. */
-  private async run(phase: NamedPhase, context: LifecycleContext, partner: Promise<unknown> | undefined) {
+  private async run(
+    phase: NamedPhase,
+    context: LifecycleContext,
+    partner: Promise<unknown> | undefined,
+    signal: AbortSignal,
+  ) {
     this.options.onPhase?.(phase.name);
     const start = new Date();
     const measured: Pick<PhaseEntry, 'load' | 'read'> = {};
     if (phase.type === 'webhook') {
-      this.webhook = await this.options.webhook!();
+      this.webhook = await this.options.webhook!(signal);
     } else if (phase.type !== 'create') {
       const rest = await KubeRest.create(context.connection, { connections: 64 });
       try {
-        Object.assign(measured, await this.measure(phase, rest, context, partner));
+        Object.assign(measured, await this.measure(phase, rest, context, partner, signal));
       } finally {
         await rest.close();
       }
@@ -135,10 +144,11 @@ export class Lifecycle {
     rest: KubeRest,
     context: LifecycleContext,
     partner: Promise<unknown> | undefined,
+    signal: AbortSignal,
   ): Promise<Pick<PhaseEntry, 'load' | 'read'>> {
     const set = this.sets.get(phase.name)!;
     const resource = this.resourceOf(set, context);
-    const { plan, signal } = this.options;
+    const { plan } = this.options;
     const shard = plan.shard ? shardLabelValue(plan.shard) : undefined;
     const common = { rest, runId: plan.runId, shard, resource, signal };
     // the phase's rate is the whole run's: a shard sends its part, as it does for the creates

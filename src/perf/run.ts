@@ -237,7 +237,6 @@ export async function perfRun(options: PerfRunOptions): Promise<PerfRunOutput> {
         runId,
         shard: options.shard,
         kube: { kubeconfig, context: options.context, env: options.env },
-        signal: options.signal,
         onWarning: options.onWarning,
       })
     : undefined;

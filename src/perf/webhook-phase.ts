@@ -16,7 +16,6 @@ export interface WebhookPhaseOptions {
   runId: string;
   shard?: Shard | undefined;
   kube: { kubeconfig?: string | undefined; context?: string | undefined; env: NodeJS.ProcessEnv };
-  signal: AbortSignal;
   onWarning?: ((message: string) => void) | undefined;
 }
 
@@ -29,7 +28,7 @@ export type WebhookPhaseResult = Required<Pick<RunResult, 'webhook' | 'phases' |
  */
 export async function prepareWebhookPhase(
   options: WebhookPhaseOptions,
-): Promise<() => Promise<WebhookPhaseResult>> {
+): Promise<(signal: AbortSignal) => Promise<WebhookPhaseResult>> {
   const { DEFAULT_OPERATIONS } = await import('../webhook/admission-review.js');
   const { prepareWebhookBench } = await import('../webhook/prepare.js');
   const { runWebhookBench } = await import('../webhook/engine.js');
@@ -49,8 +48,8 @@ export async function prepareWebhookPhase(
     kube: options.kube,
   });
   for (const warning of prepared.warnings) options.onWarning?.(warning);
-  return async () => {
-    const run = await runWebhookBench({ ...prepared.options, signal: options.signal });
+  return async (signal) => {
+    const run = await runWebhookBench({ ...prepared.options, signal });
     for (const warning of run.warnings) options.onWarning?.(warning);
     const { webhook, phases, methods } = run.result;
     return { webhook, phases, methods };
