@@ -25,8 +25,8 @@ function describeIssue(issue: z.core.$ZodIssue): { path: PropertyKey[]; message:
         message: /received undefined$/.test(issue.message)
           ? `required (${issue.expected}), missing`
           : issue.message.startsWith('Invalid input: expected')
-          ? issue.message.replace('Invalid input: ', '')
-          : issue.message,
+            ? issue.message.replace('Invalid input: ', '')
+            : issue.message,
       };
     default:
       return { path, message: issue.message };

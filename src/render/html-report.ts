@@ -1,5 +1,6 @@
 import type { RunResult } from '../report/run-result.js';
-import { Html, html, type Part } from './html/markup.js';
+import { html, type Part } from './html/markup.js';
+import { page } from './html/parts.js';
 import { apiserverSection } from './html/sections/apiserver.js';
 import { comparisonSection } from './html/sections/comparison.js';
 import { distributionSection, latencySection, rateSection } from './html/sections/latency.js';
@@ -10,7 +11,6 @@ import { signalsSection } from './html/sections/signals.js';
 import { stressSection } from './html/sections/stress.js';
 import { tuneSection } from './html/sections/tune.js';
 import { webhookSection } from './html/sections/webhook.js';
-import { CSS } from './html/style.js';
 import { lifecycleRows } from './lifecycle-rows.js';
 
 /**
@@ -49,11 +49,5 @@ export function renderHtmlReport(result: RunResult, options: HtmlReportOptions =
     result.tune ? tuneSection(result.tune) : '',
     methodsSection(result),
   ];
-  const page = html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>${title}</title><style>${new Html(CSS)}</style></head>
-<body><main>${body}</main></body></html>
-`;
-  return page.text;
+  return page(title, body);
 }

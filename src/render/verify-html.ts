@@ -1,12 +1,11 @@
 import type { RunResult } from '../report/run-result.js';
 import type { RunSummary, VerifyResult } from '../tune/verify/result.js';
 import { DASH, ms } from './html/format.js';
-import { Html, html, type Part } from './html/markup.js';
-import { badge, facts, note, section, table } from './html/parts.js';
+import { type Html, html, type Part } from './html/markup.js';
+import { badge, facts, note, page, section, table } from './html/parts.js';
 import { comparisonSection } from './html/sections/comparison.js';
 import { distributionSection } from './html/sections/latency.js';
 import { tuneSection } from './html/sections/tune.js';
-import { CSS } from './html/style.js';
 import { noPredictionReasons } from './verify-views.js';
 
 /**
@@ -133,11 +132,5 @@ export function renderVerifyHtml(result: VerifyResult, options: VerifyHtmlOption
         )
       : '',
   ];
-  const page = html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>${title}</title><style>${new Html(CSS)}</style></head>
-<body><main>${body}</main></body></html>
-`;
-  return page.text;
+  return page(title, body);
 }

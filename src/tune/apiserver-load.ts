@@ -34,15 +34,20 @@ export function controllerCallLatencyMs(
   return requests > 0 ? rows.reduce((sum, row) => sum + row.requests * (row.p50Ms ?? 0), 0) / requests : null;
 }
 
+/** The scrape intervals as (requests/s, mutating p99 ms), those that saw requests and a p99. */
+function rateLatencyPoints(section: ApiServerSection): Array<[number, number]> {
+  return section.series
+    .filter((point) => point.requestsPerSecond > 0 && point.mutatingP99Ms !== null)
+    .map((point): [number, number] => [point.requestsPerSecond, point.mutatingP99Ms ?? 0]);
+}
+
 /**
  * Mean call latency against the offered rate: the shape (intercept and slope) of mutating p99 over the
  * scrape intervals' request rates, scaled so that at the run's mean rate it gives the controller's
  * measured call latency. A slope the data does not support (negative) is taken as flat.
  */
 export function fitLatencyCurve(section: ApiServerSection, callLatencyMs: number): LatencyCurve | null {
-  const points = section.series
-    .filter((point) => point.requestsPerSecond > 0 && point.mutatingP99Ms !== null)
-    .map((point): [number, number] => [point.requestsPerSecond, point.mutatingP99Ms ?? 0]);
+  const points = rateLatencyPoints(section);
   const line = fitLine(points);
   if (!line) return null;
   const { slope, intercept, correlation } = line;
@@ -69,9 +74,7 @@ export interface ApiServerPressure {
 
 /** The latency at the highest rate seen over the one at the lowest, by the fitted line. */
 function latencyGrowth(section: ApiServerSection): { growth: number; minRps: number; maxRps: number } | null {
-  const points = section.series
-    .filter((point) => point.requestsPerSecond > 0 && point.mutatingP99Ms !== null)
-    .map((point): [number, number] => [point.requestsPerSecond, point.mutatingP99Ms ?? 0]);
+  const points = rateLatencyPoints(section);
   const line = fitLine(points);
   if (!line) return null;
   const { slope, intercept, correlation } = line;

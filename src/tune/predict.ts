@@ -9,6 +9,7 @@
  */
 
 import type { LatencyCurve, ModelOutput } from '../report/sections/tune.js';
+import { mulberry32 } from '../scenario/rng.js';
 
 export interface ModelInput {
   objects: number;
@@ -70,18 +71,6 @@ class Heap<T> {
     }
     return top;
   }
-}
-
-/** mulberry32: small, fast, and the same stream for the same seed on every platform. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function standardNormal(random: () => number): number {
@@ -198,7 +187,7 @@ function replicate(input: ModelInput, random: () => number): Replication {
 
 /** Time-to-ready percentiles over `replications` seeded runs of the model (the same seed, the same answer). */
 export function simulate(input: ModelInput): ModelOutput {
-  const random = seededRandom(input.seed);
+  const random = mulberry32(input.seed);
   const runs = Array.from({ length: Math.max(1, input.replications) }, () => replicate(input, random));
   const all = new Float64Array(runs.reduce((sum, run) => sum + run.ttr.length, 0));
   let offset = 0;

@@ -77,13 +77,18 @@ function validityOf(input: PredictionInput): Validity {
 const curveIsFlat = (curve: LatencyCurve | null, maxRps: number) =>
   !curve || (curve.correlation ?? 0) < 0.5 || curve.msPerRps * maxRps < curve.baseMs;
 
-/** Why the recommended settings are outside what the run saw (empty when inside). */
+/**
+ * Why the recommended settings are outside what the run saw (empty when inside). `runPeakRps`: the
+ * request rate the model of the run itself offered at its busiest second, when that model reproduces
+ * the run; the scrapes average over their intervals, so a model's 1 s peak is compared with both.
+ */
 function outsideValidity(
   validity: Validity,
   settings: EffectiveSettings,
   output: ModelOutput,
   curve: LatencyCurve | null,
   saturated: boolean,
+  runPeakRps: number,
 ): string[] {
   const reasons: string[] = [];
   const mostWorkers = Math.max(...validity.workers);
@@ -91,7 +96,7 @@ function outsideValidity(
     reasons.push(
       `${settings.workers} workers is over ${WORKER_REACH}× the ${mostWorkers} this run saw: contention the run never showed would decide the result; step up and re-run`,
     );
-  const maxRps = validity.apiserverRps.max;
+  const maxRps = Math.max(validity.apiserverRps.max, runPeakRps);
   const reach = saturated
     ? SATURATED_REACH
     : curveIsFlat(curve, maxRps)
@@ -99,7 +104,7 @@ function outsideValidity(
       : RISING_CURVE_REACH;
   if (maxRps > 0 && output.apiserverPeakRps > reach * maxRps)
     reasons.push(
-      `the recommended settings would offer the API server ${Math.round(output.apiserverPeakRps)} requests/s; this run saw at most ${Math.round(maxRps)} (the latency curve is trusted to ${reach}× that): re-run at a higher rate, or with a stress profile, to see the server there`,
+      `the recommended settings would offer the API server ${Math.round(output.apiserverPeakRps)} requests/s at their busiest second; this run saw at most ${Math.round(maxRps)} (the latency curve is trusted to ${reach}× that): re-run at a higher rate, or with a stress profile, to see the server there`,
     );
   return reasons;
 }
@@ -165,6 +170,11 @@ export function predict(input: PredictionInput): { prediction: Prediction | null
     });
   const current =
     refused.length > 0 ? null : input.peakRate === undefined ? calibration.output : at(input.current);
+  const fit = {
+    p50: Math.round((calibration.output.p50Ms / measured.p50Ms) * 1000) / 1000,
+    p99: Math.round((calibration.output.p99Ms / measured.p99Ms) * 1000) / 1000,
+  };
+  const reproduces = Math.abs(fit.p50 - 1) <= 0.15 && Math.abs(fit.p99 - 1) <= 0.15;
   let recommended: ModelOutput | null = null;
   if (refused.length === 0) {
     const output = at(input.recommended);
@@ -174,15 +184,12 @@ export function predict(input: PredictionInput): { prediction: Prediction | null
       output,
       input.curve,
       input.apiserverSaturated,
+      reproduces ? calibration.output.apiserverPeakRps : 0,
     );
     refused.push(...outside);
     recommended = outside.length > 0 ? null : output;
   }
-  const fit = {
-    p50: Math.round((calibration.output.p50Ms / measured.p50Ms) * 1000) / 1000,
-    p99: Math.round((calibration.output.p99Ms / measured.p99Ms) * 1000) / 1000,
-  };
-  if (Math.abs(fit.p50 - 1) > 0.15 || Math.abs(fit.p99 - 1) > 0.15)
+  if (!reproduces)
     notes.push(
       `the model does not reproduce this run within 15% (predicted ÷ measured: p50 ${fit.p50}, p99 ${fit.p99}): read its predictions as a direction`,
     );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderConfigMapYaml } from './configmap.js';
-import { RECORDED, type RecordedName, recordedRun } from './fixtures/recorded.js';
+import { BOTTLENECK_OF, RECORDED, type RecordedName, recordedRun } from './fixtures/recorded.js';
 import { parseQuantityBytes } from './performance-config.js';
 import { type TuneOptions, tune } from './tune.js';
 
@@ -18,13 +18,13 @@ const rec = (result: ReturnType<typeof tune>, knob: string) =>
   result.recommendations.find((r) => r.knob === knob)!;
 
 /** The runs the model reproduces; it has no admission webhook in it (see the webhook-bound test). */
-const MODELLED: RecordedName[] = ['workers', 'client-qps', 'apiserver'];
+const MODELLED: RecordedName[] = ['workers', 'client-qps', 'apiserver', 'apf'];
 
 describe.each(Object.keys(RECORDED) as RecordedName[])(
   'the diagnosis of the recorded %s-bound run',
   (name) => {
     it('names the bottleneck', () => {
-      expect(tuned(name).diagnosis.bottleneck).toBe(name);
+      expect(tuned(name).diagnosis.bottleneck).toBe(BOTTLENECK_OF[name]);
     });
   },
 );
@@ -126,6 +126,27 @@ describe('sizing for the real size', () => {
     const result = tuned('apiserver', { peakRate: 50 });
     const cpu = result.sizing!.cpu!;
     expect(cpu.needCores).toBeCloseTo(cpu.baseCores + cpu.coresPerObjectPerSecond * 50, 9);
+  });
+});
+
+describe('the API server bound by API Priority and Fairness (the operator on a level of 3 seats)', () => {
+  it('names the level that queued it, raises nothing, and says what would help', () => {
+    const result = tuned('apf');
+    expect(result.diagnosis.message).toMatch(
+      /queued in API Priority and Fairness \(bench-operator-tight wait p99 \d+ms\)/,
+    );
+    for (const knob of ['controller.maxConcurrentReconciles', 'rateLimit.qps', 'rateLimit.burst'])
+      expect(rec(result, knob).changed).toBe(false);
+    expect(result.diagnosis.instead.join('\n')).toMatch(/API Priority and Fairness priority level/);
+  });
+
+  it('predicts the recommendation (the same concurrency) from the model that reproduced the run', () => {
+    // the model's busiest second offers more than any scrape interval's average showed: the run's own
+    // model is inside its range, and so is a recommendation that offers no more than it
+    const prediction = tuned('apf').prediction!;
+    expect(prediction.refused).toEqual([]);
+    expect(prediction.current!.apiserverPeakRps).toBeGreaterThan(prediction.validity!.apiserverRps.max);
+    expect(prediction.recommended!.p50Ms).toBeCloseTo(prediction.current!.p50Ms, -2);
   });
 });
 

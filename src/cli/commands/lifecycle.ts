@@ -261,7 +261,10 @@ function phaseCommand(program: Command, runner: Runner, verb: Verb) {
       `open loop: ${verb === 'read' ? 'reads' : 'requests'} per second on an even schedule`,
       '10',
     )
-    .option('--burst <b>', 'catch up at most B requests after a stall, at most 1.2× the rate in any 100 ms (default: rate/10)')
+    .option(
+      '--burst <b>',
+      'catch up at most B requests after a stall, at most 1.2× the rate in any 100 ms (default: rate/10)',
+    )
     .option(
       '--timeout <duration>',
       verb === 'read' ? 'per read' : 'per object, from the answer to the request',

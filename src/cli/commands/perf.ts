@@ -125,17 +125,10 @@ async function verifyAfterPerf(
   flags: PerfFlags,
   signal: AbortSignal,
 ): Promise<number> {
-  let kubeconfig: string | undefined;
-  let labMetrics: string | undefined;
-  if (flags.lab) {
-    const { labUp } = await import('../../lab/lab.js');
-    const up = await labUp({ env: ctx.io.env }, (line) => ctx.info(`lab: ${line}`));
-    kubeconfig = up.state.kubeconfig;
-    labMetrics = `http://127.0.0.1:${up.state.ports.metrics}/metrics`;
-  }
+  const { runVerify, verifyTarget } = await import('./tune-verify.js');
+  const { kubeconfig, labMetrics } = await verifyTarget(ctx, flags.lab);
   ctx.info('verifying the tuning recommendation: apply, re-run the same load, keep or restore');
   const { join } = await import('node:path');
-  const { runVerify } = await import('./tune-verify.js');
   return runVerify(ctx, {
     run: result,
     flags: {

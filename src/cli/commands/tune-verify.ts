@@ -197,6 +197,20 @@ export async function runVerify(ctx: CliContext, input: RunVerifyInput): Promise
   }
 }
 
+/** --lab: the lab (started when it is not running), its kubeconfig and its operator's metrics. */
+export async function verifyTarget(
+  ctx: CliContext,
+  lab: boolean | undefined,
+): Promise<{ kubeconfig?: string | undefined; labMetrics?: string | undefined }> {
+  if (!lab) return {};
+  const { labUp } = await import('../../lab/lab.js');
+  const up = await labUp({ env: ctx.io.env }, (line) => ctx.info(`lab: ${line}`));
+  return {
+    kubeconfig: up.state.kubeconfig,
+    labMetrics: `http://127.0.0.1:${up.state.ports.metrics}/metrics`,
+  };
+}
+
 async function verifyCommand(ctx: CliContext, flags: VerifyFlags) {
   if (!flags.from)
     throw usageError(
@@ -204,14 +218,7 @@ async function verifyCommand(ctx: CliContext, flags: VerifyFlags) {
       'record a run with vitictl apply … --metrics TARGET --out run.json, or vitictl perf run',
     );
   const run = await readRunResult(flags.from);
-  let kubeconfig: string | undefined;
-  let labMetrics: string | undefined;
-  if (flags.lab) {
-    const { labUp } = await import('../../lab/lab.js');
-    const up = await labUp({ env: ctx.io.env }, (line) => ctx.info(`lab: ${line}`));
-    kubeconfig = up.state.kubeconfig;
-    labMetrics = `http://127.0.0.1:${up.state.ports.metrics}/metrics`;
-  }
+  const { kubeconfig, labMetrics } = await verifyTarget(ctx, flags.lab);
   const signal = ctx.io.interrupt(() => {
     ctx.io.stderr.write(
       '\ninterrupted twice: stopped at once; the ConfigMap may still hold the recommendation and the re-run’s objects may remain (vitictl cleanup --run-id …)\n',

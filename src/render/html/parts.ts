@@ -1,4 +1,5 @@
-import { type Html, html, type Part } from './markup.js';
+import { Html, html, type Part } from './markup.js';
+import { CSS } from './style.js';
 
 /** The report's building blocks: sections, tables, fact lists, badges, notes. */
 
@@ -16,3 +17,13 @@ export const facts = (items: Array<[string, Part]>) =>
 export const badge = (passed: boolean, yes = 'pass', no = 'fail') =>
   html`<span class="badge ${passed ? 'ok' : 'bad'}">${passed ? yes : no}</span>`;
 export const note = (text: Part) => html`<p class="note">${text}</p>`;
+
+/** A whole page: one self-contained file, its CSS inline. */
+export function page(title: Part, body: Part): string {
+  return html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>${title}</title><style>${new Html(CSS)}</style></head>
+<body><main>${body}</main></body></html>
+`.text;
+}
