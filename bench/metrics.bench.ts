@@ -1,5 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseExposition } from '../src/observe/metrics/parse.js';
@@ -192,6 +194,73 @@ function tables(text: Buffer) {
   };
 }
 
+const SCRAPE_SECONDS = 30;
+
+/**
+ * What a 1 s scrape of a 5 MB endpoint costs: `vitictl metrics scrape URL --interval 1s -o json` for 30 s
+ * against this process serving the exposition on 127.0.0.1, its CPU (user + system, /usr/bin/time)
+ * over its wall time. The server's own CPU is this process's, not counted.
+ */
+async function scrapeCost(text: Buffer) {
+  const server = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': text.length });
+    response.end(text);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const dir = mkdtempSync(join(tmpdir(), 'vitictl-bench-scrape-'));
+  try {
+    const timeFile = join(dir, 'time');
+    const child = spawn(
+      '/usr/bin/time',
+      [
+        '-o',
+        timeFile,
+        '-f',
+        '%e %U %S',
+        process.execPath,
+        bin,
+        'metrics',
+        'scrape',
+        `http://127.0.0.1:${port}/metrics`,
+        '--interval',
+        '1s',
+        '--duration',
+        `${SCRAPE_SECONDS}s`,
+        '-o',
+        'json',
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    if (status !== 0) throw new Error(`vitictl metrics scrape exited ${status}`);
+    const [wall, user, system] = readFileSync(timeFile, 'utf8')
+      .trim()
+      .split('\n')
+      .pop()!
+      .split(' ')
+      .map(Number);
+    const scrapes = (JSON.parse(stdout) as { signals: Array<{ scrapes: number }> }).signals[0]?.scrapes ?? 0;
+    const cpu = (user as number) + (system as number);
+    return {
+      bytes: text.length,
+      seconds: SCRAPE_SECONDS,
+      scrapes,
+      wallSeconds: wall,
+      cpuSeconds: +cpu.toFixed(2),
+      coreShare: +(cpu / (wall as number)).toFixed(3),
+      cpuMsPerScrape: scrapes > 0 ? Math.round((cpu * 1000) / scrapes) : null,
+    };
+  } finally {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function benchMetrics(): Promise<string> {
   const text = Buffer.from(exposition(false));
   const om = Buffer.from(exposition(true));
@@ -209,11 +278,12 @@ export async function benchMetrics(): Promise<string> {
     openMetricsStrict: time(om, { strict: true }),
     goExpfmtText: goExpfmt(text),
     table: tables(text),
+    scrapeEverySecond: await scrapeCost(text),
   };
   load.push(loadavg()[0]);
   return writeResult('metrics', {
     ...result,
     loadAverage1m: { before: load[0], after: load[1] },
-    note: `parseExposition(bytes) in this process (UTF-8 decoding included), median of ${RUNS} runs after one warm-up; goExpfmtText: Prometheus' expfmt TextParser (prometheus/common v0.70.0) on the same text bytes in a Go process, median of 7 after one warm-up; wall clock on a machine shared with other work (see loadAverage1m); table: the parse table's rendering in this process (cli-table3, as before, vs one-pass columns) and the whole built command.`,
+    note: `parseExposition(bytes) in this process (UTF-8 decoding included), median of ${RUNS} runs after one warm-up; goExpfmtText: Prometheus' expfmt TextParser (prometheus/common v0.70.0) on the same text bytes in a Go process, median of 7 after one warm-up; wall clock on a machine shared with other work (see loadAverage1m); table: the parse table's rendering in this process (cli-table3, as before, vs one-pass columns) and the whole built command; scrapeEverySecond: \`vitictl metrics scrape URL --interval 1s --duration ${SCRAPE_SECONDS}s -o json\` against the text exposition served by this process on 127.0.0.1, coreShare = (user + system CPU of the vitictl process, /usr/bin/time) ÷ its wall time, process start and the final signals included.`,
   });
 }
