@@ -102,11 +102,18 @@ export class Lifecycle {
   }
 
   /** Companions of `partner`: stopped (their results kept) as soon as it fails, or the run is stopped. */
-  private runAll(phases: NamedPhase[], context: LifecycleContext, partner: Promise<unknown>) {
-    const partnerFailed = new AbortController();
-    partner.catch(() => partnerFailed.abort());
-    const signal = AbortSignal.any([this.options.signal, partnerFailed.signal]);
-    return Promise.all(phases.map((phase) => this.run(phase, context, partner, signal)));
+  private async runAll(phases: NamedPhase[], context: LifecycleContext, partner: Promise<unknown>) {
+    const stop = new AbortController();
+    const abort = () => stop.abort();
+    const { signal } = this.options;
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
+    partner.catch(abort);
+    try {
+      return await Promise.all(phases.map((phase) => this.run(phase, context, partner, stop.signal)));
+    } finally {
+      signal.removeEventListener('abort', abort);
+    }
   }
 
   /** One phase, recorded with its wall times; `partner` ends a read that has no duration of its own. */
