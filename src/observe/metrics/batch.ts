@@ -1,4 +1,6 @@
-import type { Exposition, MetricType } from './model.js';
+import type { Exposition, MetricFamily, MetricType } from './model.js';
+import { parseNumber } from './numbers.js';
+import { simpleSample } from './simple-sample.js';
 
 /**
  * One scrape as a TargetStore takes it. Series are numbered by the encoder that first saw them and
@@ -50,9 +52,33 @@ export function seriesKey(name: string, labels: Labels): string {
   return key;
 }
 
-/** Encodes one target's expositions into batches for its store; one encoder per store. */
+/** A written series whose family the store does not keep. */
+const DROPPED = -1;
+/** Series texts remembered per target; beyond this, new series are tokenized every scrape (bounded memory). */
+const MAX_WRITTEN = 250_000;
+
+/**
+ * Encodes one target's expositions into batches for its store; one encoder per store.
+ *
+ * A target writes a series the same way at every scrape, so after the first scrape the encoder
+ * recognises a sample line by its text (`takeLine`, given to the parser) and reads only its value:
+ * no tokens, labels or key built, and a line of a family the store drops is skipped outright. On a
+ * 5 MB exposition this is most of the parse's work.
+ */
 export class BatchEncoder {
   private readonly ids = new Map<string, number>();
+  /** series text as the target writes it → its id, or DROPPED */
+  private readonly written = new Map<string, number>();
+  /** this parse: line → series text of a simple line not yet known (learnt when encode() numbers it) */
+  private readonly unknownLines = new Map<number, string>();
+  /** this parse: the samples takeLine read */
+  private takenIds: number[] = [];
+  private takenValues: number[] = [];
+  private takenLines = 0;
+  /** the parse under way, and per series id the parse and the line where takeLine last read it */
+  private parse = 0;
+  private readonly takenIn: number[] = [];
+  private readonly takenAt: number[] = [];
 
   constructor(private readonly select: RegExp | undefined) {}
 
@@ -64,16 +90,51 @@ export class BatchEncoder {
     return id;
   }
 
+  /** Lines of the parse under way that takeLine read (they are in no family of its exposition). */
+  get taken(): number {
+    return this.takenLines;
+  }
+
+  /** For parseExposition: a simple sample line of a series this encoder has numbered, read here. */
+  readonly takeLine = (text: string, start: number, end: number, line: number): boolean => {
+    const simple = simpleSample(text, start, end);
+    if (!simple) return false;
+    const series = text.slice(simple.seriesStart, simple.seriesEnd);
+    const id = this.written.get(series);
+    if (id === undefined) {
+      this.unknownLines.set(line, series);
+      return false;
+    }
+    const value = parseNumber(text.slice(simple.valueStart, simple.valueEnd));
+    if (value === undefined) return false;
+    this.takenLines++;
+    if (id !== DROPPED) {
+      this.takenIds.push(id);
+      this.takenValues.push(value);
+      this.takenIn[id] = this.parse;
+      this.takenAt[id] = line;
+    }
+    return true;
+  };
+
   encode(exposition: Exposition): ScrapeBatch {
-    const kept = [...exposition.families.values()].filter((family) => keepFamily(family.name, this.select));
-    const size = kept.reduce((n, family) => n + family.samples.length, 0);
+    const kept: MetricFamily[] = [];
+    for (const family of exposition.families.values()) {
+      if (keepFamily(family.name, this.select)) kept.push(family);
+      else if (this.unknownLines.size > 0)
+        for (const sample of family.samples) this.learn(sample.line, DROPPED);
+    }
+    const taken = this.takenIds.length;
+    const size = kept.reduce((n, family) => n + family.samples.length, taken);
     const batch: ScrapeBatch = {
       families: [],
       fresh: [],
       ids: new Int32Array(size),
       values: new Float64Array(size),
     };
-    let i = 0;
+    batch.ids.set(this.takenIds);
+    batch.values.set(this.takenValues);
+    let i = taken;
     for (const family of kept) {
       batch.families.push(
         family.help === undefined
@@ -94,11 +155,30 @@ export class BatchEncoder {
             labels: sample.labels,
           });
         }
+        this.learn(sample.line, id);
+        // a series written twice: its last line's value, as when every line is tokenized
+        if (this.takenIn[id] === this.parse && this.takenAt[id]! > sample.line) continue;
         batch.ids[i] = id;
         batch.values[i] = sample.value;
         i++;
       }
     }
-    return batch;
+    this.startParse();
+    return i === size ? batch : { ...batch, ids: batch.ids.slice(0, i), values: batch.values.slice(0, i) };
+  }
+
+  /** Forget what takeLine saw in a parse that did not reach encode() (it failed). */
+  startParse(): void {
+    this.unknownLines.clear();
+    this.takenIds = [];
+    this.takenValues = [];
+    this.takenLines = 0;
+    this.parse++;
+  }
+
+  /** The series text of `line`, if takeLine saw it, stands for `id` from now on. */
+  private learn(line: number, id: number): void {
+    const series = this.unknownLines.get(line);
+    if (series !== undefined && this.written.size < MAX_WRITTEN) this.written.set(series, id);
   }
 }

@@ -1,6 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { BatchEncoder } from './batch.js';
-import { decodeScrape } from './decode.js';
+import { targetsDecoder } from './decode.js';
 import { ExpositionError } from './exposition-error.js';
 import type { DecodeReply, DecodeRequest, SelectPattern } from './worker-decoder.js';
 
@@ -11,16 +10,11 @@ import type { DecodeReply, DecodeRequest, SelectPattern } from './worker-decoder
  */
 const pattern = workerData as SelectPattern | undefined;
 const select = pattern ? new RegExp(pattern.source, pattern.flags) : undefined;
-const encoders = new Map<string, BatchEncoder>();
+const decode = targetsDecoder(select);
 
 function answer({ id, target, body, format, maxInputBytes }: DecodeRequest): DecodeReply {
-  let encoder = encoders.get(target);
-  if (!encoder) {
-    encoder = new BatchEncoder(select);
-    encoders.set(target, encoder);
-  }
   try {
-    return { id, decoded: decodeScrape(body, format, maxInputBytes, encoder) };
+    return { id, decoded: decode(target, body, format, maxInputBytes) };
   } catch (error) {
     if (error instanceof ExpositionError)
       return {

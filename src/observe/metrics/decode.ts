@@ -1,4 +1,4 @@
-import type { BatchEncoder, ScrapeBatch } from './batch.js';
+import { BatchEncoder, type ScrapeBatch } from './batch.js';
 import type { Exposition, ParseProblem } from './model.js';
 import { parseExposition } from './parse.js';
 
@@ -30,6 +30,21 @@ export function decodeScrape(
   maxInputBytes: number,
   encoder: BatchEncoder,
 ): DecodedScrape {
-  const exposition = parseScrape(body, format, maxInputBytes);
+  encoder.startParse();
+  const exposition = parseExposition(body, { format, limits: { maxInputBytes }, takeLine: encoder.takeLine });
+  if (encoder.taken === 0) requireExposition(exposition);
   return { batch: encoder.encode(exposition), problems: exposition.problems };
+}
+
+/** Per target, its own encoder: one thread's decoding (a parse worker's, or the event loop's). */
+export function targetsDecoder(select: RegExp | undefined) {
+  const encoders = new Map<string, BatchEncoder>();
+  return (target: string, body: Uint8Array, format: Exposition['format'], maxInputBytes: number) => {
+    let encoder = encoders.get(target);
+    if (!encoder) {
+      encoder = new BatchEncoder(select);
+      encoders.set(target, encoder);
+    }
+    return decodeScrape(body, format, maxInputBytes, encoder);
+  };
 }

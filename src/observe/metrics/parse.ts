@@ -48,6 +48,12 @@ export interface ParseOptions {
   /** force a format; by default OpenMetrics when the text ends in "# EOF" */
   format?: 'text' | 'openmetrics';
   limits?: Partial<ParseLimits>;
+  /**
+   * Lenient only: offered each line before it is tokenized; true when the caller read the line itself
+   * (a sample it recognises, see BatchEncoder). Such a sample counts toward maxSamples and is in no
+   * family of the result.
+   */
+  takeLine?: (text: string, start: number, end: number, line: number) => boolean;
 }
 
 function endsWithEof(text: string): boolean {
@@ -110,6 +116,8 @@ export function parseExposition(input: string | Uint8Array, options: ParseOption
   };
   const assembler = new FamilyAssembler(openMetrics, strict);
   const problems = new Problems();
+  const takeLine = strict ? undefined : options.takeLine;
+  let taken = 0;
   let lineNo = 0;
   let sawEof = false;
   const fail: Fail = (message, column, line) => {
@@ -142,11 +150,15 @@ export function parseExposition(input: string | Uint8Array, options: ParseOption
       }
       if (sawEof) fail('content after "# EOF"');
       if (unterminated && strict && !openMetrics) fail('the last line does not end in a line feed');
+      if (takeLine && assembler.samples + taken < limits.maxSamples && takeLine(text, start, end, lineNo)) {
+        taken++;
+        continue;
+      }
       const token = tokenizeLine(text, start, end, lineNo, syntax);
       if (token.kind === 'eof') sawEof = true;
       else if (token.kind === 'metadata') assembler.metadata(token, fail);
       else if (token.kind === 'sample') {
-        if (assembler.samples >= limits.maxSamples) {
+        if (assembler.samples + taken >= limits.maxSamples) {
           const error = new ExpositionError(lineNo, 1, `more than ${limits.maxSamples} samples`, true);
           if (strict) throw error;
           problems.add(error);

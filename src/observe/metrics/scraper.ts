@@ -3,8 +3,8 @@ import { VitictlError } from '../../errors.js';
 import { NetworkError } from '../../kube/rest.js';
 import { formatBytes, gunzipBounded, MiB } from '../../util/read-input.js';
 import { type BodyLimit, describeFetchFailure, type Target } from '../target.js';
-import { parseScrape } from './decode.js';
-import type { Exposition, ParseProblem } from './model.js';
+import { parseScrape, targetsDecoder } from './decode.js';
+import type { Exposition } from './model.js';
 import { type SavedTarget, TargetStore } from './store.js';
 import type { ScrapeDecoder } from './worker-decoder.js';
 
@@ -165,6 +165,7 @@ export async function scrapeTargets(targets: Target[], options: ScrapeOptions): 
   const started = Date.now();
   const deadline = options.durationMs === undefined ? Number.POSITIVE_INFINITY : started + options.durationMs;
   const limit = expositionLimit(options.maxBytes);
+  const decode = options.decode ?? targetsDecoder(options.select);
   for (let tick = 0; ; tick++) {
     const due = started + tick * options.intervalMs;
     const wait = due - Date.now();
@@ -179,16 +180,8 @@ export async function scrapeTargets(targets: Target[], options: ScrapeOptions): 
         const at = Date.now();
         try {
           const { body, format } = await fetchBody(target, path, Math.max(1000, options.intervalMs), limit);
-          let problems: ParseProblem[];
-          if (options.decode) {
-            const decoded = await options.decode(target.name, body, format, limit.maxBytes);
-            stores[i]!.addBatch(at, decoded.batch);
-            problems = decoded.problems;
-          } else {
-            const exposition = parseScrape(body, format, limit.maxBytes);
-            stores[i]!.add(at, exposition);
-            problems = exposition.problems;
-          }
+          const { batch, problems } = await decode(target.name, body, format, limit.maxBytes);
+          stores[i]!.addBatch(at, batch);
           for (const problem of problems.slice(0, 5)) {
             if (parseProblems.length < 50)
               parseProblems.push({ target: target.name, line: problem.line, message: problem.message });
