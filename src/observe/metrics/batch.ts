@@ -1,3 +1,4 @@
+import { ownCopy } from '../../util/own-copy.js';
 import type { Exposition, MetricFamily, MetricType } from './model.js';
 import { parseNumber } from './numbers.js';
 import { simpleSample } from './simple-sample.js';
@@ -67,7 +68,10 @@ const MAX_WRITTEN = 250_000;
  */
 export class BatchEncoder {
   private readonly ids = new Map<string, number>();
-  /** series text as the target writes it → its id, or DROPPED */
+  /**
+   * series text as the target writes it → its id, or DROPPED. Keys here and in `ids` are own copies:
+   * a slice of the scrape's text would keep that whole text for the run.
+   */
   private readonly written = new Map<string, number>();
   /** this parse: line → series text of a simple line not yet known (learnt when encode() numbers it) */
   private readonly unknownLines = new Map<number, string>();
@@ -146,7 +150,7 @@ export class BatchEncoder {
         let id = this.ids.get(key);
         if (id === undefined) {
           id = this.ids.size;
-          this.ids.set(key, id);
+          this.ids.set(ownCopy(key), id);
           batch.fresh.push({
             id,
             name: sample.name,
@@ -179,6 +183,6 @@ export class BatchEncoder {
   /** The series text of `line`, if takeLine saw it, stands for `id` from now on. */
   private learn(line: number, id: number): void {
     const series = this.unknownLines.get(line);
-    if (series !== undefined && this.written.size < MAX_WRITTEN) this.written.set(series, id);
+    if (series !== undefined && this.written.size < MAX_WRITTEN) this.written.set(ownCopy(series), id);
   }
 }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { heapRetainedBy } from '../../../test/helpers/heap.js';
 import { BatchEncoder } from './batch.js';
 import { decodeScrape, parseScrape } from './decode.js';
 import { parseExposition } from './parse.js';
@@ -164,5 +165,26 @@ describe('decoding scrapes: a series line seen before is read by its text', () =
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('decoding scrapes over a long run', () => {
+  it('keeps no scrape text alive: 60 scrapes of 1 MB, each with a new series, hold what their series need', () => {
+    const base = Array.from(
+      { length: 10_000 },
+      (_, i) => `request_duration_seconds_bucket{resource="machines",verb="GET",le="${i}"} ${i}`,
+    );
+    const store = new TargetStore('t');
+    const encoder = new BatchEncoder(undefined);
+    const retained = heapRetainedBy(() => {
+      for (let i = 0; i < 60; i++) {
+        const scrape = [...base, `objects{resource="things${i}.example.io"} ${i}`];
+        store.addBatch(i, decodeScrape(bytes(scrape), 'text', 4 * MAX, encoder).batch);
+      }
+    });
+    expect(store.columns('objects')).toHaveLength(60);
+    // each scrape's text is ~0.9 MB: kept, the 60 would hold 54 MB; the 10,000 series' texts, keys,
+    // labels and values are ~12 MB
+    expect(retained).toBeLessThan(25_000_000);
   });
 });

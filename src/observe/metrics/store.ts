@@ -1,3 +1,4 @@
+import { ownCopy } from '../../util/own-copy.js';
 import { BatchEncoder, type Labels, type ScrapeBatch, START_TIME_SERIES, seriesKey } from './batch.js';
 import type { Exposition, MetricType } from './model.js';
 import { type Bucket, counterIncrease, histogramQuantile } from './quantile.js';
@@ -76,26 +77,33 @@ export class TargetStore {
     const index = this.times.length;
     this.times.push(at);
     this.histogramIndexes.clear();
+    // names and labels are kept for the run: own copies, not views of the scrape's text
     for (const family of batch.families) {
       if (!this.families.has(family.name))
         this.families.set(
-          family.name,
-          family.help === undefined ? { type: family.type } : { type: family.type, help: family.help },
+          ownCopy(family.name),
+          family.help === undefined
+            ? { type: family.type }
+            : { type: family.type, help: ownCopy(family.help) },
         );
     }
     for (const fresh of batch.fresh) {
+      // fromEntries defines a label named __proto__ as data, as the parser does
+      const labels: Labels = Object.fromEntries(
+        Object.entries(fresh.labels).map(([key, value]) => [ownCopy(key), ownCopy(value)]),
+      );
       const column: SeriesColumn = {
-        name: fresh.name,
-        family: fresh.family,
-        labels: fresh.labels,
+        name: ownCopy(fresh.name),
+        family: ownCopy(fresh.family),
+        labels,
         values: new Array<number>(index).fill(Number.NaN),
       };
       if (this.bornAtZero && index > 0 && (fresh.type === 'counter' || fresh.type === 'histogram'))
         column.values[index - 1] = 0;
       this.byId[fresh.id] = column;
-      const list = this.byName.get(fresh.name) ?? [];
+      const list = this.byName.get(column.name) ?? [];
       list.push(column);
-      this.byName.set(fresh.name, list);
+      this.byName.set(column.name, list);
     }
     for (let i = 0; i < batch.ids.length; i++) {
       const column = this.byId[batch.ids[i]!];
