@@ -234,12 +234,14 @@ function queueDepthSeries(store: TargetStore, from: number, start: number) {
     .filter((column) => column.labels.name !== undefined)
     .map((column) => ({
       controller: column.labels.name!,
-      points: column.values.flatMap(
-        (depth, i): Array<[number, number]> =>
-          i >= from && !Number.isNaN(depth)
-            ? [[Math.round(((store.times[i] as number) - start) / 10) / 100, depth]]
-            : [],
-      ),
+      points: column.values
+        .toArray()
+        .flatMap(
+          (depth, i): Array<[number, number]> =>
+            i >= from && !Number.isNaN(depth)
+              ? [[Math.round(((store.times[i] as number) - start) / 10) / 100, depth]]
+              : [],
+        ),
     }));
 }
 

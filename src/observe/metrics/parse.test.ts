@@ -669,6 +669,61 @@ describe('UTF-8: the input is bytes', () => {
   });
 });
 
+describe('bytes are parsed in pieces of whole lines', () => {
+  /** ~600 KB: lines of every kind, a 40 KB label value across a piece boundary, blank lines, CRLF */
+  const big = (eof: boolean) => {
+    const lines = ['# HELP g a gauge', '# TYPE g gauge'];
+    for (let i = 0; i < 6000; i++) {
+      lines.push(`g{i="${i}",note="é ✓ \\"q\\" \\n"} ${i % 7 === 0 ? 'NaN' : i}`);
+      if (i % 500 === 0) lines.push('', `# HELP h${i} help ${'x'.repeat(i)}`);
+      if (i === 3000) lines.push(`g{i="long",v="${'y'.repeat(40_000)}"} 1`);
+    }
+    lines.push('g{i="crlf"} 2\r');
+    return `${lines.join('\n')}\n${eof ? '# EOF\n' : ''}`;
+  };
+  const parsed = (input: string | Uint8Array, options: ParseOptions) => {
+    const { format, families, problems } = parseExposition(input, options);
+    return { format, families: [...families.values()], problems };
+  };
+
+  it.each([false, true])('gives what the text parsed whole gives (OpenMetrics: %s)', (eof) => {
+    const body = big(eof);
+    for (const options of [{}, { strict: false, format: 'text' as const }]) {
+      expect(parsed(Buffer.from(body), options)).toEqual(parsed(body, options));
+    }
+    expect(parseExposition(Buffer.from(body)).format).toBe(eof ? 'openmetrics' : 'text');
+  });
+
+  it('counts lines across pieces: invalid UTF-8 far into the input is reported at its line', () => {
+    const head = big(false);
+    const input = Buffer.concat([
+      Buffer.from(head),
+      Buffer.from('bad{x="'),
+      Buffer.from([0xff]),
+      Buffer.from('"} 1\n'),
+    ]);
+    const line = head.split('\n').length;
+    expect(parseExposition(input).problems).toEqual([{ line, column: 8, message: 'invalid UTF-8' }]);
+    const error = strictError(input, 'text');
+    expect([error.line, error.column]).toEqual([line, 8]);
+  });
+
+  it('reports invalid UTF-8 before an earlier syntax error in strict mode, as a whole decode would', () => {
+    const input = Buffer.concat([
+      Buffer.from(`bad line\n${big(false)}x{a="`),
+      Buffer.from([0xff]),
+      Buffer.from('"} 1\n'),
+    ]);
+    expect(strictError(input, 'text').message).toBe('invalid UTF-8');
+  });
+
+  it('finds "# EOF" after blank lines longer than the tail it reads first', () => {
+    const body = `${big(false)}# EOF\n${' \n'.repeat(2000)}`;
+    expect(parseExposition(Buffer.from(body)).format).toBe('openmetrics');
+    expect(parseExposition(Buffer.from(`${big(false)}# EOFX\n`)).format).toBe('text');
+  });
+});
+
 describe('limits where input can grow', () => {
   const small: ParseOptions['limits'] = {
     maxLineLength: 100,

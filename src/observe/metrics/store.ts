@@ -2,18 +2,27 @@ import { ownCopy } from '../../util/own-copy.js';
 import { BatchEncoder, type Labels, type ScrapeBatch, START_TIME_SERIES, seriesKey } from './batch.js';
 import type { Exposition, MetricType } from './model.js';
 import { type Bucket, counterIncrease, histogramQuantile } from './quantile.js';
+import { SeriesValues } from './series-values.js';
 
 /**
- * Scrapes of one target kept as columns: one array of times, and per series one array of values
- * aligned to it (NaN where the series was absent). Memory grows with series × scrapes as numbers, not
- * with exposition text, so scraping 3 replicas every second for 10 minutes stays small.
+ * Scrapes of one target kept as columns: one array of times, and per series its values aligned to it
+ * (NaN where the series was absent). Memory grows with the series' changes, not with exposition text
+ * or with scrapes of values that did not move.
  */
 
 export interface SeriesColumn {
   name: string;
   family: string;
   labels: Labels;
-  values: number[];
+  values: SeriesValues;
+}
+
+/** A column as a scrapes file holds it (NaN as null in JSON). */
+export interface SavedSeries {
+  name: string;
+  family: string;
+  labels: Labels;
+  values: Array<number | null>;
 }
 
 export type Matcher = (labels: Labels) => boolean;
@@ -39,7 +48,7 @@ export interface SavedTarget {
   times: number[];
   restarts: number[];
   families: Record<string, { type: MetricType; help?: string }>;
-  series: SeriesColumn[];
+  series: SavedSeries[];
 }
 
 export class TargetStore {
@@ -96,10 +105,10 @@ export class TargetStore {
         name: ownCopy(fresh.name),
         family: ownCopy(fresh.family),
         labels,
-        values: new Array<number>(index).fill(Number.NaN),
+        values: SeriesValues.absent(index),
       };
       if (this.bornAtZero && index > 0 && (fresh.type === 'counter' || fresh.type === 'histogram'))
-        column.values[index - 1] = 0;
+        column.values.put(index - 1, 0);
       this.byId[fresh.id] = column;
       const list = this.byName.get(column.name) ?? [];
       list.push(column);
@@ -108,16 +117,16 @@ export class TargetStore {
     for (let i = 0; i < batch.ids.length; i++) {
       const column = this.byId[batch.ids[i]!];
       if (!column) throw new Error(`scrape batch: series ${batch.ids[i]} was never described to this store`);
-      column.values[index] = batch.values[i]!;
+      column.values.put(index, batch.values[i]!);
     }
-    for (const column of this.byId) if (column.values.length <= index) column.values.push(Number.NaN);
+    for (const column of this.byId) if (column.values.length <= index) column.values.put(index, Number.NaN);
     if (index > 0 && START_TIME_SERIES.some((name) => this.changed(name, index))) this.restarts.push(index);
   }
 
   private changed(name: string, index: number): boolean {
     for (const column of this.byName.get(name) ?? []) {
-      const before = column.values[index - 1]!;
-      const now = column.values[index]!;
+      const before = column.values.at(index - 1);
+      const now = column.values.at(index);
       if (!Number.isNaN(before) && !Number.isNaN(now) && before !== now) return true;
     }
     return false;
@@ -175,7 +184,7 @@ export class TargetStore {
     return this.times.map((_, i) => {
       let sum = Number.NaN;
       for (const column of columns) {
-        const value = column.values[i]!;
+        const value = column.values.at(i);
         if (!Number.isNaN(value)) sum = (Number.isNaN(sum) ? 0 : sum) + value;
       }
       return sum;
@@ -212,14 +221,14 @@ export class TargetStore {
       const bucketColumns = index.buckets.get(base) ?? [];
       const sumColumn = index.sums.get(base);
       for (let i = a + 1; i <= b; i++) {
-        const previous = countColumn.values[i - 1]!;
-        const now = countColumn.values[i]!;
+        const previous = countColumn.values.at(i - 1);
+        const now = countColumn.values.at(i);
         if (Number.isNaN(previous) || Number.isNaN(now)) continue;
         const reset = now < previous || restarts.has(i);
         const delta = (column: SeriesColumn | undefined) => {
           if (!column) return 0;
-          const p = column.values[i - 1]!;
-          const v = column.values[i]!;
+          const p = column.values.at(i - 1);
+          const v = column.values.at(i);
           if (Number.isNaN(v)) return 0;
           return reset || Number.isNaN(p) ? v : v - p;
         };
@@ -268,7 +277,7 @@ export class TargetStore {
       times: this.times,
       restarts: this.restarts,
       families: Object.fromEntries(this.families),
-      series: this.byId,
+      series: this.byId.map((column) => ({ ...column, values: column.values.toArray() })),
     };
   }
 
@@ -278,7 +287,10 @@ export class TargetStore {
     store.restarts.push(...saved.restarts);
     for (const [name, meta] of Object.entries(saved.families)) store.families.set(name, meta);
     for (const column of saved.series) {
-      const restored = { ...column, values: column.values.map((v) => (v === null ? Number.NaN : v)) };
+      const restored = {
+        ...column,
+        values: SeriesValues.from(column.values.map((v) => (v === null ? Number.NaN : v))),
+      };
       store.byId[store.encoder.adopt(column.name, column.labels)] = restored;
       const list = store.byName.get(column.name) ?? [];
       list.push(restored);

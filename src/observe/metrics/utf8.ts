@@ -13,12 +13,24 @@ export interface Decoded {
   invalid: Map<number, number>;
 }
 
-export function decodeUtf8(bytes: Uint8Array, maxLines: number): Decoded {
+/** Decodes `bytes`, whose first line is line `firstLine` of the exposition. */
+export function decodeUtf8(bytes: Uint8Array, maxLines: number, firstLine = 1): Decoded {
   try {
     return { text: strictDecoder.decode(bytes), invalid: new Map() };
   } catch {
-    return { text: lenientDecoder.decode(bytes), invalid: invalidPositions(bytes, maxLines) };
+    return { text: lenientDecoder.decode(bytes), invalid: invalidPositions(bytes, maxLines, firstLine) };
   }
+}
+
+/**
+ * Where the piece of `bytes` that starts at `from` ends: just past the first line feed at or after
+ * `from + size`, or at the end. Each piece is whole lines, and a line feed never falls inside a UTF-8
+ * sequence, so pieces decode on their own.
+ */
+export function pieceEnd(bytes: Uint8Array, from: number, size: number): number {
+  if (from + size >= bytes.length) return bytes.length;
+  const feed = bytes.indexOf(0x0a, from + size - 1);
+  return feed === -1 ? bytes.length : feed + 1;
 }
 
 /** The length of the valid UTF-8 sequence at i (RFC 3629: no overlongs, surrogates or > U+10FFFF), or 0. */
@@ -43,9 +55,9 @@ function sequenceLength(bytes: Uint8Array, i: number): number {
   return 0;
 }
 
-function invalidPositions(bytes: Uint8Array, maxLines: number): Map<number, number> {
+function invalidPositions(bytes: Uint8Array, maxLines: number, firstLine: number): Map<number, number> {
   const invalid = new Map<number, number>();
-  let line = 1;
+  let line = firstLine;
   let column = 1;
   for (let i = 0; i < bytes.length && invalid.size < maxLines; ) {
     if (bytes[i] === 0x0a) {

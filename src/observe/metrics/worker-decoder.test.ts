@@ -74,7 +74,7 @@ describe('decoding scrapes on a worker thread', () => {
     b.addBatch(1, (await decode('b', small, 'text', small.length)).batch);
     b.addBatch(2, (await decode('b', small, 'text', small.length)).batch);
     expect(a.columns('kept_seconds_count')).toHaveLength(5);
-    expect(b.columns('kept_seconds_count').map((c) => c.values)).toEqual([[8, 8]]);
+    expect(b.columns('kept_seconds_count').map((c) => c.values.toArray())).toEqual([[8, 8]]);
   });
 
   it('answers each of several decodes in flight with its own batch', async () => {

@@ -28,7 +28,7 @@ export interface WireError {
 
 export type DecodeReply = { id: number; decoded: DecodedScrape } | { id: number; error: WireError };
 
-/** Parses one scrape's body and encodes it for the target's store. */
+/** Parses one scrape's body and encodes it for the target's store; the body is the decoder's from then on. */
 export type ScrapeDecoder = (
   target: string,
   body: Uint8Array,
@@ -76,9 +76,11 @@ export function workerDecoder(select: RegExp): { decode: ScrapeDecoder; close: (
         const id = next++;
         pending.set(id, { resolve, reject });
         worker.ref();
-        const copy = new Uint8Array(body);
-        const request: DecodeRequest = { id, target, body: copy, format, maxInputBytes };
-        worker.postMessage(request, [copy.buffer]);
+        // a body that is its whole buffer moves to the thread; one in a shared pool is copied
+        const whole = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
+        const moved = whole && body.buffer instanceof ArrayBuffer ? body : new Uint8Array(body);
+        const request: DecodeRequest = { id, target, body: moved, format, maxInputBytes };
+        worker.postMessage(request, [moved.buffer as ArrayBuffer]);
       }),
     close: async () => {
       await worker.terminate();
