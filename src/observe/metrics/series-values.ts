@@ -10,6 +10,8 @@ export class SeriesValues {
   private starts: number[] | undefined = [];
   private runValues: number[] | undefined = [];
   private dense: number[] | undefined;
+  /** the run the last at() found: readers walk a window scrape by scrape */
+  private cursor = 0;
 
   /** `count` scrapes without the series */
   static absent(count: number): SeriesValues {
@@ -33,6 +35,18 @@ export class SeriesValues {
   at(i: number): number {
     if (i < 0 || i >= this.size) return Number.NaN;
     if (this.dense) return this.dense[i]!;
+    if (!this.inRun(this.cursor, i))
+      this.cursor = this.inRun(this.cursor + 1, i) ? this.cursor + 1 : this.findRun(i);
+    return this.runValues![this.cursor]!;
+  }
+
+  private inRun(k: number, i: number): boolean {
+    const starts = this.starts!;
+    return k < starts.length && starts[k]! <= i && i < (starts[k + 1] ?? this.size);
+  }
+
+  /** The run that holds scrape i (binary search). */
+  private findRun(i: number): number {
     const starts = this.starts!;
     let low = 0;
     let high = starts.length - 1;
@@ -41,7 +55,7 @@ export class SeriesValues {
       if (starts[middle]! <= i) low = middle;
       else high = middle - 1;
     }
-    return this.runValues![low]!;
+    return low;
   }
 
   /** Sets the value at `index`: the next scrape (appended) or the last (a series written twice in one). */
