@@ -53,6 +53,10 @@ export function seriesKey(name: string, labels: Labels): string {
   return key;
 }
 
+/** Labels as own copies; fromEntries defines a label named __proto__ as data, as the parser does. */
+const ownLabels = (labels: Labels): Labels =>
+  Object.fromEntries(Object.entries(labels).map(([key, value]) => [ownCopy(key), ownCopy(value)]));
+
 /** A written series whose family the store does not keep. */
 const DROPPED = -1;
 /** Series texts remembered per target; beyond this, new series are tokenized every scrape (bounded memory). */
@@ -69,8 +73,9 @@ const MAX_WRITTEN = 250_000;
 export class BatchEncoder {
   private readonly ids = new Map<string, number>();
   /**
-   * series text as the target writes it → its id, or DROPPED. Keys here and in `ids` are own copies:
-   * a slice of the scrape's text would keep that whole text for the run.
+   * series text as the target writes it → its id, or DROPPED. Keys here and in `ids`, and the names
+   * and labels a batch describes (a store keeps them), are own copies: a slice of the scrape's text
+   * would keep that whole text for the run. Copied here, on the parser's thread when it has one.
    */
   private readonly written = new Map<string, number>();
   /** this parse: line → series text of a simple line not yet known (learnt when encode() numbers it) */
@@ -142,8 +147,8 @@ export class BatchEncoder {
     for (const family of kept) {
       batch.families.push(
         family.help === undefined
-          ? { name: family.name, type: family.type }
-          : { name: family.name, type: family.type, help: family.help },
+          ? { name: ownCopy(family.name), type: family.type }
+          : { name: ownCopy(family.name), type: family.type, help: ownCopy(family.help) },
       );
       for (const sample of family.samples) {
         const key = seriesKey(sample.name, sample.labels);
@@ -153,10 +158,10 @@ export class BatchEncoder {
           this.ids.set(ownCopy(key), id);
           batch.fresh.push({
             id,
-            name: sample.name,
-            family: family.name,
+            name: ownCopy(sample.name),
+            family: ownCopy(family.name),
             type: family.type,
-            labels: sample.labels,
+            labels: ownLabels(sample.labels),
           });
         }
         this.learn(sample.line, id);

@@ -1,4 +1,3 @@
-import { ownCopy } from '../../util/own-copy.js';
 import { BatchEncoder, type Labels, type ScrapeBatch, START_TIME_SERIES, seriesKey } from './batch.js';
 import type { Exposition, MetricType } from './model.js';
 import { type Bucket, counterIncrease, histogramQuantile } from './quantile.js';
@@ -86,25 +85,19 @@ export class TargetStore {
     const index = this.times.length;
     this.times.push(at);
     this.histogramIndexes.clear();
-    // names and labels are kept for the run: own copies, not views of the scrape's text
+    // a batch's names and labels are the encoder's own copies, never views of the scrape's text
     for (const family of batch.families) {
       if (!this.families.has(family.name))
         this.families.set(
-          ownCopy(family.name),
-          family.help === undefined
-            ? { type: family.type }
-            : { type: family.type, help: ownCopy(family.help) },
+          family.name,
+          family.help === undefined ? { type: family.type } : { type: family.type, help: family.help },
         );
     }
     for (const fresh of batch.fresh) {
-      // fromEntries defines a label named __proto__ as data, as the parser does
-      const labels: Labels = Object.fromEntries(
-        Object.entries(fresh.labels).map(([key, value]) => [ownCopy(key), ownCopy(value)]),
-      );
       const column: SeriesColumn = {
-        name: ownCopy(fresh.name),
-        family: ownCopy(fresh.family),
-        labels,
+        name: fresh.name,
+        family: fresh.family,
+        labels: fresh.labels,
         values: SeriesValues.absent(index),
       };
       if (this.bornAtZero && index > 0 && (fresh.type === 'counter' || fresh.type === 'histogram'))
