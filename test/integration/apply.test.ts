@@ -97,11 +97,14 @@ describe('vitictl apply against the lab', () => {
     );
     expect(result.exitCode, String(result.stderr)).toBe(0);
     const apply = readResult(file).apply!;
-    expect(apply.achievedRate).toBeGreaterThan(40 * 0.98);
-    expect(apply.achievedRate).toBeLessThan(40 * 1.02);
     // the default burst (rate/10) absorbs a busy machine's stalls of up to 100 ms: the even share is
     // 4 per 100 ms, and catching up never puts more than twice that (+1) into one window
     expect(apply.burst).toBe(4);
+    // without a slip the schedule is never more than `burst` starts behind, so the 99 intervals take
+    // at most 99 + 4 of them; a longer stall (a shared CI host) slips it, and the result says so
+    if (apply.scheduleSlips === 0) expect(apply.achievedRate).toBeGreaterThanOrEqual((40 * 99) / 103);
+    else expect(apply.achievedRate).toBeGreaterThan(40 * 0.8);
+    expect(apply.achievedRate).toBeLessThan(40 * 1.02);
     expect(apply.maxStartsIn100ms).toBeLessThanOrEqual(9);
     expect(apply.counts.notWaited).toBe(100);
   });
