@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -19,6 +20,7 @@ import (
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	crconfig "sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
@@ -282,6 +284,23 @@ func run() int {
 	}
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return fail("readyz", err)
+	}
+	// ready once every kind's informer has synced: its controller starts its workers right after, so a
+	// load started when the lab says ready is reconciled from its first object (before, the first
+	// scrape of a run could catch the operator half started, its goroutines still rising)
+	if err := mgr.AddReadyzCheck("informers", func(req *http.Request) error {
+		for _, kind := range enabled {
+			informer, err := mgr.GetCache().GetInformer(req.Context(), kind.New(), cache.BlockUntilSynced(false))
+			if err != nil {
+				return err
+			}
+			if !informer.HasSynced() {
+				return fmt.Errorf("the %s informer has not synced yet", kind.Name)
+			}
+		}
+		return nil
+	}); err != nil {
+		return fail("readyz informers", err)
 	}
 	if o.webhookPort > 0 {
 		srv := mgr.GetWebhookServer()

@@ -164,6 +164,18 @@ describe('signals from a window of scrapes', () => {
     expect(computeSignals(store).process.goroutineSlopePerMinute).toBeCloseTo(25, 9);
   });
 
+  it('does not read a controller still starting at the first scrape as a leak', () => {
+    // as a fresh lab operator showed it: 174 goroutines at the first scrape, 300 from then on
+    const store = new TargetStore('t');
+    for (let i = 0; i < 17; i++) {
+      const counters = { adds: 0, ok: 0, err: 0, sum: 0, b1: 0, b5: 0, inf: 0, depth: 0, qsum: 0, qcount: 0 };
+      store.add(i * 5_000, scrape({ ...counters, goroutines: i === 0 ? 174 : 300 + (i % 2) }));
+    }
+    const slope = computeSignals(store).process.goroutineSlopePerMinute!;
+    // a least-squares line through the same points rises 30 a minute: over the leak threshold
+    expect(Math.abs(slope)).toBeLessThan(1);
+  });
+
   it('flags a target without controller metrics, and too few scrapes', () => {
     const store = new TargetStore('t');
     store.add(0, parseExposition('go_goroutines 3\n'));

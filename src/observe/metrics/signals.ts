@@ -27,18 +27,33 @@ function percentile(values: number[], p: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? null;
 }
 
+/** Points beyond this are thinned evenly before the pairwise slopes (their count grows as n²). */
+const MAX_SLOPE_POINTS = 400;
+
+/**
+ * The Theil–Sen slope per minute: the median of the slopes between every two points. A controller
+ * still starting when the run began (one low first scrape) or a single step does not tilt it, as they
+ * tilt a least-squares line; a steady rise, which is what a leak looks like, does.
+ */
 function slopePerMinute(times: number[], values: number[]): number | null {
-  const points = times.map((t, i) => [t / 60_000, values[i]!] as const).filter(([, v]) => !Number.isNaN(v));
-  if (points.length < 3) return null;
-  const mx = points.reduce((s, [x]) => s + x, 0) / points.length;
-  const my = points.reduce((s, [, y]) => s + y, 0) / points.length;
-  let num = 0;
-  let den = 0;
-  for (const [x, y] of points) {
-    num += (x - mx) * (y - my);
-    den += (x - mx) ** 2;
+  const all = times.map((t, i) => [t / 60_000, values[i]!] as const).filter(([, v]) => !Number.isNaN(v));
+  if (all.length < 3) return null;
+  const step = Math.max(1, all.length / MAX_SLOPE_POINTS);
+  const points = Array.from(
+    { length: Math.min(all.length, MAX_SLOPE_POINTS) },
+    (_, i) => all[Math.floor(i * step)]!,
+  );
+  const slopes: number[] = [];
+  for (let i = 0; i < points.length; i++) {
+    for (let j = i + 1; j < points.length; j++) {
+      const dx = points[j]![0] - points[i]![0];
+      if (dx > 0) slopes.push((points[j]![1] - points[i]![1]) / dx);
+    }
   }
-  return den === 0 ? null : num / den;
+  if (slopes.length === 0) return null;
+  slopes.sort((a, b) => a - b);
+  const middle = slopes.length >> 1;
+  return slopes.length % 2 === 1 ? slopes[middle]! : (slopes[middle - 1]! + slopes[middle]!) / 2;
 }
 
 const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);

@@ -50,7 +50,7 @@ export const processSignalsSchema = z.object({
   /** share of CPU spent in GC (go_cpu_classes_*) */
   gcCpuShare: measured,
   goroutinesMean: measured,
-  /** least-squares slope of go_goroutines, per minute */
+  /** slope of go_goroutines per minute (Theil–Sen: the median of the slopes between scrapes) */
   goroutineSlopePerMinute: measured,
   restRequestsPerSecond: z.number(),
   restRequestsPerReconcile: measured,
