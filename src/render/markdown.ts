@@ -5,7 +5,7 @@ import { apiserverMarkdown } from './apiserver-views.js';
 import { lifecycleRows } from './lifecycle-rows.js';
 import { unansweredTargets } from './observe-warnings.js';
 import { groundTruthNote } from './summary-text.js';
-import { sizingLine, timeToReadyRows } from './tune-rows.js';
+import { sizingLine, stepLines, timeToReadyRows } from './tune-rows.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const ms = formatMs;
@@ -129,6 +129,8 @@ export function renderMarkdown(result: RunResult): string {
       lines.push('');
     }
     for (const reason of tune.prediction?.refused ?? []) lines.push(`no prediction: ${cell(reason)}`, '');
+    const [step, ...beyond] = stepLines(tune);
+    if (step) lines.push(cell(step), ...beyond.map((reason) => `- ${cell(reason)}`), '');
     const sizing = sizingLine(tune);
     if (sizing) lines.push(cell(sizing), '');
   }

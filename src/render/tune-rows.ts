@@ -28,3 +28,15 @@ export function sizingLine(result: TuneResult): string | null {
   ];
   return `sized for ${s.objects} cached objects (${from}) at ${s.peakRate.toFixed(1)} objects/s: memory need ${Math.ceil(s.memory.needBytes / 2 ** 20)}Mi${s.cpu ? `, CPU ${Math.round(s.cpu.needCores * 1000)}m` : ''}${s.extrapolated ? ` — ${s.extrapolated}` : ''}`;
 }
+
+/** When the recommendation is a step: what the formulas wanted, and why the model would not predict it. */
+export function stepLines(result: TuneResult): string[] {
+  const step = result.prediction?.step;
+  if (!step) return [];
+  const t = step.target;
+  const wanted = `workers ${t.workers}, QPS ${t.qps > 0 ? t.qps : 'unlimited'}, burst ${t.burst}`;
+  return [
+    `a step of ${Math.round(step.fraction * 100)}% toward the formulas' ${wanted}, as far as the model can predict; verify it, then tune again from the new run. Not further because:`,
+    ...step.beyond,
+  ];
+}

@@ -2,7 +2,7 @@ import type { TuneResult } from '../report/sections/tune.js';
 import { formatMs } from '../util/duration.js';
 import type { Style } from './style.js';
 import { borderlessTable, trimLines } from './table.js';
-import { sizingLine, timeToReadyRows, validityLine } from './tune-rows.js';
+import { sizingLine, stepLines, timeToReadyRows, validityLine } from './tune-rows.js';
 
 const ms = (value: number) => formatMs(value);
 
@@ -41,6 +41,8 @@ export function renderTune(result: TuneResult, style: Style): string {
   const p = result.prediction;
   if (p) {
     for (const reason of p.refused) lines.push(style.yellow(`  no prediction: ${reason}`));
+    const [step, ...beyond] = stepLines(result);
+    if (step) lines.push(style.yellow(`  ${step}`), ...beyond.map((reason) => style.dim(`    · ${reason}`)));
     const validity = validityLine(result);
     if (validity) lines.push(style.dim(`  ${validity}`));
     lines.push(style.dim(`  model: ${p.model}`));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiServerSection } from '../report/sections/apiserver.js';
-import { apiserverPressure, webhookPressure } from './apiserver-load.js';
+import { apiserverPressure, fitLatencyCurve, webhookPressure } from './apiserver-load.js';
 
 const webhook = (name: string, meanMs: number) => ({
   name,
@@ -73,5 +73,65 @@ describe('the API server short of CPU', () => {
     expect(apiserverPressure(quiet(1.2, 2), 0).saturated).toBe(false);
     expect(apiserverPressure(quiet(null, 2), 0).saturated).toBe(false);
     expect(apiserverPressure(quiet(1.9, null), 0).saturated).toBe(false);
+  });
+});
+
+describe('latency against the offered rate', () => {
+  /** Scrape intervals at these (requests/s, mutating p99 ms), and nothing else to say. */
+  const rising = (points: Array<[number, number]>) =>
+    ({
+      windowSeconds: 60,
+      requests: 60 * points[points.length - 1]![0],
+      series: points.map(([rps, p99], i) => ({
+        t: 5 * (i + 1),
+        requestsPerSecond: rps,
+        mutatingP99Ms: p99,
+        inflight: 1,
+      })),
+      flowControl: { rejected: 0, rejectedBy: [], waitP99Ms: [] },
+      sli: { checks: [] },
+      etcd: { commitP99Ms: null },
+      inflight: { mutatingMax: 3 },
+      cpu: { cores: 0.2, gomaxprocs: 2 },
+    }) as unknown as ApiServerSection;
+
+  it('is a sign of saturation when it doubles across the rates seen and ends high', () => {
+    const pressure = apiserverPressure(
+      rising([
+        [50, 100],
+        [100, 250],
+        [150, 400],
+        [200, 550],
+      ]),
+      0,
+    );
+    expect(pressure.saturated).toBe(true);
+    expect(pressure.signs[0]).toMatch(/mutating latency rises with the offered rate: ×5\.5 from 50 to 200/);
+  });
+
+  it('is not while it stays low (a quiet server whose etcd batches more writes)', () => {
+    // as a client-QPS-bound lab run showed it: 50 → 170 ms from 14 to 53 requests/s on 0.2 of a core
+    const pressure = apiserverPressure(
+      rising([
+        [14, 50],
+        [27, 95],
+        [40, 130],
+        [53, 170],
+      ]),
+      0,
+    );
+    expect(pressure.saturated).toBe(false);
+  });
+
+  it('takes a run too short for a line as calls at the latency they were measured at', () => {
+    const curve = fitLatencyCurve(
+      rising([
+        [90, 40],
+        [130, 45],
+      ]),
+      3.5,
+    );
+    expect(curve).toEqual({ baseMs: 3.5, msPerRps: 0, points: 2, correlation: null });
+    expect(fitLatencyCurve(rising([[90, 40]]), 0)).toBeNull();
   });
 });

@@ -49,7 +49,11 @@ function rateLatencyPoints(section: ApiServerSection): Array<[number, number]> {
 export function fitLatencyCurve(section: ApiServerSection, callLatencyMs: number): LatencyCurve | null {
   const points = rateLatencyPoints(section);
   const line = fitLine(points);
-  if (!line) return null;
+  // too few intervals for a line (a short run): the calls still take the time they were measured at
+  if (!line)
+    return callLatencyMs > 0
+      ? { baseMs: callLatencyMs, msPerRps: 0, points: points.length, correlation: null }
+      : null;
   const { slope, intercept, correlation } = line;
   const meanRate = section.windowSeconds > 0 ? section.requests / section.windowSeconds : 0;
   const rising = Math.max(0, slope);
@@ -69,10 +73,23 @@ export interface ApiServerPressure {
   saturated: boolean;
   /** one line per sign of saturation, with its figures */
   signs: string[];
+  /**
+   * every sign is slow requests alone (a missed latency SLO, slow etcd commits): nothing says the
+   * load caused them (no APF queueing or rejection, no 429s, no CPU bound, no latency rising with
+   * the rate), as when the disk under etcd stalls
+   */
+  latencyOnly: boolean;
   evidence: Record<string, number | string | null>;
 }
 
-/** The latency at the highest rate seen over the one at the lowest, by the fitted line. */
+/** Below this mutating p99 at the highest rate seen, latency that doubled is still no sign of saturation. */
+const GROWTH_FLOOR_MS = 250;
+
+/**
+ * The latency at the highest rate seen over the one at the lowest, by the fitted line; 1 when the
+ * line does not fit (r < 0.6) or ends below GROWTH_FLOOR_MS (a quarter of the mutating SLO): 50 → 150 ms
+ * as a quiet server goes from 15 to 50 requests/s is etcd batching its writes, not a server at its limit.
+ */
 function latencyGrowth(section: ApiServerSection): { growth: number; minRps: number; maxRps: number } | null {
   const points = rateLatencyPoints(section);
   const line = fitLine(points);
@@ -82,15 +99,17 @@ function latencyGrowth(section: ApiServerSection): { growth: number; minRps: num
   const minRps = Math.min(...rates);
   const maxRps = Math.max(...rates);
   const low = intercept + slope * minRps;
-  if (correlation === null || correlation < 0.6 || !(low > 0)) return { growth: 1, minRps, maxRps };
-  return { growth: (intercept + slope * maxRps) / low, minRps, maxRps };
+  const high = intercept + slope * maxRps;
+  if (correlation === null || correlation < 0.6 || !(low > 0) || high < GROWTH_FLOOR_MS)
+    return { growth: 1, minRps, maxRps };
+  return { growth: high / low, minRps, maxRps };
 }
 
 /**
  * Saturated when API Priority and Fairness rejected or queued requests, when mutating latency rose with
- * the offered rate (× 2 or more across the rates seen), when a latency SLO failed, when etcd commits were
- * slow, when the server used 70% or more of its GOMAXPROCS cores on average, or when the controller's
- * own client saw 429s.
+ * the offered rate (× 2 or more across the rates seen), when the server used 70% or more of its
+ * GOMAXPROCS cores on average, when the controller's own client saw 429s, when a latency SLO failed, or
+ * when etcd commits were slow (the last two alone: `latencyOnly`).
  */
 export function apiserverPressure(
   section: ApiServerSection | undefined,
@@ -103,6 +122,7 @@ export function apiserverPressure(
     return {
       saturated: signs.length > 0,
       signs,
+      latencyOnly: false,
       evidence: { '429/s (controller)': r1(controller429PerSecond) },
     };
   }
@@ -122,20 +142,22 @@ export function apiserverPressure(
     signs.push(
       `mutating latency rises with the offered rate: ×${r1(growth.growth)} from ${Math.round(growth.minRps)} to ${Math.round(growth.maxRps)} requests/s`,
     );
-  // one run at one rate cannot show the curve bend, but a missed latency SLO is the server's own verdict
-  for (const check of section.sli.checks.filter((c) => c.verdict === 'fail'))
-    signs.push(`${check.name} p99 ${Math.round(check.p99Ms ?? 0)}ms misses the ${check.thresholdMs}ms SLO`);
-  const commit = section.etcd.commitP99Ms;
-  if (commit !== null && commit >= 100) signs.push(`etcd commits slowly (p99 ${Math.round(commit)}ms)`);
   // a server short of CPU keeps its SLOs while every request waits a little longer for a core
   const { cores, gomaxprocs } = section.cpu;
   if (cores !== null && gomaxprocs && cores >= CPU_BOUND_SHARE * gomaxprocs)
     signs.push(
       `the API server is CPU-bound: it used ${r1(cores)} of the ${gomaxprocs} cores it may use (GOMAXPROCS)`,
     );
+  const loadSigns = signs.length;
+  // one run at one rate cannot show the curve bend, but a missed latency SLO is the server's own verdict
+  for (const check of section.sli.checks.filter((c) => c.verdict === 'fail'))
+    signs.push(`${check.name} p99 ${Math.round(check.p99Ms ?? 0)}ms misses the ${check.thresholdMs}ms SLO`);
+  const commit = section.etcd.commitP99Ms;
+  if (commit !== null && commit >= 100) signs.push(`etcd commits slowly (p99 ${Math.round(commit)}ms)`);
   return {
     saturated: signs.length > 0,
     signs,
+    latencyOnly: signs.length > 0 && loadSigns === 0,
     evidence: {
       'requests/s': r1(section.windowSeconds > 0 ? section.requests / section.windowSeconds : 0),
       'mutating p99 (ms)':

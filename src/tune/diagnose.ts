@@ -60,8 +60,13 @@ export function diagnose(ctx: RuleContext): Diagnosis {
       ],
     };
   }
+  // the REST rate sitting at the limit is evidence on its own (the work may be hidden behind it)
+  const atLimit = ctx.settings.qps > 0 && ctx.process.restRequestsPerSecond >= 0.9 * ctx.settings.qps;
+  // slow requests that nothing ties to the load (an etcd disk stall) do not outrank a limiter that
+  // holds each reconcile most of its time: that is where the objects wait
+  const limiterFirst = ctx.apiserver.latencyOnly && ctx.settings.qps > 0 && waitShare > 0.5 && atLimit;
   // the API server first: raising concurrency or QPS into a saturated server only lengthens its queues
-  if (ctx.apiserver.saturated) {
+  if (ctx.apiserver.saturated && !limiterFirst) {
     return {
       bottleneck: 'apiserver',
       message: `the API server is saturated: ${ctx.apiserver.signs.join('; ')}. More workers or a higher QPS would add load where it queues`,
@@ -69,17 +74,22 @@ export function diagnose(ctx: RuleContext): Diagnosis {
       instead: APISERVER_INSTEAD,
     };
   }
-  // the REST rate sitting at the limit is evidence on its own (the work may be hidden behind it)
-  const atLimit = ctx.settings.qps > 0 && ctx.process.restRequestsPerSecond >= 0.9 * ctx.settings.qps;
   if (ctx.settings.qps > 0 && (waitShare > 0.2 || atLimit)) {
+    const alsoSlow = limiterFirst
+      ? ` The API server was also slow (${ctx.apiserver.signs.join('; ')}) at ${ctx.apiserver.evidence['requests/s']} requests/s with no sign of load (no queueing, no 429s, CPU to spare): check etcd's disk, and verify a higher QPS before keeping it (vitictl tune verify).`
+      : '';
     return {
       bottleneck: 'client-qps',
       message:
         `the client-side rate limit (QPS ${ctx.settings.qps}, burst ${ctx.settings.burst}) is the bottleneck: ` +
         `${waitShare > 0.2 ? `${Math.round(waitShare * 100)}% of each ${ms(c.serviceMean)} reconcile is spent waiting for it` : 'the client runs at its limit'} ` +
         `(REST ${r3(ctx.process.restRequestsPerSecond)}/s at ${r3(ctx.process.restRequestsPerReconcile ?? 0)} per reconcile); ` +
-        'more workers would only wait longer. The limit is per object type (one REST client per GVK).',
-      evidence: { ...controllerEvidence, 'limiter wait share': r3(Math.max(0, waitShare)) },
+        `more workers would only wait longer. The limit is per object type (one REST client per GVK).${alsoSlow}`,
+      evidence: {
+        ...controllerEvidence,
+        'limiter wait share': r3(Math.max(0, waitShare)),
+        ...(limiterFirst ? ctx.apiserver.evidence : {}),
+      },
       instead: [],
     };
   }

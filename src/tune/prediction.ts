@@ -46,6 +46,7 @@ const SATURATED_REACH = 1.05;
 const WORKER_REACH = 4;
 
 const r1 = (value: number) => Math.round(value * 10) / 10;
+const r3 = (value: number) => Math.round(value * 1000) / 1000;
 
 export function measuredPercentiles(apply: ApplyResult | undefined): PercentilesMs | null {
   const ttr = apply?.latency.timeToReady;
@@ -109,10 +110,16 @@ function outsideValidity(
   return reasons;
 }
 
-export function predict(input: PredictionInput): { prediction: Prediction | null; notes: string[] } {
+export function predict(input: PredictionInput): {
+  prediction: Prediction | null;
+  notes: string[];
+  /** the settings `prediction.recommended` is for: the recommended ones, or a step toward them */
+  settings: EffectiveSettings;
+} {
   const { apply, signals, controller } = input;
   const measured = measuredPercentiles(apply);
-  if (input.workSeconds <= 0 || !measured) return { prediction: null, notes: [] };
+  if (input.workSeconds <= 0 || !measured)
+    return { prediction: null, notes: [], settings: input.recommended };
   const notes: string[] = [];
   const calls = Math.round(signals.process.restRequestsPerReconcile ?? 0);
   const apiserver = input.run.apiserver;
@@ -176,18 +183,36 @@ export function predict(input: PredictionInput): { prediction: Prediction | null
   };
   const reproduces = Math.abs(fit.p50 - 1) <= 0.15 && Math.abs(fit.p99 - 1) <= 0.15;
   let recommended: ModelOutput | null = null;
-  if (refused.length === 0) {
-    const output = at(input.recommended);
-    const outside = outsideValidity(
-      validity,
-      input.recommended,
-      output,
-      input.curve,
-      input.apiserverSaturated,
-      reproduces ? calibration.output.apiserverPeakRps : 0,
-    );
-    refused.push(...outside);
-    recommended = outside.length > 0 ? null : output;
+  let step: Prediction['step'] = null;
+  let settings = input.recommended;
+  if (current && refused.length === 0) {
+    const runPeakRps = reproduces ? calibration.output.apiserverPeakRps : 0;
+    const evaluate = (candidate: EffectiveSettings) => {
+      const output = at(candidate);
+      const outside = outsideValidity(
+        validity,
+        candidate,
+        output,
+        input.curve,
+        input.apiserverSaturated,
+        runPeakRps,
+      );
+      return { output, outside };
+    };
+    const full = evaluate(input.recommended);
+    if (full.outside.length === 0) recommended = full.output;
+    else {
+      const found = largestStep(evaluate, input.current, input.recommended);
+      if (found && found.output.p99Ms < current.p99Ms) {
+        recommended = found.output;
+        settings = found.settings;
+        step = {
+          target: input.recommended,
+          fraction: r3(stepFraction(input.current, input.recommended, found.settings)),
+          beyond: full.outside,
+        };
+      } else refused.push(...full.outside);
+    }
   }
   if (!reproduces)
     notes.push(
@@ -217,7 +242,70 @@ export function predict(input: PredictionInput): { prediction: Prediction | null
       recommended,
       refused,
       fit,
+      step,
     },
     notes,
+    settings,
   };
+}
+
+/**
+ * The settings `fraction` of the way from `current` to `target`: each raised knob moves that fraction
+ * of the way as a ratio (workers 1 → 32 at ½ is 5), rounded down; knobs lowered, newly limited or
+ * lifted to no limit take the target as they are.
+ */
+export function stepToward(
+  current: EffectiveSettings,
+  target: EffectiveSettings,
+  fraction: number,
+): EffectiveSettings {
+  const toward = (from: number, to: number) =>
+    from > 0 && to > from ? Math.max(from, Math.floor(from * (to / from) ** fraction)) : to;
+  return {
+    ...target,
+    workers: toward(current.workers, target.workers),
+    qps: toward(current.qps, target.qps),
+    burst: toward(current.burst, target.burst),
+  };
+}
+
+/** How far `step` went from `current` toward `target`, as a ratio: the least of the raised knobs. */
+export function stepFraction(
+  current: EffectiveSettings,
+  target: EffectiveSettings,
+  step: EffectiveSettings,
+): number {
+  const fractions = (['workers', 'qps', 'burst'] as const)
+    .filter((key) => current[key] > 0 && target[key] > current[key])
+    .map((key) => Math.log(step[key] / current[key]) / Math.log(target[key] / current[key]));
+  return fractions.length > 0 ? Math.min(...fractions) : 1;
+}
+
+const sameLoad = (a: EffectiveSettings, b: EffectiveSettings) =>
+  a.workers === b.workers && a.qps === b.qps && a.burst === b.burst;
+
+/**
+ * The largest step toward `target` whose prediction stays inside what the run saw (bisection on the
+ * fraction: a larger step offers the API server more and needs more workers); null when even the
+ * smallest step that changes a knob is outside.
+ */
+export function largestStep(
+  evaluate: (settings: EffectiveSettings) => { output: ModelOutput; outside: string[] },
+  current: EffectiveSettings,
+  target: EffectiveSettings,
+): { settings: EffectiveSettings; output: ModelOutput } | null {
+  let inside = 0;
+  let outside = 1;
+  let best: { settings: EffectiveSettings; output: ModelOutput } | null = null;
+  for (let i = 0; i < 12; i++) {
+    const fraction = (inside + outside) / 2;
+    const settings = stepToward(current, target, fraction);
+    const evaluated = evaluate(settings);
+    if (evaluated.outside.length > 0) outside = fraction;
+    else {
+      inside = fraction;
+      if (!sameLoad(settings, current)) best = { settings, output: evaluated.output };
+    }
+  }
+  return best;
 }

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { tuneSection } from '../render/html/sections/tune.js';
+import { makeStyle } from '../render/style.js';
+import { renderTune } from '../render/tune-views.js';
 import { renderConfigMapYaml } from './configmap.js';
 import { BOTTLENECK_OF, RECORDED, type RecordedName, recordedRun } from './fixtures/recorded.js';
 import { parseQuantityBytes } from './performance-config.js';
@@ -28,6 +31,41 @@ describe.each(Object.keys(RECORDED) as RecordedName[])(
     });
   },
 );
+
+describe('a limiter-bound run during which etcd stalled', () => {
+  it('names the limiter, where the objects wait, and reports the slow server beside it', () => {
+    // as a lab run once recorded it: the server's mutating p99 at 2.7 s at 9.5 requests/s, its CPU idle
+    const run = recordedRun('client-qps');
+    const mutating = run.apiserver!.sli.checks.find((check) => check.name === 'mutating')!;
+    Object.assign(mutating, { p99Ms: 2659, verdict: 'fail' });
+    const result = tune({
+      run,
+      current: structuredClone(RECORDED['client-qps']),
+      currentSource: 'recorded',
+      strategy: 'balanced',
+    });
+    expect(result.diagnosis.bottleneck).toBe('client-qps');
+    expect(result.diagnosis.message).toMatch(
+      /The API server was also slow \(mutating p99 2659ms misses the 1000ms SLO\) at [\d.]+ requests\/s with no sign of load/,
+    );
+    expect(rec(result, 'rateLimit.qps').changed).toBe(true);
+  });
+
+  it('still calls a server that queues its requests the bottleneck', () => {
+    const run = recordedRun('client-qps');
+    const mutating = run.apiserver!.sli.checks.find((check) => check.name === 'mutating')!;
+    Object.assign(mutating, { p99Ms: 2659, verdict: 'fail' });
+    run.apiserver!.flowControl.waitP99Ms = [{ priorityLevel: 'workload-low', requests: 100, p99Ms: 800 }];
+    const result = tune({
+      run,
+      current: structuredClone(RECORDED['client-qps']),
+      currentSource: 'recorded',
+      strategy: 'balanced',
+    });
+    expect(result.diagnosis.bottleneck).toBe('apiserver');
+    expect(rec(result, 'rateLimit.qps').changed).toBe(false);
+  });
+});
 
 describe.each(MODELLED)('the model on the recorded %s-bound run', (name) => {
   it('reproduces the measured p50 and p99 within 15%', () => {
@@ -165,10 +203,32 @@ describe('the range of validity', () => {
     expect(prediction.refused[0]).toMatch(/--peak-rate 500\/s is beyond the arrival rates this run saw/);
   });
 
-  it('refuses to predict for many more workers than it saw, and still reproduces the run', () => {
-    const prediction = tuned('workers', { strategy: 'strict' }).prediction!;
+  it('steps toward many more workers than it saw, as far as it can predict, and says why not further', () => {
+    const result = tuned('workers', { strategy: 'strict' });
+    const prediction = result.prediction!;
     expect(prediction.current).not.toBeNull();
-    expect(prediction.recommended).toBeNull();
-    expect(prediction.refused[0]).toMatch(/^\d+ workers is over 4× the 1 this run saw/);
+    expect(prediction.refused).toEqual([]);
+    const step = prediction.step!;
+    // strict square-root staffing asks for 5; 4× the 1 worker seen is as far as the model goes
+    expect(step.target.workers).toBe(5);
+    expect(step.beyond[0]).toMatch(/^5 workers is over 4× the 1 this run saw/);
+    expect(result.settings.recommended.workers).toBe(4);
+    expect(step.fraction).toBeCloseTo(Math.log(4) / Math.log(5), 3);
+    const workers = rec(result, 'controller.maxConcurrentReconciles');
+    expect(workers).toMatchObject({ current: 1, recommended: 4, changed: true });
+    expect(workers.why).toMatch(/a step toward 5, as far as the model can predict/);
+    expect(result.config.controller).toMatchObject({ workers: 4, maxConcurrentReconciles: 4 });
+    expect(prediction.recommended!.p99Ms).toBeLessThan(prediction.current!.p99Ms);
+  });
+
+  it('says in the terminal, the ConfigMap and the report that it is a step, and why not further', () => {
+    const result = tuned('workers', { strategy: 'strict' });
+    const text = renderTune(result, makeStyle(false));
+    expect(text).toMatch(/a step of 86% toward the formulas' workers 5, QPS unlimited, burst 0/);
+    expect(text).toMatch(/· 5 workers is over 4× the 1 this run saw/);
+    expect(renderConfigMapYaml(result)).toMatch(
+      /# controller\.maxConcurrentReconciles: 1 → 4: .*a step toward 5/,
+    );
+    expect(tuneSection(result).text).toContain('5 workers is over 4× the 1 this run saw');
   });
 });

@@ -228,12 +228,17 @@ describe('tuning rules', () => {
     expect(result.diagnosis.bottleneck).toBe('client-qps');
     expect(result.prediction!.workSeconds).toBeCloseTo(0.58 - 5 * 0.074, 9);
     const a = 20 * (0.58 - 5 * 0.074);
+    // the formula's workers are over 4× the 1 the run saw: the recommendation is the step to 4
+    expect(result.prediction!.step!.target.workers).toBe(Math.ceil(a + Math.sqrt(a)));
     expect(rec(result, 'controller.maxConcurrentReconciles')).toMatchObject({
       current: 1,
-      recommended: Math.ceil(a + Math.sqrt(a)),
+      recommended: 4,
       changed: true,
     });
-    expect(rec(result, 'rateLimit.qps').recommended).toBe(150);
+    expect(result.prediction!.step!.target.qps).toBe(150);
+    // QPS moves the same share of the way as a ratio (it is not rounded to whole workers)
+    expect(Number(rec(result, 'rateLimit.qps').recommended)).toBeGreaterThan(5 * (150 / 5) ** 0.7);
+    expect(Number(rec(result, 'rateLimit.qps').recommended)).toBeLessThan(150);
   });
 
   it('does not blame a limiter the client runs far below: slow calls are server latency', () => {

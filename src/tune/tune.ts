@@ -2,7 +2,7 @@ import type { PerformanceConfig } from '../config/performance-schema.js';
 import { inputError } from '../errors.js';
 import type { ObserveTarget, RunResult } from '../report/run-result.js';
 import { busiestController, type ControllerSignals, type Signals } from '../report/sections/signals.js';
-import type { Recommendation, Sizing, TuneResult } from '../report/sections/tune.js';
+import type { EffectiveSettings, Recommendation, Sizing, TuneResult } from '../report/sections/tune.js';
 import {
   apiserverPressure,
   controllerCallLatencyMs,
@@ -202,7 +202,7 @@ export function tune(options: TuneOptions): TuneResult {
     if (rec.changed && rec.recommended !== null) set(config, rec.knob, rec.recommended);
   }
   if (workers.changed) set(config, 'controller.workers', newWorkers);
-  const recommendedSettings = effective(config);
+  const formulaSettings = effective(config);
 
   const predicted = apply
     ? predict({
@@ -211,19 +211,22 @@ export function tune(options: TuneOptions): TuneResult {
         signals,
         controller,
         current: settings,
-        recommended: recommendedSettings,
+        recommended: formulaSettings,
         limiters,
         workSeconds,
         workMethod: work.method,
         reconcilesPerObject: modelBase.reconcilesPerObject,
         curve,
-        apiserverSaturated: pressure.saturated,
+        // slow requests nothing ties to the load say nothing of where its latency bends
+        apiserverSaturated: pressure.saturated && !pressure.latencyOnly,
         callLatencyMs,
         peakRate: options.peakRate,
       })
-    : { prediction: null, notes: [] };
+    : { prediction: null, notes: [], settings: formulaSettings };
   notes.push(...predicted.notes);
   const prediction = predicted.prediction;
+  if (prediction?.step) takeStep(recommendations, config, predicted.settings);
+  const recommendedSettings = effective(config);
   const recommendedP99 = prediction?.recommended?.p99Ms;
   if (
     options.targetP99ReadyMs !== undefined &&
@@ -241,6 +244,34 @@ export function tune(options: TuneOptions): TuneResult {
     config,
     prediction,
   };
+}
+
+/** The knobs a step toward the formulas' settings moves, and where each is in the settings. */
+const STEPPED_KNOBS: Array<[string, keyof EffectiveSettings]> = [
+  ['controller.maxConcurrentReconciles', 'workers'],
+  ['rateLimit.qps', 'qps'],
+  ['rateLimit.burst', 'burst'],
+];
+
+/**
+ * The formulas asked for more than the model can vouch for: the raised knobs take the step's values
+ * instead, each saying what the formula wanted and why it was not taken in one go.
+ */
+function takeStep(
+  recommendations: Recommendation[],
+  config: PerformanceConfig,
+  step: EffectiveSettings,
+): void {
+  for (const [knob, key] of STEPPED_KNOBS) {
+    const rec = recommendations.find((r) => r.knob === knob);
+    if (!rec?.changed || rec.recommended === step[key]) continue;
+    const wanted = rec.recommended;
+    rec.recommended = step[key];
+    rec.changed = rec.recommended !== rec.current;
+    rec.why = `${rec.why}; a step toward ${String(wanted)}, as far as the model can predict from this run: verify it, then tune again from the new run`;
+    set(config, knob, step[key]);
+    if (key === 'workers') set(config, 'controller.workers', step[key]);
+  }
 }
 
 /**

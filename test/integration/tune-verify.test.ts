@@ -159,7 +159,13 @@ describe('vitictl tune verify: the closed loop, in the lab', () => {
     const page = readFileSync(`${dir}/report.html`, 'utf8');
     expect(page).toMatch(/Prediction vs measured/);
     expect(page).toMatch(/Before \/ after/);
-    expect(readJson<RunResult>(`${dir}/after.json`).apply?.counts.ready).toBe(60);
+    const afterRun = readJson<RunResult>(`${dir}/after.json`);
+    expect(afterRun.apply?.counts.ready).toBe(60);
+    // observed as the first run was (the API server too), so a next step can be tuned from it
+    expect(afterRun.apiserver?.requests).toBeGreaterThan(0);
+    expect(afterRun.observe?.intervalSeconds).toBe(readJson<RunResult>(before).observe?.intervalSeconds);
+    if (result.tune.prediction?.step)
+      expect(result.notes.join('\n')).toMatch(/run tune verify again from the re-run/);
   });
 
   it('rolls back a recommendation that is not better enough: the ConfigMap byte for byte as it was, or absent again; exit 3', async () => {

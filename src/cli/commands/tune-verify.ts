@@ -4,6 +4,7 @@ import type { Target } from '../../observe/target.js';
 import type { RunResult } from '../../report/run-result.js';
 import type { VerifyEvent, VerifyOptions } from '../../tune/verify/engine.js';
 import type { SettleMode } from '../../tune/verify/settle.js';
+import { REDACTED } from '../../util/redact-url.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
 import { durationFlag, intFlag, numberFlag, outputFormat } from '../flags.js';
@@ -140,6 +141,19 @@ export async function runVerify(ctx: CliContext, input: RunVerifyInput): Promise
       },
     });
   }
+  // the re-run is observed as the run was: at its interval, the API server (and etcd) too when it was
+  const intervalMs = run.observe ? Math.max(250, Math.round(run.observe.intervalSeconds * 1000)) : 1000;
+  const { apiserverObserve } = await import('../../observe/apiserver/options.js');
+  // etcd by the URL the run recorded, unless its credentials were redacted from it there
+  const etcdUrl = run.apiserver?.etcdTarget ?? undefined;
+  const apiserverMetrics = run.apiserver
+    ? await apiserverObserve({
+        enabled: true,
+        etcdUrl: etcdUrl && /^https?:\/\//.test(etcdUrl) && !etcdUrl.includes(REDACTED) ? etcdUrl : undefined,
+        intervalMs,
+        onWarning: (message) => ctx.warn(message),
+      })
+    : undefined;
   const { makeProgress } = await import('../progress.js');
   const progress = await makeProgress(ctx);
   const { verifyTuning } = await import('../../tune/verify/engine.js');
@@ -158,7 +172,8 @@ export async function runVerify(ctx: CliContext, input: RunVerifyInput): Promise
       context: ctx.globals.context,
       env: ctx.io.env,
       settle: settleMode(flags, namespace, targets?.[0]),
-      metrics: targets ? { targets, intervalMs: 1000 } : undefined,
+      metrics: targets ? { targets, intervalMs } : undefined,
+      apiserverMetrics,
       minImprovementPct: minImprovement,
       timeoutMs,
       signal: input.signal,

@@ -116,6 +116,21 @@ export const predictionSchema = z.object({
   refused: z.array(z.string()),
   /** predicted-current ÷ measured, at p50 and p99: how well the model reproduces this run */
   fit: z.object({ p50: z.number(), p99: z.number() }).nullable(),
+  /**
+   * Set when the formulas' settings are beyond what the run saw: the recommendation is then the
+   * largest step toward them that the model can still predict (`recommended` is that step's).
+   */
+  step: z
+    .object({
+      /** the settings the formulas ask for */
+      target: effectiveSettingsSchema,
+      /** how far the step goes, 0–1: each raised knob moves this fraction of the way, as a ratio */
+      fraction: z.number(),
+      /** why the model would not predict the target */
+      beyond: z.array(z.string()),
+    })
+    .nullable()
+    .default(null),
 });
 export type Prediction = z.infer<typeof predictionSchema>;
 

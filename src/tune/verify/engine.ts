@@ -5,6 +5,7 @@ import { KubeRest } from '../../kube/rest.js';
 import type { ApplyProgress, LoadMode } from '../../load/apply-engine.js';
 import { applyRun } from '../../load/apply-run.js';
 import { defaultBurst } from '../../load/rate-limiter.js';
+import type { ApiServerObserve } from '../../observe/apiserver/scrape.js';
 import type { Target } from '../../observe/target.js';
 import { newRunId } from '../../report/run-id.js';
 import type { RunResult } from '../../report/run-result.js';
@@ -67,6 +68,11 @@ export interface VerifyOptions {
   settle: SettleMode;
   /** scrape these during the re-run (its RunResult then carries signals, as the first run's did) */
   metrics?: { targets: Target[]; intervalMs: number } | undefined;
+  /**
+   * observe the API server (and etcd) during the re-run, as the first run did: a next step tuned
+   * from the re-run needs the server's rates and latency to know how far it may go
+   */
+  apiserverMetrics?: Omit<ApiServerObserve, 'apiserver'> | undefined;
   /** keep only when p99 time-to-ready improves at least this much (%), beyond the noise */
   minImprovementPct?: number | undefined;
   /** per-object readiness timeout of the re-run (default: the scenario's) */
@@ -243,6 +249,10 @@ export async function verifyTuning(options: VerifyOptions): Promise<VerifyOutput
     }
     emit({ type: 'decided', decision });
     const after = afterRun ? summarizeRun(afterRun, hash) : null;
+    if (decision.verdict === 'kept' && tuned.prediction?.step)
+      notes.push(
+        `the kept config is a step toward what the formulas ask for (workers ${tuned.prediction.step.target.workers}, QPS ${tuned.prediction.step.target.qps}): run tune verify again from the re-run (after.json beside verify.json) for the next step`,
+      );
     if (decision.verdict === 'kept')
       return { result: finish(base, after, tuned, decision, settle, 'not-needed', notes), after: afterRun };
     emit({ type: 'restoring' });
@@ -305,6 +315,7 @@ async function rerun(options: VerifyOptions, emit: (event: VerifyEvent) => void)
     signal: options.signal,
     env: options.env,
     metrics: options.metrics,
+    apiserverMetrics: options.apiserverMetrics,
     onPhase: (name) => emit({ type: 'phase', name }),
     onProgress: (progress) => emit({ type: 'progress', progress }),
     onWarning: (message) => emit({ type: 'warning', message }),

@@ -26,14 +26,16 @@ function faster(run: RunResult): RunResult {
   return { ...run, runId: 'after-1', apply };
 }
 
-function verifyResult(maxWorkers = 4): VerifyResult {
-  // at most 4 workers: within 4× of what the run saw, so the tuner predicts (beyond, it refuses)
+function verifyResult(peakRate?: number): VerifyResult {
+  // at most 4 workers: within 4× of what the run saw, so the tuner predicts (a peak rate far beyond
+  // the run's makes it refuse)
   const tuned = tune({
     run: before,
     current: undefined,
     currentSource: 'defaults',
     strategy: 'balanced',
-    maxWorkers,
+    maxWorkers: 4,
+    peakRate,
   });
   const b = summarizeRun(before, 'absent');
   const a = summarizeRun(faster(before), '2d711642b726b044');
@@ -112,7 +114,7 @@ describe('verify result', () => {
   });
 
   it('says why there is no predicted column when the recommendation is beyond what the run saw', () => {
-    const result = verifyResult(64);
+    const result = verifyResult(before.apply!.achievedRate * 100);
     const refused = result.tune.prediction!.refused;
     expect(refused.length).toBeGreaterThan(0);
     expect(result.comparison.every((row) => row.predictedMs === null && row.errorPct === null)).toBe(true);

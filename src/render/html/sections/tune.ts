@@ -1,5 +1,5 @@
 import type { TuneResult } from '../../../report/sections/tune.js';
-import { sizingLine, timeToReadyRows, validityLine } from '../../tune-rows.js';
+import { sizingLine, stepLines, timeToReadyRows, validityLine } from '../../tune-rows.js';
 import { DASH, secs } from '../format.js';
 import { type Html, html, type Part } from '../markup.js';
 import { note, section, table } from '../parts.js';
@@ -65,12 +65,16 @@ export function tuneSection(t: TuneResult): Html {
       legend: series.map(({ name, color }) => ({ label: name, color })),
     });
     const validity = validityLine(t);
+    const [step, ...beyond] = stepLines(t);
     prediction = [
       html`<h3>Prediction</h3>`,
       table(['time to ready', 'p50', 'p90', 'p99'], rows, 'num'),
       chart,
       p.refused.length > 0
         ? html`<ul class="plain">${p.refused.map((r) => html`<li class="warn">no prediction: ${r}</li>`)}</ul>`
+        : '',
+      step
+        ? html`<p class="warn">${step}</p><ul class="plain">${beyond.map((r) => html`<li>${r}</li>`)}</ul>`
         : '',
       validity ? note(validity) : '',
       note(`model: ${p.model}`),
