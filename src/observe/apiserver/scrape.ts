@@ -45,7 +45,6 @@ export function startApiServerScraping(options: ApiServerObserve) {
     intervalMs: options.intervalMs,
     signal: stop.signal,
     select: APISERVER_SELECT,
-    bornAtZero: true,
     onScrape: (target) => {
       if (target === options.apiserver.name) firstScrape();
     },

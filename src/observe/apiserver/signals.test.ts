@@ -65,7 +65,7 @@ describe('API server signals from recorded lab scrapes', () => {
   });
 
   it('falls back to apiserver_request_duration_seconds where the SLI histogram is not served', () => {
-    const older = new TargetStore('older', /^apiserver_request_(duration_seconds|total)$/, true);
+    const older = new TargetStore('older', /^apiserver_request_(duration_seconds|total)$/);
     for (const { at, text } of [before, after])
       older.add(at, parseExposition(Buffer.from(text), { format: 'text' }));
     const fallback = computeApiServerSignals(older, undefined, before.at);
@@ -115,7 +115,7 @@ describe('API server signals from recorded lab scrapes', () => {
   });
 
   it('counts a series first seen inside the window from 0', () => {
-    const born = new TargetStore('born', undefined, true);
+    const born = new TargetStore('born');
     born.add(
       0,
       parseExposition(Buffer.from('# TYPE x_total counter\nx_total{a="1"} 1\n'), { format: 'text' }),

@@ -14,8 +14,6 @@ export interface ScrapeOptions {
   durationMs?: number;
   once?: boolean;
   select?: RegExp;
-  /** series first seen after the first scrape started at 0 (see TargetStore) */
-  bornAtZero?: boolean;
   signal?: AbortSignal;
   /** the largest exposition read (and after gunzip); default DEFAULT_MAX_EXPOSITION_BYTES */
   maxBytes?: number;
@@ -159,7 +157,7 @@ function scrapeFailure(target: Target, path: string, at: number, error: unknown)
 
 /** Scrape every target at the interval until the duration ends or `signal` aborts. */
 export async function scrapeTargets(targets: Target[], options: ScrapeOptions): Promise<ScrapeResult> {
-  const stores = targets.map((target) => new TargetStore(target.name, options.select, options.bornAtZero));
+  const stores = targets.map((target) => new TargetStore(target.name, options.select));
   const failures: ScrapeFailure[] = [];
   const parseProblems: ScrapeResult['parseProblems'] = [];
   const started = Date.now();

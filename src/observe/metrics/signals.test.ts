@@ -3,8 +3,8 @@ import { parseExposition } from './parse.js';
 import { computeSignals } from './signals.js';
 import { TargetStore } from './store.js';
 
-/** One controller-runtime scrape with the given counters (a tiny but real exposition). */
-function scrape(v: {
+/** One controller-runtime exposition with the given counters (tiny but real). */
+function exposition(v: {
   adds: number;
   ok: number;
   err: number;
@@ -19,7 +19,7 @@ function scrape(v: {
   goroutines?: number;
   cpu?: number;
 }) {
-  return parseExposition(`# TYPE controller_runtime_reconcile_total counter
+  return `# TYPE controller_runtime_reconcile_total counter
 controller_runtime_reconcile_total{controller="machine",result="success"} ${v.ok}
 controller_runtime_reconcile_total{controller="machine",result="error"} ${v.err}
 # TYPE controller_runtime_reconcile_time_seconds histogram
@@ -45,8 +45,10 @@ process_start_time_seconds ${v.start ?? 1000}
 go_goroutines ${v.goroutines ?? 50}
 # TYPE process_cpu_seconds_total counter
 process_cpu_seconds_total ${v.cpu ?? 0}
-`);
+`;
 }
+
+const scrape = (v: Parameters<typeof exposition>[0]) => parseExposition(exposition(v));
 
 describe('signals from a window of scrapes', () => {
   it('computes λ, X, S̄, ρ, queue wait and the Little check', () => {
@@ -84,6 +86,27 @@ describe('signals from a window of scrapes', () => {
     // 60 obs: 15 ≤ 0.1, 54 ≤ 0.5 → p95 rank 57 lands in +Inf → 0.5
     expect(machine.serviceP95).toBe(0.5);
     expect(signals.process.cpuCores).toBeCloseTo(0.2, 12);
+  });
+
+  it("counts a controller's reconcile times from 0 when their histogram appears after the first scrape", () => {
+    // a controller just restarted: its reconcile counter exists from the start (controller-runtime
+    // sets it to 0), its reconcile-time histogram only from the first reconcile on
+    const idle = { adds: 0, ok: 0, err: 0, sum: 0, b1: 0, b5: 0, inf: 0, depth: 0, qsum: 0, qcount: 0 };
+    const beforeFirstReconcile = exposition(idle)
+      .split('\n')
+      .filter((line) => !line.includes('controller_runtime_reconcile_time_seconds'))
+      .join('\n');
+    const store = new TargetStore('t');
+    store.add(0, parseExposition(beforeFirstReconcile));
+    store.add(
+      4000,
+      scrape({ ...idle, adds: 94, ok: 94, sum: 18.8, b1: 0, b5: 94, inf: 94, qsum: 9.4, qcount: 94 }),
+    );
+    const machine = computeSignals(store).controllers[0]!;
+    expect(machine.reconciles).toBe(94);
+    expect(machine.serviceMean).toBeCloseTo(0.2, 12);
+    // all 94 between 0.1 and 0.5 s: p95 interpolated in that bucket
+    expect(machine.serviceP95).toBeCloseTo(0.48, 12);
   });
 
   it('treats a restarted process as a reset of every counter and histogram', () => {

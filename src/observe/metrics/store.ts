@@ -65,12 +65,6 @@ export class TargetStore {
     readonly target: string,
     /** keep only families whose name matches (e.g. --select) */
     select: RegExp | undefined = undefined,
-    /**
-     * counters and histograms first seen after the first scrape were 0 at the scrape before: for
-     * targets that create a series at its first event (the API server's request metrics), so that
-     * event is counted
-     */
-    private readonly bornAtZero = false,
   ) {
     this.encoder = new BatchEncoder(select);
   }
@@ -100,7 +94,10 @@ export class TargetStore {
         labels: fresh.labels,
         values: SeriesValues.absent(index),
       };
-      if (this.bornAtZero && index > 0 && (fresh.type === 'counter' || fresh.type === 'histogram'))
+      // Prometheus clients create a labelled series at its first event (the API server's request
+      // metrics, a controller's reconcile time after a restart): a counter or histogram first seen
+      // after the first scrape was 0 at the scrape before, so the events in it are counted
+      if (index > 0 && (fresh.type === 'counter' || fresh.type === 'histogram'))
         column.values.put(index - 1, 0);
       this.byId[fresh.id] = column;
       const list = this.byName.get(column.name) ?? [];
