@@ -15,8 +15,11 @@ export function validityLine(result: TuneResult): string | null {
   const p = result.prediction;
   if (!p?.validity) return null;
   const v = p.validity;
+  const cpu = v.apiserverCpu
+    ? ` on ${v.apiserverCpu.cores} of its ${v.apiserverCpu.gomaxprocs} cores at ${v.apiserverCpu.requestsPerSecond}/s`
+    : '';
   const fit = p.fit ? `; reproduces this run at p50 ×${p.fit.p50}, p99 ×${p.fit.p99}` : '';
-  return `valid for ${v.objects} objects at ${v.arrivalRate.min === v.arrivalRate.max ? `${v.arrivalRate.max}/s` : `${v.arrivalRate.min}–${v.arrivalRate.max}/s`}, ${v.workers.join(', ')} worker(s) seen, the API server seen at ${v.apiserverRps.min}–${v.apiserverRps.max} requests/s${fit}`;
+  return `valid for ${v.objects} objects at ${v.arrivalRate.min === v.arrivalRate.max ? `${v.arrivalRate.max}/s` : `${v.arrivalRate.min}–${v.arrivalRate.max}/s`}, ${v.workers.join(', ')} worker(s) seen, the API server seen at ${v.apiserverRps.min}–${v.apiserverRps.max} requests/s${cpu}${fit}`;
 }
 
 /** The sizing in one line: N, where it came from, the modelled memory need, extrapolated or not. */

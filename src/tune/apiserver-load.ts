@@ -11,7 +11,7 @@ import { fitLine } from './fit.js';
 const r1 = (value: number) => Math.round(value * 10) / 10;
 
 /** The share of its cores an API server may use on average before it counts as CPU-bound. */
-const CPU_BOUND_SHARE = 0.7;
+export const CPU_BOUND_SHARE = 0.7;
 
 /** The verbs of a reconcile's calls (creates are the load's own; LIST and WATCH are the informer's). */
 const RECONCILE_VERBS = new Set(['GET', 'PUT', 'PATCH', 'DELETE']);

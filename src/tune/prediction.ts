@@ -8,6 +8,7 @@ import type {
   Prediction,
   Validity,
 } from '../report/sections/tune.js';
+import { CPU_BOUND_SHARE } from './apiserver-load.js';
 import { calibrateToMeasured, lognormalSigma, type ModelInput, simulate } from './predict.js';
 
 /**
@@ -38,10 +39,15 @@ export interface PredictionInput {
 }
 
 export const MODEL_SEED = 14;
-/** Beyond the highest API request rate seen, a flat latency curve is trusted this far, a rising one less. */
+/**
+ * Beyond the highest API request rate seen, a flat latency curve is trusted this far, a rising one
+ * less, and one fitted on too few scrape intervals to show its shape as little as a rising one.
+ */
 const FLAT_CURVE_REACH = 2;
 const RISING_CURVE_REACH = 1.2;
 const SATURATED_REACH = 1.05;
+/** Scrape intervals a latency curve needs before its flatness is evidence rather than too few points. */
+const MIN_SHAPE_POINTS = 5;
 /** Workers beyond this multiple of those seen bring contention (CPU, locks) the run never showed. */
 const WORKER_REACH = 4;
 
@@ -66,17 +72,41 @@ function validityOf(input: PredictionInput): Validity {
     input.current.workers,
     ...(input.controller.workers === null ? [] : [input.controller.workers]),
   ];
+  const apiserver = input.run.apiserver;
+  const { cores, gomaxprocs } = apiserver?.cpu ?? { cores: null, gomaxprocs: null };
+  const meanRps = apiserver && apiserver.windowSeconds > 0 ? apiserver.requests / apiserver.windowSeconds : 0;
   return {
     objects: input.apply.counts.created,
     arrivalRate: { min: r1(Math.min(...rates)), max: r1(Math.max(...rates)) },
     apiserverRps:
       rps.length > 0 ? { min: r1(Math.min(...rps)), max: r1(Math.max(...rps)) } : { min: 0, max: 0 },
     workers: [...new Set(workers)].sort((a, b) => a - b),
+    apiserverCpu:
+      cores !== null && gomaxprocs && meanRps > 0
+        ? { cores: r3(cores), gomaxprocs, requestsPerSecond: r1(meanRps) }
+        : null,
   };
 }
 
-const curveIsFlat = (curve: LatencyCurve | null, maxRps: number) =>
-  !curve || (curve.correlation ?? 0) < 0.5 || curve.msPerRps * maxRps < curve.baseMs;
+/** Enough intervals for a shape (a null correlation over them is a latency that never moved: flat). */
+const curveShapeKnown = (curve: LatencyCurve) => curve.points >= MIN_SHAPE_POINTS;
+
+const curveIsFlat = (curve: LatencyCurve, maxRps: number) =>
+  (curve.correlation ?? 0) < 0.5 || curve.msPerRps * maxRps < curve.baseMs;
+
+/** How far beyond the highest rate seen the latency curve is trusted, and why, for the reason given. */
+function curveReach(curve: LatencyCurve | null, saturated: boolean, maxRps: number) {
+  if (saturated) return { reach: SATURATED_REACH, why: 'the server was saturated' };
+  if (!curve) return { reach: FLAT_CURVE_REACH, why: 'no latency curve: calls take their measured time' };
+  if (!curveShapeKnown(curve))
+    return {
+      reach: RISING_CURVE_REACH,
+      why: `${curve.points} scrape interval(s) cannot show the latency curve's shape (a longer load or a shorter --metrics-interval gives more)`,
+    };
+  return curveIsFlat(curve, maxRps)
+    ? { reach: FLAT_CURVE_REACH, why: 'the latency curve is flat' }
+    : { reach: RISING_CURVE_REACH, why: 'the latency curve rises' };
+}
 
 /**
  * Why the recommended settings are outside what the run saw (empty when inside). `runPeakRps`: the
@@ -98,15 +128,21 @@ function outsideValidity(
       `${settings.workers} workers is over ${WORKER_REACH}× the ${mostWorkers} this run saw: contention the run never showed would decide the result; step up and re-run`,
     );
   const maxRps = Math.max(validity.apiserverRps.max, runPeakRps);
-  const reach = saturated
-    ? SATURATED_REACH
-    : curveIsFlat(curve, maxRps)
-      ? FLAT_CURVE_REACH
-      : RISING_CURVE_REACH;
+  const { reach, why } = curveReach(curve, saturated, maxRps);
   if (maxRps > 0 && output.apiserverPeakRps > reach * maxRps)
     reasons.push(
-      `the recommended settings would offer the API server ${Math.round(output.apiserverPeakRps)} requests/s at their busiest second; this run saw at most ${Math.round(maxRps)} (the latency curve is trusted to ${reach}× that): re-run at a higher rate, or with a stress profile, to see the server there`,
+      `the recommended settings would offer the API server ${Math.round(output.apiserverPeakRps)} requests/s at their busiest second; this run saw at most ${Math.round(maxRps)} (${why}: trusted to ${reach}× that): re-run at a higher rate, or with a stress profile, to see the server there`,
     );
+  // the server's CPU grows with the requests it serves; past the share where it counts as CPU-bound,
+  // every request waits for a core, which a latency curve fitted below that share does not show
+  const cpu = validity.apiserverCpu;
+  if (cpu && output.apiserverPeakRps > maxRps) {
+    const needCores = (cpu.cores * output.apiserverPeakRps) / cpu.requestsPerSecond;
+    if (needCores >= CPU_BOUND_SHARE * cpu.gomaxprocs)
+      reasons.push(
+        `at ${Math.round(output.apiserverPeakRps)} requests/s the API server would need about ${r1(needCores)} of the ${cpu.gomaxprocs} cores it may use (it used ${r1(cpu.cores)} at ${Math.round(cpu.requestsPerSecond)}/s): CPU contention this run never showed would decide the result`,
+      );
+  }
   return reasons;
 }
 

@@ -9,14 +9,24 @@ import { type TuneOptions, tune } from './tune.js';
 
 /** The tuner on runs recorded from the lab, one per bottleneck (src/tune/fixtures). */
 
-const tuned = (name: RecordedName, options: Partial<TuneOptions> = {}) =>
-  tune({
-    run: recordedRun(name),
+/** The tuner on a recorded run after `edit` changed it (a fresh copy each call). */
+const tunedEdited = (
+  name: RecordedName,
+  edit: (run: ReturnType<typeof recordedRun>) => void,
+  options: Partial<TuneOptions> = {},
+) => {
+  const run = recordedRun(name);
+  edit(run);
+  return tune({
+    run,
     current: structuredClone(RECORDED[name]),
     currentSource: 'recorded',
     strategy: 'balanced',
     ...options,
   });
+};
+const tuned = (name: RecordedName, options: Partial<TuneOptions> = {}) =>
+  tunedEdited(name, () => {}, options);
 const rec = (result: ReturnType<typeof tune>, knob: string) =>
   result.recommendations.find((r) => r.knob === knob)!;
 
@@ -32,18 +42,15 @@ describe.each(Object.keys(RECORDED) as RecordedName[])(
   },
 );
 
+/** As a lab run once recorded it: the server's mutating p99 at 2.7 s at 9.5 requests/s, its CPU idle. */
+const etcdStall = (run: ReturnType<typeof recordedRun>) => {
+  const mutating = run.apiserver!.sli.checks.find((check) => check.name === 'mutating')!;
+  Object.assign(mutating, { p99Ms: 2659, verdict: 'fail' });
+};
+
 describe('a limiter-bound run during which etcd stalled', () => {
   it('names the limiter, where the objects wait, and reports the slow server beside it', () => {
-    // as a lab run once recorded it: the server's mutating p99 at 2.7 s at 9.5 requests/s, its CPU idle
-    const run = recordedRun('client-qps');
-    const mutating = run.apiserver!.sli.checks.find((check) => check.name === 'mutating')!;
-    Object.assign(mutating, { p99Ms: 2659, verdict: 'fail' });
-    const result = tune({
-      run,
-      current: structuredClone(RECORDED['client-qps']),
-      currentSource: 'recorded',
-      strategy: 'balanced',
-    });
+    const result = tunedEdited('client-qps', etcdStall);
     expect(result.diagnosis.bottleneck).toBe('client-qps');
     expect(result.diagnosis.message).toMatch(
       /The API server was also slow \(mutating p99 2659ms misses the 1000ms SLO\) at [\d.]+ requests\/s with no sign of load/,
@@ -52,18 +59,29 @@ describe('a limiter-bound run during which etcd stalled', () => {
   });
 
   it('still calls a server that queues its requests the bottleneck', () => {
-    const run = recordedRun('client-qps');
-    const mutating = run.apiserver!.sli.checks.find((check) => check.name === 'mutating')!;
-    Object.assign(mutating, { p99Ms: 2659, verdict: 'fail' });
-    run.apiserver!.flowControl.waitP99Ms = [{ priorityLevel: 'workload-low', requests: 100, p99Ms: 800 }];
-    const result = tune({
-      run,
-      current: structuredClone(RECORDED['client-qps']),
-      currentSource: 'recorded',
-      strategy: 'balanced',
+    const result = tunedEdited('client-qps', (run) => {
+      etcdStall(run);
+      run.apiserver!.flowControl.waitP99Ms = [{ priorityLevel: 'workload-low', requests: 100, p99Ms: 800 }];
     });
     expect(result.diagnosis.bottleneck).toBe('apiserver');
     expect(rec(result, 'rateLimit.qps').changed).toBe(false);
+  });
+});
+
+describe('the limiter wait in a reconcile', () => {
+  it("takes the API server's timing of the calls when nearly every call waited at the limiter", () => {
+    const share = (result: ReturnType<typeof tune>) =>
+      Number(result.diagnosis.evidence['limiter wait share']);
+    const asRecorded = share(tuned('client-qps'));
+    // the fastest tenth of the calls waited too: their time is no measure of a call without the wait
+    const everyCallWaited = tunedEdited('client-qps', (run) => {
+      const vitistack = run.observe!.targets[0]!.signals!.vitistack!;
+      vitistack.apiCallP10 = 0.9 * vitistack.apiCallMean!;
+    });
+    expect(everyCallWaited.diagnosis.bottleneck).toBe('client-qps');
+    expect(asRecorded).toBeGreaterThan(0.5);
+    expect(share(everyCallWaited)).toBeCloseTo(asRecorded, 1);
+    expect(everyCallWaited.prediction!.model).toMatch(/the API server's median for the controller's calls/);
   });
 });
 
@@ -219,6 +237,31 @@ describe('the range of validity', () => {
     expect(workers.why).toMatch(/a step toward 5, as far as the model can predict/);
     expect(result.config.controller).toMatchObject({ workers: 4, maxConcurrentReconciles: 4 });
     expect(prediction.recommended!.p99Ms).toBeLessThan(prediction.current!.p99Ms);
+  });
+
+  it('trusts a latency curve fitted on too few scrape intervals no further than a rising one', () => {
+    // the run's series cut to two intervals: a line through them says nothing about the curve's shape
+    const prediction = tunedEdited('workers', (run) => {
+      run.apiserver!.series = run.apiserver!.series.slice(0, 3);
+    }).prediction!;
+    const reasons = [...prediction.refused, ...(prediction.step?.beyond ?? [])];
+    expect(reasons.join('\n')).toMatch(
+      /scrape interval\(s\) cannot show the latency curve's shape \(a longer load or a shorter --metrics-interval gives more\): trusted to 1\.2× that/,
+    );
+  });
+
+  it('does not predict past the request rate at which the API server would run out of cores', () => {
+    // the run did not record the server's CPU: the 4 workers asked for are predicted
+    expect(tuned('workers').prediction!.recommended).not.toBeNull();
+    // 0.8 of 2 cores at the run's mean rate: what 4 workers offer would need more than 70% of them
+    const prediction = tunedEdited('workers', (run) => {
+      run.apiserver!.cpu = { cores: 0.8, gomaxprocs: 2 };
+    }).prediction!;
+    expect(prediction.validity!.apiserverCpu).toMatchObject({ cores: 0.8, gomaxprocs: 2 });
+    expect(prediction.recommended).toBeNull();
+    expect(prediction.refused.join('\n')).toMatch(
+      /at \d+ requests\/s the API server would need about 1\.\d of the 2 cores it may use \(it used 0\.8 at \d+\/s\): CPU contention/,
+    );
   });
 
   it('says in the terminal, the ConfigMap and the report that it is a step, and why not further', () => {

@@ -17,6 +17,14 @@ export function workersRule(ctx: RuleContext, bottleneck: Bottleneck): Recommend
     'W̄q (s)': r3(ctx.controller.queueWaitMean),
   };
   const formula = `W = clamp(⌈a + ${ctx.beta}·√a⌉, 1, ${ctx.maxWorkers}) = ⌈${r3(a)} + ${ctx.beta}·${r3(Math.sqrt(a))}⌉ (Little's law + square-root staffing)`;
+  // no time per reconcile is no evidence of idle workers: a = 0 would cut them to one
+  if (ctx.workSeconds <= 0)
+    return unchanged(
+      knob,
+      current,
+      "kept: the run measured no reconcile time (the controller's reconcile-time histogram had no observations in the window); re-run with a longer load or a shorter --metrics-interval",
+      evidence,
+    );
   if (
     bottleneck === 'cpu' ||
     bottleneck === 'apiserver' ||

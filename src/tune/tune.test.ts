@@ -173,6 +173,20 @@ describe('tuning rules', () => {
     });
   });
 
+  it('keeps the workers when the run measured reconciles but no reconcile time', () => {
+    // two scrapes around a short load on a controller that had just restarted: its reconcile-time
+    // histogram was not in the window, so S̄ reads 0 — no evidence that the 32 workers idle
+    const result = tune({
+      run: run(controller({ serviceMean: 0, serviceP95: null, reconciles: 94 }), process(), 10),
+      current: config({ controller: { workers: 32 } }),
+      currentSource: 'test',
+      strategy: 'balanced',
+    });
+    const workers = rec(result, 'controller.maxConcurrentReconciles');
+    expect(workers).toMatchObject({ current: 32, changed: false });
+    expect(workers.why).toMatch(/the run measured no reconcile time/);
+  });
+
   it('names the QPS limit, and does not raise workers, when the client is QPS-bound and the work is small', () => {
     // 8 workers, QPS 10 at 4 requests per reconcile: throughput capped near 2.5/s; S̄ = W/X = 3.2 s, nearly all waiting
     const result = tune({
@@ -239,6 +253,33 @@ describe('tuning rules', () => {
     // QPS moves the same share of the way as a ratio (it is not rounded to whole workers)
     expect(Number(rec(result, 'rateLimit.qps').recommended)).toBeGreaterThan(5 * (150 / 5) ** 0.7);
     expect(Number(rec(result, 'rateLimit.qps').recommended)).toBeLessThan(150);
+  });
+
+  it('counts the limiter wait of REST calls the API-call metric does not time', () => {
+    // 6 REST requests per reconcile pass the limiter; the operator times 5 of them
+    const c = controller({
+      serviceMean: 0.58,
+      throughput: 1.7,
+      arrivalRate: 20,
+      workers: 1,
+      reconciles: 100,
+    });
+    const r = run(c, process({ restRequestsPerSecond: 8.6, restRequestsPerReconcile: 6 }), 20, 100);
+    const signals = r.observe!.targets[0]!.signals as unknown as Signals;
+    signals.vitistack = {
+      cacheHitRatio: null,
+      apiCallMean: 0.076,
+      apiCallP10: 0.002,
+      apiCalls: 500,
+      queueDepthMean: null,
+    };
+    const result = tune({
+      run: r,
+      current: config({ controller: { workers: 1 }, rateLimit: { qps: 5, burst: 10 } }),
+      currentSource: 'test',
+      strategy: 'balanced',
+    });
+    expect(result.prediction!.workSeconds).toBeCloseTo(0.58 - 6 * 0.074, 9);
   });
 
   it('does not blame a limiter the client runs far below: slow calls are server latency', () => {

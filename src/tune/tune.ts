@@ -99,7 +99,9 @@ export function tune(options: TuneOptions): TuneResult {
     burst: Math.ceil(burst * limiters),
   });
   const atLimit = settings.qps > 0 && signals.process.restRequestsPerSecond >= 0.9 * settings.qps;
-  const work = estimateWork(controller, signals, atLimit, {
+  const plurals = apply?.sets.map((set) => set.plural) ?? [];
+  const serverCallMs = run.apiserver ? controllerCallLatencyMs(run.apiserver, plurals) : null;
+  const work = estimateWork(controller, signals, atLimit, serverCallMs, {
     ...modelBase,
     workSigma: 0,
     apiserver: null,
@@ -112,16 +114,10 @@ export function tune(options: TuneOptions): TuneResult {
   });
   const workSeconds = work.seconds;
   if (work.note) notes.push(work.note);
-  const plurals = apply?.sets.map((set) => set.plural) ?? [];
   // the operator's own timing of its calls is a mean (the API server's section keeps medians); with a
   // client limit it includes the limiter's waits, so the server's view is used then
   const apiCallMean = signals.vitistack?.apiCallMean ?? null;
-  const callLatencyMs =
-    apiCallMean !== null && settings.qps <= 0
-      ? apiCallMean * 1000
-      : run.apiserver
-        ? (controllerCallLatencyMs(run.apiserver, plurals) ?? 0)
-        : 0;
+  const callLatencyMs = apiCallMean !== null && settings.qps <= 0 ? apiCallMean * 1000 : (serverCallMs ?? 0);
   const curve = run.apiserver ? fitLatencyCurve(run.apiserver, callLatencyMs) : null;
   const pressure = apiserverPressure(run.apiserver, signals.process.rest429PerSecond);
   const gogc = options.current?.gc?.gogc ?? signals.process.gogc ?? 100;
@@ -285,6 +281,7 @@ function estimateWork(
   controller: ControllerSignals,
   signals: Signals,
   atLimit: boolean,
+  serverCallMs: number | null,
   settings: Omit<ModelInput, 'workSeconds'>,
 ): { seconds: number; method: string; note?: string; hidden?: boolean } {
   const measured = controller.serviceMean;
@@ -296,11 +293,19 @@ function estimateWork(
   if (!nearLimit)
     return { seconds: measured, method: 'S̄ as measured (the client runs far below its QPS limit)' };
   if (v && v.apiCallMean !== null && v.apiCallP10 !== null && v.apiCalls > 0 && controller.reconciles > 0) {
-    const perReconcile = v.apiCalls / controller.reconciles;
-    const wait = perReconcile * Math.max(0, v.apiCallMean - v.apiCallP10);
+    // every REST request passes the limiter, the ones the operator's histogram does not time too
+    const perReconcile = Math.max(
+      v.apiCalls / controller.reconciles,
+      signals.process.restRequestsPerReconcile ?? 0,
+    );
+    // the fastest tenth of the calls did not wait, unless nearly every call waited: then the API
+    // server's own timing of the controller's calls is the call without the wait
+    const fromServer = serverCallMs !== null && serverCallMs / 1000 < v.apiCallP10;
+    const unthrottled = fromServer ? serverCallMs / 1000 : v.apiCallP10;
+    const wait = perReconcile * Math.max(0, v.apiCallMean - unthrottled);
     return {
       seconds: Math.max(0.001, measured - wait),
-      method: `S̄ − ${perReconcile.toFixed(1)} calls × (mean ${Math.round(v.apiCallMean * 1000)}ms − unthrottled ${Math.round(v.apiCallP10 * 1000)}ms), from vitistack_api_call_duration_seconds`,
+      method: `S̄ − ${perReconcile.toFixed(1)} REST calls × (mean ${Math.round(v.apiCallMean * 1000)}ms − unthrottled ${Math.round(unthrottled * 1000)}ms), from vitistack_api_call_duration_seconds${fromServer ? " and the API server's median for the controller's calls" : ''}`,
     };
   }
   // a client running at its QPS limit makes S̄ = W/X for any work time: not identifiable

@@ -80,6 +80,11 @@ export const validitySchema = z.object({
   apiserverRps: range,
   /** controller worker counts seen */
   workers: z.array(z.number()),
+  /** the API server's mean cores over the run at its mean request rate, and the cores it may use */
+  apiserverCpu: z
+    .object({ cores: z.number(), gomaxprocs: z.number(), requestsPerSecond: z.number() })
+    .nullable()
+    .default(null),
 });
 export type Validity = z.infer<typeof validitySchema>;
 

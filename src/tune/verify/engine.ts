@@ -251,7 +251,7 @@ export async function verifyTuning(options: VerifyOptions): Promise<VerifyOutput
     const after = afterRun ? summarizeRun(afterRun, hash) : null;
     if (decision.verdict === 'kept' && tuned.prediction?.step)
       notes.push(
-        `the kept config is a step toward what the formulas ask for (workers ${tuned.prediction.step.target.workers}, QPS ${tuned.prediction.step.target.qps}): run tune verify again from the re-run (after.json beside verify.json) for the next step`,
+        `the kept config is a step toward what the formulas ask for (workers ${tuned.prediction.step.target.workers}, QPS ${tuned.prediction.step.target.qps > 0 ? tuned.prediction.step.target.qps : 'unlimited'}): run tune verify again from the re-run (after.json beside verify.json) for the next step`,
       );
     if (decision.verdict === 'kept')
       return { result: finish(base, after, tuned, decision, settle, 'not-needed', notes), after: afterRun };
