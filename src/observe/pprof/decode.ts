@@ -1,6 +1,7 @@
 import { Profile } from 'pprof-format';
 import { inputError } from '../../errors.js';
 import { formatBytes, gunzipBounded, MiB, readBoundedFile } from '../../util/read-input.js';
+import { shownFunctionName } from './names.js';
 import { readSamples, type SampleSpans, splitSamples } from './samples.js';
 
 /**
@@ -153,7 +154,7 @@ function resolve(decoded: Profile, sampleBytes: SampleSpans, source: string): Pp
   const functions = decoded.function.map(
     (f): PprofFunction => ({
       id: uint64(f.id),
-      name: str(f.name),
+      name: shownFunctionName(str(f.name), str(f.systemName)),
       systemName: str(f.systemName),
       filename: str(f.filename),
       startLine: int64(f.startLine),
