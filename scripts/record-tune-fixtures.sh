@@ -4,6 +4,8 @@
 #   workers:   1 worker, no client limit, 200 machines at 10/s (the lab's provisioning: fixed:200ms)
 #   client-qps: 8 workers, QPS 10 / burst 20, 120 machines at 10/s
 #   apiserver: 32 workers, no client limit, 1,000 machines at 100/s (the 2-core API server saturates)
+#   shared-cpu: 32 workers, no client limit, 1,000 machines at 100/s, the lab's default 2 API calls per
+#              reconcile: the API server runs near 70% of its 2 cores, which limits how far tune steps
 #   webhook:   16 workers, no client limit, 300 machines at 20/s, the lab's validating webhook taking
 #              300 ms per call (start the lab with --webhook-latency fixed:300ms for this one)
 # Usage: npm run build && node bin/vitictl.js lab up --workers 1 --provision-time fixed:200ms
@@ -45,6 +47,7 @@ for name in "${@:-workers client-qps apiserver}"; do
     workers) configure 1 -1 0 && record workers 200 10 ;;
     client-qps) configure 8 10 20 && record client-qps 120 10 ;;
     apiserver) configure 32 -1 0 && record apiserver 1000 100 ;;
+    shared-cpu) configure 32 -1 0 && record shared-cpu 1000 100 ;;
     webhook) configure 16 -1 0 && record webhook 300 20 ;;
     *) echo "unknown fixture $name" >&2 && exit 2 ;;
   esac

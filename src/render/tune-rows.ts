@@ -34,6 +34,8 @@ export function sizingLine(result: TuneResult): string | null {
 
 /** When the recommendation is a step: what the formulas wanted, and why the model would not predict it. */
 export function stepLines(result: TuneResult): string[] {
+  const held = result.prediction?.held;
+  if (held) return [`workers, QPS and burst kept: ${held.why}`];
   const step = result.prediction?.step;
   if (!step) return [];
   const t = step.target;

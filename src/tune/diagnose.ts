@@ -1,5 +1,6 @@
 // The one bottleneck along the path create → API server → controller → ready, with its numbers.
 import type { Diagnosis } from '../report/sections/tune.js';
+import type { ApiServerPressure } from './apiserver-load.js';
 import { parseCpuCores, parseQuantityBytes } from './performance-config.js';
 import { mib, ms, type RuleContext, r3 } from './rule-context.js';
 
@@ -133,5 +134,22 @@ export function diagnose(ctx: RuleContext): Diagnosis {
     message: `no bottleneck at this load: ρ ${r3(rho)}, no throttling, the API server keeps up`,
     evidence: controllerEvidence,
     instead: [],
+  };
+}
+
+/**
+ * The controller's own bottleneck as diagnosed, when the model found that even the least raise of
+ * workers or QPS would take the API server past its CPU bound: the server is where more throughput
+ * has to come from.
+ */
+export function cpuHeldDiagnosis(diagnosis: Diagnosis, why: string, pressure: ApiServerPressure): Diagnosis {
+  return {
+    bottleneck: 'apiserver',
+    message: `the API server has no CPU for more load: ${why}. The controller shows ${diagnosis.message}, but more workers or a higher QPS would only add requests the server has no cores for`,
+    evidence: { ...diagnosis.evidence, ...pressure.evidence },
+    instead: [
+      "give the API server more CPU (its GOMAXPROCS and its container's limit), or move what shares its cores (etcd, other control-plane work)",
+      ...APISERVER_INSTEAD,
+    ],
   };
 }

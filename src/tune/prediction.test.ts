@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EffectiveSettings, ModelOutput } from '../report/sections/tune.js';
-import { largestStep, stepFraction, stepToward } from './prediction.js';
+import { largestStep, smallestRaise, stepFraction, stepToward } from './prediction.js';
 
 const settings = (workers: number, qps: number, burst: number): EffectiveSettings => ({
   workers,
@@ -62,5 +62,16 @@ describe('a step toward settings beyond what the run saw', () => {
       outside: s.workers > 1 || s.qps > 10 || s.burst > 20 ? ['beyond'] : [],
     });
     expect(largestStep(evaluate, settings(1, 10, 20), settings(64, 640, 1280))).toBeNull();
+  });
+});
+
+describe('smallestRaise', () => {
+  it('raises each knob the target raises by one, and leaves the others as they are', () => {
+    expect(smallestRaise(settings(4, 10, 20), settings(16, 10, 40))).toEqual(settings(5, 10, 21));
+    // no limit is the highest QPS there is
+    expect(smallestRaise(settings(4, 10, 20), settings(4, -1, 20))).toEqual(settings(4, 11, 20));
+    // fewer workers and a lower QPS add no load
+    expect(smallestRaise(settings(4, 10, 20), settings(2, 5, 20))).toBeNull();
+    expect(smallestRaise(settings(4, -1, 0), settings(4, -1, 0))).toBeNull();
   });
 });

@@ -133,17 +133,50 @@ function outsideValidity(
     reasons.push(
       `the recommended settings would offer the API server ${Math.round(output.apiserverPeakRps)} requests/s at their busiest second; this run saw at most ${Math.round(maxRps)} (${why}: trusted to ${reach}× that): re-run at a higher rate, or with a stress profile, to see the server there`,
     );
-  // the server's CPU grows with the requests it serves; past the share where it counts as CPU-bound,
-  // every request waits for a core, which a latency curve fitted below that share does not show
-  const cpu = validity.apiserverCpu;
-  if (cpu && output.apiserverPeakRps > maxRps) {
-    const needCores = (cpu.cores * output.apiserverPeakRps) / cpu.requestsPerSecond;
-    if (needCores >= CPU_BOUND_SHARE * cpu.gomaxprocs)
-      reasons.push(
-        `at ${Math.round(output.apiserverPeakRps)} requests/s the API server would need about ${r1(needCores)} of the ${cpu.gomaxprocs} cores it may use (it used ${r1(cpu.cores)} at ${Math.round(cpu.requestsPerSecond)}/s): CPU contention this run never showed would decide the result`,
-      );
-  }
+  const cpu = cpuBeyond(validity, output, maxRps);
+  if (cpu)
+    reasons.push(
+      `at ${cpu.rps} requests/s the API server would need about ${cpu.needCores} of the ${cpu.gomaxprocs} cores it may use (it used ${cpu.cores} at ${cpu.rpsSeen}/s): CPU contention this run never showed would decide the result`,
+    );
   return reasons;
+}
+
+/**
+ * The server's CPU grows with the requests it serves; past the share where it counts as CPU-bound,
+ * every request waits for a core, which a latency curve fitted below that share does not show. Set
+ * when `output` offers it more than the run did and that would take it there.
+ */
+function cpuBeyond(validity: Validity, output: ModelOutput, maxRps: number) {
+  const cpu = validity.apiserverCpu;
+  if (!cpu || output.apiserverPeakRps <= maxRps) return null;
+  const needCores = (cpu.cores * output.apiserverPeakRps) / cpu.requestsPerSecond;
+  if (needCores < CPU_BOUND_SHARE * cpu.gomaxprocs) return null;
+  return {
+    rps: Math.round(output.apiserverPeakRps),
+    needCores: r1(needCores),
+    gomaxprocs: cpu.gomaxprocs,
+    cores: r1(cpu.cores),
+    rpsSeen: Math.round(cpu.requestsPerSecond),
+  };
+}
+
+/**
+ * The least raise of the knobs that add load (one more worker, one more QPS and burst), the others
+ * as they are; null when the target raises none.
+ */
+export function smallestRaise(
+  current: EffectiveSettings,
+  target: EffectiveSettings,
+): EffectiveSettings | null {
+  const raised = (key: 'workers' | 'qps' | 'burst') =>
+    current[key] > 0 && (target[key] > current[key] || (key === 'qps' && target.qps <= 0));
+  if (!raised('workers') && !raised('qps') && !raised('burst')) return null;
+  return {
+    ...current,
+    workers: raised('workers') ? current.workers + 1 : current.workers,
+    qps: raised('qps') ? current.qps + 1 : current.qps,
+    burst: raised('burst') ? current.burst + 1 : current.burst,
+  };
 }
 
 export function predict(input: PredictionInput): {
@@ -220,6 +253,7 @@ export function predict(input: PredictionInput): {
   const reproduces = Math.abs(fit.p50 - 1) <= 0.15 && Math.abs(fit.p99 - 1) <= 0.15;
   let recommended: ModelOutput | null = null;
   let step: Prediction['step'] = null;
+  let held: Prediction['held'] = null;
   let settings = input.recommended;
   if (current && refused.length === 0) {
     const runPeakRps = reproduces ? calibration.output.apiserverPeakRps : 0;
@@ -247,7 +281,14 @@ export function predict(input: PredictionInput): {
           fraction: r3(stepFraction(input.current, input.recommended, found.settings)),
           beyond: full.outside,
         };
-      } else refused.push(...full.outside);
+      } else {
+        held = cpuHeld(input.current, input.recommended, (raise) =>
+          cpuBeyond(validity, at(raise), Math.max(validity.apiserverRps.max, runPeakRps)),
+        );
+        // held: the load-adding knobs stay, so the recommendation offers the load the run did
+        if (held) recommended = current;
+        else refused.push(...full.outside);
+      }
     }
   }
   if (!reproduces)
@@ -279,9 +320,33 @@ export function predict(input: PredictionInput): {
       refused,
       fit,
       step,
+      held,
     },
     notes,
     settings,
+  };
+}
+
+/**
+ * No step was predictable, and even the least raise toward `target` would take the API server past
+ * the share of its cores where it counts as CPU-bound: the server, not the controller, has no room.
+ */
+function cpuHeld(
+  current: EffectiveSettings,
+  target: EffectiveSettings,
+  cpuAt: (raise: EffectiveSettings) => ReturnType<typeof cpuBeyond>,
+): Prediction['held'] {
+  const raise = smallestRaise(current, target);
+  const cpu = raise && cpuAt(raise);
+  if (!raise || !cpu) return null;
+  const what = [
+    raise.workers > current.workers ? `${raise.workers} workers` : null,
+    raise.qps > current.qps ? `QPS ${raise.qps}` : null,
+    raise.burst > current.burst ? `burst ${raise.burst}` : null,
+  ].filter((part) => part !== null);
+  return {
+    settings: raise,
+    why: `even ${what.join(', ')} would offer the API server ${cpu.rps} requests/s at the busiest second, which would need about ${cpu.needCores} of the ${cpu.gomaxprocs} cores it may use (it used ${cpu.cores} at ${cpu.rpsSeen}/s; past ${Math.round(CPU_BOUND_SHARE * 100)}% every request waits for a core)`,
   };
 }
 

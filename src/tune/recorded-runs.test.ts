@@ -31,7 +31,7 @@ const rec = (result: ReturnType<typeof tune>, knob: string) =>
   result.recommendations.find((r) => r.knob === knob)!;
 
 /** The runs the model reproduces; it has no admission webhook in it (see the webhook-bound test). */
-const MODELLED: RecordedName[] = ['workers', 'client-qps', 'apiserver', 'apf'];
+const MODELLED: RecordedName[] = ['workers', 'client-qps', 'apiserver', 'apf', 'shared-cpu'];
 
 describe.each(Object.keys(RECORDED) as RecordedName[])(
   'the diagnosis of the recorded %s-bound run',
@@ -145,6 +145,25 @@ describe('the diagnosis on recorded runs', () => {
   });
 });
 
+describe('the API server with no cores to spare (1.3 of 2, shared with etcd, the operator and vitictl)', () => {
+  it('keeps the 32 workers the formulas would raise, and says the server has no CPU for more', () => {
+    const result = tuned('shared-cpu');
+    expect(result.diagnosis.message).toMatch(
+      /^the API server has no CPU for more load: even 33 workers would offer the API server \d+ requests\/s at the busiest second, which would need about 1\.\d of the 2 cores it may use/,
+    );
+    expect(rec(result, 'controller.maxConcurrentReconciles')).toMatchObject({
+      current: 32,
+      recommended: 32,
+      changed: false,
+    });
+    expect(rec(result, 'rateLimit.qps').changed).toBe(false);
+    expect(result.config.controller).toMatchObject({ workers: 32, maxConcurrentReconciles: 32 });
+    expect(renderConfigMapYaml(result)).toMatch(
+      /# diagnosis \(apiserver\): the API server has no CPU for more load/,
+    );
+  });
+});
+
 describe('sizing for the real size', () => {
   it('--objects 20000 from a 200-object run: a limit over the modelled need, marked extrapolated', () => {
     const result = tuned('workers', { objects: { count: 20000, source: 'flag' } });
@@ -250,18 +269,34 @@ describe('the range of validity', () => {
     );
   });
 
-  it('does not predict past the request rate at which the API server would run out of cores', () => {
-    // the run did not record the server's CPU: the 4 workers asked for are predicted
-    expect(tuned('workers').prediction!.recommended).not.toBeNull();
-    // 0.8 of 2 cores at the run's mean rate: what 4 workers offer would need more than 70% of them
-    const prediction = tunedEdited('workers', (run) => {
+  it('keeps workers and QPS when even one more worker would take the API server past 70% of its cores', () => {
+    // 0.8 of 2 cores at the run's mean rate: a second worker doubles what the controller asks of it
+    const edit = (run: ReturnType<typeof recordedRun>) => {
       run.apiserver!.cpu = { cores: 0.8, gomaxprocs: 2 };
-    }).prediction!;
-    expect(prediction.validity!.apiserverCpu).toMatchObject({ cores: 0.8, gomaxprocs: 2 });
-    expect(prediction.recommended).toBeNull();
-    expect(prediction.refused.join('\n')).toMatch(
-      /at \d+ requests\/s the API server would need about 1\.\d of the 2 cores it may use \(it used 0\.8 at \d+\/s\): CPU contention/,
+    };
+    const result = tunedEdited('workers', edit);
+    const prediction = result.prediction!;
+    expect(prediction.held!.settings.workers).toBe(2);
+    expect(prediction.held!.why).toMatch(
+      /^even 2 workers would offer the API server \d+ requests\/s at the busiest second, which would need about 1\.\d of the 2 cores it may use \(it used 0\.8 at \d+\/s; past 70% every request waits for a core\)$/,
     );
+    // the recommendation offers the load the run did: its prediction is the current one
+    expect(prediction.refused).toEqual([]);
+    expect(prediction.recommended).toEqual(prediction.current);
+    const workers = rec(result, 'controller.maxConcurrentReconciles');
+    expect(workers).toMatchObject({ current: 1, recommended: 1, changed: false });
+    expect(workers.why).toMatch(/^the formulas ask for \d+ \(queueing dominates.*\), but even 2 workers/);
+    expect(result.config.controller).toMatchObject({ workers: 1, maxConcurrentReconciles: 1 });
+    expect(result.diagnosis.bottleneck).toBe('apiserver');
+    expect(result.diagnosis.message).toMatch(
+      /^the API server has no CPU for more load: even 2 workers .*\. The controller shows queueing for workers/,
+    );
+    expect(result.diagnosis.instead[0]).toMatch(/give the API server more CPU/);
+    expect(renderTune(result, makeStyle(false))).toMatch(/workers, QPS and burst kept: even 2 workers/);
+    // a knob the current config left unset is left unset again
+    const unset = tunedEdited('workers', edit, { current: { rateLimit: { qps: -1 } } });
+    expect(unset.prediction!.held).not.toBeNull();
+    expect(unset.config.controller).toBeUndefined();
   });
 
   it('says in the terminal, the ConfigMap and the report that it is a step, and why not further', () => {

@@ -9,7 +9,7 @@ import {
   fitLatencyCurve,
   webhookPressure,
 } from './apiserver-load.js';
-import { diagnose } from './diagnose.js';
+import { cpuHeldDiagnosis, diagnose } from './diagnose.js';
 import { effective } from './performance-config.js';
 import { calibrateService, type ModelInput } from './predict.js';
 import { MODEL_SEED, measuredPercentiles, predict } from './prediction.js';
@@ -222,6 +222,7 @@ export function tune(options: TuneOptions): TuneResult {
   notes.push(...predicted.notes);
   const prediction = predicted.prediction;
   if (prediction?.step) takeStep(recommendations, config, predicted.settings);
+  if (prediction?.held) holdLoad(recommendations, config, options.current, prediction.held.why);
   const recommendedSettings = effective(config);
   const recommendedP99 = prediction?.recommended?.p99Ms;
   if (
@@ -235,6 +236,7 @@ export function tune(options: TuneOptions): TuneResult {
   }
   return {
     ...base,
+    diagnosis: prediction?.held ? cpuHeldDiagnosis(diagnosis, prediction.held.why, pressure) : diagnosis,
     settings: { current: settings, recommended: recommendedSettings },
     recommendations,
     config,
@@ -268,6 +270,51 @@ function takeStep(
     set(config, knob, step[key]);
     if (key === 'workers') set(config, 'controller.workers', step[key]);
   }
+}
+
+/** A value the formulas raised is a raise of load: more workers, QPS or burst (no limit is the most). */
+const raisesLoad = (current: unknown, recommended: unknown) =>
+  Number(current) > 0 && (Number(recommended) <= 0 || Number(recommended) > Number(current));
+
+/**
+ * The API server has no cores for more load (see `Prediction.held`): the knobs that would add it stay
+ * as they are, in the recommendations and in the config.
+ */
+function holdLoad(
+  recommendations: Recommendation[],
+  config: PerformanceConfig,
+  original: PerformanceConfig | undefined,
+  why: string,
+): void {
+  for (const [knob] of STEPPED_KNOBS) {
+    const rec = recommendations.find((r) => r.knob === knob);
+    if (!rec?.changed || !raisesLoad(rec.current, rec.recommended)) continue;
+    rec.why = `the formulas ask for ${String(rec.recommended)} (${rec.why}), but ${why}`;
+    rec.recommended = rec.current;
+    rec.changed = false;
+    restore(config, original, knob);
+    if (knob === 'controller.maxConcurrentReconciles') restore(config, original, 'controller.workers');
+  }
+}
+
+/** `path` in `config` as it is in `original`: removed (with a section it leaves empty) when unset there. */
+function restore(config: PerformanceConfig, original: PerformanceConfig | undefined, path: string): void {
+  const keys = path.split('.');
+  let from: unknown = original;
+  for (const key of keys) from = (from as Record<string, unknown> | undefined)?.[key];
+  if (from !== undefined) {
+    set(config, path, from);
+    return;
+  }
+  const parents: Array<Record<string, unknown>> = [config as Record<string, unknown>];
+  for (const key of keys.slice(0, -1)) {
+    const next = parents.at(-1)?.[key];
+    if (typeof next !== 'object' || next === null) return;
+    parents.push(next as Record<string, unknown>);
+  }
+  delete parents.at(-1)![keys.at(-1)!];
+  for (let i = parents.length - 1; i > 0 && Object.keys(parents[i]!).length === 0; i--)
+    delete parents[i - 1]![keys[i - 1]!];
 }
 
 /**

@@ -136,6 +136,18 @@ export const predictionSchema = z.object({
     })
     .nullable()
     .default(null),
+  /**
+   * Set when no step was predictable and even the least raise of workers, QPS or burst would take
+   * the API server past the share of its cores where it counts as CPU-bound: those knobs are kept.
+   */
+  held: z
+    .object({
+      /** the least raise that was tried */
+      settings: effectiveSettingsSchema,
+      why: z.string(),
+    })
+    .nullable()
+    .default(null),
 });
 export type Prediction = z.infer<typeof predictionSchema>;
 
