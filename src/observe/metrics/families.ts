@@ -80,6 +80,13 @@ export class FamilyAssembler {
   /** strict: families (OpenMetrics) or groups (text) that ended, and OpenMetrics names they claim */
   private readonly ended = new Set<string>();
   private readonly claimed = new Set<string>();
+  /**
+   * The last sample name's family and suffix: a histogram's buckets come one after another, and
+   * deciding again costs a hash of the name (a Map lookup) per sample. Forgotten when the current
+   * family, the families or a type change.
+   */
+  private lastName: string | undefined;
+  private lastFamily: { open: OpenFamily; suffix: string } | undefined;
 
   constructor(
     private readonly openMetrics: boolean,
@@ -91,6 +98,7 @@ export class FamilyAssembler {
   }
 
   metadata(token: MetadataToken, fail: Fail): void {
+    this.lastName = undefined;
     const open = this.open(token.name, fail, 'metadata');
     const family = open.family;
     if (this.strict) {
@@ -180,6 +188,14 @@ export class FamilyAssembler {
   }
 
   private familyOf(name: string, fail: Fail): { open: OpenFamily; suffix: string } {
+    if (name === this.lastName && this.lastFamily) return this.lastFamily;
+    const found = this.findFamily(name, fail);
+    this.lastName = name;
+    this.lastFamily = found;
+    return found;
+  }
+
+  private findFamily(name: string, fail: Fail): { open: OpenFamily; suffix: string } {
     if (this.openMetrics) {
       const current = this.current;
       if (current) {
@@ -251,6 +267,7 @@ export class FamilyAssembler {
   }
 
   private switchFamily(name: string, group: string): OpenFamily {
+    this.lastName = undefined;
     let family = this.families.get(name);
     if (!family) {
       family = { name, type: this.defaultType, samples: [] };

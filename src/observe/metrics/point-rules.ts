@@ -11,25 +11,84 @@ import { compareDecimals, parseNumber } from './numbers.js';
  */
 
 /**
- * Labels as unambiguous keys (name and value length-prefixed, empty values left out: an empty label
- * is an absent one): of all of them (the series) and of all but `without` (the metric's group).
+ * Series are told apart by a 32-bit hash of their labels, and two with the same hash by their labels
+ * themselves (a collision costs one comparison, never a wrong verdict). The hash of a label set is the
+ * sum of its labels' mixed hashes: the order the labels were written in does not matter, an empty
+ * label (an absent one) adds nothing, and the hash of a metric's group is the series' hash less its
+ * point label's. Building a string key per sample cost more than the rest of strict mode together.
  */
-function labelKeys(
+export function labelHash(name: string, value: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ 0x3d, 0x01000193); // "=" between name and value: ("ab","c") is not ("a","bc")
+  for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
+  // murmur3's finalizer: sums of well-mixed hashes collide no more than the hashes do
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** The hashes of a sample's labels: all of them (the series) and all but `without` (its group). */
+function labelHashes(
   labels: Record<string, string>,
   without: string | undefined,
-): { all: string; group: string } {
-  const names = Object.keys(labels);
-  if (names.length > 1) names.sort();
-  let all = '';
-  let group = '';
-  for (const name of names) {
+): { all: number; group: number } {
+  let all = 0;
+  let own = 0;
+  for (const name in labels) {
     const value = labels[name]!;
     if (value === '') continue;
-    const part = `${name.length}:${name}${value.length}:${value}`;
-    all += part;
-    if (name !== without) group += part;
+    const h = labelHash(name, value);
+    all = (all + h) >>> 0;
+    if (name === without) own = h;
   }
-  return { all, group };
+  return { all, group: (all - own) >>> 0 };
+}
+
+/** Whether two label sets are the same, `without` aside (an empty label is an absent one). */
+function sameLabels(
+  a: Record<string, string>,
+  b: Record<string, string>,
+  without: string | undefined,
+): boolean {
+  let count = 0;
+  for (const name in a) {
+    const value = a[name]!;
+    if (value === '' || name === without) continue;
+    if (b[name] !== value) return false;
+    count++;
+  }
+  for (const name in b) if (b[name] !== '' && name !== without) count--;
+  return count === 0;
+}
+
+/** Samples by the hash of their labels; a collision keeps both, told apart by `same`. */
+class HashedSamples {
+  private readonly first = new Map<number, Sample>();
+  private more: Map<number, Sample[]> | undefined;
+
+  find(hash: number, same: (other: Sample) => boolean): Sample | undefined {
+    const first = this.first.get(hash);
+    if (first === undefined || same(first)) return first;
+    return this.more?.get(hash)?.find(same);
+  }
+
+  /** Adds `sample`, or puts it in the place of `previous` (found with the same hash). */
+  put(hash: number, sample: Sample, previous: Sample | undefined): void {
+    if (previous === undefined && !this.first.has(hash)) this.first.set(hash, sample);
+    else if (previous === undefined) {
+      this.more ??= new Map();
+      const list = this.more.get(hash);
+      if (list) list.push(sample);
+      else this.more.set(hash, [sample]);
+    } else if (this.first.get(hash) === previous) this.first.set(hash, sample);
+    else {
+      const list = this.more!.get(hash)!;
+      list[list.indexOf(previous)] = sample;
+    }
+  }
 }
 
 function describe(name: string, labels: Record<string, string>): string {
@@ -50,13 +109,17 @@ interface HistogramPoint {
 }
 
 export class FamilyPoints {
-  /** series key → its last timestamp ('' when it had none) */
-  private readonly series = new Map<string, string>();
-  private readonly groups = new Set<string>();
-  private group: string | undefined;
+  /** every series so far, its last sample (the one with its last timestamp) */
+  private readonly series = new HashedSamples();
+  /** OpenMetrics: a sample of every metric group so far */
+  private readonly groups = new HashedSamples();
+  /** the current group (OpenMetrics) and point: a sample of it, and its hash */
+  private group: Sample | undefined;
+  private groupHash = 0;
   private groupTimestamp: string | undefined;
+  private point: Sample | undefined;
+  private pointHash = 0;
   private histogram: HistogramPoint | undefined;
-  private pointKey: string | undefined;
   private lastQuantile = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -80,14 +143,25 @@ export class FamilyPoints {
   }
 
   add(sample: Sample, suffix: string, fail: Fail): void {
-    const keys = labelKeys(sample.labels, this.pointLabel(suffix));
-    const group = this.family.type === 'info' ? '' : keys.group;
-    if (this.openMetrics) this.checkInterleaving(sample, group, fail);
-    this.checkSeries(sample, keys.all, fail);
-    const pointKey = `${group}\u0000${sample.timestamp ?? ''}`;
-    if (pointKey !== this.pointKey) {
+    const without = this.pointLabel(suffix);
+    const hashes = labelHashes(sample.labels, without);
+    const info = this.family.type === 'info';
+    // an info family is one group, whatever its labels
+    const groupHash = info ? 0 : hashes.group;
+    const sameGroup = (other: Sample) =>
+      info || sameLabels(other.labels, sample.labels, without ?? this.pointLabel(this.suffixOf(other)));
+    if (this.openMetrics) this.checkInterleaving(sample, groupHash, sameGroup, fail);
+    this.checkSeries(sample, hashes.all, fail);
+    const point = this.point;
+    if (
+      point === undefined ||
+      groupHash !== this.pointHash ||
+      point.timestamp !== sample.timestamp ||
+      !sameGroup(point)
+    ) {
       this.finishPoint(fail);
-      this.pointKey = pointKey;
+      this.point = sample;
+      this.pointHash = groupHash;
       this.lastQuantile = Number.NEGATIVE_INFINITY;
     }
     if (this.family.type === 'histogram' || this.family.type === 'gaugehistogram')
@@ -96,29 +170,44 @@ export class FamilyPoints {
       this.quantileOrder(sample, fail);
   }
 
-  private checkSeries(sample: Sample, labels: string, fail: Fail): void {
-    const key = `${sample.name}\u0000${labels}`;
-    const previous = this.series.get(key);
-    const timestamp = sample.timestamp ?? '';
-    if (previous !== undefined) {
-      if (previous === '' || timestamp === '')
-        fail(`duplicate sample ${describe(sample.name, sample.labels)} (a repeated series needs timestamps)`);
-      if (compareDecimals(timestamp, previous) <= 0)
-        fail(
-          `${describe(sample.name, sample.labels)}: timestamp ${timestamp} does not increase (after ${previous})`,
-        );
-    }
-    this.series.set(key, timestamp);
+  /** What a sample's name adds to the family's (an earlier sample's point label depends on it). */
+  private suffixOf(sample: Sample): string {
+    return sample.name.slice(this.family.name.length);
   }
 
-  private checkInterleaving(sample: Sample, group: string, fail: Fail): void {
-    if (group !== this.group) {
-      if (this.groups.has(group))
+  private checkSeries(sample: Sample, hash: number, fail: Fail): void {
+    const previous = this.series.find(
+      hash,
+      (other) => other.name === sample.name && sameLabels(other.labels, sample.labels, undefined),
+    );
+    const timestamp = sample.timestamp ?? '';
+    if (previous !== undefined) {
+      const before = previous.timestamp ?? '';
+      if (before === '' || timestamp === '')
+        fail(`duplicate sample ${describe(sample.name, sample.labels)} (a repeated series needs timestamps)`);
+      if (compareDecimals(timestamp, before) <= 0)
+        fail(
+          `${describe(sample.name, sample.labels)}: timestamp ${timestamp} does not increase (after ${before})`,
+        );
+    }
+    this.series.put(hash, sample, previous);
+  }
+
+  private checkInterleaving(
+    sample: Sample,
+    hash: number,
+    sameGroup: (other: Sample) => boolean,
+    fail: Fail,
+  ): void {
+    const current = this.group;
+    if (current === undefined || hash !== this.groupHash || !sameGroup(current)) {
+      if (this.groups.find(hash, sameGroup) !== undefined)
         fail(
           `${describe(sample.name, sample.labels)}: the samples of one metric must not be interleaved with another's`,
         );
-      this.groups.add(group);
-      this.group = group;
+      this.groups.put(hash, sample, undefined);
+      this.group = sample;
+      this.groupHash = hash;
       this.groupTimestamp = sample.timestamp;
       return;
     }
