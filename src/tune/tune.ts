@@ -2,7 +2,13 @@ import type { PerformanceConfig } from '../config/performance-schema.js';
 import { inputError } from '../errors.js';
 import type { ObserveTarget, RunResult } from '../report/run-result.js';
 import { busiestController, type ControllerSignals, type Signals } from '../report/sections/signals.js';
-import type { EffectiveSettings, Recommendation, Sizing, TuneResult } from '../report/sections/tune.js';
+import type {
+  EffectiveSettings,
+  Prediction,
+  Recommendation,
+  Sizing,
+  TuneResult,
+} from '../report/sections/tune.js';
 import {
   apiserverPressure,
   controllerCallLatencyMs,
@@ -222,7 +228,7 @@ export function tune(options: TuneOptions): TuneResult {
   notes.push(...predicted.notes);
   const prediction = predicted.prediction;
   if (prediction?.step) takeStep(recommendations, config, predicted.settings);
-  if (prediction?.held) holdLoad(recommendations, config, options.current, prediction.held.why);
+  if (prediction?.held) holdLoad(recommendations, config, options.current, settings, prediction.held);
   const recommendedSettings = effective(config);
   const recommendedP99 = prediction?.recommended?.p99Ms;
   if (
@@ -272,10 +278,6 @@ function takeStep(
   }
 }
 
-/** A value the formulas raised is a raise of load: more workers, QPS or burst (no limit is the most). */
-const raisesLoad = (current: unknown, recommended: unknown) =>
-  Number(current) > 0 && (Number(recommended) <= 0 || Number(recommended) > Number(current));
-
 /**
  * The API server has no cores for more load (see `Prediction.held`): the knobs that would add it stay
  * as they are, in the recommendations and in the config.
@@ -284,12 +286,14 @@ function holdLoad(
   recommendations: Recommendation[],
   config: PerformanceConfig,
   original: PerformanceConfig | undefined,
-  why: string,
+  current: EffectiveSettings,
+  held: NonNullable<Prediction['held']>,
 ): void {
-  for (const [knob] of STEPPED_KNOBS) {
+  for (const [knob, key] of STEPPED_KNOBS) {
     const rec = recommendations.find((r) => r.knob === knob);
-    if (!rec?.changed || !raisesLoad(rec.current, rec.recommended)) continue;
-    rec.why = `the formulas ask for ${String(rec.recommended)} (${rec.why}), but ${why}`;
+    // the knobs the least raise moved are the ones the formulas raised
+    if (!rec?.changed || held.settings[key] === current[key]) continue;
+    rec.why = `the formulas ask for ${String(rec.recommended)} (${rec.why}), but ${held.why}`;
     rec.recommended = rec.current;
     rec.changed = false;
     restore(config, original, knob);
