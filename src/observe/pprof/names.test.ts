@@ -37,4 +37,12 @@ describe('shownFunctionName, as go tool pprof shows a function by default', () =
     expect(shownFunctionName('Foo::bar(int)', '_ZN3Foo3barEi')).toBe('Foo::bar(int)');
     expect(shownFunctionName('', 'ns::f(int)')).toBe('ns::f');
   });
+
+  it('leaves an open without its close as it is', () => {
+    expect(same('a::b(x)c(d(e)f')).toBe('a::bc(d(e)f');
+  });
+
+  it('simplifies a hostile name of a million spans (one pass: a copy per span would not finish)', () => {
+    expect(same(`ns::f${'(x)'.repeat(1_000_000)}`)).toBe('ns::f');
+  });
 });

@@ -17,23 +17,29 @@ function looksLikeDemangledCpp(name: string): boolean {
   return /[<>[\]]/.test(name) || name.includes('::');
 }
 
-/** Removes every outermost open…close span; a close without its open leaves the rest as it is. */
+/**
+ * Removes every outermost open…close span; a close without its open leaves the rest as it is, an open
+ * without its close too. One pass: a hostile name of a million "()" costs a million steps, not a
+ * copy of the name per span.
+ */
 function removeMatching(name: string, open: string, close: string): string {
+  let out = '';
+  let kept = 0; // name[kept, current) is outside every span and not yet in `out`
   let nesting = 0;
   let first = 0;
   for (let current = 0; current < name.length; current++) {
     const c = name[current];
     if (c === open) {
-      nesting++;
-      if (nesting === 1) first = current;
-    } else if (c === close) {
-      nesting--;
-      if (nesting < 0) return name;
       if (nesting === 0) {
-        name = name.slice(0, first) + name.slice(current + 1);
-        current = first - 1;
+        out += name.slice(kept, current);
+        first = current;
       }
+      nesting++;
+    } else if (c === close) {
+      if (nesting === 0) return out + name.slice(kept);
+      nesting--;
+      if (nesting === 0) kept = current + 1;
     }
   }
-  return name;
+  return nesting > 0 ? out + name.slice(first) : out + name.slice(kept);
 }
