@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { Sample } from './model.js';
 import { ExpositionError, parseExposition } from './parse.js';
-import { labelHash } from './point-rules.js';
+import { HashedSamples, labelHash } from './point-rules.js';
 
 /** Two values of label `a` whose hashes collide, found by trying values in order (deterministic). */
 function collidingValues(): [string, string] {
@@ -46,5 +47,21 @@ describe('series told apart by label hashes, and by their labels when the hashes
     expect(strict('m{a="1",b="2"} 1\nm{b="2",a="1"} 2\n', 'text')).toThrow(/duplicate sample/);
     expect(strict('m{a="1",b=""} 1\nm{a="1"} 2\n', 'text')).toThrow(/duplicate sample/);
     expect(strict('m{a="1",b="2"} 1\nm{a="12",b=""} 2\n', 'text')).not.toThrow();
+  });
+});
+
+describe('HashedSamples', () => {
+  it('refuses a 65th series of one hash: only an input made to collide has that many', () => {
+    const samples = new HashedSamples();
+    const fail = (message: string): never => {
+      throw new Error(message);
+    };
+    const sample = (i: number): Sample => ({ name: 'm', labels: { a: String(i) }, value: 1, line: i });
+    const same = (i: number) => (other: Sample) => other.labels.a === String(i);
+    for (let i = 0; i < 64; i++) samples.put(7, sample(i), undefined, fail);
+    expect(samples.find(7, same(63))?.line).toBe(63);
+    expect(() => samples.put(7, sample(64), undefined, fail)).toThrow(
+      /more than 64 series share one label hash: an input made to collide/,
+    );
   });
 });

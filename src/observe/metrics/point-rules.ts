@@ -64,8 +64,11 @@ function sameLabels(
   return count === 0;
 }
 
+/** By chance, three series of one hash among millions are already unlikely. */
+const MAX_SAME_HASH = 64;
+
 /** Samples by the hash of their labels; a collision keeps both, told apart by `same`. */
-class HashedSamples {
+export class HashedSamples {
   private readonly first = new Map<number, Sample>();
   private more: Map<number, Sample[]> | undefined;
 
@@ -75,12 +78,18 @@ class HashedSamples {
     return this.more?.get(hash)?.find(same);
   }
 
-  /** Adds `sample`, or puts it in the place of `previous` (found with the same hash). */
-  put(hash: number, sample: Sample, previous: Sample | undefined): void {
+  /**
+   * Adds `sample`, or puts it in the place of `previous` (found with the same hash). Past
+   * MAX_SAME_HASH samples of one hash (never by chance: an input made to collide, which would make
+   * every lookup a scan) `fail` is called.
+   */
+  put(hash: number, sample: Sample, previous: Sample | undefined, fail: Fail): void {
     if (previous === undefined && !this.first.has(hash)) this.first.set(hash, sample);
     else if (previous === undefined) {
       this.more ??= new Map();
       const list = this.more.get(hash);
+      if (list && list.length + 1 >= MAX_SAME_HASH)
+        fail(`more than ${MAX_SAME_HASH} series share one label hash: an input made to collide`);
       if (list) list.push(sample);
       else this.more.set(hash, [sample]);
     } else if (this.first.get(hash) === previous) this.first.set(hash, sample);
@@ -190,7 +199,7 @@ export class FamilyPoints {
           `${describe(sample.name, sample.labels)}: timestamp ${timestamp} does not increase (after ${before})`,
         );
     }
-    this.series.put(hash, sample, previous);
+    this.series.put(hash, sample, previous, fail);
   }
 
   private checkInterleaving(
@@ -205,7 +214,7 @@ export class FamilyPoints {
         fail(
           `${describe(sample.name, sample.labels)}: the samples of one metric must not be interleaved with another's`,
         );
-      this.groups.put(hash, sample, undefined);
+      this.groups.put(hash, sample, undefined, fail);
       this.group = sample;
       this.groupHash = hash;
       this.groupTimestamp = sample.timestamp;
