@@ -1,4 +1,3 @@
-import { inputError } from '../errors.js';
 import type { RunResult } from '../report/run-result.js';
 import type { CliContext } from './context.js';
 
@@ -7,14 +6,13 @@ export async function readRunResult(file: string): Promise<RunResult> {
   const { readBoundedFile } = await import('../util/read-input.js');
   const { parseRunResult, MAX_RUN_FILE_BYTES } = await import('../report/run-result.js');
   const text = (await readBoundedFile(file, 'run file', MAX_RUN_FILE_BYTES)).toString('utf8');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw inputError(`${file} is not JSON`, {
-      hint: 'pass a run.json written by vitictl perf run or apply --out',
-    });
-  }
+  const { parseJsonInput } = await import('../util/json-input.js');
+  const raw = parseJsonInput(
+    text,
+    file,
+    'run file',
+    'pass a run.json written by vitictl perf run or apply --out',
+  );
   return parseRunResult(raw, file, { file });
 }
 

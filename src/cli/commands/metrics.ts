@@ -181,22 +181,15 @@ async function signalsFromFile(ctx: CliContext, file: string) {
       'vitictl reads saved scrapes of up to 256 MiB: scrape a shorter --duration, or fewer families with --select',
     )
   ).toString('utf8');
-  let saved: { kind?: string; targets?: unknown[] };
-  try {
-    saved = JSON.parse(text);
-  } catch {
-    throw inputError(`${file} is not JSON`, { hint: 'write it with vitictl metrics scrape … --out FILE' });
-  }
-  if (saved.kind !== 'vitictl.io/Scrapes' || !Array.isArray(saved.targets)) {
-    throw inputError(`${file} is not a saved scrape set (kind vitictl.io/Scrapes)`, {
-      hint: 'write it with vitictl metrics scrape … --out FILE',
-    });
-  }
+  const { parseJsonInput } = await import('../../util/json-input.js');
+  const { parseSavedScrapes } = await import('../../observe/metrics/saved-scrapes.js');
+  const saved = parseSavedScrapes(
+    parseJsonInput(text, file, 'scrapes file', 'write it with vitictl metrics scrape … --out FILE'),
+    file,
+  );
   const { TargetStore } = await import('../../observe/metrics/store.js');
   const { computeSignals } = await import('../../observe/metrics/signals.js');
-  const signals = (saved.targets as Parameters<typeof TargetStore.load>[0][]).map((target) =>
-    computeSignals(TargetStore.load(target)),
-  );
+  const signals = saved.targets.map((target) => computeSignals(TargetStore.load(target)));
   if (format === 'json') ctx.io.stdout.write(`${JSON.stringify(signals, null, 2)}\n`);
   else {
     const { renderSignals } = await import('../../render/metrics-views.js');

@@ -273,8 +273,9 @@ export class TargetStore {
 
   static load(saved: SavedTarget): TargetStore {
     const store = new TargetStore(saved.target);
-    store.times.push(...saved.times);
-    store.restarts.push(...saved.restarts);
+    // a loop, not push(...): a long saved run would overflow the call's arguments
+    for (const time of saved.times) store.times.push(time);
+    for (const restart of saved.restarts) store.restarts.push(restart);
     for (const [name, meta] of Object.entries(saved.families)) store.families.set(name, meta);
     for (const column of saved.series) {
       const restored = {

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { parseExposition } from './parse.js';
+import { parseSavedScrapes } from './saved-scrapes.js';
+import { type SavedScrapes, saveScrapes } from './scraper.js';
+import { type SavedTarget, TargetStore } from './store.js';
+
+function savedJson(): SavedScrapes {
+  const store = new TargetStore('http://127.0.0.1:8080/metrics');
+  store.add(0, parseExposition('# TYPE a counter\na 1\n'));
+  store.add(1000, parseExposition('# TYPE a counter\na 2\nb 5\n'));
+  return JSON.parse(JSON.stringify(saveScrapes([store])));
+}
+
+describe('reading a saved scrape set', () => {
+  it('reads back what vitictl metrics scrape --out writes', () => {
+    const saved = parseSavedScrapes(savedJson(), 's.json');
+    expect(TargetStore.load(saved.targets[0] ?? expect.fail('one target')).increase('a')).toBe(1);
+  });
+
+  const first = (raw: SavedScrapes): SavedTarget => raw.targets[0] ?? expect.fail('one target');
+  it.each<[string, (raw: SavedScrapes) => void, string]>([
+    [
+      'a target without times',
+      (raw) => delete (first(raw) as Partial<SavedTarget>).times,
+      '$.targets[0].times',
+    ],
+    [
+      'an unknown metric type',
+      (raw) => Object.assign(first(raw).families, { a: { type: 'meter' } }),
+      '$.targets[0].families.a.type',
+    ],
+    [
+      'a column shorter than its scrapes',
+      (raw) => first(raw).series[0]?.values.pop(),
+      '$.targets[0].series[0].values',
+    ],
+    ['a restart past the last scrape', (raw) => first(raw).restarts.push(2), '$.targets[0].restarts[0]'],
+  ])('refuses %s, naming the JSON path', (_, damage, jsonPath) => {
+    const raw = savedJson();
+    damage(raw);
+    expect(() => parseSavedScrapes(raw, 's.json')).toThrow(
+      expect.objectContaining({ kind: 'input', location: { file: 's.json', jsonPath } }),
+    );
+  });
+});
