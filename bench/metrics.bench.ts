@@ -19,10 +19,12 @@ import { bin, median, root, writeResult } from './lib.js';
  * are rendered as Prometheus text 0.0.4 and as OpenMetrics 1.0 (with _created and exemplars), then
  * parsed in this process, bytes in, median of RUNS after one warm-up. The baseline is Prometheus' Go
  * parser (expfmt, the version the lab operator uses, from the module cache the lab build fills) on the
- * same text file: bench/expfmt/main.go.
+ * same text file: bench/expfmt/main.go. The two take turns, ROUNDS times, and each ratio is the median
+ * of the rounds' ratios: on a shared machine the load drifts between one program's runs and the other's.
  */
 
 const RUNS = 7;
+const ROUNDS = 3;
 const TARGET_BYTES = 5 * 1024 * 1024;
 const BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 5, 10];
 const VERBS = ['GET', 'LIST', 'WATCH', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -103,7 +105,8 @@ async function builtParser(): Promise<Parse> {
   return ((await import(url)) as { parseExposition: Parse }).parseExposition;
 }
 
-function time(parse: Parse, data: Buffer, options: Parameters<Parse>[1]) {
+/** RUNS timed parses of `data` after one warm-up, in ms. */
+function timeParse(parse: Parse, data: Buffer, options: Parameters<Parse>[1]): number[] {
   const run = () => {
     const start = process.hrtime.bigint();
     const parsed = parse(data, options);
@@ -113,34 +116,82 @@ function time(parse: Parse, data: Buffer, options: Parameters<Parse>[1]) {
     return ms;
   };
   run(); // warm-up
-  const runs = Array.from({ length: RUNS }, run);
-  return { medianMs: +median(runs).toFixed(1), runsMs: runs.map((ms) => +ms.toFixed(1)) };
+  return Array.from({ length: RUNS }, run);
 }
 
 const GO = spawnSync('go', ['version']).status === 0 ? 'go' : '/usr/local/go/bin/go';
 
-/** expfmt's median on the text file, or why it could not run (no Go, modules not cached). */
-function goExpfmt(text: Buffer): { medianMs: number } | { skipped: string } {
+/** expfmt built once, offline, or why it cannot be (no Go, modules not cached). */
+function buildExpfmt(text: Buffer): { run: () => number; dispose: () => void } | { skipped: string } {
   const dir = mkdtempSync(join(tmpdir(), 'vitictl-bench-expfmt-'));
-  try {
-    copyFileSync(join(root, 'bench/expfmt/main.go'), join(dir, 'main.go'));
-    copyFileSync(join(root, 'lab/operator/go.sum'), join(dir, 'go.sum'));
-    writeFileSync(
-      join(dir, 'go.mod'),
-      'module expfmtbench\n\ngo 1.26.0\n\nrequire github.com/prometheus/common v0.70.0\n',
-    );
-    writeFileSync(join(dir, 'exposition.txt'), text);
-    // offline, from the module cache alone (its zips were verified when the lab build downloaded them)
-    const env = { ...process.env, GOFLAGS: '-mod=mod', GOPROXY: 'off', GOSUMDB: 'off' };
-    const build = spawnSync(GO, ['build', '-o', 'expfmt-bench', '.'], { cwd: dir, env, encoding: 'utf8' });
-    if (build.status !== 0)
-      return { skipped: `go build failed: ${(build.stderr || String(build.error)).trim()}` };
-    const run = spawnSync(join(dir, 'expfmt-bench'), ['exposition.txt'], { cwd: dir, encoding: 'utf8' });
-    if (run.status !== 0) return { skipped: `expfmt failed: ${run.stderr.trim()}` };
-    return { medianMs: Number(run.stdout.trim()) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  const dispose = () => rmSync(dir, { recursive: true, force: true });
+  copyFileSync(join(root, 'bench/expfmt/main.go'), join(dir, 'main.go'));
+  copyFileSync(join(root, 'lab/operator/go.sum'), join(dir, 'go.sum'));
+  writeFileSync(
+    join(dir, 'go.mod'),
+    'module expfmtbench\n\ngo 1.26.0\n\nrequire github.com/prometheus/common v0.70.0\n',
+  );
+  writeFileSync(join(dir, 'exposition.txt'), text);
+  // offline, from the module cache alone (its zips were verified when the lab build downloaded them)
+  const env = { ...process.env, GOFLAGS: '-mod=mod', GOPROXY: 'off', GOSUMDB: 'off' };
+  const build = spawnSync(GO, ['build', '-o', 'expfmt-bench', '.'], { cwd: dir, env, encoding: 'utf8' });
+  if (build.status !== 0) {
+    dispose();
+    return { skipped: `go build failed: ${(build.stderr || String(build.error)).trim()}` };
   }
+  const run = () => {
+    const ran = spawnSync(join(dir, 'expfmt-bench'), ['exposition.txt'], { cwd: dir, encoding: 'utf8' });
+    if (ran.status !== 0) throw new Error(`expfmt failed: ${ran.stderr.trim()}`);
+    return Number(ran.stdout.trim());
+  };
+  return { run, dispose };
+}
+
+type Mode = 'textLenient' | 'textStrict' | 'openMetricsLenient' | 'openMetricsStrict';
+
+/**
+ * ROUNDS rounds of: expfmt's median (in its own process), then RUNS parses of each mode here. Each
+ * mode's ratio to expfmt is taken within a round, and the median of the rounds' ratios reported.
+ */
+function parseRounds(parse: Parse, text: Buffer, om: Buffer) {
+  const modes: Record<Mode, [Buffer, Parameters<Parse>[1]]> = {
+    textLenient: [text, {}],
+    textStrict: [text, { strict: true }],
+    openMetricsLenient: [om, {}],
+    openMetricsStrict: [om, { strict: true }],
+  };
+  const expfmt = buildExpfmt(text);
+  const goMedians: number[] = [];
+  const runs = Object.fromEntries(Object.keys(modes).map((mode) => [mode, [] as number[][]])) as Record<
+    Mode,
+    number[][]
+  >;
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      if ('run' in expfmt) goMedians.push(expfmt.run());
+      for (const [mode, [data, options]] of Object.entries(modes) as [Mode, (typeof modes)[Mode]][])
+        runs[mode].push(timeParse(parse, data, options));
+    }
+  } finally {
+    if ('dispose' in expfmt) expfmt.dispose();
+  }
+  const summary = (mode: Mode) => ({
+    medianMs: +median(runs[mode].flat()).toFixed(1),
+    roundMediansMs: runs[mode].map((round) => +median(round).toFixed(1)),
+    ...(goMedians.length > 0 && {
+      vsExpfmt: +median(runs[mode].map((round, i) => median(round) / (goMedians[i] as number))).toFixed(2),
+    }),
+  });
+  return {
+    textLenient: summary('textLenient'),
+    textStrict: summary('textStrict'),
+    openMetricsLenient: summary('openMetricsLenient'),
+    openMetricsStrict: summary('openMetricsStrict'),
+    goExpfmtText:
+      'skipped' in expfmt
+        ? expfmt
+        : { medianMs: +median(goMedians).toFixed(1), roundMediansMs: goMedians.map((ms) => +ms.toFixed(1)) },
+  };
 }
 
 /** ms of `render` (one warm-up, median of 3): a table of thousands of rows */
@@ -285,11 +336,7 @@ export async function benchMetrics(): Promise<string> {
       openMetricsBytes: om.length,
       openMetricsLines: om.toString('latin1').split('\n').length - 1,
     },
-    textLenient: time(parse, text, {}),
-    textStrict: time(parse, text, { strict: true }),
-    openMetricsLenient: time(parse, om, {}),
-    openMetricsStrict: time(parse, om, { strict: true }),
-    goExpfmtText: goExpfmt(text),
+    ...parseRounds(parse, text, om),
     table: tables(text),
     scrapeEverySecond: await scrapeCost(text),
   };
@@ -297,6 +344,6 @@ export async function benchMetrics(): Promise<string> {
   return writeResult('metrics', {
     ...result,
     loadAverage1m: { before: load[0], after: load[1] },
-    note: `parseExposition(bytes) of the built dist/ (as vitictl runs it) in this process (UTF-8 decoding included), median of ${RUNS} runs after one warm-up; goExpfmtText: Prometheus' expfmt TextParser (prometheus/common v0.70.0) on the same text bytes in a Go process, median of 7 after one warm-up; wall clock on a machine shared with other work (see loadAverage1m); table: the parse table's rendering in this process (cli-table3, as before, vs one-pass columns) and the whole built command; scrapeEverySecond: \`vitictl metrics scrape URL --interval 1s --duration ${SCRAPE_SECONDS}s -o json\` against the text exposition served by this process on 127.0.0.1, coreShare = (user + system CPU of the vitictl process, /usr/bin/time) ÷ its wall time, process start and the final signals included.`,
+    note: `parseExposition(bytes) of the built dist/ (as vitictl runs it) in this process (UTF-8 decoding included), ${RUNS} runs after one warm-up per round; goExpfmtText: Prometheus' expfmt TextParser (prometheus/common v0.70.0) on the same text bytes in a Go process, median of 7 after one warm-up per round; ${ROUNDS} rounds, each mode's vsExpfmt is the median over rounds of (its round median ÷ expfmt's median in the same round); wall clock on a machine shared with other work (see loadAverage1m); table: the parse table's rendering in this process (cli-table3, as before, vs one-pass columns) and the whole built command; scrapeEverySecond: \`vitictl metrics scrape URL --interval 1s --duration ${SCRAPE_SECONDS}s -o json\` against the text exposition served by this process on 127.0.0.1, coreShare = (user + system CPU of the vitictl process, /usr/bin/time) ÷ its wall time, process start and the final signals included.`,
   });
 }
