@@ -214,10 +214,18 @@ async function verifySteps(spec: ClosedLoopCase, lab: Parameters<Parameters<type
         diagnosis: `${result.tune.diagnosis.bottleneck}: ${result.tune.diagnosis.message}`,
         changed: result.diff.added,
         settle: result.settle,
+        // the run tuned from, and the same load re-run with the live config just before applying
+        recorded: result.recorded
+          ? { p50: seconds(result.recorded.timeToReady.p50), p99: seconds(result.recorded.timeToReady.p99) }
+          : null,
         before: {
           p50: seconds(result.before.timeToReady.p50),
           p99: seconds(result.before.timeToReady.p99),
         },
+        baseline: result.baseline,
+        expect: result.decision.rule?.expect ?? null,
+        runToRunPct: result.decision.rule?.runToRunPct ?? null,
+        marginPct: result.decision.rule?.marginPct ?? null,
         after: after ? { p50: seconds(after.p50), p90: seconds(after.p90), p99: seconds(after.p99) } : null,
         prediction: result.comparison,
         predictionErrorPct: { p50: error(result, 'p50'), p99: error(result, 'p99') },
@@ -267,6 +275,7 @@ export async function closedLoop(spec: ClosedLoopCase) {
     // the config in force at the end: the last kept step's (a rolled-back step restored the one before)
     const lastKept = steps.filter((step) => step.result.decision.verdict === 'kept').at(-1)?.result;
     const b = first.before.timeToReady;
+    const recorded = first.recorded?.timeToReady ?? null;
     const a = lastKept?.after?.timeToReady ?? null;
     const improvementP99 = a && a.p99 > 0 ? round(b.p99 / a.p99, 2) : null;
     const predicted = steps.filter((step) => step.row.prediction.some((row) => row.predictedMs !== null));
@@ -281,12 +290,11 @@ export async function closedLoop(spec: ClosedLoopCase) {
       bottleneckMet: first.tune.diagnosis.bottleneck === spec.expected,
       raised: raisedConcurrency(first),
       instead: first.tune.diagnosis.instead,
-      before: {
-        p50: seconds(b.p50),
-        p90: seconds(b.p90),
-        p99: seconds(b.p99),
-        wall: before.summary.wallSeconds,
-      },
+      recorded: recorded
+        ? { p50: seconds(recorded.p50), p99: seconds(recorded.p99), wall: before.summary.wallSeconds }
+        : null,
+      before: { p50: seconds(b.p50), p90: seconds(b.p90), p99: seconds(b.p99) },
+      runToRunPct: first.decision.rule?.runToRunPct ?? null,
       after: a ? { p50: seconds(a.p50), p90: seconds(a.p90), p99: seconds(a.p99) } : null,
       improvementP99,
       improvementMet:
@@ -363,6 +371,6 @@ export async function benchTuneVerify(): Promise<string> {
     ),
     loadAverage: { start: loadStart, end: load() },
     totalMinutes: round((Date.now() - started) / MINUTE, 1),
-    note: `each case in a fresh lab (kube-apiserver + etcd + the reference operator on 127.0.0.1, real fsync, webhook off) started with the case's performance.yaml and provisioning time (the operator as its own service account, vitictl as the lab admin); apf-bound first applies a FlowSchema that puts the operator's service account on a priority level of one share (3 seats, no borrowing, queued beyond); \`node bin/vitictl.js apply machines --count N --qps 100 --metrics URL --metrics-interval 5s --out before.json\`, then \`node bin/vitictl.js tune verify --from before.json --metrics URL --out-dir verify\` as child processes with KUBECONFIG=<lab kubeconfig>, and while the kept config is a step toward what the formulas ask for (beyond what the run saw), again from the re-run it kept (\`--from verify/after.json --out-dir verify-2\`, at most ${MAX_STEPS} steps); every figure is read from the verify.json files (p99 = the HDR histogram's time-to-ready p99 of each run; errorPct = (measured − predicted) ÷ predicted for the config that step applied). before = the first run, after = the last kept step's re-run; improvementMet: p99 before ÷ after ≥ the case's target; predictionMet: every step predicted, |errorPct| ≤ ${PREDICTION_ERROR_TARGET_PCT}% at p50 and p99. loadAverage = os.loadavg() 1/5/15 min on a 2-core machine shared with other work`,
+    note: `each case in a fresh lab (kube-apiserver + etcd + the reference operator on 127.0.0.1, real fsync, webhook off) started with the case's performance.yaml and provisioning time (the operator as its own service account, vitictl as the lab admin); apf-bound first applies a FlowSchema that puts the operator's service account on a priority level of one share (3 seats, no borrowing, queued beyond); \`node bin/vitictl.js apply machines --count N --qps 100 --metrics URL --metrics-interval 5s --out before.json\`, then \`node bin/vitictl.js tune verify --from before.json --metrics URL --out-dir verify\` as child processes with KUBECONFIG=<lab kubeconfig>, and while the kept config is a step toward what the formulas ask for (beyond what the run saw), again from the re-run it kept (\`--from verify/after.json --out-dir verify-2\`, at most ${MAX_STEPS} steps); every figure is read from the verify.json files (p99 = the HDR histogram's time-to-ready p99 of each run; errorPct = (measured − predicted) ÷ predicted for the config that step applied). recorded = the first run (before.json, what was tuned from); before = the same load re-run by the first verify with the live config just before applying (the baseline it compares with; runToRunPct = how far its p99 moved from the recorded one's); after = the last kept step's re-run; improvementMet: p99 before ÷ after ≥ the case's target; predictionMet: every step predicted, |errorPct| ≤ ${PREDICTION_ERROR_TARGET_PCT}% at p50 and p99. loadAverage = os.loadavg() 1/5/15 min on a 2-core machine shared with other work`,
   });
 }

@@ -6,7 +6,7 @@ import { badge, facts, note, page, section, table } from './html/parts.js';
 import { comparisonSection } from './html/sections/comparison.js';
 import { distributionSection } from './html/sections/latency.js';
 import { tuneSection } from './html/sections/tune.js';
-import { noPredictionReasons } from './verify-views.js';
+import { beforeAfterColumns, EXPECT_TEXT, noPredictionReasons } from './verify-views.js';
 
 /**
  * report.html of `vitictl tune verify`: the decision, before and after side by side, prediction vs
@@ -21,14 +21,14 @@ export interface VerifyHtmlOptions {
 
 const pct = (v: number | null) => (v === null ? DASH : `${v > 0 ? '+' : ''}${v.toFixed(1)}%`);
 
-function sideBySide(before: RunSummary, after: RunSummary | null): Html {
+function sideBySide(result: VerifyResult): Html {
+  const columns = beforeAfterColumns(result);
   const row = (label: string, value: (run: RunSummary) => Part): Part[] => [
     label,
-    value(before),
-    after ? value(after) : DASH,
+    ...columns.map((column) => (column.run ? value(column.run) : DASH)),
   ];
   return table(
-    ['', 'before', 'after'],
+    ['', ...columns.map((column) => column.label)],
     [
       row('run', (r) => html`<code>${r.runId}</code>`),
       row('load', (r) => `${r.objects} × ${r.scenario} at ${r.load}`),
@@ -55,7 +55,7 @@ export function renderVerifyHtml(result: VerifyResult, options: VerifyHtmlOption
     html`<header><h1>${title}</h1><div class="dim">${result.startedAt} → ${result.endedAt}</div></header>`,
     html`<div class="verdict ${d.verdict === 'kept' ? 'ok' : 'bad'}">${badge(d.verdict === 'kept', 'kept', d.verdict)} ${d.reason}</div>`,
     section('before-after', 'Before / after', [
-      sideBySide(result.before, result.after),
+      sideBySide(result),
       note(`the ConfigMap at the end: ${result.restored}`),
     ]),
     section('prediction', 'Prediction vs measured', [
@@ -78,7 +78,11 @@ export function renderVerifyHtml(result: VerifyResult, options: VerifyHtmlOption
           'decision',
           'Decision rule',
           facts([
-            ['required p99 improvement', `${rule.minImprovementPct}%`],
+            ['expected of the recommendation', EXPECT_TEXT[rule.expect]],
+            ['predicted p99 improvement', pct(rule.predictedImprovementPct)],
+            ['--min-improvement', `${rule.minImprovementPct}%`],
+            ['run-to-run noise (recorded vs baseline p99)', pct(rule.runToRunPct)],
+            ['margin', `${rule.marginPct}%`],
             ['measured p99 improvement', `${rule.improvementPct}%`],
             [
               'p99 95% interval before',

@@ -20,6 +20,21 @@ const RESTORED_TEXT: Record<VerifyResult['restored'], string> = {
   deleted: 'the ConfigMap verify created was deleted (there was none before)',
 };
 
+export const EXPECT_TEXT: Record<NonNullable<VerifyResult['decision']['rule']>['expect'], string> = {
+  faster: 'faster: p99 must improve by the margin',
+  'not-worse': 'not worse: the tuner held workers and QPS (the API server has no room)',
+};
+
+/** The runs side by side: the recorded one when the baseline was re-measured, the baseline, the re-run. */
+export function beforeAfterColumns(result: VerifyResult): Array<{ label: string; run: RunSummary | null }> {
+  const remeasured = result.baseline === 'remeasured';
+  return [
+    ...(remeasured && result.recorded ? [{ label: 'recorded', run: result.recorded }] : []),
+    { label: remeasured ? 'baseline (re-measured)' : 'before (recorded)', run: result.before },
+    { label: 'after', run: result.after },
+  ];
+}
+
 function runLine(name: string, run: RunSummary): string {
   const c = run.counts;
   return `${name}: run ${run.runId} · ${run.objects} objects at ${run.load} · ${c.ready} ready, ${c.failed} failed, ${c.timedOut} timed out${c.unfinished ? `, ${c.unfinished} unfinished` : ''}`;
@@ -32,9 +47,11 @@ export function renderVerify(result: VerifyResult, style: Style): string {
     `${style.bold('verify')} ${result.diff.namespace}/${result.diff.name}: ${color(VERDICT_TEXT[d.verdict])}`,
     `  ${d.reason}`,
     `  ${RESTORED_TEXT[result.restored]}`,
-    `  ${runLine('before', result.before)}`,
   ];
-  if (result.after) lines.push(`  ${runLine('after ', result.after)}`);
+  if (result.recorded && result.baseline === 'remeasured')
+    lines.push(`  ${runLine('recorded', result.recorded)}`);
+  lines.push(`  ${runLine(result.baseline === 'remeasured' ? 'baseline' : 'before  ', result.before)}`);
+  if (result.after) lines.push(`  ${runLine('after   ', result.after)}`);
   const table = borderlessTable(['TIME TO READY', 'BEFORE', 'PREDICTED', 'MEASURED', 'ERROR'], style);
   for (const row of result.comparison)
     table.push([
@@ -64,17 +81,16 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 export function renderVerifyMarkdown(result: VerifyResult): string {
   const d = result.decision;
   const icon = d.verdict === 'kept' ? '✅' : d.verdict === 'rolled-back' ? '↩️' : '⚠️';
-  const b = result.before;
-  const a = result.after;
+  const columns = beforeAfterColumns(result);
   const side = (label: string, value: (run: RunSummary) => string) =>
-    `| ${label} | ${cell(value(b))} | ${a ? cell(value(a)) : '-'} |`;
+    `| ${label} | ${columns.map((column) => (column.run ? cell(value(column.run)) : '-')).join(' | ')} |`;
   const lines = [
     `## vitictl tune verify: ${icon} ${VERDICT_TEXT[d.verdict]}`,
     '',
     `${cell(d.reason)}. ConfigMap \`${cell(result.diff.namespace)}/${cell(result.diff.name)}\`: ${RESTORED_TEXT[result.restored]}.`,
     '',
-    '| | before | after |',
-    '|---|---|---|',
+    `| | ${columns.map((column) => column.label).join(' | ')} |`,
+    `|---|${columns.map(() => '---').join('|')}|`,
     side('run', (r) => `\`${r.runId}\` (${r.startedAt})`),
     side('load', (r) => `${r.objects} × ${r.scenario} at ${r.load}`),
     side('config hash', (r) => r.configHash ?? '-'),
@@ -100,8 +116,11 @@ export function renderVerifyMarkdown(result: VerifyResult): string {
   ];
   if (d.rule) {
     const r = d.rule;
+    const margin = `${r.marginPct}% (the larger of --min-improvement ${r.minImprovementPct}% and the run-to-run noise ${pct(r.runToRunPct)})`;
     lines.push(
-      `**Decision rule**: keep when p99 improves by at least ${r.minImprovementPct}% (measured ${r.improvementPct}%), beyond the noise (95% intervals of the p99: before ${ms(r.beforeP99Interval.lowMs)}–${ms(r.beforeP99Interval.highMs)}, after ${ms(r.afterP99Interval.lowMs)}–${ms(r.afterP99Interval.highMs)}: ${r.beyondNoise ? 'apart' : 'overlapping'}), with no new failed or timed-out objects (${r.newErrors} new).`,
+      r.expect === 'faster'
+        ? `**Decision rule**: keep when p99 improves by at least the margin, ${margin} (measured ${r.improvementPct}%; predicted ${pct(r.predictedImprovementPct)}), beyond the noise (95% intervals of the p99: before ${ms(r.beforeP99Interval.lowMs)}–${ms(r.beforeP99Interval.highMs)}, after ${ms(r.afterP99Interval.lowMs)}–${ms(r.afterP99Interval.highMs)}: ${r.beyondNoise ? 'apart' : 'overlapping'}), with no new failed or timed-out objects (${r.newErrors} new).`
+        : `**Decision rule**: the tuner held workers and QPS (the API server has no room), so keep when p99 is not worse by more than the margin, ${margin} (measured ${r.improvementPct}%), with no new failed or timed-out objects (${r.newErrors} new).`,
       '',
     );
   }

@@ -124,7 +124,13 @@ describe('vitictl tune verify: the closed loop, in the lab', () => {
     expect(result.kind).toBe('vitictl.io/VerifyResult');
     expect(result.decision.verdict).toBe('kept');
     expect(result.restored).toBe('not-needed');
-    expect(result.before.runId).toBe(readJson<RunResult>(before).runId);
+    // compared with the same load re-run with the live config just before, not with the recorded run
+    expect(result.baseline).toBe('remeasured');
+    expect(result.recorded?.runId).toBe(readJson<RunResult>(before).runId);
+    expect(result.before.runId).not.toBe(result.recorded?.runId);
+    expect(readJson<RunResult>(`${dir}/baseline.json`).apply?.counts.ready).toBe(60);
+    expect(result.decision.rule?.runToRunPct).not.toBeNull();
+    expect(result.decision.rule?.marginPct).toBeGreaterThanOrEqual(5);
     expect(result.after?.counts.ready).toBe(60);
     expect(result.after!.timeToReady.p99).toBeLessThan(result.before.timeToReady.p99);
     expect(result.comparison.map((c) => c.percentile)).toEqual(['p50', 'p90', 'p99']);
@@ -195,7 +201,7 @@ describe('vitictl tune verify: the closed loop, in the lab', () => {
     expect(verified.exitCode, String(verified.stderr)).toBe(3);
     const result = readJson<VerifyResult>(`${dir}/verify.json`);
     expect(result.decision.verdict).toBe('rolled-back');
-    expect(result.decision.reason).toMatch(/less than the required 99% improvement|within the noise/);
+    expect(result.decision.reason).toMatch(/less than the required improvement of 99%|within the noise/);
     expect(result.restored).toBe('replaced');
     expect(await configMapState()).toEqual(present);
     expect(readFileSync(`${dir}/report.md`, 'utf8')).toMatch(/rolled back to the previous config/);
@@ -227,6 +233,23 @@ describe('vitictl tune verify: the closed loop, in the lab', () => {
     expect((await generation())?.hash).toBe('absent');
   });
 
+  /** Start verify and send SIGTERM a second after stderr shows `when`. */
+  async function terminateWhen(good: string, dir: string, when: RegExp) {
+    const child = vitictl(['tune', 'verify', '--from', good, '--metrics', metricsUrl(), '--out-dir', dir], {
+      env: env(),
+    });
+    await new Promise<void>((resolve, reject) => {
+      let seen = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (when.test(seen)) setTimeout(resolve, 1000);
+      });
+      child.once('exit', () => reject(new Error(`verify ended before ${when}: ${seen}`)));
+    });
+    child.kill('SIGTERM');
+    return child;
+  }
+
   it('SIGTERM during the re-run restores the previous ConfigMap and exits 143', async () => {
     const replaced = await kubectl(['replace', '-f', '-'], original);
     if (replaced.exitCode !== 0) expect((await kubectl(['create', '-f', '-'], original)).exitCode).toBe(0);
@@ -235,19 +258,7 @@ describe('vitictl tune verify: the closed loop, in the lab', () => {
     const before = await configMapState();
     const hashBefore = (await generation())?.hash;
     const dir = temp.path('term');
-    const child = vitictl(['tune', 'verify', '--from', good, '--metrics', metricsUrl(), '--out-dir', dir], {
-      env: env(),
-    });
-    await new Promise<void>((resolve, reject) => {
-      let seen = '';
-      child.stderr?.on('data', (chunk: Buffer) => {
-        seen += chunk.toString();
-        if (/re-running the load/.test(seen)) setTimeout(resolve, 1000);
-      });
-      child.once('exit', () => reject(new Error(`verify ended before the re-run: ${seen}`)));
-    });
-    child.kill('SIGTERM');
-    const result = await child;
+    const result = await terminateWhen(good, dir, /re-running the load/);
     expect(result.exitCode, String(result.stderr)).toBe(143);
     expect(String(result.stderr)).toMatch(/the previous ConfigMap is back as it was/);
     expect(await configMapState()).toEqual(before);
@@ -257,5 +268,31 @@ describe('vitictl tune verify: the closed loop, in the lab', () => {
     expect(existsSync(`${dir}/after.json`)).toBe(true);
     expect(verified.after?.interrupted).toBe(true);
     expect((await generation())?.hash).toBe(hashBefore);
+
+    // during the baseline: nothing was applied yet, so nothing changes; its objects are cleaned up
+    const early = temp.path('term-baseline');
+    const stopped = await terminateWhen(good, early, /re-measuring the baseline/);
+    expect(stopped.exitCode, String(stopped.stderr)).toBe(143);
+    expect(String(stopped.stderr)).not.toMatch(/applied the recommended ConfigMap/);
+    expect(await configMapState()).toEqual(before);
+    const interrupted = readJson<VerifyResult>(`${early}/verify.json`);
+    expect(interrupted.decision).toMatchObject({ verdict: 'interrupted', rule: null });
+    expect(interrupted.decision.reason).toMatch(
+      /while re-measuring the baseline; the ConfigMap was not touched/,
+    );
+    expect(interrupted.restored).toBe('not-needed');
+    expect(interrupted.after).toBeNull();
+    const baseline = readJson<RunResult>(`${early}/baseline.json`);
+    expect(baseline.interrupted).toBe(true);
+    const left = await kubectl([
+      'get',
+      'machines',
+      '-A',
+      '-l',
+      `vitictl.io/run-id=${baseline.runId}`,
+      '-o',
+      'name',
+    ]);
+    expect(String(left.stdout).trim()).toBe('');
   });
 });

@@ -23,6 +23,8 @@ interface PerfFlags {
   etcdMetrics?: string;
   verifyTuning?: boolean;
   minImprovement?: string;
+  /** false with --no-rebaseline */
+  rebaseline: boolean;
 }
 
 async function run(ctx: CliContext, profileName: string | undefined, flags: PerfFlags) {
@@ -134,6 +136,7 @@ async function verifyAfterPerf(
     flags: {
       outDir: join(flags.outDir ?? 'vitictl-report', 'verify'),
       ...(flags.minImprovement === undefined ? {} : { minImprovement: flags.minImprovement }),
+      rebaseline: flags.rebaseline,
     },
     kubeconfig,
     labMetrics,
@@ -285,6 +288,10 @@ export function registerPerf(program: Command, runner: Runner): void {
     .option(
       '--min-improvement <percent>',
       'with --verify-tuning: keep the config only when p99 time to ready improves this much, beyond the noise (default 5)',
+    )
+    .option(
+      '--no-rebaseline',
+      'with --verify-tuning: compare with this run instead of first re-running its load with the live config',
     )
     .addHelpText(
       'after',

@@ -21,6 +21,8 @@ export interface VerifyFlags {
   settle?: string;
   settleTimeout?: string;
   minImprovement?: string;
+  /** false with --no-rebaseline: compare with the recorded run instead of re-measuring the live config */
+  rebaseline?: boolean;
   timeout?: string;
   strategy?: string;
   maxWorkers?: string;
@@ -90,7 +92,9 @@ function describe(event: VerifyEvent, ctx: CliContext): string | undefined {
         ? `the controller runs with it: vitistack_config_generation ${event.settle.before?.hash ?? '?'} → ${event.settle.after.hash} (${event.settle.seconds}s)`
         : `settled after ${event.settle.seconds}s`;
     case 'rerun':
-      return `re-running the load: run ${event.runId}, ${event.objects} objects`;
+      return event.purpose === 'baseline'
+        ? `re-measuring the baseline: the same load with the live config, run ${event.runId}, ${event.objects} objects`
+        : `re-running the load: run ${event.runId}, ${event.objects} objects`;
     case 'restoring':
       return 'restoring the previous ConfigMap…';
     case 'restored':
@@ -175,6 +179,7 @@ export async function runVerify(ctx: CliContext, input: RunVerifyInput): Promise
       metrics: targets ? { targets, intervalMs } : undefined,
       apiserverMetrics,
       minImprovementPct: minImprovement,
+      rebaseline: flags.rebaseline !== false,
       timeoutMs,
       signal: input.signal,
       onEvent: (event) => {
@@ -190,10 +195,10 @@ export async function runVerify(ctx: CliContext, input: RunVerifyInput): Promise
     progress.stop();
     await Promise.all((targets ?? []).map((target) => target.close()));
   }
-  const { result, after } = output;
+  const { result, after, baseline } = output;
   const outDir = flags.outDir ?? 'vitictl-verify';
   const { writeVerifyFiles } = await import('../../tune/verify/files.js');
-  const files = await writeVerifyFiles(outDir, result, run, after);
+  const files = await writeVerifyFiles(outDir, result, { recorded: run, baseline, after });
   if (input.print) {
     if (format === 'json') ctx.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else {
@@ -285,8 +290,12 @@ export function registerTuneVerify(tune: Command, runner: Runner): void {
       '5',
     )
     .option(
+      '--no-rebaseline',
+      'compare with the recorded run instead of first re-running the same load with the live config (faster; blind to how the cluster changed since the run)',
+    )
+    .option(
       '--out-dir <dir>',
-      'write verify.json, report.md, report.html and after.json here',
+      'write verify.json, report.md, report.html, baseline.json and after.json here',
       'vitictl-verify',
     );
   command
@@ -299,9 +308,13 @@ export function registerTuneVerify(tune: Command, runner: Runner): void {
         'vitictl tune verify --from run.json --restart deployment/vitistack-operator -n vitistack-system',
         'vitictl tune verify --from run.json --settle 30s --min-improvement 20',
       )}
-Kept means: p99 time to ready improved by at least --min-improvement % and beyond the noise (the two
-runs' 95% intervals of the p99 do not overlap), with no more failed or timed-out objects than before.
-Otherwise the previous ConfigMap is restored exactly (deleted when there was none).
+First the same load runs again with the live config (the baseline; --no-rebaseline skips it), then
+with the recommended one. The margin is the larger of --min-improvement and the run-to-run noise (how
+far the baseline's p99 moved from the recorded run's). Kept means: p99 time to ready improved by at
+least the margin and beyond the noise (the two runs' 95% intervals of the p99 do not overlap), with no
+more failed or timed-out objects than before; when the tuner held workers and QPS because the API
+server has no room, not worse than the baseline by more than the margin. Otherwise the previous
+ConfigMap is restored exactly (deleted when there was none).
 Exit codes: 0 kept · 3 rolled back · 1 error (the ConfigMap restored) · 2 bad input · 130/143 interrupted (restored).
 `,
     )

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newHistogram, recordMs, summarize } from '../../report/histogram.js';
-import { decide, percentileInterval } from './decide.js';
+import { type DecideContext, decide, percentileInterval } from './decide.js';
 import type { RunSummary } from './result.js';
 
 /** A run whose objects became ready after these times (ms). */
@@ -19,6 +19,15 @@ function run(times: number[], counts: Partial<RunSummary['counts']> = {}, interr
     configHash: null,
   };
 }
+
+/** The rule's other inputs: a load-raising recommendation compared with the recorded run. */
+const rule = (minImprovementPct: number, more: Partial<DecideContext> = {}): DecideContext => ({
+  minImprovementPct,
+  predictedImprovementPct: null,
+  held: false,
+  recorded: null,
+  ...more,
+});
 
 const spread = (n: number, from: number, to: number) =>
   Array.from({ length: n }, (_, i) => from + ((to - from) * i) / Math.max(1, n - 1));
@@ -42,7 +51,7 @@ describe('decide: keep only a real improvement without new errors', () => {
   const before = run(spread(60, 200, 12_000));
 
   it('keeps a config that cuts p99 far beyond the noise', () => {
-    const decision = decide(before, run(spread(60, 100, 400)), 5);
+    const decision = decide(before, run(spread(60, 100, 400)), rule(5));
     expect(decision.verdict).toBe('kept');
     expect(decision.rule?.beyondNoise).toBe(true);
     expect(decision.rule?.improvementPct).toBeGreaterThan(90);
@@ -50,22 +59,22 @@ describe('decide: keep only a real improvement without new errors', () => {
   });
 
   it('rolls back an improvement smaller than --min-improvement', () => {
-    const decision = decide(before, run(spread(60, 100, 400)), 99);
+    const decision = decide(before, run(spread(60, 100, 400)), rule(99));
     expect(decision.verdict).toBe('rolled-back');
-    expect(decision.reason).toMatch(/less than the required 99% improvement/);
+    expect(decision.reason).toMatch(/less than the required improvement of 99%/);
   });
 
   it('rolls back a p99 that moved, but within the noise of two runs', () => {
     // same shape, the top few values a little lower: the intervals overlap
     const after = run([...spread(57, 200, 11_000), 11_500, 11_600, 11_700]);
-    const decision = decide(before, after, 1);
+    const decision = decide(before, after, rule(1));
     expect(decision.rule?.improvementPct).toBeGreaterThanOrEqual(1);
     expect(decision.verdict).toBe('rolled-back');
     expect(decision.reason).toMatch(/within the noise/);
   });
 
   it('rolls back a faster run with new failures', () => {
-    const decision = decide(before, run(spread(58, 100, 400), { failed: 1, timedOut: 1 }), 5);
+    const decision = decide(before, run(spread(58, 100, 400), { failed: 1, timedOut: 1 }), rule(5));
     expect(decision.verdict).toBe('rolled-back');
     expect(decision.rule?.newErrors).toBe(2);
     expect(decision.reason).toMatch(/^2 more objects failed or timed out/);
@@ -73,18 +82,58 @@ describe('decide: keep only a real improvement without new errors', () => {
 
   it('counts only errors beyond those of the run before', () => {
     const flaky = run(spread(60, 200, 12_000), { failed: 2 });
-    expect(decide(flaky, run(spread(60, 100, 400), { failed: 2 }), 5).verdict).toBe('kept');
+    expect(decide(flaky, run(spread(60, 100, 400), { failed: 2 }), rule(5)).verdict).toBe('kept');
   });
 
   it('rolls back a slower run, and a run where nothing became ready', () => {
-    expect(decide(before, run(spread(60, 200, 20_000)), 0).verdict).toBe('rolled-back');
-    expect(decide(before, run([], { ready: 0, timedOut: 60 }), 5)).toMatchObject({
+    expect(decide(before, run(spread(60, 200, 20_000)), rule(0)).verdict).toBe('rolled-back');
+    expect(decide(before, run([], { ready: 0, timedOut: 60 }), rule(5))).toMatchObject({
       verdict: 'rolled-back',
       rule: null,
     });
   });
 
   it('says interrupted for an interrupted re-run, whatever it measured', () => {
-    expect(decide(before, run(spread(10, 100, 200), {}, true), 5).verdict).toBe('interrupted');
+    expect(decide(before, run(spread(10, 100, 200), {}, true), rule(5)).verdict).toBe('interrupted');
+  });
+});
+
+describe('decide: the margin and what the recommendation promised', () => {
+  // the baseline re-measured just before: p99 about 10 s; the recorded run had 12.5 s
+  const baseline = run(spread(1000, 200, 10_000));
+  const recorded = run(spread(1000, 200, 12_500));
+
+  it('widens the margin to the run-to-run noise: the same config measured twice 20% apart', () => {
+    const after = run(spread(1000, 100, 8_500));
+    const decision = decide(baseline, after, rule(5, { recorded }));
+    expect(decision.rule?.runToRunPct).toBeCloseTo(20, 0);
+    expect(decision.rule?.marginPct).toBeCloseTo(20, 0);
+    expect(decision.rule?.beyondNoise).toBe(true);
+    expect(decision.verdict).toBe('rolled-back');
+    expect(decision.reason).toMatch(
+      /less than the required improvement of 20(\.\d)?% \(the run-to-run noise/,
+    );
+    // the same run judged by --min-improvement alone would have been kept
+    expect(decide(baseline, after, rule(5)).verdict).toBe('kept');
+  });
+
+  it('keeps a held recommendation that is not worse by more than the margin', () => {
+    const decision = decide(baseline, run(spread(1000, 200, 10_400)), rule(5, { held: true, recorded }));
+    expect(decision.rule?.expect).toBe('not-worse');
+    expect(decision.rule?.improvementPct).toBeLessThan(0);
+    expect(decision.verdict).toBe('kept');
+    expect(decision.reason).toMatch(/not worse beyond the margin/);
+  });
+
+  it('rolls back a held recommendation that made p99 worse beyond the margin', () => {
+    const decision = decide(baseline, run(spread(1000, 200, 13_000)), rule(5, { held: true, recorded }));
+    expect(decision.verdict).toBe('rolled-back');
+    expect(decision.reason).toMatch(/worse by more than the margin of 20/);
+  });
+
+  it('holds a load-raising recommendation to an improvement, even when it is not worse', () => {
+    const decision = decide(baseline, run(spread(1000, 200, 10_000)), rule(5, { recorded }));
+    expect(decision.rule?.expect).toBe('faster');
+    expect(decision.verdict).toBe('rolled-back');
   });
 });

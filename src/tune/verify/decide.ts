@@ -33,16 +33,41 @@ export function percentileInterval(summary: LatencySummary, q: number): { lowMs:
 
 const failures = (run: RunSummary) => run.counts.failed + run.counts.timedOut;
 
+const round1 = (v: number) => Math.round(v * 10) / 10;
+
+/** What else the rule weighs besides the two runs. */
+export interface DecideContext {
+  /** keep only an improvement of at least this much (%) */
+  minImprovementPct: number;
+  /** the tuner's predicted p99 improvement for the recommendation (%), null without a prediction */
+  predictedImprovementPct: number | null;
+  /**
+   * the tuner held the load-adding knobs (workers, QPS, burst) because any raise would overload the
+   * API server: the recommendation changes only what is safe, and is not expected to be faster
+   */
+  held: boolean;
+  /**
+   * the recorded run, when the baseline was re-measured: the same config and load run twice, whose
+   * p99 difference is the run-to-run noise of this cluster
+   */
+  recorded: RunSummary | null;
+}
+
 /**
  * Keep the recommended config only when all hold:
  *  1. the re-run finished (not interrupted) and made objects ready;
  *  2. no new errors: failed + timed-out objects not more than before;
- *  3. p99 time-to-ready improved by at least `minImprovementPct` percent;
- *  4. beyond the measured noise: the after run's 95% interval for its p99 lies entirely below the
- *     before run's (the two runs' p99s cannot be the same value sampled twice).
+ *  3. the margin is the larger of `minImprovementPct` and the run-to-run noise (the recorded run's
+ *     p99 against the re-measured baseline's: the same config and load, a few minutes apart);
+ *  4. a recommendation that raises load: p99 improved by at least the margin, and beyond the
+ *     within-run noise (the after run's 95% interval for its p99 lies entirely below the before run's);
+ *     a held one (the tuner kept workers, QPS and burst because the API server has no room): p99 is
+ *     not worse than before by more than the margin. Asking it to be faster would roll back every
+ *     recommendation whose point is safety, not speed.
  * Otherwise roll back. Pure.
  */
-export function decide(before: RunSummary, after: RunSummary, minImprovementPct: number): Decision {
+export function decide(before: RunSummary, after: RunSummary, context: DecideContext): Decision {
+  const { minImprovementPct, predictedImprovementPct, recorded, held } = context;
   if (after.interrupted) return { verdict: 'interrupted', reason: 'the re-run was interrupted', rule: null };
   if (after.counts.ready === 0 || after.timeToReady.count === 0) {
     return {
@@ -54,6 +79,11 @@ export function decide(before: RunSummary, after: RunSummary, minImprovementPct:
   const beforeP99 = before.timeToReady.p99;
   const afterP99 = after.timeToReady.p99;
   const improvementPct = beforeP99 > 0 ? ((beforeP99 - afterP99) / beforeP99) * 100 : 0;
+  const recordedP99 = recorded?.timeToReady.p99 ?? 0;
+  const runToRunPct =
+    recorded && recordedP99 > 0 ? round1((Math.abs(beforeP99 - recordedP99) / recordedP99) * 100) : null;
+  const marginPct = Math.max(minImprovementPct, runToRunPct ?? 0);
+  const expect = held ? 'not-worse' : 'faster';
   const beforeInterval = percentileInterval(before.timeToReady, 0.99);
   const afterInterval = percentileInterval(after.timeToReady, 0.99);
   const beyondNoise = afterInterval.highMs < beforeInterval.lowMs;
@@ -62,23 +92,46 @@ export function decide(before: RunSummary, after: RunSummary, minImprovementPct:
     minImprovementPct,
     beforeP99Ms: beforeP99,
     afterP99Ms: afterP99,
-    improvementPct: Math.round(improvementPct * 10) / 10,
+    improvementPct: round1(improvementPct),
     beforeP99Interval: beforeInterval,
     afterP99Interval: afterInterval,
     beyondNoise,
     newErrors,
-  };
+    expect,
+    predictedImprovementPct: predictedImprovementPct === null ? null : round1(predictedImprovementPct),
+    runToRunPct,
+    marginPct,
+  } as const;
   const p99 = `p99 time-to-ready ${fmt(beforeP99)} → ${fmt(afterP99)} (${rule.improvementPct >= 0 ? '−' : '+'}${Math.abs(rule.improvementPct)}%)`;
+  const margin =
+    runToRunPct !== null && runToRunPct > minImprovementPct
+      ? `${marginPct}% (the run-to-run noise: the same config measured ${fmt(recordedP99)} and ${fmt(beforeP99)})`
+      : `${marginPct}%`;
   if (newErrors > 0)
     return {
       verdict: 'rolled-back',
       reason: `${newErrors} more objects failed or timed out than before; ${p99}`,
       rule,
     };
-  if (improvementPct < minImprovementPct)
+  if (expect === 'not-worse') {
+    const predicted =
+      'the tuner held workers, QPS and burst (the API server has no room), so it must only not be worse';
+    return -improvementPct > marginPct
+      ? {
+          verdict: 'rolled-back',
+          reason: `${p99}: worse by more than the margin of ${margin}; ${predicted}`,
+          rule,
+        }
+      : {
+          verdict: 'kept',
+          reason: `${p99}: not worse beyond the margin of ${margin}, no new errors; ${predicted}`,
+          rule,
+        };
+  }
+  if (improvementPct < marginPct)
     return {
       verdict: 'rolled-back',
-      reason: `${p99}: less than the required ${minImprovementPct}% improvement`,
+      reason: `${p99}: less than the required improvement of ${margin}`,
       rule,
     };
   if (!beyondNoise)
@@ -89,7 +142,7 @@ export function decide(before: RunSummary, after: RunSummary, minImprovementPct:
     };
   return {
     verdict: 'kept',
-    reason: `${p99}, beyond the noise (95% intervals ${fmt(afterInterval.lowMs)}–${fmt(afterInterval.highMs)} vs ${fmt(beforeInterval.lowMs)}–${fmt(beforeInterval.highMs)}), no new errors`,
+    reason: `${p99}, more than the margin of ${margin} and beyond the noise (95% intervals ${fmt(afterInterval.lowMs)}–${fmt(afterInterval.highMs)} vs ${fmt(beforeInterval.lowMs)}–${fmt(beforeInterval.highMs)}), no new errors`,
     rule,
   };
 }

@@ -46,7 +46,7 @@ export type VerifyEvent =
   | { type: 'applied'; hash: string }
   | { type: 'settling'; method: Settle['method'] }
   | { type: 'settled'; settle: Settle }
-  | { type: 'rerun'; runId: string; objects: number }
+  | { type: 'rerun'; runId: string; objects: number; purpose: RerunPurpose }
   | { type: 'phase'; name: string }
   | { type: 'progress'; progress: ApplyProgress }
   | { type: 'decided'; decision: Decision }
@@ -54,6 +54,9 @@ export type VerifyEvent =
   | { type: 'restored'; how: 'replaced' | 'deleted' }
   | { type: 'warning'; message: string }
   | { type: 'info'; message: string };
+
+/** Why the load is run again: to re-measure the live config, or to measure the recommended one. */
+export type RerunPurpose = 'baseline' | 'recommended';
 
 export interface VerifyOptions {
   /** the measured run (run.json): what is tuned, and the load that is re-run */
@@ -75,6 +78,12 @@ export interface VerifyOptions {
   apiserverMetrics?: Omit<ApiServerObserve, 'apiserver'> | undefined;
   /** keep only when p99 time-to-ready improves at least this much (%), beyond the noise */
   minImprovementPct?: number | undefined;
+  /**
+   * before applying, run the same load again with the live config and compare with that run: a
+   * cluster that served earlier runs is not the one the recorded run saw (etcd's history, caches, the
+   * machine's other load), and the two runs of one config measure the run-to-run noise
+   */
+  rebaseline: boolean;
   /** per-object readiness timeout of the re-run (default: the scenario's) */
   timeoutMs?: number | undefined;
   /** aborting stops the wait or the re-run; the ConfigMap is restored, the result says interrupted */
@@ -86,6 +95,8 @@ export interface VerifyOutput {
   result: VerifyResult;
   /** the re-run's RunResult, when it ran */
   after: RunResult | undefined;
+  /** the re-measured baseline's RunResult, when it ran */
+  baseline: RunResult | undefined;
 }
 
 /** How long restoring may wait for the controller to take the old config back. */
@@ -197,7 +208,20 @@ export async function verifyTuning(options: VerifyOptions): Promise<VerifyOutput
     const hash = configHash(yaml);
     const diff = await diffLive(rest, namespace, name, yaml);
     emit({ type: 'diff', diff, namespace, name });
-    const before = summarizeRun(run, snapshot.existed ? configHash(liveYaml) : configHash(undefined));
+    const liveHash = snapshot.existed ? configHash(liveYaml) : configHash(undefined);
+    let before = summarizeRun(run, liveHash);
+    let baselineRun: RunResult | undefined;
+    if (options.rebaseline && !signal.aborted) {
+      baselineRun = await rerun(options, emit, 'baseline');
+      before = summarizeRun(baselineRun, liveHash);
+      if (!baselineRun.interrupted && before.counts.ready === 0)
+        throw runtimeError(
+          `the baseline re-run (${baselineRun.runId}) made no object ready with the live config: there is nothing to compare with`,
+          {
+            hint: 'check the controller (vitictl lab status, its logs), or compare with the recorded run: --no-rebaseline',
+          },
+        );
+    }
     let generationBefore: Generation | null = null;
     if (options.settle.method === 'metric') {
       generationBefore = await readGeneration(options.settle.target).catch(() => null);
@@ -206,24 +230,32 @@ export async function verifyTuning(options: VerifyOptions): Promise<VerifyOutput
       schemaVersion: VERIFY_RESULT_VERSION,
       kind: 'vitictl.io/VerifyResult' as const,
       startedAt,
+      baseline: baselineRun ? ('remeasured' as const) : ('recorded' as const),
+      // the recorded run's config is not known: the live one may have changed since
+      recorded: baselineRun ? summarizeRun(run, null) : undefined,
       before,
       diff: { namespace, name, existed: diff.exists, removed: diff.removed, added: diff.added },
       appliedHash: hash,
       tune: tuned,
     };
     const notes: string[] = [];
-    if (signal.aborted)
+    if (signal.aborted || baselineRun?.interrupted)
       return {
         result: finish(
           base,
           null,
           tuned,
-          interrupted('interrupted before the ConfigMap was applied'),
+          {
+            verdict: 'interrupted',
+            reason: `interrupted ${baselineRun ? 'while re-measuring the baseline' : 'before the ConfigMap was applied'}; the ConfigMap was not touched`,
+            rule: null,
+          },
           null,
           'not-needed',
           notes,
         ),
         after: undefined,
+        baseline: baselineRun,
       };
 
     const applied = await serverSideApply(rest, object, false);
@@ -235,11 +267,16 @@ export async function verifyTuning(options: VerifyOptions): Promise<VerifyOutput
       emit({ type: 'settling', method: options.settle.method });
       settle = await waitForConfig(options.settle, hash, { rest, signal, before: generationBefore });
       emit({ type: 'settled', settle });
-      afterRun = await rerun(options, emit);
+      afterRun = await rerun(options, emit, 'recommended');
       const after = summarizeRun(afterRun, hash);
       decision = afterRun.interrupted
         ? interrupted('the re-run was interrupted')
-        : decide(before, after, options.minImprovementPct ?? DEFAULT_MIN_IMPROVEMENT_PCT);
+        : decide(before, after, {
+            minImprovementPct: options.minImprovementPct ?? DEFAULT_MIN_IMPROVEMENT_PCT,
+            predictedImprovementPct: predictedImprovement(tuned),
+            held: Boolean(tuned.prediction?.held),
+            recorded: base.recorded ?? null,
+          });
     } catch (error) {
       if (!isAbort(error, signal)) {
         await restoreAfterError(rest, snapshot, applied, options, emit);
@@ -254,15 +291,31 @@ export async function verifyTuning(options: VerifyOptions): Promise<VerifyOutput
         `the kept config is a step toward what the formulas ask for (workers ${tuned.prediction.step.target.workers}, QPS ${tuned.prediction.step.target.qps > 0 ? tuned.prediction.step.target.qps : 'unlimited'}): run tune verify again from the re-run (after.json beside verify.json) for the next step`,
       );
     if (decision.verdict === 'kept')
-      return { result: finish(base, after, tuned, decision, settle, 'not-needed', notes), after: afterRun };
+      return {
+        result: finish(base, after, tuned, decision, settle, 'not-needed', notes),
+        after: afterRun,
+        baseline: baselineRun,
+      };
     emit({ type: 'restoring' });
     const how = await restoreConfigMap(rest, snapshot, applied);
     emit({ type: 'restored', how });
     await settleBack(rest, snapshot, options, emit, notes);
-    return { result: finish(base, after, tuned, decision, settle, how, notes), after: afterRun };
+    return {
+      result: finish(base, after, tuned, decision, settle, how, notes),
+      after: afterRun,
+      baseline: baselineRun,
+    };
   } finally {
     await rest.close();
   }
+}
+
+/** The tuner's predicted p99 change, current → recommended settings, as % of current; null without both. */
+function predictedImprovement(tuned: TuneResult): number | null {
+  const current = tuned.prediction?.current?.p99Ms;
+  const recommended = tuned.prediction?.recommended?.p99Ms;
+  if (current === undefined || recommended === undefined || current <= 0) return null;
+  return ((current - recommended) / current) * 100;
 }
 
 function interrupted(reason: string): Decision {
@@ -291,7 +344,11 @@ function finish(
 }
 
 /** The same scenario, seed, object count and load as the recorded run, under a new run id. */
-async function rerun(options: VerifyOptions, emit: (event: VerifyEvent) => void): Promise<RunResult> {
+async function rerun(
+  options: VerifyOptions,
+  emit: (event: VerifyEvent) => void,
+  purpose: RerunPurpose,
+): Promise<RunResult> {
   const { run } = options;
   // a built-in scenario is recorded by its file inside the package; a user's file may have moved
   const scenario = existsSync(run.scenario.file) ? run.scenario.file : run.scenario.name;
@@ -303,7 +360,7 @@ async function rerun(options: VerifyOptions, emit: (event: VerifyEvent) => void)
     seed: run.scenario.seed,
     runId,
   });
-  emit({ type: 'rerun', runId, objects: prepared.plan.totalObjects });
+  emit({ type: 'rerun', runId, objects: prepared.plan.totalObjects, purpose });
   const { result } = await applyRun({
     prepared,
     kubeconfig: options.kubeconfig,

@@ -6,19 +6,30 @@ import type { RunResult } from '../../report/run-result.js';
 import { writeChunks, writeFileAtomically } from '../../util/atomic-write.js';
 import type { VerifyResult } from './result.js';
 
-/** verify.json, report.md, report.html (and after.json, the re-run's RunResult) into dir, atomically. */
+/** The runs verify compared: the recorded one, the re-measured baseline (when it ran) and the re-run. */
+export interface VerifyRuns {
+  recorded: RunResult;
+  baseline: RunResult | undefined;
+  after: RunResult | undefined;
+}
+
+/**
+ * verify.json, report.md, report.html, and the RunResults verify made (baseline.json, after.json) into
+ * dir, atomically.
+ */
 export async function writeVerifyFiles(
   dir: string,
   result: VerifyResult,
-  before: RunResult,
-  after: RunResult | undefined,
+  runs: VerifyRuns,
 ): Promise<string[]> {
   await mkdir(dir, { recursive: true });
+  const { baseline, after } = runs;
   const outputs: Array<[string, string]> = [
     ['verify.json', `${JSON.stringify(result, null, 2)}\n`],
     ['report.md', renderVerifyMarkdown(result)],
-    ['report.html', renderVerifyHtml(result, { before, after })],
+    ['report.html', renderVerifyHtml(result, { before: baseline ?? runs.recorded, after })],
   ];
+  if (baseline) outputs.push(['baseline.json', `${JSON.stringify(baseline, null, 2)}\n`]);
   if (after) outputs.push(['after.json', `${JSON.stringify(after, null, 2)}\n`]);
   const files: string[] = [];
   for (const [name, text] of outputs) {

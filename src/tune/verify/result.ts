@@ -65,6 +65,21 @@ export const decisionSchema = z.object({
       afterP99Interval: intervalSchema,
       beyondNoise: z.boolean(),
       newErrors: z.number().int(),
+      /**
+       * what the recommendation was expected to do to p99: 'faster' when it raises load-adding knobs,
+       * 'not-worse' when the tuner held them (the API server has no room): then the config is kept
+       * when p99 is not worse by more than the margin
+       */
+      expect: z.enum(['faster', 'not-worse']).default('faster'),
+      /** the tuner's predicted p99 change for the recommendation, % of its predicted current p99; null without a prediction */
+      predictedImprovementPct: z.number().nullable().default(null),
+      /**
+       * the run-to-run noise seen on this cluster: how far the re-measured baseline's p99 moved from the
+       * recorded run's, same config, same load (% of the recorded p99); null when the baseline was not re-measured
+       */
+      runToRunPct: z.number().nullable().default(null),
+      /** the margin the rule used: the larger of minImprovementPct and runToRunPct */
+      marginPct: z.number(),
     })
     .nullable(),
 });
@@ -98,6 +113,14 @@ export const verifyResultSchema = z.object({
   kind: z.literal('vitictl.io/VerifyResult'),
   startedAt: z.string(),
   endedAt: z.string(),
+  /**
+   * what the p99 is compared with: the same load re-run with the live config just before the
+   * recommendation was applied ('remeasured', the default), or the recorded run itself ('recorded')
+   */
+  baseline: z.enum(['remeasured', 'recorded']).default('recorded'),
+  /** the run the recommendation was computed from (run.json); `before` is this run unless re-measured */
+  recorded: runSummarySchema.optional(),
+  /** the baseline: the run the re-run is compared with */
   before: runSummarySchema,
   /** null when the re-run never happened (interrupted or failed before it) */
   after: runSummarySchema.nullable(),

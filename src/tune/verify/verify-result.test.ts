@@ -39,12 +39,18 @@ function verifyResult(peakRate?: number): VerifyResult {
   });
   const b = summarizeRun(before, 'absent');
   const a = summarizeRun(faster(before), '2d711642b726b044');
-  const decision = decide(b, a, 5);
+  const decision = decide(b, a, {
+    minImprovementPct: 5,
+    predictedImprovementPct: null,
+    held: false,
+    recorded: null,
+  });
   return verifyResultSchema.parse({
     schemaVersion: 1,
     kind: 'vitictl.io/VerifyResult',
     startedAt: '2026-01-01T00:00:00.000Z',
     endedAt: '2026-01-01T00:01:00.000Z',
+    baseline: 'recorded',
     before: b,
     after: a,
     comparison: comparePercentiles(tuned, b, a),
@@ -124,5 +130,20 @@ describe('verify result', () => {
     expect(renderVerifyHtml(result, { before, after: faster(before) })).toContain('no prediction:');
     // with a prediction, nothing is said
     expect(renderVerify(verifyResult(), makeStyle(false))).not.toContain('no prediction');
+  });
+
+  it('puts the recorded run, the re-measured baseline and the re-run side by side, and the margin it used', () => {
+    const recorded = verifyResult();
+    const result = { ...recorded, baseline: 'remeasured' as const, recorded: recorded.before };
+    const md = renderVerifyMarkdown(result);
+    expect(md).toMatch(/^\| \| recorded \| baseline \(re-measured\) \| after \|$/m);
+    expect(md).toMatch(/\| time to ready p99 \| [\d.]+m?s \| [\d.]+m?s \| [\d.]+m?s \|/);
+    expect(md).toMatch(/the larger of --min-improvement 5% and the run-to-run noise/);
+    const text = renderVerify(result, makeStyle(false));
+    expect(text).toMatch(/^ {2}recorded: run /m);
+    expect(text).toMatch(/^ {2}baseline: run /m);
+    const page = renderVerifyHtml(result, { before, after: faster(before) });
+    expect(page).toContain('baseline (re-measured)');
+    expect(page).toContain('run-to-run noise');
   });
 });
