@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newHistogram, recordMs, summarize } from '../../report/histogram.js';
-import { type DecideContext, decide, percentileInterval } from './decide.js';
+import { clusterMoved, type DecideContext, decide, percentileInterval } from './decide.js';
 import type { RunSummary } from './result.js';
 
 /** A run whose objects became ready after these times (ms). */
@@ -135,5 +135,16 @@ describe('decide: the margin and what the recommendation promised', () => {
     const decision = decide(baseline, run(spread(1000, 200, 10_000)), rule(5, { recorded }));
     expect(decision.rule?.expect).toBe('faster');
     expect(decision.verdict).toBe('rolled-back');
+  });
+});
+
+describe('clusterMoved: the recorded run against the re-measured baseline', () => {
+  it('says nothing within 25%, and names the percentile that moved most beyond it', () => {
+    const recorded = run(spread(1000, 200, 7_600));
+    expect(clusterMoved(recorded, run(spread(1000, 220, 9_000)))).toBeUndefined();
+    expect(clusterMoved(undefined, recorded)).toBeUndefined();
+    const note = clusterMoved(recorded, run(spread(1000, 400, 12_000)));
+    expect(note).toMatch(/measured p50 3\.9\ds then and 6\.2\ds now \(\+\d+%\)/);
+    expect(note).toMatch(/record a new run/);
   });
 });

@@ -146,3 +146,22 @@ export function decide(before: RunSummary, after: RunSummary, context: DecideCon
     rule,
   };
 }
+
+/** Beyond this change between the recorded run and the re-measured baseline, the prediction is stale. */
+const CLUSTER_MOVED_PCT = 25;
+
+/**
+ * The same config and load measured twice: when the baseline's p50 or p99 is far from the recorded
+ * run's, the cluster changed, and the prediction (fitted on the recorded run) inherits that change.
+ */
+export function clusterMoved(recorded: RunSummary | undefined, baseline: RunSummary): string | undefined {
+  if (!recorded) return undefined;
+  const change = (p: 'p50' | 'p99') =>
+    recorded.timeToReady[p] > 0 ? (baseline.timeToReady[p] / recorded.timeToReady[p] - 1) * 100 : 0;
+  const worst = (['p50', 'p99'] as const).reduce((a, b) =>
+    Math.abs(change(b)) > Math.abs(change(a)) ? b : a,
+  );
+  const pct = change(worst);
+  if (Math.abs(pct) <= CLUSTER_MOVED_PCT) return undefined;
+  return `the cluster is not the one the recorded run saw: the same config and load measured ${worst} ${fmt(recorded.timeToReady[worst])} then and ${fmt(baseline.timeToReady[worst])} now (${pct > 0 ? '+' : ''}${Math.round(pct)}%); the prediction was fitted on the recorded run and carries that error: record a new run (its after.json or baseline.json) and tune from it`;
+}

@@ -15,7 +15,7 @@ import { type ConfigDiff, diffLive, serverSideApply } from '../apply-config.js';
 import { CONFIG_KEY, configMapObject } from '../configmap.js';
 import { parsePerformanceYaml } from '../performance-config.js';
 import { type TuneOptions, tune } from '../tune.js';
-import { DEFAULT_MIN_IMPROVEMENT_PCT, decide } from './decide.js';
+import { clusterMoved, DEFAULT_MIN_IMPROVEMENT_PCT, decide } from './decide.js';
 import { predictedPercentiles } from './predicted.js';
 import {
   type AppliedConfigMap,
@@ -218,7 +218,7 @@ export async function verifyTuning(options: VerifyOptions): Promise<VerifyOutput
         throw runtimeError(
           `the baseline re-run (${baselineRun.runId}) made no object ready with the live config: there is nothing to compare with`,
           {
-            hint: 'check the controller (vitictl lab status, its logs), or compare with the recorded run: --no-rebaseline',
+            hint: 'check that the controller runs (its pods and logs; vitictl lab status on the lab), or compare with the recorded run: --no-rebaseline',
           },
         );
     }
@@ -239,6 +239,8 @@ export async function verifyTuning(options: VerifyOptions): Promise<VerifyOutput
       tune: tuned,
     };
     const notes: string[] = [];
+    const moved = clusterMoved(base.recorded, before);
+    if (moved) notes.push(moved);
     if (signal.aborted || baselineRun?.interrupted)
       return {
         result: finish(
