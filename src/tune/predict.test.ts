@@ -93,4 +93,14 @@ describe('the controller model', () => {
     expect(calibrated.offsetSeconds).toBeCloseTo(2, 0);
     expect(calibrated.output.p99Ms / truth.p99Ms).toBeCloseTo(1, 1);
   });
+
+  it('keeps the measured work when the spread could only be bought with a p50 the run did not have', () => {
+    // idle workers: time to ready is about one reconcile, with a tail the work's own spread lacks
+    const idle: ModelInput = { ...base, workers: 32, arrivalRate: 20, objects: 100, workSigma: 0.1 };
+    const bare = simulate(idle);
+    const measured = { p50Ms: bare.p50Ms, p99Ms: bare.p50Ms + 2 * (bare.p99Ms - bare.p50Ms) };
+    const calibrated = calibrateToMeasured(idle, measured, 0);
+    expect(calibrated.workScale).toBe(1);
+    expect(calibrated.output.p50Ms / measured.p50Ms).toBeCloseTo(1, 2);
+  });
 });

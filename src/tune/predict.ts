@@ -258,6 +258,16 @@ export function calibrateToMeasured(
   const close = (out: ModelOutput) => Math.abs(spread(out) - target) <= 0.05 * measured.p99Ms;
   // the measured work first: scaled only when it cannot reproduce the run
   const error = (scale: number) => Math.abs(spread(at(scale)) - target);
+  // how far a scale, with the offset that matches p50, misses p50 or p99 (the offset cannot be
+  // negative: a scale whose p50 alone overshoots the run cannot be pulled back)
+  const miss = (scale: number) => {
+    const bare = at(scale);
+    const shift = Math.max(minOffsetSeconds * 1000, measured.p50Ms - bare.p50Ms);
+    return Math.max(
+      Math.abs(bare.p50Ms + shift - measured.p50Ms) / measured.p50Ms,
+      Math.abs(bare.p99Ms + shift - measured.p99Ms) / measured.p99Ms,
+    );
+  };
   let workScale = 1;
   if (!close(at(1))) {
     let low = Math.log(MIN_WORK_SCALE);
@@ -268,8 +278,9 @@ export function calibrateToMeasured(
       else low = mid;
     }
     const fitted = Math.exp((low + high) / 2);
-    // a spread the work hardly moves (a limiter sets the pace) is no reason to change the work
-    if (error(fitted) < 0.5 * error(1)) workScale = fitted;
+    // a spread the work hardly moves (a limiter sets the pace) is no reason to change the work, nor
+    // is a spread bought with a p50 the run did not have
+    if (error(fitted) < 0.5 * error(1) && miss(fitted) < miss(1)) workScale = fitted;
   }
   const bare = at(workScale);
   const offsetSeconds = Math.max(minOffsetSeconds, (measured.p50Ms - bare.p50Ms) / 1000);

@@ -225,6 +225,27 @@ describe('the API server bound by API Priority and Fairness (the operator on a l
   });
 });
 
+describe('no config at hand', () => {
+  it('models the workers the controller reported, not a default of 1, and says so', () => {
+    const known = tuned('apiserver');
+    const unknown = tuned('apiserver', { current: undefined, currentSource: 'unknown' });
+    expect(unknown.currentSource).toMatch(
+      /^unknown: 32 worker\(s\) as the controller reports them \(controller_runtime_max_concurrent_reconciles\)/,
+    );
+    expect(rec(unknown, 'controller.maxConcurrentReconciles').current).toBe(32);
+    expect(unknown.diagnosis.bottleneck).toBe(known.diagnosis.bottleneck);
+    // the model reproduces the run it was fitted on, as it does with the config
+    expect(unknown.prediction!.fit).toEqual(known.prediction!.fit);
+    expect(Math.abs(unknown.prediction!.fit!.p99 - 1)).toBeLessThanOrEqual(0.15);
+    // a config that sets the workers is believed over the report
+    const set = tuned('apiserver', {
+      current: { controller: { maxConcurrentReconciles: 32 } },
+      currentSource: 'file',
+    });
+    expect(set.currentSource).toBe('file');
+  });
+});
+
 describe('the range of validity', () => {
   it('states the rates, objects and workers it saw', () => {
     const validity = tuned('workers').prediction!.validity!;

@@ -81,7 +81,8 @@ function set(config: PerformanceConfig, path: string, value: unknown): void {
 export function tune(options: TuneOptions): TuneResult {
   const { run } = options;
   const { signals, controller, target } = pickSignals(run, options.controller);
-  const settings = effective(options.current);
+  const { current } = options;
+  const { settings, currentSource } = withReportedWorkers(options, controller.workers);
   const apply = run.apply;
   const objects = apply?.counts.created ?? controller.reconciles;
   const reconcilesPerObject = objects > 0 ? Math.max(1, controller.reconciles / objects) : 1;
@@ -126,7 +127,7 @@ export function tune(options: TuneOptions): TuneResult {
   const callLatencyMs = apiCallMean !== null && settings.qps <= 0 ? apiCallMean * 1000 : (serverCallMs ?? 0);
   const curve = run.apiserver ? fitLatencyCurve(run.apiserver, callLatencyMs) : null;
   const pressure = apiserverPressure(run.apiserver, signals.process.rest429PerSecond);
-  const gogc = options.current?.gc?.gogc ?? signals.process.gogc ?? 100;
+  const gogc = current?.gc?.gogc ?? signals.process.gogc ?? 100;
   const sizing = sizeFor({
     run,
     target,
@@ -139,7 +140,7 @@ export function tune(options: TuneOptions): TuneResult {
     controller,
     process: signals.process,
     vitistack: signals.vitistack,
-    current: options.current,
+    current,
     settings,
     lambda,
     workSeconds,
@@ -154,13 +155,13 @@ export function tune(options: TuneOptions): TuneResult {
     objectsToSize: options.objects?.count,
   };
   const diagnosis = diagnose(ctx);
-  const config: PerformanceConfig = structuredClone(options.current ?? {});
+  const config: PerformanceConfig = structuredClone(current ?? {});
   const base = {
     runId: run.runId,
     target: signals.target,
     controller: controller.controller,
     windowSeconds: signals.windowSeconds,
-    currentSource: options.currentSource,
+    currentSource,
     diagnosis,
     measured: measuredPercentiles(apply),
     sizing,
@@ -193,8 +194,8 @@ export function tune(options: TuneOptions): TuneResult {
     ...gcRules(ctx, typeof memoryLimit === 'string' ? memoryLimit : null),
     {
       knob: 'controller.batchSize',
-      current: options.current?.controller?.batchSize ?? null,
-      recommended: options.current?.controller?.batchSize ?? null,
+      current: current?.controller?.batchSize ?? null,
+      recommended: current?.controller?.batchSize ?? null,
       changed: false,
       why: 'unchanged: fitting S̄(B) = s₀ + s₁·B needs runs at ≥ 3 batch sizes',
       evidence: {},
@@ -228,7 +229,7 @@ export function tune(options: TuneOptions): TuneResult {
   notes.push(...predicted.notes);
   const prediction = predicted.prediction;
   if (prediction?.step) takeStep(recommendations, config, predicted.settings);
-  if (prediction?.held) holdLoad(recommendations, config, options.current, settings, prediction.held);
+  if (prediction?.held) holdLoad(recommendations, config, current, settings, prediction.held);
   const recommendedSettings = effective(config);
   const recommendedP99 = prediction?.recommended?.p99Ms;
   if (
@@ -276,6 +277,28 @@ function takeStep(
     set(config, knob, step[key]);
     if (key === 'workers') set(config, 'controller.workers', step[key]);
   }
+}
+
+/**
+ * The settings the controller ran with. When no config says how many workers run, the controller's
+ * own report does (controller_runtime_max_concurrent_reconciles): a measurement, where the alternative
+ * is assuming controller-runtime's default of 1 and modelling a run it cannot reproduce. The config
+ * itself is not changed: a knob it leaves unset stays unset unless a rule changes it.
+ */
+function withReportedWorkers(
+  options: Pick<TuneOptions, 'current' | 'currentSource'>,
+  reported: number | null,
+): { settings: EffectiveSettings; currentSource: string } {
+  const { current, currentSource } = options;
+  const settings = effective(current);
+  const set = current?.controller?.maxConcurrentReconciles ?? current?.controller?.workers;
+  if (set !== undefined || reported === null || reported < 1) return { settings, currentSource };
+  return {
+    settings: { ...settings, workers: reported },
+    currentSource: current
+      ? `${currentSource}, with ${reported} worker(s) as the controller reports them (controller_runtime_max_concurrent_reconciles)`
+      : `unknown: ${reported} worker(s) as the controller reports them (controller_runtime_max_concurrent_reconciles), no client QPS limit assumed`,
+  };
 }
 
 /**

@@ -307,6 +307,7 @@ export function registerTuneVerify(tune: Command, runner: Runner): void {
         'vitictl tune verify --from run.json --lab',
         'vitictl tune verify --from run.json --restart deployment/vitistack-operator -n vitistack-system',
         'vitictl tune verify --from run.json --settle 30s --min-improvement 20',
+        'vitictl tune verify --from run.json --no-rebaseline                # compare with the recorded run: one run fewer',
       )}
 First the same load runs again with the live config (the baseline; --no-rebaseline skips it), then
 with the recommended one. The margin is the larger of --min-improvement and the run-to-run noise (how
