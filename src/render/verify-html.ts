@@ -60,7 +60,13 @@ export function renderVerifyHtml(result: VerifyResult, options: VerifyHtmlOption
     ]),
     section('prediction', 'Prediction vs measured', [
       table(
-        ['percentile', 'before', 'predicted', 'measured', 'error'],
+        [
+          'percentile',
+          result.baseline === 'remeasured' ? 'baseline' : 'before',
+          'predicted',
+          'measured',
+          'error',
+        ],
         result.comparison.map((r) => [
           r.percentile,
           ms(r.beforeMs),

@@ -52,7 +52,16 @@ export function renderVerify(result: VerifyResult, style: Style): string {
     lines.push(`  ${runLine('recorded', result.recorded)}`);
   lines.push(`  ${runLine(result.baseline === 'remeasured' ? 'baseline' : 'before  ', result.before)}`);
   if (result.after) lines.push(`  ${runLine('after   ', result.after)}`);
-  const table = borderlessTable(['TIME TO READY', 'BEFORE', 'PREDICTED', 'MEASURED', 'ERROR'], style);
+  const table = borderlessTable(
+    [
+      'TIME TO READY',
+      result.baseline === 'remeasured' ? 'BASELINE' : 'BEFORE',
+      'PREDICTED',
+      'MEASURED',
+      'ERROR',
+    ],
+    style,
+  );
   for (const row of result.comparison)
     table.push([
       row.percentile,
@@ -105,7 +114,7 @@ export function renderVerifyMarkdown(result: VerifyResult): string {
     '',
     '**Prediction vs measured** (time to ready for the recommended config; error = (measured − predicted) ÷ predicted)',
     '',
-    '| percentile | before | predicted | measured | error |',
+    `| percentile | ${result.baseline === 'remeasured' ? 'baseline' : 'before'} | predicted | measured | error |`,
     '|---|---|---|---|---|',
     ...result.comparison.map(
       (r) =>
