@@ -145,6 +145,6 @@ describe('clusterMoved: the recorded run against the re-measured baseline', () =
     expect(clusterMoved(undefined, recorded)).toBeUndefined();
     const note = clusterMoved(recorded, run(spread(1000, 400, 12_000)));
     expect(note).toMatch(/measured p50 3\.9\ds then and 6\.2\ds now \(\+\d+%\)/);
-    expect(note).toMatch(/record a new run/);
+    expect(note).toMatch(/tune from a fresh run/);
   });
 });

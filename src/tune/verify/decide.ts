@@ -35,11 +35,14 @@ const failures = (run: RunSummary) => run.counts.failed + run.counts.timedOut;
 
 const round1 = (v: number) => Math.round(v * 10) / 10;
 
-/** What else the rule weighs besides the two runs. */
+/** What the rule knows besides the two runs. */
 export interface DecideContext {
   /** keep only an improvement of at least this much (%) */
   minImprovementPct: number;
-  /** the tuner's predicted p99 improvement for the recommendation (%), null without a prediction */
+  /**
+   * the tuner's predicted p99 improvement for the recommendation (%), null without a prediction: kept
+   * in the rule for the reader, not weighed (the prediction is what verify checks, not a standard)
+   */
   predictedImprovementPct: number | null;
   /**
    * the tuner held the load-adding knobs (workers, QPS, burst) because any raise would overload the
@@ -114,17 +117,17 @@ export function decide(before: RunSummary, after: RunSummary, context: DecideCon
       rule,
     };
   if (expect === 'not-worse') {
-    const predicted =
+    const why =
       'the tuner held workers, QPS and burst (the API server has no room), so it must only not be worse';
     return -improvementPct > marginPct
       ? {
           verdict: 'rolled-back',
-          reason: `${p99}: worse by more than the margin of ${margin}; ${predicted}`,
+          reason: `${p99}: worse by more than the margin of ${margin}; ${why}`,
           rule,
         }
       : {
           verdict: 'kept',
-          reason: `${p99}: not worse beyond the margin of ${margin}, no new errors; ${predicted}`,
+          reason: `${p99}: not worse beyond the margin of ${margin}, no new errors; ${why}`,
           rule,
         };
   }
@@ -163,5 +166,5 @@ export function clusterMoved(recorded: RunSummary | undefined, baseline: RunSumm
   );
   const pct = change(worst);
   if (Math.abs(pct) <= CLUSTER_MOVED_PCT) return undefined;
-  return `the cluster is not the one the recorded run saw: the same config and load measured ${worst} ${fmt(recorded.timeToReady[worst])} then and ${fmt(baseline.timeToReady[worst])} now (${pct > 0 ? '+' : ''}${Math.round(pct)}%); the prediction was fitted on the recorded run and carries that error: record a new run (its after.json or baseline.json) and tune from it`;
+  return `the cluster is not the one the recorded run saw: the same config and load measured ${worst} ${fmt(recorded.timeToReady[worst])} then and ${fmt(baseline.timeToReady[worst])} now (${pct > 0 ? '+' : ''}${Math.round(pct)}%); the prediction was fitted on the recorded run and carries that error: tune from a fresh run (baseline.json beside verify.json is one)`;
 }
