@@ -6,7 +6,7 @@ import { badge, facts, note, page, section, table } from './html/parts.js';
 import { comparisonSection } from './html/sections/comparison.js';
 import { distributionSection } from './html/sections/latency.js';
 import { tuneSection } from './html/sections/tune.js';
-import { beforeAfterColumns, EXPECT_TEXT, noPredictionReasons } from './verify-views.js';
+import { beforeAfterColumns, EXPECT_TEXT, noPredictionReasons, roundRows } from './verify-views.js';
 
 /**
  * report.html of `vitictl tune verify`: the decision, before and after side by side, prediction vs
@@ -58,6 +58,16 @@ export function renderVerifyHtml(result: VerifyResult, options: VerifyHtmlOption
       sideBySide(result),
       note(`the ConfigMap at the end: ${result.restored}`),
     ]),
+    result.rounds.length > 1
+      ? section('rounds', 'Rounds', [
+          table(
+            ['round', 'baseline run', 'after run', 'baseline p99', 'after p99', 'change'],
+            roundRows(result),
+            'num',
+          ),
+          note('baseline and recommendation alternated; the prediction and the decision use the medians'),
+        ])
+      : '',
     section('prediction', 'Prediction vs measured', [
       table(
         [

@@ -35,6 +35,24 @@ export function beforeAfterColumns(result: VerifyResult): Array<{ label: string;
   ];
 }
 
+/** Each round's p99s and change, when there were several: [round, baseline run, after run, baseline p99, after p99, change]. */
+export function roundRows(result: VerifyResult): string[][] {
+  const rule = result.decision.rule;
+  return result.rounds.map((round, index) => {
+    const judged = rule?.rounds[index];
+    return [
+      String(index + 1),
+      round.baseline.runId,
+      round.after?.runId ?? '-',
+      ms(round.baseline.timeToReady.p99),
+      round.after ? ms(round.after.timeToReady.p99) : '-',
+      judged ? pct(-judged.improvementPct) : '-',
+    ];
+  });
+}
+
+const ROUND_HEADERS = ['ROUND', 'BASELINE RUN', 'AFTER RUN', 'BASELINE p99', 'AFTER p99', 'CHANGE'];
+
 function runLine(name: string, run: RunSummary): string {
   const c = run.counts;
   return `${name}: run ${run.runId} · ${run.objects} objects at ${run.load} · ${c.ready} ready, ${c.failed} failed, ${c.timedOut} timed out${c.unfinished ? `, ${c.unfinished} unfinished` : ''}`;
@@ -52,6 +70,11 @@ export function renderVerify(result: VerifyResult, style: Style): string {
     lines.push(`  ${runLine('recorded', result.recorded)}`);
   lines.push(`  ${runLine(result.baseline === 'remeasured' ? 'baseline' : 'before  ', result.before)}`);
   if (result.after) lines.push(`  ${runLine('after   ', result.after)}`);
+  if (result.rounds.length > 1) {
+    const rounds = borderlessTable(ROUND_HEADERS, style);
+    for (const row of roundRows(result)) rounds.push(row);
+    lines.push(trimLines(rounds.toString()));
+  }
   const table = borderlessTable(
     [
       'TIME TO READY',
@@ -112,6 +135,16 @@ export function renderVerifyMarkdown(result: VerifyResult): string {
     side('time to ready p99', (r) => ms(r.timeToReady.p99)),
     side('time to ready max', (r) => ms(r.timeToReady.max)),
     '',
+    ...(result.rounds.length > 1
+      ? [
+          `**Rounds** (baseline and recommendation alternated; the figures below are medians over the rounds)`,
+          '',
+          `| ${ROUND_HEADERS.map((h) => h.toLowerCase()).join(' | ')} |`,
+          `|${ROUND_HEADERS.map(() => '---').join('|')}|`,
+          ...roundRows(result).map((row) => `| ${row.map(cell).join(' | ')} |`),
+          '',
+        ]
+      : []),
     '**Prediction vs measured** (time to ready for the recommended config; error = (measured − predicted) ÷ predicted)',
     '',
     `| percentile | ${result.baseline === 'remeasured' ? 'baseline' : 'before'} | predicted | measured | error |`,

@@ -18,3 +18,11 @@ export function fitLine(
   const slope = sxy / sxx;
   return { slope, intercept: my - slope * mx, correlation: syy > 0 ? sxy / Math.sqrt(sxx * syy) : null };
 }
+
+/** The middle value (the mean of the two middle ones for an even count); 0 for none. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return 0;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

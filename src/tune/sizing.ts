@@ -1,6 +1,6 @@
 import type { ObserveTarget, RunResult } from '../report/run-result.js';
 import type { Sizing } from '../report/sections/tune.js';
-import { fitLine } from './fit.js';
+import { fitLine, median } from './fit.js';
 
 /**
  * Memory and CPU for the object count the controller will really cache and the rate it will really see:
@@ -19,11 +19,6 @@ export interface SizingInput {
 
 /** Beyond ten times the objects a run held, the per-object slope is carried far from its data. */
 const EXTRAPOLATION_FACTOR = 10;
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length > 0 ? sorted[Math.floor(sorted.length / 2)]! : 0;
-};
 
 /** Cumulative count of `field` per second of the apply series, read at `t` seconds. */
 function cumulativeAt(

@@ -22,6 +22,12 @@ describe('vitictl tune verify: bad input', () => {
     [['tune', 'verify', '--from', fixture, '--min-improvement', 'lots'], /--min-improvement/],
     [['tune', 'verify', '--from', fixture, '--strategy', 'wild'], /--strategy must be balanced or strict/],
     [['tune', 'verify', '--from', fixture, '--settle', 'soon'], /--settle/],
+    [['tune', 'verify', '--from', fixture, '--rounds', '0'], /--rounds/],
+    [['tune', 'verify', '--from', fixture, '--rounds', '11'], /--rounds 11 is more than 10/],
+    [
+      ['tune', 'verify', '--from', fixture, '--rounds', '2', '--no-rebaseline'],
+      /--rounds needs the baseline re-measured/,
+    ],
   ])('%j → exit 2', async (args, message) => {
     const result = await runCli(args);
     expect(result.exitCode, result.stderr).toBe(2);

@@ -191,6 +191,8 @@ describe('vitictl tune verify: the closed loop, in the lab', () => {
         good,
         '--min-improvement',
         '99',
+        '--rounds',
+        '2',
         '--metrics',
         metricsUrl(),
         '--out-dir',
@@ -201,9 +203,18 @@ describe('vitictl tune verify: the closed loop, in the lab', () => {
     expect(verified.exitCode, String(verified.stderr)).toBe(3);
     const result = readJson<VerifyResult>(`${dir}/verify.json`);
     expect(result.decision.verdict).toBe('rolled-back');
-    expect(result.decision.reason).toMatch(/less than the required improvement of 99%|within the noise/);
+    expect(result.decision.reason).toMatch(
+      /less than the required improvement of 99%|not better in every round|within the noise/,
+    );
     expect(result.restored).toBe('replaced');
     expect(await configMapState()).toEqual(present);
+    // two rounds: the live config back between them, then the recommendation again
+    expect(result.rounds).toHaveLength(2);
+    expect(result.decision.rule?.rounds).toHaveLength(2);
+    expect(new Set(result.rounds.flatMap((r) => [r.baseline.runId, r.after?.runId])).size).toBe(4);
+    expect(readJson<RunResult>(`${dir}/baseline-2.json`).apply?.counts.ready).toBe(100);
+    expect(readJson<RunResult>(`${dir}/after-2.json`).apply?.counts.ready).toBe(100);
+    expect(String(verified.stderr)).toMatch(/re-measuring the baseline \(round 2\)/);
     expect(readFileSync(`${dir}/report.md`, 'utf8')).toMatch(/rolled back to the previous config/);
 
     // absent: the ConfigMap verify created is deleted again

@@ -25,6 +25,7 @@ interface PerfFlags {
   minImprovement?: string;
   /** false with --no-rebaseline */
   rebaseline: boolean;
+  rounds?: string;
 }
 
 async function run(ctx: CliContext, profileName: string | undefined, flags: PerfFlags) {
@@ -137,6 +138,7 @@ async function verifyAfterPerf(
       outDir: join(flags.outDir ?? 'vitictl-report', 'verify'),
       ...(flags.minImprovement === undefined ? {} : { minImprovement: flags.minImprovement }),
       rebaseline: flags.rebaseline,
+      ...(flags.rounds === undefined ? {} : { rounds: flags.rounds }),
     },
     kubeconfig,
     labMetrics,
@@ -292,6 +294,10 @@ export function registerPerf(program: Command, runner: Runner): void {
     .option(
       '--no-rebaseline',
       'with --verify-tuning: compare with this run instead of first re-running its load with the live config',
+    )
+    .option(
+      '--rounds <n>',
+      'with --verify-tuning: alternate baseline and recommendation this many times (default 1)',
     )
     .addHelpText(
       'after',

@@ -11,6 +11,9 @@ import { durationFlag, intFlag, numberFlag, outputFormat } from '../flags.js';
 import { interruptExitCode } from '../io.js';
 import { readRunResult } from '../run-files.js';
 
+/** Each round runs the load twice; more than this is a mistake, not rigour. */
+const MAX_ROUNDS = 10;
+
 export interface VerifyFlags {
   from?: string;
   name?: string;
@@ -23,6 +26,7 @@ export interface VerifyFlags {
   minImprovement?: string;
   /** false with --no-rebaseline: compare with the recorded run instead of re-measuring the live config */
   rebaseline?: boolean;
+  rounds?: string;
   timeout?: string;
   strategy?: string;
   maxWorkers?: string;
@@ -91,10 +95,12 @@ function describe(event: VerifyEvent, ctx: CliContext): string | undefined {
       return event.settle.method === 'metric'
         ? `the controller runs with it: vitistack_config_generation ${event.settle.before?.hash ?? '?'} → ${event.settle.after.hash} (${event.settle.seconds}s)`
         : `settled after ${event.settle.seconds}s`;
-    case 'rerun':
+    case 'rerun': {
+      const round = event.round === undefined ? '' : ` (round ${event.round})`;
       return event.purpose === 'baseline'
-        ? `re-measuring the baseline: the same load with the live config, run ${event.runId}, ${event.objects} objects`
-        : `re-running the load: run ${event.runId}, ${event.objects} objects`;
+        ? `re-measuring the baseline${round}: the same load with the live config, run ${event.runId}, ${event.objects} objects`
+        : `re-running the load${round}: run ${event.runId}, ${event.objects} objects`;
+    }
     case 'restoring':
       return 'restoring the previous ConfigMap…';
     case 'restored':
@@ -130,6 +136,14 @@ export async function runVerify(ctx: CliContext, input: RunVerifyInput): Promise
   const strategy = flags.strategy ?? 'balanced';
   if (strategy !== 'balanced' && strategy !== 'strict')
     throw usageError('--strategy must be balanced or strict');
+  const rounds = intFlag('--rounds', flags.rounds, 1) ?? 1;
+  if (rounds > MAX_ROUNDS)
+    throw usageError(
+      `--rounds ${rounds} is more than ${MAX_ROUNDS}`,
+      'each round runs the load twice; 3 is usually enough',
+    );
+  if (rounds > 1 && flags.rebaseline === false)
+    throw usageError('--rounds needs the baseline re-measured', 'drop --no-rebaseline');
   const timeoutMs = durationFlag('--timeout', flags.timeout);
   const kubeconfig = input.kubeconfig ?? ctx.globals.kubeconfig;
   const spec = metricsSpec(flags, run, input.labMetrics);
@@ -180,6 +194,7 @@ export async function runVerify(ctx: CliContext, input: RunVerifyInput): Promise
       apiserverMetrics,
       minImprovementPct: minImprovement,
       rebaseline: flags.rebaseline !== false,
+      rounds,
       timeoutMs,
       signal: input.signal,
       onEvent: (event) => {
@@ -195,10 +210,10 @@ export async function runVerify(ctx: CliContext, input: RunVerifyInput): Promise
     progress.stop();
     await Promise.all((targets ?? []).map((target) => target.close()));
   }
-  const { result, after, baseline } = output;
+  const { result, after, baseline, laterRounds } = output;
   const outDir = flags.outDir ?? 'vitictl-verify';
   const { writeVerifyFiles } = await import('../../tune/verify/files.js');
-  const files = await writeVerifyFiles(outDir, result, { recorded: run, baseline, after });
+  const files = await writeVerifyFiles(outDir, result, { recorded: run, baseline, after, laterRounds });
   if (input.print) {
     if (format === 'json') ctx.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else {
@@ -290,6 +305,11 @@ export function registerTuneVerify(tune: Command, runner: Runner): void {
       '5',
     )
     .option(
+      '--rounds <n>',
+      'alternate baseline and recommendation this many times (the ConfigMap switched between them): drift weighs on both, and the baselines measure the noise',
+      '1',
+    )
+    .option(
       '--no-rebaseline',
       'compare with the recorded run instead of first re-running the same load with the live config (faster; blind to how the cluster changed since the run)',
     )
@@ -308,14 +328,16 @@ export function registerTuneVerify(tune: Command, runner: Runner): void {
         'vitictl tune verify --from run.json --restart deployment/vitistack-operator -n vitistack-system',
         'vitictl tune verify --from run.json --settle 30s --min-improvement 20',
         'vitictl tune verify --from run.json --no-rebaseline                # compare with the recorded run: one run fewer',
+        'vitictl tune verify --from run.json --rounds 3                     # a noisy cluster: three rounds, judged on the median',
       )}
 First the same load runs again with the live config (the baseline; --no-rebaseline skips it), then
-with the recommended one. The margin is the larger of --min-improvement and the run-to-run noise (how
-far the baseline's p99 moved from the recorded run's). Kept means: p99 time to ready improved by at
-least the margin and beyond the noise (the two runs' 95% intervals of the p99 do not overlap), with no
-more failed or timed-out objects than before; when the tuner held workers and QPS because the API
-server has no room, not worse than the baseline by more than the margin. Otherwise the previous
-ConfigMap is restored exactly (deleted when there was none).
+with the recommended one; --rounds N alternates the two N times. The margin is the larger of
+--min-improvement and the run-to-run noise (how far apart the same config's p99s were: the rounds'
+baselines, or the recorded run and its baseline). Kept means: p99 time to ready improved in every
+round, beyond the noise (the two runs' 95% intervals of the p99 do not overlap), by at least the
+margin in the median, with no more failed or timed-out objects than before; when the tuner held
+workers and QPS because the API server has no room, the median not worse by more than the margin.
+Otherwise the previous ConfigMap is restored exactly (deleted when there was none).
 Exit codes: 0 kept · 3 rolled back · 1 error (the ConfigMap restored) · 2 bad input · 130/143 interrupted (restored).
 `,
     )

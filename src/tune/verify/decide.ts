@@ -1,5 +1,6 @@
 import { decodeHistogram, type LatencySummary } from '../../report/histogram.js';
 import { formatMs as fmt } from '../../util/duration.js';
+import { median } from '../fit.js';
 import type { Decision, RunSummary } from './result.js';
 
 /** Default: the recommended config must cut p99 time-to-ready by at least this much (and beyond noise). */
@@ -56,59 +57,119 @@ export interface DecideContext {
   recorded: RunSummary | null;
 }
 
+/** One round: the baseline (the live config, or the recorded run) and the recommendation's re-run. */
+export interface RoundPair {
+  before: RunSummary;
+  after: RunSummary;
+}
+
+const improvement = (pair: RoundPair) => {
+  const b = pair.before.timeToReady.p99;
+  return b > 0 ? ((b - pair.after.timeToReady.p99) / b) * 100 : 0;
+};
+
+/**
+ * The run-to-run noise: how far apart the same config's p99s were. Over several rounds, the
+ * re-measured baselines (run under the conditions the re-runs saw); with one, the recorded run and
+ * its re-measured baseline. Null when the config was measured once.
+ */
+function runToRun(pairs: RoundPair[], recorded: RunSummary | null): number | null {
+  const p99s =
+    pairs.length >= 2
+      ? pairs.map((pair) => pair.before.timeToReady.p99)
+      : recorded
+        ? [recorded.timeToReady.p99, pairs[0]!.before.timeToReady.p99]
+        : [];
+  const low = Math.min(...p99s);
+  return p99s.length >= 2 && low > 0 ? round1(((Math.max(...p99s) - low) / low) * 100) : null;
+}
+
 /**
  * Keep the recommended config only when all hold:
- *  1. the re-run finished (not interrupted) and made objects ready;
- *  2. no new errors: failed + timed-out objects not more than before;
- *  3. the margin is the larger of `minImprovementPct` and the run-to-run noise (the recorded run's
- *     p99 against the re-measured baseline's: the same config and load, a few minutes apart);
- *  4. a recommendation that raises load: p99 improved by at least the margin, and beyond the
- *     within-run noise (the after run's 95% interval for its p99 lies entirely below the before run's);
- *     a held one (the tuner kept workers, QPS and burst because the API server has no room): p99 is
- *     not worse than before by more than the margin. Asking it to be faster would roll back every
+ *  1. every re-run finished (not interrupted) and made objects ready;
+ *  2. no new errors: in no round more failed + timed-out objects than its baseline;
+ *  3. the margin is the larger of `minImprovementPct` and the run-to-run noise (how far apart the same
+ *     config's p99s were: the baselines of several rounds, or the recorded run and its re-measured
+ *     baseline);
+ *  4. a recommendation that raises load: in every round p99 improved on that round's baseline, beyond
+ *     the within-run noise (the after run's 95% interval for its p99 entirely below the baseline's),
+ *     and the median improvement is at least the margin;
+ *     a held one (the tuner kept workers, QPS and burst because the API server has no room): the
+ *     median change is not worse than the margin. Asking it to be faster would roll back every
  *     recommendation whose point is safety, not speed.
+ * Rounds alternate baseline and re-run, so a cluster that drifts between runs weighs on both sides.
  * Otherwise roll back. Pure.
  */
-export function decide(before: RunSummary, after: RunSummary, context: DecideContext): Decision {
+export function decide(pairs: RoundPair[], context: DecideContext): Decision {
   const { minImprovementPct, predictedImprovementPct, recorded, held } = context;
-  if (after.interrupted) return { verdict: 'interrupted', reason: 'the re-run was interrupted', rule: null };
-  if (after.counts.ready === 0 || after.timeToReady.count === 0) {
+  if (pairs.length === 0) throw new Error('decide needs at least one round');
+  if (pairs.some((pair) => pair.after.interrupted))
+    return { verdict: 'interrupted', reason: 'the re-run was interrupted', rule: null };
+  if (pairs.some((pair) => pair.after.counts.ready === 0 || pair.after.timeToReady.count === 0)) {
     return {
       verdict: 'rolled-back',
       reason: 'no object became ready in the re-run',
       rule: null,
     };
   }
-  const beforeP99 = before.timeToReady.p99;
-  const afterP99 = after.timeToReady.p99;
-  const improvementPct = beforeP99 > 0 ? ((beforeP99 - afterP99) / beforeP99) * 100 : 0;
-  const recordedP99 = recorded?.timeToReady.p99 ?? 0;
-  const runToRunPct =
-    recorded && recordedP99 > 0 ? round1((Math.abs(beforeP99 - recordedP99) / recordedP99) * 100) : null;
+  const rounds = pairs.map((pair) => {
+    const beforeInterval = percentileInterval(pair.before.timeToReady, 0.99);
+    const afterInterval = percentileInterval(pair.after.timeToReady, 0.99);
+    return {
+      beforeP99Ms: pair.before.timeToReady.p99,
+      afterP99Ms: pair.after.timeToReady.p99,
+      improvementPct: round1(improvement(pair)),
+      beforeP99Interval: beforeInterval,
+      afterP99Interval: afterInterval,
+      beyondNoise: afterInterval.highMs < beforeInterval.lowMs,
+    };
+  });
+  const improvementPct = median(pairs.map(improvement));
+  // the round nearest the median stands for all in the intervals shown
+  const middle = rounds.reduce((best, round) =>
+    Math.abs(round.improvementPct - improvementPct) < Math.abs(best.improvementPct - improvementPct)
+      ? round
+      : best,
+  );
+  const beforeP99 = median(rounds.map((round) => round.beforeP99Ms));
+  const afterP99 = median(rounds.map((round) => round.afterP99Ms));
+  const runToRunPct = runToRun(pairs, recorded);
   const marginPct = Math.max(minImprovementPct, runToRunPct ?? 0);
   const expect = held ? 'not-worse' : 'faster';
-  const beforeInterval = percentileInterval(before.timeToReady, 0.99);
-  const afterInterval = percentileInterval(after.timeToReady, 0.99);
-  const beyondNoise = afterInterval.highMs < beforeInterval.lowMs;
-  const newErrors = Math.max(0, failures(after) - failures(before));
+  const beyondNoise = rounds.every((round) => round.beyondNoise);
+  const everyRoundBetter = rounds.every((round) => round.improvementPct > 0);
+  const newErrors = Math.max(0, ...pairs.map((pair) => failures(pair.after) - failures(pair.before)));
   const rule = {
     minImprovementPct,
     beforeP99Ms: beforeP99,
     afterP99Ms: afterP99,
     improvementPct: round1(improvementPct),
-    beforeP99Interval: beforeInterval,
-    afterP99Interval: afterInterval,
+    beforeP99Interval: middle.beforeP99Interval,
+    afterP99Interval: middle.afterP99Interval,
     beyondNoise,
     newErrors,
     expect,
     predictedImprovementPct: predictedImprovementPct === null ? null : round1(predictedImprovementPct),
     runToRunPct,
     marginPct,
+    rounds:
+      rounds.length > 1
+        ? rounds.map(({ beforeP99Ms, afterP99Ms, improvementPct, beyondNoise }) => ({
+            beforeP99Ms,
+            afterP99Ms,
+            improvementPct,
+            beyondNoise,
+          }))
+        : [],
   } as const;
-  const p99 = `p99 time-to-ready ${fmt(beforeP99)} → ${fmt(afterP99)} (${rule.improvementPct >= 0 ? '−' : '+'}${Math.abs(rule.improvementPct)}%)`;
+  const sign = (pct: number) => `${pct >= 0 ? '−' : '+'}${Math.abs(pct)}%`;
+  const p99 =
+    rounds.length === 1
+      ? `p99 time-to-ready ${fmt(beforeP99)} → ${fmt(afterP99)} (${sign(rule.improvementPct)})`
+      : `p99 time-to-ready over ${rounds.length} rounds ${rounds.map((round) => sign(round.improvementPct)).join(', ')} (median ${sign(rule.improvementPct)}; ${fmt(beforeP99)} → ${fmt(afterP99)})`;
   const margin =
     runToRunPct !== null && runToRunPct > minImprovementPct
-      ? `${marginPct}% (the run-to-run noise: the same config measured ${fmt(recordedP99)} and ${fmt(beforeP99)})`
+      ? `${marginPct}% (the run-to-run noise: the same config measured ${sameConfigText(pairs, recorded)})`
       : `${marginPct}%`;
   if (newErrors > 0)
     return {
@@ -137,17 +198,39 @@ export function decide(before: RunSummary, after: RunSummary, context: DecideCon
       reason: `${p99}: less than the required improvement of ${margin}`,
       rule,
     };
+  if (!everyRoundBetter)
+    return {
+      verdict: 'rolled-back',
+      reason: `${p99}, but not better in every round`,
+      rule,
+    };
   if (!beyondNoise)
     return {
       verdict: 'rolled-back',
-      reason: `${p99}, but within the noise: the after p99's 95% interval (${fmt(afterInterval.lowMs)}–${fmt(afterInterval.highMs)}) overlaps the before one's (${fmt(beforeInterval.lowMs)}–${fmt(beforeInterval.highMs)})`,
+      reason:
+        rounds.length === 1
+          ? `${p99}, but within the noise: the after p99's 95% interval (${fmt(middle.afterP99Interval.lowMs)}–${fmt(middle.afterP99Interval.highMs)}) overlaps the before one's (${fmt(middle.beforeP99Interval.lowMs)}–${fmt(middle.beforeP99Interval.highMs)})`
+          : `${p99}, but within the noise in a round: its after p99's 95% interval overlaps its baseline's`,
       rule,
     };
   return {
     verdict: 'kept',
-    reason: `${p99}, more than the margin of ${margin} and beyond the noise (95% intervals ${fmt(afterInterval.lowMs)}–${fmt(afterInterval.highMs)} vs ${fmt(beforeInterval.lowMs)}–${fmt(beforeInterval.highMs)}), no new errors`,
+    reason:
+      rounds.length === 1
+        ? `${p99}, more than the margin of ${margin} and beyond the noise (95% intervals ${fmt(middle.afterP99Interval.lowMs)}–${fmt(middle.afterP99Interval.highMs)} vs ${fmt(middle.beforeP99Interval.lowMs)}–${fmt(middle.beforeP99Interval.highMs)}), no new errors`
+        : `${p99}, more than the margin of ${margin}, better beyond the noise in every round, no new errors`,
     rule,
   };
+}
+
+/** "7.60s and 12.03s": the same config's p99s the noise was taken from. */
+function sameConfigText(pairs: RoundPair[], recorded: RunSummary | null): string {
+  const p99s =
+    pairs.length >= 2
+      ? pairs.map((pair) => pair.before.timeToReady.p99)
+      : [recorded?.timeToReady.p99 ?? 0, pairs[0]!.before.timeToReady.p99];
+  const texts = p99s.map(fmt);
+  return texts.length === 2 ? texts.join(' and ') : `${texts.slice(0, -1).join(', ')} and ${texts.at(-1)}`;
 }
 
 /** Beyond this change between the recorded run and the re-measured baseline, the prediction is stale. */

@@ -13,6 +13,7 @@ import type { TuneResult } from '../../report/sections/tune.js';
 import { prepareScenario } from '../../scenario/prepare.js';
 import { type ConfigDiff, diffLive, serverSideApply } from '../apply-config.js';
 import { CONFIG_KEY, configMapObject } from '../configmap.js';
+import { median } from '../fit.js';
 import { parsePerformanceYaml } from '../performance-config.js';
 import { type TuneOptions, tune } from '../tune.js';
 import { clusterMoved, DEFAULT_MIN_IMPROVEMENT_PCT, decide } from './decide.js';
@@ -46,7 +47,7 @@ export type VerifyEvent =
   | { type: 'applied'; hash: string }
   | { type: 'settling'; method: Settle['method'] }
   | { type: 'settled'; settle: Settle }
-  | { type: 'rerun'; runId: string; objects: number; purpose: RerunPurpose }
+  | { type: 'rerun'; runId: string; objects: number; purpose: RerunPurpose; round: number | undefined }
   | { type: 'phase'; name: string }
   | { type: 'progress'; progress: ApplyProgress }
   | { type: 'decided'; decision: Decision }
@@ -84,6 +85,11 @@ export interface VerifyOptions {
    * machine's other load), and the two runs of one config measure the run-to-run noise
    */
   rebaseline: boolean;
+  /**
+   * rounds of (baseline, recommendation), alternating the ConfigMap between them, so drift weighs on
+   * both sides and the baselines' spread measures the noise (needs rebaseline; default 1)
+   */
+  rounds?: number | undefined;
   /** per-object readiness timeout of the re-run (default: the scenario's) */
   timeoutMs?: number | undefined;
   /** aborting stops the wait or the re-run; the ConfigMap is restored, the result says interrupted */
@@ -97,6 +103,8 @@ export interface VerifyOutput {
   after: RunResult | undefined;
   /** the re-measured baseline's RunResult, when it ran */
   baseline: RunResult | undefined;
+  /** rounds after the first: their baseline and re-run */
+  laterRounds: Array<{ baseline: RunResult; after?: RunResult | undefined }>;
 }
 
 /** How long restoring may wait for the controller to take the old config back. */
@@ -149,23 +157,28 @@ export function summarizeRun(run: RunResult, hash: string | null): RunSummary {
   };
 }
 
-/** Predicted vs measured per percentile; error % relative to the prediction. Pure. */
+/**
+ * Predicted vs measured per percentile; error % relative to the prediction. Over several rounds, the
+ * median of the baselines' and of the re-runs' percentiles. Pure.
+ */
 export function comparePercentiles(
   tuned: TuneResult,
-  before: RunSummary,
-  after: RunSummary | null,
+  befores: RunSummary[],
+  afters: RunSummary[],
 ): PercentileComparison[] {
   const predicted = predictedPercentiles(tuned);
+  const measured = afters.filter((after) => after.timeToReady.count > 0);
   return (['p50', 'p90', 'p99'] as const).map((percentile) => {
     const predictedMs = predicted ? predicted[`${percentile}Ms`] : null;
-    const measuredMs = after && after.timeToReady.count > 0 ? after.timeToReady[percentile] : null;
+    const measuredMs =
+      measured.length > 0 ? median(measured.map((after) => after.timeToReady[percentile])) : null;
     const errorPct =
       predictedMs !== null && measuredMs !== null && predictedMs > 0
         ? Math.round(((measuredMs - predictedMs) / predictedMs) * 1000) / 10
         : null;
     return {
       percentile,
-      beforeMs: before.timeToReady[percentile],
+      beforeMs: median(befores.map((before) => before.timeToReady[percentile])),
       predictedMs: predictedMs === null ? null : Math.round(predictedMs * 10) / 10,
       measuredMs,
       errorPct,
@@ -209,19 +222,15 @@ export async function verifyTuning(options: VerifyOptions): Promise<VerifyOutput
     const diff = await diffLive(rest, namespace, name, yaml);
     emit({ type: 'diff', diff, namespace, name });
     const liveHash = snapshot.existed ? configHash(liveYaml) : configHash(undefined);
-    let before = summarizeRun(run, liveHash);
-    let baselineRun: RunResult | undefined;
+    const roundCount = options.rebaseline ? Math.max(1, options.rounds ?? 1) : 1;
+    /** each round's runs, as they happen (a null baseline: the recorded run, --no-rebaseline) */
+    const rounds: Array<{ baseline: RunResult | null; after?: RunResult }> = [];
+    const recordedSummary = summarizeRun(run, liveHash);
     if (options.rebaseline && !signal.aborted) {
-      baselineRun = await rerun(options, emit, 'baseline');
-      before = summarizeRun(baselineRun, liveHash);
-      if (!baselineRun.interrupted && before.counts.ready === 0)
-        throw runtimeError(
-          `the baseline re-run (${baselineRun.runId}) made no object ready with the live config: there is nothing to compare with`,
-          {
-            hint: 'check that the controller runs (its pods and logs; vitictl lab status on the lab), or compare with the recorded run: --no-rebaseline',
-          },
-        );
+      const first = await baselineRun(options, emit, liveHash, roundCount > 1 ? 1 : undefined);
+      rounds.push({ baseline: first });
     }
+    const before = rounds[0]?.baseline ? summarizeRun(rounds[0].baseline, liveHash) : recordedSummary;
     let generationBefore: Generation | null = null;
     if (options.settle.method === 'metric') {
       generationBefore = await readGeneration(options.settle.target).catch(() => null);
@@ -230,9 +239,9 @@ export async function verifyTuning(options: VerifyOptions): Promise<VerifyOutput
       schemaVersion: VERIFY_RESULT_VERSION,
       kind: 'vitictl.io/VerifyResult' as const,
       startedAt,
-      baseline: baselineRun ? ('remeasured' as const) : ('recorded' as const),
+      baseline: rounds.length > 0 ? ('remeasured' as const) : ('recorded' as const),
       // the recorded run's config is not known: the live one may have changed since
-      recorded: baselineRun ? summarizeRun(run, null) : undefined,
+      recorded: rounds.length > 0 ? summarizeRun(run, null) : undefined,
       before,
       diff: { namespace, name, existed: diff.exists, removed: diff.removed, added: diff.added },
       appliedHash: hash,
@@ -241,75 +250,146 @@ export async function verifyTuning(options: VerifyOptions): Promise<VerifyOutput
     const notes: string[] = [];
     const moved = clusterMoved(base.recorded, before);
     if (moved) notes.push(moved);
-    if (signal.aborted || baselineRun?.interrupted)
+    const summaries = () =>
+      roundCount > 1
+        ? rounds.flatMap((round) =>
+            round.baseline
+              ? [
+                  {
+                    baseline: summarizeRun(round.baseline, liveHash),
+                    after: round.after ? summarizeRun(round.after, hash) : null,
+                  },
+                ]
+              : [],
+          )
+        : [];
+    const output = (
+      decision: Decision,
+      settle: Settle | null,
+      restored: VerifyResult['restored'],
+    ): VerifyOutput => {
+      const first = rounds[0]?.after;
       return {
         result: finish(
-          base,
-          null,
+          { ...base, rounds: summaries() },
+          first ? summarizeRun(first, hash) : null,
           tuned,
-          {
-            verdict: 'interrupted',
-            reason: `interrupted ${baselineRun ? 'while re-measuring the baseline' : 'before the ConfigMap was applied'}; the ConfigMap was not touched`,
-            rule: null,
-          },
-          null,
-          'not-needed',
+          decision,
+          settle,
+          restored,
           notes,
         ),
-        after: undefined,
-        baseline: baselineRun,
+        after: first,
+        baseline: rounds[0]?.baseline ?? undefined,
+        laterRounds: rounds
+          .slice(1)
+          .flatMap((round) => (round.baseline ? [{ ...round, baseline: round.baseline }] : [])),
       };
+    };
+    if (signal.aborted || rounds[0]?.baseline?.interrupted)
+      return output(
+        {
+          verdict: 'interrupted',
+          reason: `interrupted ${rounds.length > 0 ? 'while re-measuring the baseline' : 'before the ConfigMap was applied'}; the ConfigMap was not touched`,
+          rule: null,
+        },
+        null,
+        'not-needed',
+      );
 
-    const applied = await serverSideApply(rest, object, false);
+    let applied = await serverSideApply(rest, object, false);
     emit({ type: 'applied', hash });
     let settle: Settle | null = null;
-    let afterRun: RunResult | undefined;
-    let decision: Decision;
+    let decision: Decision | undefined;
+    /** set while the live config is back between rounds: how it was put back */
+    let liveAgain: 'replaced' | 'deleted' | null = null;
     try {
-      emit({ type: 'settling', method: options.settle.method });
-      settle = await waitForConfig(options.settle, hash, { rest, signal, before: generationBefore });
-      emit({ type: 'settled', settle });
-      afterRun = await rerun(options, emit, 'recommended');
-      const after = summarizeRun(afterRun, hash);
-      decision = afterRun.interrupted
-        ? interrupted('the re-run was interrupted')
-        : decide(before, after, {
-            minImprovementPct: options.minImprovementPct ?? DEFAULT_MIN_IMPROVEMENT_PCT,
-            predictedImprovementPct: predictedImprovement(tuned),
-            held: Boolean(tuned.prediction?.held),
-            recorded: base.recorded ?? null,
-          });
+      for (let round = 1; round <= roundCount && !decision; round++) {
+        if (round > 1) {
+          // back to the live config for this round's baseline, then the recommendation again
+          emit({ type: 'restoring' });
+          liveAgain = await restoreConfigMap(rest, snapshot, applied);
+          emit({ type: 'restored', how: liveAgain });
+          await waitForConfig(options.settle, liveHash, { rest, signal });
+          const baseline = await baselineRun(options, emit, liveHash, round);
+          rounds.push({ baseline });
+          if (baseline.interrupted) {
+            decision = {
+              verdict: 'interrupted',
+              reason: `interrupted while re-measuring the baseline of round ${round}; the previous ConfigMap was restored`,
+              rule: null,
+            };
+            break;
+          }
+          applied = await serverSideApply(rest, object, false);
+          liveAgain = null;
+          emit({ type: 'applied', hash });
+        }
+        emit({ type: 'settling', method: options.settle.method });
+        const taken = await waitForConfig(options.settle, hash, { rest, signal, before: generationBefore });
+        settle ??= taken;
+        emit({ type: 'settled', settle: taken });
+        const after = await rerun(options, emit, 'recommended', roundCount > 1 ? round : undefined);
+        if (rounds[round - 1]) rounds[round - 1]!.after = after;
+        else rounds.push({ baseline: null, after });
+        if (after.interrupted) decision = interrupted('the re-run was interrupted');
+      }
+      decision ??= decide(
+        rounds.map((round) => ({
+          before: round.baseline ? summarizeRun(round.baseline, liveHash) : recordedSummary,
+          after: summarizeRun(round.after!, hash),
+        })),
+        {
+          minImprovementPct: options.minImprovementPct ?? DEFAULT_MIN_IMPROVEMENT_PCT,
+          predictedImprovementPct: predictedImprovement(tuned),
+          held: Boolean(tuned.prediction?.held),
+          recorded: base.recorded ?? null,
+        },
+      );
     } catch (error) {
       if (!isAbort(error, signal)) {
-        await restoreAfterError(rest, snapshot, applied, options, emit);
+        if (!liveAgain) await restoreAfterError(rest, snapshot, applied, options, emit);
         throw error;
       }
-      decision = interrupted('interrupted while waiting for the controller to take the config');
+      decision = interrupted('interrupted while waiting for the controller to take a config');
     }
     emit({ type: 'decided', decision });
-    const after = afterRun ? summarizeRun(afterRun, hash) : null;
     if (decision.verdict === 'kept' && tuned.prediction?.step)
       notes.push(
         `the kept config is a step toward what the formulas ask for (workers ${tuned.prediction.step.target.workers}, QPS ${tuned.prediction.step.target.qps > 0 ? tuned.prediction.step.target.qps : 'unlimited'}): run tune verify again from the re-run (after.json beside verify.json) for the next step`,
       );
-    if (decision.verdict === 'kept')
-      return {
-        result: finish(base, after, tuned, decision, settle, 'not-needed', notes),
-        after: afterRun,
-        baseline: baselineRun,
-      };
+    if (decision.verdict === 'kept') return output(decision, settle, 'not-needed');
+    if (liveAgain) {
+      // stopped between rounds: the live config is already back
+      await settleBack(rest, snapshot, options, emit, notes);
+      return output(decision, settle, liveAgain);
+    }
     emit({ type: 'restoring' });
     const how = await restoreConfigMap(rest, snapshot, applied);
     emit({ type: 'restored', how });
     await settleBack(rest, snapshot, options, emit, notes);
-    return {
-      result: finish(base, after, tuned, decision, settle, how, notes),
-      after: afterRun,
-      baseline: baselineRun,
-    };
+    return output(decision, settle, how);
   } finally {
     await rest.close();
   }
+}
+
+/** The load re-run with the live config; a baseline in which nothing became ready is an error. */
+async function baselineRun(
+  options: VerifyOptions,
+  emit: (event: VerifyEvent) => void,
+  liveHash: string,
+  round: number | undefined,
+): Promise<RunResult> {
+  const baseline = await rerun(options, emit, 'baseline', round);
+  if (!baseline.interrupted && summarizeRun(baseline, liveHash).counts.ready === 0)
+    throw runtimeError(
+      `the baseline re-run (${baseline.runId}) made no object ready with the live config: there is nothing to compare with`,
+      {
+        hint: 'check that the controller runs (its pods and logs; vitictl lab status on the lab), or compare with the recorded run: --no-rebaseline',
+      },
+    );
+  return baseline;
 }
 
 /** The tuner's predicted p99 change, current → recommended settings, as % of current; null without both. */
@@ -337,7 +417,15 @@ function finish(
     ...base,
     endedAt: new Date().toISOString(),
     after,
-    comparison: comparePercentiles(tuned, base.before, after),
+    comparison: comparePercentiles(
+      tuned,
+      base.rounds.length > 0 ? base.rounds.map((round) => round.baseline) : [base.before],
+      base.rounds.length > 0
+        ? base.rounds.flatMap((round) => (round.after ? [round.after] : []))
+        : after
+          ? [after]
+          : [],
+    ),
     decision,
     settle,
     restored,
@@ -350,6 +438,7 @@ async function rerun(
   options: VerifyOptions,
   emit: (event: VerifyEvent) => void,
   purpose: RerunPurpose,
+  round: number | undefined,
 ): Promise<RunResult> {
   const { run } = options;
   // a built-in scenario is recorded by its file inside the package; a user's file may have moved
@@ -362,7 +451,7 @@ async function rerun(
     seed: run.scenario.seed,
     runId,
   });
-  emit({ type: 'rerun', runId, objects: prepared.plan.totalObjects, purpose });
+  emit({ type: 'rerun', runId, objects: prepared.plan.totalObjects, purpose, round });
   const { result } = await applyRun({
     prepared,
     kubeconfig: options.kubeconfig,

@@ -11,6 +11,8 @@ export interface VerifyRuns {
   recorded: RunResult;
   baseline: RunResult | undefined;
   after: RunResult | undefined;
+  /** rounds after the first (--rounds): baseline-K.json and after-K.json */
+  laterRounds?: ReadonlyArray<{ baseline: RunResult; after?: RunResult | undefined }>;
 }
 
 /**
@@ -31,6 +33,10 @@ export async function writeVerifyFiles(
   ];
   if (baseline) outputs.push(['baseline.json', `${JSON.stringify(baseline, null, 2)}\n`]);
   if (after) outputs.push(['after.json', `${JSON.stringify(after, null, 2)}\n`]);
+  for (const [index, round] of (runs.laterRounds ?? []).entries()) {
+    outputs.push([`baseline-${index + 2}.json`, `${JSON.stringify(round.baseline, null, 2)}\n`]);
+    if (round.after) outputs.push([`after-${index + 2}.json`, `${JSON.stringify(round.after, null, 2)}\n`]);
+  }
   const files: string[] = [];
   for (const [name, text] of outputs) {
     const file = join(dir, name);

@@ -80,6 +80,20 @@ export const decisionSchema = z.object({
       runToRunPct: z.number().nullable().default(null),
       /** the margin the rule used: the larger of minImprovementPct and runToRunPct */
       marginPct: z.number(),
+      /**
+       * with several rounds, each round's p99s and change (the figures above are then medians over
+       * the rounds, and the intervals those of the round nearest the median); empty for one round
+       */
+      rounds: z
+        .array(
+          z.object({
+            beforeP99Ms: z.number(),
+            afterP99Ms: z.number(),
+            improvementPct: z.number(),
+            beyondNoise: z.boolean(),
+          }),
+        )
+        .default([]),
     })
     .nullable(),
 });
@@ -124,6 +138,11 @@ export const verifyResultSchema = z.object({
   before: runSummarySchema,
   /** null when the re-run never happened (interrupted or failed before it) */
   after: runSummarySchema.nullable(),
+  /**
+   * with --rounds above 1: every round's baseline and re-run, in the order they ran (`before` and
+   * `after` are the first round's); empty for one round
+   */
+  rounds: z.array(z.object({ baseline: runSummarySchema, after: runSummarySchema.nullable() })).default([]),
   comparison: z.array(percentileComparisonSchema),
   decision: decisionSchema,
   diff: configDiffSchema,

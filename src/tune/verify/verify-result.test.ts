@@ -39,7 +39,7 @@ function verifyResult(peakRate?: number): VerifyResult {
   });
   const b = summarizeRun(before, 'absent');
   const a = summarizeRun(faster(before), '2d711642b726b044');
-  const decision = decide(b, a, {
+  const decision = decide([{ before: b, after: a }], {
     minImprovementPct: 5,
     predictedImprovementPct: null,
     held: false,
@@ -53,7 +53,7 @@ function verifyResult(peakRate?: number): VerifyResult {
     baseline: 'recorded',
     before: b,
     after: a,
-    comparison: comparePercentiles(tuned, b, a),
+    comparison: comparePercentiles(tuned, [b], [a]),
     decision,
     diff: {
       namespace: 'vitistack-system',
@@ -145,5 +145,35 @@ describe('verify result', () => {
     const page = renderVerifyHtml(result, { before, after: faster(before) });
     expect(page).toContain('baseline (re-measured)');
     expect(page).toContain('run-to-run noise');
+  });
+
+  it('shows each round when baseline and recommendation alternated, and the medians it judged on', () => {
+    const single = verifyResult();
+    const b = single.before;
+    const a = single.after!;
+    const pairs = [
+      { before: b, after: a },
+      { before: b, after: a },
+    ];
+    const decision = decide(pairs, {
+      minImprovementPct: 5,
+      predictedImprovementPct: null,
+      held: false,
+      recorded: null,
+    });
+    const result = {
+      ...single,
+      baseline: 'remeasured' as const,
+      recorded: b,
+      rounds: pairs.map((pair) => ({ baseline: pair.before, after: pair.after })),
+      decision,
+    };
+    expect(decision.rule?.rounds).toHaveLength(2);
+    expect(decision.reason).toMatch(/^p99 time-to-ready over 2 rounds/);
+    const text = renderVerify(result, makeStyle(false));
+    expect(text).toMatch(/^ROUND +BASELINE RUN +AFTER RUN +BASELINE p99 +AFTER p99 +CHANGE$/m);
+    expect(text).toMatch(/^2 +\S+ +\S+ +\S+ +\S+ +-[\d.]+%$/m);
+    expect(renderVerifyMarkdown(result)).toMatch(/\*\*Rounds\*\*[\s\S]*\| 2 \| /);
+    expect(renderVerifyHtml(result, {})).toContain('Rounds');
   });
 });
