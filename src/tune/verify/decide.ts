@@ -63,13 +63,24 @@ export interface RoundPair {
   after: RunSummary;
 }
 
+/** How much shorter the re-run's p99 is than its baseline's, % of the baseline's (negative: longer). */
 const improvement = (pair: RoundPair) => {
   const b = pair.before.timeToReady.p99;
   return b > 0 ? ((b - pair.after.timeToReady.p99) / b) * 100 : 0;
 };
 
 /**
- * The run-to-run noise: how far apart the same config's p99s were. Over several rounds, the
+ * How much shorter the baseline's p99 is than the re-run's, % of the re-run's: the same measure as the
+ * improvement and the noise, from the other side (negative: the re-run was faster).
+ */
+const slowdown = (pair: RoundPair) => {
+  const a = pair.after.timeToReady.p99;
+  return a > 0 ? ((a - pair.before.timeToReady.p99) / a) * 100 : 0;
+};
+
+/**
+ * The run-to-run noise: how far apart the same config's p99s were, as the share by which the shorter
+ * is shorter than the longer (so it is in the improvement's units, below 100%). Over several rounds, the
  * re-measured baselines (run under the conditions the re-runs saw); with one, the recorded run and
  * its re-measured baseline. Null when the config was measured once.
  */
@@ -81,7 +92,8 @@ function runToRun(pairs: RoundPair[], recorded: RunSummary | null): number | nul
         ? [recorded.timeToReady.p99, pairs[0]!.before.timeToReady.p99]
         : [];
   const low = Math.min(...p99s);
-  return p99s.length >= 2 && low > 0 ? round1(((Math.max(...p99s) - low) / low) * 100) : null;
+  const high = Math.max(...p99s);
+  return p99s.length >= 2 && high > 0 ? round1(((high - low) / high) * 100) : null;
 }
 
 /**
@@ -95,7 +107,7 @@ function runToRun(pairs: RoundPair[], recorded: RunSummary | null): number | nul
  *     the within-run noise (the after run's 95% interval for its p99 entirely below the baseline's),
  *     and the median improvement is at least the margin;
  *     a held one (the tuner kept workers, QPS and burst because the API server has no room): the
- *     median change is not worse than the margin. Asking it to be faster would roll back every
+ *     baseline's p99 is not shorter than the re-run's by more than the margin (in the median). Asking it to be faster would roll back every
  *     recommendation whose point is safety, not speed.
  * Rounds alternate baseline and re-run, so a cluster that drifts between runs weighs on both sides.
  * Otherwise roll back. Pure.
@@ -180,10 +192,11 @@ export function decide(pairs: RoundPair[], context: DecideContext): Decision {
   if (expect === 'not-worse') {
     const why =
       'the tuner held workers, QPS and burst (the API server has no room), so it must only not be worse';
-    return -improvementPct > marginPct
+    const slower = round1(median(pairs.map(slowdown)));
+    return slower > marginPct
       ? {
           verdict: 'rolled-back',
-          reason: `${p99}: worse by more than the margin of ${margin}; ${why}`,
+          reason: `${p99}: the baseline's p99 was ${slower}% shorter${rounds.length > 1 ? ' in the median' : ''}, more than the margin of ${margin}; ${why}`,
           rule,
         }
       : {

@@ -74,8 +74,9 @@ export const decisionSchema = z.object({
       /** the tuner's predicted p99 change for the recommendation, % of its predicted current p99; null without a prediction */
       predictedImprovementPct: z.number().nullable().default(null),
       /**
-       * the run-to-run noise seen on this cluster: how far the re-measured baseline's p99 moved from the
-       * recorded run's, same config, same load (% of the recorded p99); null when the baseline was not re-measured
+       * the run-to-run noise seen on this cluster: how much shorter the shortest of the same config's
+       * p99s was than the longest (% of the longest: the improvement's units) — the rounds' baselines,
+       * or with one round the recorded run and its re-measured baseline; null when not re-measured
        */
       runToRunPct: z.number().nullable().default(null),
       /** the margin the rule used: the larger of minImprovementPct and runToRunPct */
