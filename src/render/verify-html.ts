@@ -97,7 +97,10 @@ export function renderVerifyHtml(result: VerifyResult, options: VerifyHtmlOption
             ['expected of the recommendation', EXPECT_TEXT[rule.expect]],
             ['predicted p99 improvement', pct(rule.predictedImprovementPct)],
             ['--min-improvement', `${rule.minImprovementPct}%`],
-            ['run-to-run noise (recorded vs baseline p99)', pct(rule.runToRunPct)],
+            [
+              "run-to-run noise (the same config's p99s)",
+              rule.runToRunPct === null ? DASH : `${rule.runToRunPct}%`,
+            ],
             ['margin', `${rule.marginPct}%`],
             ['measured p99 improvement', `${rule.improvementPct}%`],
             [

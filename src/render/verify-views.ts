@@ -158,7 +158,7 @@ export function renderVerifyMarkdown(result: VerifyResult): string {
   ];
   if (d.rule) {
     const r = d.rule;
-    const margin = `${r.marginPct}% (the larger of --min-improvement ${r.minImprovementPct}% and the run-to-run noise ${pct(r.runToRunPct)})`;
+    const margin = `${r.marginPct}% (the larger of --min-improvement ${r.minImprovementPct}% and the run-to-run noise ${r.runToRunPct === null ? '-' : `${r.runToRunPct}%`})`;
     lines.push(
       r.expect === 'faster'
         ? `**Decision rule**: keep when p99 improves by at least the margin, ${margin} (measured ${r.improvementPct}%; predicted ${pct(r.predictedImprovementPct)}), beyond the noise (95% intervals of the p99: before ${ms(r.beforeP99Interval.lowMs)}–${ms(r.beforeP99Interval.highMs)}, after ${ms(r.afterP99Interval.lowMs)}–${ms(r.afterP99Interval.highMs)}: ${r.beyondNoise ? 'apart' : 'overlapping'}), with no new failed or timed-out objects (${r.newErrors} new).`
