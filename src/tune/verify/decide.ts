@@ -85,12 +85,7 @@ const slowdown = (pair: RoundPair) => {
  * its re-measured baseline. Null when the config was measured once.
  */
 function runToRun(pairs: RoundPair[], recorded: RunSummary | null): number | null {
-  const p99s =
-    pairs.length >= 2
-      ? pairs.map((pair) => pair.before.timeToReady.p99)
-      : recorded
-        ? [recorded.timeToReady.p99, pairs[0]!.before.timeToReady.p99]
-        : [];
+  const p99s = sameConfigP99s(pairs, recorded);
   const low = Math.min(...p99s);
   const high = Math.max(...p99s);
   return p99s.length >= 2 && high > 0 ? round1(((high - low) / high) * 100) : null;
@@ -236,13 +231,15 @@ export function decide(pairs: RoundPair[], context: DecideContext): Decision {
   };
 }
 
+/** The same config's p99s the noise is taken from: the rounds' baselines, or the recorded run and its baseline. */
+function sameConfigP99s(pairs: RoundPair[], recorded: RunSummary | null): number[] {
+  if (pairs.length >= 2) return pairs.map((pair) => pair.before.timeToReady.p99);
+  return recorded ? [recorded.timeToReady.p99, pairs[0]!.before.timeToReady.p99] : [];
+}
+
 /** "7.60s and 12.03s": the same config's p99s the noise was taken from. */
 function sameConfigText(pairs: RoundPair[], recorded: RunSummary | null): string {
-  const p99s =
-    pairs.length >= 2
-      ? pairs.map((pair) => pair.before.timeToReady.p99)
-      : [recorded?.timeToReady.p99 ?? 0, pairs[0]!.before.timeToReady.p99];
-  const texts = p99s.map(fmt);
+  const texts = sameConfigP99s(pairs, recorded).map(fmt);
   return texts.length === 2 ? texts.join(' and ') : `${texts.slice(0, -1).join(', ')} and ${texts.at(-1)}`;
 }
 

@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
-import { inputError, runtimeError } from '../../errors.js';
+import { runtimeError } from '../../errors.js';
 import { connect } from '../../kube/connect.js';
 import { KubeRest } from '../../kube/rest.js';
-import type { ApplyProgress, LoadMode } from '../../load/apply-engine.js';
+import type { ApplyProgress } from '../../load/apply-engine.js';
 import { applyRun } from '../../load/apply-run.js';
-import { defaultBurst } from '../../load/rate-limiter.js';
 import type { ApiServerObserve } from '../../observe/apiserver/scrape.js';
 import type { Target } from '../../observe/target.js';
 import { newRunId } from '../../report/run-id.js';
@@ -13,11 +12,9 @@ import type { TuneResult } from '../../report/sections/tune.js';
 import { prepareScenario } from '../../scenario/prepare.js';
 import { type ConfigDiff, diffLive, serverSideApply } from '../apply-config.js';
 import { CONFIG_KEY, configMapObject } from '../configmap.js';
-import { median } from '../fit.js';
 import { parsePerformanceYaml } from '../performance-config.js';
 import { type TuneOptions, tune } from '../tune.js';
 import { clusterMoved, DEFAULT_MIN_IMPROVEMENT_PCT, decide } from './decide.js';
-import { predictedPercentiles } from './predicted.js';
 import {
   type AppliedConfigMap,
   type ConfigMapSnapshot,
@@ -26,12 +23,12 @@ import {
 } from './restore.js';
 import {
   type Decision,
-  type PercentileComparison,
   type RunSummary,
   type Settle,
   VERIFY_RESULT_VERSION,
   type VerifyResult,
 } from './result.js';
+import { checkRerunnable, comparePercentiles, loadOf, predictedImprovement, summarizeRun } from './runs.js';
 import { configHash, type Generation, readGeneration, type SettleMode, waitForConfig } from './settle.js';
 
 /**
@@ -109,82 +106,6 @@ export interface VerifyOutput {
 
 /** How long restoring may wait for the controller to take the old config back. */
 const RESTORE_WAIT_MS = 60_000;
-
-/** The load the run recorded, as the apply engine takes it. */
-export function loadOf(run: RunResult): LoadMode {
-  const apply = run.apply;
-  if (!apply) throw inputError(`run ${run.runId} has no apply section: there is no load to re-run`);
-  if (apply.mode === 'open') {
-    const rate = apply.requestedRate ?? apply.achievedRate;
-    return { mode: 'open', rate, burst: apply.burst ?? defaultBurst(rate) };
-  }
-  return { mode: 'closed', concurrency: apply.concurrency ?? 32 };
-}
-
-function describeLoad(load: LoadMode): string {
-  return load.mode === 'open' ? `${load.rate}/s (burst ${load.burst})` : `${load.concurrency} in flight`;
-}
-
-/** Refuse runs whose load one process cannot repeat as recorded. */
-function checkRerunnable(run: RunResult): void {
-  if (run.shard || run.mergedFrom)
-    throw inputError(`run ${run.runId} is ${run.shard ? 'one shard' : 'a merge of shards'} of a split run`, {
-      hint: 'verify re-runs the load in one process: record the run unsharded (≤ a few thousand objects)',
-    });
-  loadOf(run);
-  if ((run.apply?.counts.ready ?? 0) === 0)
-    throw inputError(`run ${run.runId} made no object ready: there is no time-to-ready to compare with`);
-}
-
-export function summarizeRun(run: RunResult, hash: string | null): RunSummary {
-  const apply = run.apply!;
-  const c = apply.counts;
-  return {
-    runId: run.runId,
-    startedAt: run.startedAt,
-    scenario: run.scenario.name,
-    objects: run.scenario.objects,
-    load: describeLoad(loadOf(run)),
-    counts: {
-      ready: c.ready,
-      failed: c.failed,
-      timedOut: c.timedOut,
-      unfinished: c.interrupted + c.notStarted,
-    },
-    interrupted: run.interrupted,
-    timeToReady: apply.latency.timeToReady,
-    configHash: hash,
-  };
-}
-
-/**
- * Predicted vs measured per percentile; error % relative to the prediction. Over several rounds, the
- * median of the baselines' and of the re-runs' percentiles. Pure.
- */
-export function comparePercentiles(
-  tuned: TuneResult,
-  befores: RunSummary[],
-  afters: RunSummary[],
-): PercentileComparison[] {
-  const predicted = predictedPercentiles(tuned);
-  const measured = afters.filter((after) => after.timeToReady.count > 0);
-  return (['p50', 'p90', 'p99'] as const).map((percentile) => {
-    const predictedMs = predicted ? predicted[`${percentile}Ms`] : null;
-    const measuredMs =
-      measured.length > 0 ? median(measured.map((after) => after.timeToReady[percentile])) : null;
-    const errorPct =
-      predictedMs !== null && measuredMs !== null && predictedMs > 0
-        ? Math.round(((measuredMs - predictedMs) / predictedMs) * 1000) / 10
-        : null;
-    return {
-      percentile,
-      beforeMs: median(befores.map((before) => before.timeToReady[percentile])),
-      predictedMs: predictedMs === null ? null : Math.round(predictedMs * 10) / 10,
-      measuredMs,
-      errorPct,
-    };
-  });
-}
 
 const isAbort = (error: unknown, signal: AbortSignal) =>
   signal.aborted || (error instanceof Error && error.name === 'AbortError');
@@ -390,14 +311,6 @@ async function baselineRun(
       },
     );
   return baseline;
-}
-
-/** The tuner's predicted p99 change, current → recommended settings, as % of current; null without both. */
-function predictedImprovement(tuned: TuneResult): number | null {
-  const current = tuned.prediction?.current?.p99Ms;
-  const recommended = tuned.prediction?.recommended?.p99Ms;
-  if (current === undefined || recommended === undefined || current <= 0) return null;
-  return ((current - recommended) / current) * 100;
 }
 
 function interrupted(reason: string): Decision {

@@ -7,9 +7,9 @@ import { newHistogram, recordMs, summarize } from '../../report/histogram.js';
 import { parseRunResult, type RunResult } from '../../report/run-result.js';
 import { tune } from '../tune.js';
 import { decide } from './decide.js';
-import { comparePercentiles, loadOf, summarizeRun } from './engine.js';
 import { predictedPercentiles } from './predicted.js';
 import { type VerifyResult, verifyResultSchema } from './result.js';
+import { comparePercentiles, loadOf, summarizeRun } from './runs.js';
 
 /** From a recorded run to verify.json and its reports, without a cluster: the pure parts of verify. */
 

@@ -1,0 +1,97 @@
+import { inputError } from '../../errors.js';
+import type { LoadMode } from '../../load/apply-engine.js';
+import { defaultBurst } from '../../load/rate-limiter.js';
+import type { RunResult } from '../../report/run-result.js';
+import type { TuneResult } from '../../report/sections/tune.js';
+import { median } from '../fit.js';
+import { predictedPercentiles } from './predicted.js';
+import type { PercentileComparison, RunSummary } from './result.js';
+
+/**
+ * What verify compares, from the runs themselves: the load a run recorded, a run's summary, and the
+ * prediction against what was measured. Pure.
+ */
+
+/** The load the run recorded, as the apply engine takes it. */
+export function loadOf(run: RunResult): LoadMode {
+  const apply = run.apply;
+  if (!apply) throw inputError(`run ${run.runId} has no apply section: there is no load to re-run`);
+  if (apply.mode === 'open') {
+    const rate = apply.requestedRate ?? apply.achievedRate;
+    return { mode: 'open', rate, burst: apply.burst ?? defaultBurst(rate) };
+  }
+  return { mode: 'closed', concurrency: apply.concurrency ?? 32 };
+}
+
+function describeLoad(load: LoadMode): string {
+  return load.mode === 'open' ? `${load.rate}/s (burst ${load.burst})` : `${load.concurrency} in flight`;
+}
+
+/** Refuse runs whose load one process cannot repeat as recorded. */
+export function checkRerunnable(run: RunResult): void {
+  if (run.shard || run.mergedFrom)
+    throw inputError(`run ${run.runId} is ${run.shard ? 'one shard' : 'a merge of shards'} of a split run`, {
+      hint: 'verify re-runs the load in one process: record the run unsharded (≤ a few thousand objects)',
+    });
+  loadOf(run);
+  if ((run.apply?.counts.ready ?? 0) === 0)
+    throw inputError(`run ${run.runId} made no object ready: there is no time-to-ready to compare with`);
+}
+
+export function summarizeRun(run: RunResult, hash: string | null): RunSummary {
+  const apply = run.apply!;
+  const c = apply.counts;
+  return {
+    runId: run.runId,
+    startedAt: run.startedAt,
+    scenario: run.scenario.name,
+    objects: run.scenario.objects,
+    load: describeLoad(loadOf(run)),
+    counts: {
+      ready: c.ready,
+      failed: c.failed,
+      timedOut: c.timedOut,
+      unfinished: c.interrupted + c.notStarted,
+    },
+    interrupted: run.interrupted,
+    timeToReady: apply.latency.timeToReady,
+    configHash: hash,
+  };
+}
+
+/**
+ * Predicted vs measured per percentile; error % relative to the prediction. Over several rounds, the
+ * median of the baselines' and of the re-runs' percentiles. Pure.
+ */
+export function comparePercentiles(
+  tuned: TuneResult,
+  befores: RunSummary[],
+  afters: RunSummary[],
+): PercentileComparison[] {
+  const predicted = predictedPercentiles(tuned);
+  const measured = afters.filter((after) => after.timeToReady.count > 0);
+  return (['p50', 'p90', 'p99'] as const).map((percentile) => {
+    const predictedMs = predicted ? predicted[`${percentile}Ms`] : null;
+    const measuredMs =
+      measured.length > 0 ? median(measured.map((after) => after.timeToReady[percentile])) : null;
+    const errorPct =
+      predictedMs !== null && measuredMs !== null && predictedMs > 0
+        ? Math.round(((measuredMs - predictedMs) / predictedMs) * 1000) / 10
+        : null;
+    return {
+      percentile,
+      beforeMs: median(befores.map((before) => before.timeToReady[percentile])),
+      predictedMs: predictedMs === null ? null : Math.round(predictedMs * 10) / 10,
+      measuredMs,
+      errorPct,
+    };
+  });
+}
+
+/** The tuner's predicted p99 change, current → recommended settings, as % of current; null without both. */
+export function predictedImprovement(tuned: TuneResult): number | null {
+  const current = tuned.prediction?.current?.p99Ms;
+  const recommended = tuned.prediction?.recommended?.p99Ms;
+  if (current === undefined || recommended === undefined || current <= 0) return null;
+  return ((current - recommended) / current) * 100;
+}
