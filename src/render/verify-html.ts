@@ -6,7 +6,15 @@ import { badge, facts, note, page, section, table } from './html/parts.js';
 import { comparisonSection } from './html/sections/comparison.js';
 import { distributionSection } from './html/sections/latency.js';
 import { tuneSection } from './html/sections/tune.js';
-import { beforeAfterColumns, EXPECT_TEXT, noPredictionReasons, roundRows } from './verify-views.js';
+import {
+  beforeAfterColumns,
+  EXPECT_TEXT,
+  noPredictionReasons,
+  predictionHeaders,
+  predictionNotes,
+  predictionRows,
+  roundRows,
+} from './verify-views.js';
 
 /**
  * report.html of `vitictl tune verify`: the decision, before and after side by side, prediction vs
@@ -69,24 +77,9 @@ export function renderVerifyHtml(result: VerifyResult, options: VerifyHtmlOption
         ])
       : '',
     section('prediction', 'Prediction vs measured', [
-      table(
-        [
-          'percentile',
-          result.baseline === 'remeasured' ? 'baseline' : 'before',
-          'predicted',
-          'measured',
-          'error',
-        ],
-        result.comparison.map((r) => [
-          r.percentile,
-          ms(r.beforeMs),
-          ms(r.predictedMs),
-          ms(r.measuredMs),
-          pct(r.errorPct),
-        ]),
-        'num',
-      ),
-      note('time to ready for the recommended config; error = (measured − predicted) ÷ predicted'),
+      table(predictionHeaders(result), predictionRows(result, { ms, pct }), 'num'),
+      note('time to ready for the recommended config'),
+      ...predictionNotes(result).map((line) => note(line)),
       ...noPredictionReasons(result).map((reason) => note(`no prediction: ${reason}`)),
     ]),
     rule

@@ -53,6 +53,52 @@ export function roundRows(result: VerifyResult): string[][] {
 
 const ROUND_HEADERS = ['ROUND', 'BASELINE RUN', 'AFTER RUN', 'BASELINE p99', 'AFTER p99', 'CHANGE'];
 
+const hasReanchored = (result: VerifyResult) => result.comparison.some((row) => row.reanchoredMs !== null);
+
+/** The prediction table's columns: the re-anchored prediction's two when there is one. */
+export function predictionHeaders(result: VerifyResult): string[] {
+  return [
+    'percentile',
+    result.baseline === 'remeasured' ? 'baseline' : 'before',
+    'predicted',
+    'measured',
+    'error',
+    ...(hasReanchored(result) ? ['re-anchored', 'error'] : []),
+  ];
+}
+
+/** The prediction table's rows, laid out with the renderer's own formats. */
+export function predictionRows(
+  result: VerifyResult,
+  format: { ms: (v: number | null) => string; pct: (v: number | null) => string },
+): string[][] {
+  const reanchored = hasReanchored(result);
+  return result.comparison.map((row) => [
+    row.percentile,
+    format.ms(row.beforeMs),
+    format.ms(row.predictedMs),
+    format.ms(row.measuredMs),
+    format.pct(row.errorPct),
+    ...(reanchored ? [format.ms(row.reanchoredMs), format.pct(row.reanchoredErrorPct)] : []),
+  ]);
+}
+
+/** What the prediction columns mean, and why there is no re-anchored one when it was refused. */
+export function predictionNotes(result: VerifyResult): string[] {
+  const lines = ['error = (measured − predicted) ÷ predicted'];
+  const section = result.reanchored;
+  if (!section) return lines;
+  const fits = section.fits
+    .map((entry) => (entry.fit ? `p50 ${entry.fit.p50}, p99 ${entry.fit.p99}` : null))
+    .filter((text) => text !== null);
+  if (hasReanchored(result))
+    lines.push(
+      `re-anchored = the same model fitted on the re-measured baseline${section.fits.length > 1 ? 's (median over them)' : ''} instead of the recorded run, asked about the applied settings${fits.length > 0 ? ` (its fit there, predicted ÷ measured: ${fits.join('; ')})` : ''}`,
+    );
+  for (const reason of section.refused) lines.push(`no re-anchored prediction: ${reason}`);
+  return lines;
+}
+
 function runLine(name: string, run: RunSummary): string {
   const c = run.counts;
   return `${name}: run ${run.runId} · ${run.objects} objects at ${run.load} · ${c.ready} ready, ${c.failed} failed, ${c.timedOut} timed out${c.unfinished ? `, ${c.unfinished} unfinished` : ''}`;
@@ -75,26 +121,11 @@ export function renderVerify(result: VerifyResult, style: Style): string {
     for (const row of roundRows(result)) rounds.push(row);
     lines.push(trimLines(rounds.toString()));
   }
-  const table = borderlessTable(
-    [
-      'TIME TO READY',
-      result.baseline === 'remeasured' ? 'BASELINE' : 'BEFORE',
-      'PREDICTED',
-      'MEASURED',
-      'ERROR',
-    ],
-    style,
-  );
-  for (const row of result.comparison)
-    table.push([
-      row.percentile,
-      ms(row.beforeMs),
-      ms(row.predictedMs),
-      ms(row.measuredMs),
-      pct(row.errorPct),
-    ]);
+  const headers = predictionHeaders(result).map((header) => header.toUpperCase());
+  const table = borderlessTable(['TIME TO READY', ...headers.slice(1)], style);
+  for (const row of predictionRows(result, { ms, pct })) table.push(row);
   lines.push(trimLines(table.toString()));
-  lines.push(style.dim('  error = (measured − predicted) ÷ predicted'));
+  for (const line of predictionNotes(result)) lines.push(style.dim(`  ${line}`));
   for (const reason of noPredictionReasons(result)) lines.push(style.yellow(`  no prediction: ${reason}`));
   for (const note of result.notes) lines.push(style.yellow(`note: ${note}`));
   return `${lines.join('\n')}\n`;
@@ -145,15 +176,15 @@ export function renderVerifyMarkdown(result: VerifyResult): string {
           '',
         ]
       : []),
-    '**Prediction vs measured** (time to ready for the recommended config; error = (measured − predicted) ÷ predicted)',
+    '**Prediction vs measured** (time to ready for the recommended config)',
     '',
-    `| percentile | ${result.baseline === 'remeasured' ? 'baseline' : 'before'} | predicted | measured | error |`,
-    '|---|---|---|---|---|',
-    ...result.comparison.map(
-      (r) =>
-        `| ${r.percentile} | ${ms(r.beforeMs)} | ${ms(r.predictedMs)} | ${ms(r.measuredMs)} | ${pct(r.errorPct)} |`,
-    ),
+    `| ${predictionHeaders(result).join(' | ')} |`,
+    `|${predictionHeaders(result)
+      .map(() => '---')
+      .join('|')}|`,
+    ...predictionRows(result, { ms, pct }).map((row) => `| ${row.join(' | ')} |`),
     '',
+    ...predictionNotes(result).flatMap((line) => [`${cell(line)}.`, '']),
     ...noPredictionReasons(result).flatMap((reason) => [`No prediction: ${cell(reason)}.`, '']),
   ];
   if (d.rule) {

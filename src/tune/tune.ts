@@ -4,6 +4,8 @@ import type { ObserveTarget, RunResult } from '../report/run-result.js';
 import { busiestController, type ControllerSignals, type Signals } from '../report/sections/signals.js';
 import type {
   EffectiveSettings,
+  LatencyCurve,
+  PercentilesMs,
   Prediction,
   Recommendation,
   Sizing,
@@ -77,11 +79,28 @@ function set(config: PerformanceConfig, path: string, value: unknown): void {
   node[keys[keys.length - 1]!] = value;
 }
 
-/** From a run's measurements: a diagnosis, a recommendation per knob with evidence, and a prediction. */
-export function tune(options: TuneOptions): TuneResult {
+/** What the model of a run rests on: its controller, the settings it ran with, its work and its server. */
+interface RunModel {
+  signals: Signals;
+  controller: ControllerSignals;
+  target: ObserveTarget;
+  settings: EffectiveSettings;
+  currentSource: string;
+  objects: number;
+  reconcilesPerObject: number;
+  /** the offered reconcile rate to size for, /s */
+  lambda: number;
+  /** REST clients sharing the work (client-go keeps one limiter per REST client) */
+  limiters: number;
+  work: ReturnType<typeof estimateWork>;
+  callLatencyMs: number;
+  curve: LatencyCurve | null;
+  pressure: ReturnType<typeof apiserverPressure>;
+}
+
+function modelOf(options: TuneOptions): RunModel {
   const { run } = options;
   const { signals, controller, target } = pickSignals(run, options.controller);
-  const { current } = options;
   const { settings, currentSource } = withReportedWorkers(options, controller.workers);
   const apply = run.apply;
   const objects = apply?.counts.created ?? controller.reconciles;
@@ -91,16 +110,9 @@ export function tune(options: TuneOptions): TuneResult {
     options.peakRate ??
     (apply && apply.achievedRate > 0 ? apply.achievedRate * reconcilesPerObject : controller.arrivalRate);
   const calls = signals.process.restRequestsPerReconcile ?? 0;
-  const notes: string[] = [];
   // client-go keeps one limiter per REST client (per GVK, plus the uncached reader's): the measured
   // REST rate under throttling says how many limiters share the work
   const limiters = settings.qps > 0 ? Math.max(1, signals.process.restRequestsPerSecond / settings.qps) : 1;
-  const modelBase = {
-    objects: Math.max(1, objects),
-    arrivalRate: Math.max(0.001, apply?.achievedRate ?? lambda),
-    callsPerReconcile: Math.round(calls),
-    reconcilesPerObject: Math.round(reconcilesPerObject),
-  };
   const limiterOf = (qps: number, burst: number) => ({
     qps: qps > 0 ? qps * limiters : qps,
     burst: Math.ceil(burst * limiters),
@@ -109,7 +121,10 @@ export function tune(options: TuneOptions): TuneResult {
   const plurals = apply?.sets.map((set) => set.plural) ?? [];
   const serverCallMs = run.apiserver ? controllerCallLatencyMs(run.apiserver, plurals) : null;
   const work = estimateWork(controller, signals, atLimit, serverCallMs, {
-    ...modelBase,
+    objects: Math.max(1, objects),
+    arrivalRate: Math.max(0.001, apply?.achievedRate ?? lambda),
+    callsPerReconcile: Math.round(calls),
+    reconcilesPerObject: Math.round(reconcilesPerObject),
     workSigma: 0,
     apiserver: null,
     backgroundRps: 0,
@@ -119,14 +134,78 @@ export function tune(options: TuneOptions): TuneResult {
     workers: settings.workers,
     ...limiterOf(settings.qps, settings.burst),
   });
-  const workSeconds = work.seconds;
-  if (work.note) notes.push(work.note);
   // the operator's own timing of its calls is a mean (the API server's section keeps medians); with a
   // client limit it includes the limiter's waits, so the server's view is used then
   const apiCallMean = signals.vitistack?.apiCallMean ?? null;
   const callLatencyMs = apiCallMean !== null && settings.qps <= 0 ? apiCallMean * 1000 : (serverCallMs ?? 0);
-  const curve = run.apiserver ? fitLatencyCurve(run.apiserver, callLatencyMs) : null;
-  const pressure = apiserverPressure(run.apiserver, signals.process.rest429PerSecond);
+  return {
+    signals,
+    controller,
+    target,
+    settings,
+    currentSource,
+    objects,
+    reconcilesPerObject,
+    lambda,
+    limiters,
+    work,
+    callLatencyMs,
+    curve: run.apiserver ? fitLatencyCurve(run.apiserver, callLatencyMs) : null,
+    pressure: apiserverPressure(run.apiserver, signals.process.rest429PerSecond),
+  };
+}
+
+/** The model of `model`'s run asked about `settings`: calibrated on the run, then run with them. */
+function predictWith(options: TuneOptions, model: RunModel, settings: EffectiveSettings) {
+  const apply = options.run.apply;
+  if (!apply) return { prediction: null, notes: [], settings };
+  return predict({
+    run: options.run,
+    apply,
+    signals: model.signals,
+    controller: model.controller,
+    current: model.settings,
+    recommended: settings,
+    limiters: model.limiters,
+    workSeconds: model.work.seconds,
+    workMethod: model.work.method,
+    reconcilesPerObject: Math.round(model.reconcilesPerObject),
+    curve: model.curve,
+    // slow requests nothing ties to the load say nothing of where its latency bends
+    apiserverSaturated: model.pressure.saturated && !model.pressure.latencyOnly,
+    callLatencyMs: model.callLatencyMs,
+    peakRate: options.peakRate,
+  });
+}
+
+/**
+ * The model fitted on `options.run`, predicting time to ready with `settings` rather than with what
+ * it would recommend: how `tune verify` re-anchors a recommendation on a baseline it re-measured.
+ * Null when the model makes no prediction; `refused` when the settings are outside what the run saw.
+ */
+export function predictFor(
+  options: TuneOptions,
+  settings: EffectiveSettings,
+): { predicted: PercentilesMs | null; fit: Prediction['fit'] | null; refused: string[] } {
+  const predicted = predictWith(options, modelOf(options), settings);
+  const prediction = predicted.prediction;
+  if (!prediction) return { predicted: null, fit: null, refused: ['the run has no reconcile time to model'] };
+  const beyond = prediction.step?.beyond ?? [];
+  if (prediction.refused.length > 0 || beyond.length > 0 || !prediction.recommended)
+    return { predicted: null, fit: prediction.fit, refused: [...prediction.refused, ...beyond] };
+  const { p50Ms, p90Ms, p99Ms } = prediction.recommended;
+  return { predicted: { p50Ms, p90Ms, p99Ms }, fit: prediction.fit, refused: [] };
+}
+
+/** From a run's measurements: a diagnosis, a recommendation per knob with evidence, and a prediction. */
+export function tune(options: TuneOptions): TuneResult {
+  const { run, current } = options;
+  const model = modelOf(options);
+  const { signals, controller, target, settings, currentSource, objects, lambda, pressure } = model;
+  const apply = run.apply;
+  const workSeconds = model.work.seconds;
+  const notes: string[] = [];
+  if (model.work.note) notes.push(model.work.note);
   const gogc = current?.gc?.gogc ?? signals.process.gogc ?? 100;
   const sizing = sizeFor({
     run,
@@ -144,7 +223,7 @@ export function tune(options: TuneOptions): TuneResult {
     settings,
     lambda,
     workSeconds,
-    workHidden: work.hidden === true,
+    workHidden: model.work.hidden === true,
     beta: options.strategy === 'strict' ? 2 : 1,
     maxWorkers: options.maxWorkers ?? 64,
     objects,
@@ -207,25 +286,7 @@ export function tune(options: TuneOptions): TuneResult {
   if (workers.changed) set(config, 'controller.workers', newWorkers);
   const formulaSettings = effective(config);
 
-  const predicted = apply
-    ? predict({
-        run,
-        apply,
-        signals,
-        controller,
-        current: settings,
-        recommended: formulaSettings,
-        limiters,
-        workSeconds,
-        workMethod: work.method,
-        reconcilesPerObject: modelBase.reconcilesPerObject,
-        curve,
-        // slow requests nothing ties to the load say nothing of where its latency bends
-        apiserverSaturated: pressure.saturated && !pressure.latencyOnly,
-        callLatencyMs,
-        peakRate: options.peakRate,
-      })
-    : { prediction: null, notes: [], settings: formulaSettings };
+  const predicted = predictWith(options, model, formulaSettings);
   notes.push(...predicted.notes);
   const prediction = predicted.prediction;
   if (prediction?.step) takeStep(recommendations, config, predicted.settings);

@@ -148,6 +148,20 @@ describe('vitictl tune verify: the closed loop, in the lab', () => {
       }
     }
     if (refused.length > 0) expect(String(verified.stdout)).toContain(`no prediction: ${refused[0]}`);
+    // re-anchored: the same model refitted on the baseline, asked about the applied settings; it
+    // predicts, or says why not
+    expect(result.reanchored?.fits.map((entry) => entry.runId)).toEqual([result.before.runId]);
+    const reanchored = result.comparison.filter((row) => row.reanchoredMs !== null);
+    if (reanchored.length > 0) {
+      expect(reanchored).toHaveLength(3);
+      for (const row of reanchored) expect(row.reanchoredErrorPct).not.toBeNull();
+      expect(String(verified.stdout)).toMatch(/RE-ANCHORED/);
+    } else {
+      expect(result.reanchored?.refused.length).toBeGreaterThan(0);
+      expect(String(verified.stdout)).toContain(
+        `no re-anchored prediction: ${result.reanchored!.refused[0]}`,
+      );
+    }
     expect(result.decision.rule?.beyondNoise).toBe(true);
     expect(result.diff.added.some((line) => /qps/.test(line))).toBe(true);
 
@@ -212,6 +226,10 @@ describe('vitictl tune verify: the closed loop, in the lab', () => {
     expect(result.rounds).toHaveLength(2);
     expect(result.decision.rule?.rounds).toHaveLength(2);
     expect(new Set(result.rounds.flatMap((r) => [r.baseline.runId, r.after?.runId])).size).toBe(4);
+    // each round's baseline refitted
+    expect(result.reanchored?.fits.map((entry) => entry.runId)).toEqual(
+      result.rounds.map((round) => round.baseline.runId),
+    );
     expect(readJson<RunResult>(`${dir}/baseline-2.json`).apply?.counts.ready).toBe(100);
     expect(readJson<RunResult>(`${dir}/after-2.json`).apply?.counts.ready).toBe(100);
     expect(String(verified.stderr)).toMatch(/re-measuring the baseline \(round 2\)/);

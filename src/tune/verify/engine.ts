@@ -8,7 +8,7 @@ import type { ApiServerObserve } from '../../observe/apiserver/scrape.js';
 import type { Target } from '../../observe/target.js';
 import { newRunId } from '../../report/run-id.js';
 import type { RunResult } from '../../report/run-result.js';
-import type { TuneResult } from '../../report/sections/tune.js';
+import type { PercentilesMs, TuneResult } from '../../report/sections/tune.js';
 import { prepareScenario } from '../../scenario/prepare.js';
 import { type ConfigDiff, diffLive, serverSideApply } from '../apply-config.js';
 import { CONFIG_KEY, configMapObject } from '../configmap.js';
@@ -28,7 +28,14 @@ import {
   VERIFY_RESULT_VERSION,
   type VerifyResult,
 } from './result.js';
-import { checkRerunnable, comparePercentiles, loadOf, predictedImprovement, summarizeRun } from './runs.js';
+import {
+  checkRerunnable,
+  comparePercentiles,
+  loadOf,
+  predictedImprovement,
+  reanchorOn,
+  summarizeRun,
+} from './runs.js';
 import { configHash, type Generation, readGeneration, type SettleMode, waitForConfig } from './settle.js';
 
 /**
@@ -125,13 +132,14 @@ export async function verifyTuning(options: VerifyOptions): Promise<VerifyOutput
     const snapshot = await snapshotConfigMap(rest, namespace, name);
     const liveYaml = snapshot.existed ? snapshot.object.data?.[CONFIG_KEY] : undefined;
     const where = `configmap ${namespace}/${name}`;
-    const tuned = tune({
+    const tuneOptions: TuneOptions = {
       run,
       current: liveYaml === undefined ? undefined : parsePerformanceYaml(liveYaml, where),
       currentSource:
         liveYaml === undefined ? `no ${where} (defaults)` : `live ConfigMap ${namespace}/${name}`,
       ...options.tune,
-    });
+    };
+    const tuned = tune(tuneOptions);
     emit({ type: 'tuned', tune: tuned });
     if (tuned.refused)
       throw runtimeError(`no recommendation to verify: ${tuned.refused}`, {
@@ -190,9 +198,15 @@ export async function verifyTuning(options: VerifyOptions): Promise<VerifyOutput
       restored: VerifyResult['restored'],
     ): VerifyOutput => {
       const first = rounds[0]?.after;
+      const baselines = rounds.flatMap((round) =>
+        round.baseline && round.after && !round.baseline.interrupted ? [round.baseline] : [],
+      );
+      const reanchored =
+        baselines.length > 0 ? reanchorOn(tuneOptions, baselines, tuned.settings.recommended) : null;
       return {
         result: finish(
-          { ...base, rounds: summaries() },
+          { ...base, rounds: summaries(), reanchored: reanchored?.section ?? null },
+          reanchored?.predictions ?? [],
           first ? summarizeRun(first, hash) : null,
           tuned,
           decision,
@@ -319,6 +333,7 @@ function interrupted(reason: string): Decision {
 
 function finish(
   base: Omit<VerifyResult, 'endedAt' | 'after' | 'comparison' | 'decision' | 'settle' | 'restored' | 'notes'>,
+  reanchored: PercentilesMs[],
   after: RunSummary | null,
   tuned: TuneResult,
   decision: Decision,
@@ -338,6 +353,7 @@ function finish(
         : after
           ? [after]
           : [],
+      reanchored,
     ),
     decision,
     settle,

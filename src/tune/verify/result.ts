@@ -44,6 +44,14 @@ export const percentileComparisonSchema = z.object({
   measuredMs: z.number().nullable(),
   /** (measured − predicted) ÷ predicted × 100; null without both */
   errorPct: z.number().nullable(),
+  /**
+   * the same model fitted on the re-measured baseline instead of the recorded run, predicting the
+   * applied settings (over several rounds, the median of the baselines' predictions); null when not
+   * re-measured or when that model refused
+   */
+  reanchoredMs: z.number().nullable().default(null),
+  /** (measured − re-anchored) ÷ re-anchored × 100 */
+  reanchoredErrorPct: z.number().nullable().default(null),
 });
 export type PercentileComparison = z.infer<typeof percentileComparisonSchema>;
 
@@ -145,6 +153,22 @@ export const verifyResultSchema = z.object({
    */
   rounds: z.array(z.object({ baseline: runSummarySchema, after: runSummarySchema.nullable() })).default([]),
   comparison: z.array(percentileComparisonSchema),
+  /**
+   * the prediction re-anchored on the baseline(s): the model fitted on each re-measured baseline and
+   * asked about the applied settings, so the cluster's move since the recorded run is not in its
+   * error; null when the baseline was not re-measured
+   */
+  reanchored: z
+    .object({
+      /** per baseline: its run, how well the model refitted on it reproduces it (predicted ÷ measured) */
+      fits: z.array(
+        z.object({ runId: z.string(), fit: z.object({ p50: z.number(), p99: z.number() }).nullable() }),
+      ),
+      /** why a baseline's model would not predict the applied settings (outside what it saw) */
+      refused: z.array(z.string()),
+    })
+    .nullable()
+    .default(null),
   decision: decisionSchema,
   diff: configDiffSchema,
   /** the hash of the applied performance.yaml (what the controller's generation metric must show) */

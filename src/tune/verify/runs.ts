@@ -2,10 +2,11 @@ import { inputError } from '../../errors.js';
 import type { LoadMode } from '../../load/apply-engine.js';
 import { defaultBurst } from '../../load/rate-limiter.js';
 import type { RunResult } from '../../report/run-result.js';
-import type { TuneResult } from '../../report/sections/tune.js';
+import type { EffectiveSettings, PercentilesMs, TuneResult } from '../../report/sections/tune.js';
 import { median } from '../fit.js';
+import { predictFor, type TuneOptions } from '../tune.js';
 import { predictedPercentiles } from './predicted.js';
-import type { PercentileComparison, RunSummary } from './result.js';
+import type { PercentileComparison, RunSummary, VerifyResult } from './result.js';
 
 /**
  * What verify compares, from the runs themselves: the load a run recorded, a run's summary, and the
@@ -67,25 +68,58 @@ export function comparePercentiles(
   tuned: TuneResult,
   befores: RunSummary[],
   afters: RunSummary[],
+  reanchored: PercentilesMs[] = [],
 ): PercentileComparison[] {
   const predicted = predictedPercentiles(tuned);
   const measured = afters.filter((after) => after.timeToReady.count > 0);
   return (['p50', 'p90', 'p99'] as const).map((percentile) => {
-    const predictedMs = predicted ? predicted[`${percentile}Ms`] : null;
+    const key = `${percentile}Ms` as const;
     const measuredMs =
       measured.length > 0 ? median(measured.map((after) => after.timeToReady[percentile])) : null;
-    const errorPct =
-      predictedMs !== null && measuredMs !== null && predictedMs > 0
-        ? Math.round(((measuredMs - predictedMs) / predictedMs) * 1000) / 10
-        : null;
+    const predictedMs = predicted ? round1(predicted[key]) : null;
+    const reanchoredMs =
+      reanchored.length > 0 ? round1(median(reanchored.map((prediction) => prediction[key]))) : null;
     return {
       percentile,
       beforeMs: median(befores.map((before) => before.timeToReady[percentile])),
-      predictedMs: predictedMs === null ? null : Math.round(predictedMs * 10) / 10,
+      predictedMs,
       measuredMs,
-      errorPct,
+      errorPct: errorOf(predictedMs, measuredMs),
+      reanchoredMs,
+      reanchoredErrorPct: errorOf(reanchoredMs, measuredMs),
     };
   });
+}
+
+const round1 = (value: number) => Math.round(value * 10) / 10;
+
+/** (measured − predicted) ÷ predicted, %, one decimal; null without both. */
+function errorOf(predictedMs: number | null, measuredMs: number | null): number | null {
+  return predictedMs !== null && measuredMs !== null && predictedMs > 0
+    ? round1(((measuredMs - predictedMs) / predictedMs) * 100)
+    : null;
+}
+
+/**
+ * The tuner's model fitted on each re-measured baseline and asked about the applied settings: what
+ * `tune` would predict for them from that baseline, the cluster as it was minutes before the re-run
+ * rather than when the recorded run ran.
+ */
+export function reanchorOn(
+  options: TuneOptions,
+  baselines: RunResult[],
+  applied: EffectiveSettings,
+): { predictions: PercentilesMs[]; section: NonNullable<VerifyResult['reanchored']> } {
+  const predictions: PercentilesMs[] = [];
+  const fits: NonNullable<VerifyResult['reanchored']>['fits'] = [];
+  const refused = new Set<string>();
+  for (const baseline of baselines) {
+    const answer = predictFor({ ...options, run: baseline }, applied);
+    fits.push({ runId: baseline.runId, fit: answer.fit });
+    if (answer.predicted) predictions.push(answer.predicted);
+    for (const reason of answer.refused) refused.add(reason);
+  }
+  return { predictions, section: { fits, refused: [...refused] } };
 }
 
 /** The tuner's predicted p99 change, current → recommended settings, as % of current; null without both. */

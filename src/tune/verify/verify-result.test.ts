@@ -9,7 +9,7 @@ import { tune } from '../tune.js';
 import { decide } from './decide.js';
 import { predictedPercentiles } from './predicted.js';
 import { type VerifyResult, verifyResultSchema } from './result.js';
-import { comparePercentiles, loadOf, summarizeRun } from './runs.js';
+import { comparePercentiles, loadOf, reanchorOn, summarizeRun } from './runs.js';
 
 /** From a recorded run to verify.json and its reports, without a cluster: the pure parts of verify. */
 
@@ -175,5 +175,43 @@ describe('verify result', () => {
     expect(text).toMatch(/^2 +\S+ +\S+ +\S+ +\S+ +-[\d.]+%$/m);
     expect(renderVerifyMarkdown(result)).toMatch(/\*\*Rounds\*\*[\s\S]*\| 2 \| /);
     expect(renderVerifyHtml(result, {})).toContain('Rounds');
+  });
+
+  it('shows the prediction re-anchored on the baseline beside the first one, and why when it was refused', () => {
+    const single = verifyResult();
+    const tuneOptions = {
+      run: before,
+      current: undefined,
+      currentSource: 'defaults',
+      strategy: 'balanced' as const,
+      maxWorkers: 4,
+    };
+    const { predictions, section } = reanchorOn(tuneOptions, [before], single.tune.settings.recommended);
+    const result = {
+      ...single,
+      baseline: 'remeasured' as const,
+      recorded: single.before,
+      comparison: comparePercentiles(single.tune, [single.before], [single.after!], predictions),
+      reanchored: section,
+    };
+    const text = renderVerify(result, makeStyle(false));
+    expect(text).toMatch(/^TIME TO READY +BASELINE +PREDICTED +MEASURED +ERROR +RE-ANCHORED +ERROR$/m);
+    expect(text).toMatch(/^p99( +\S+){3} +[+-][\d.]+%( +\S+) +[+-][\d.]+%$/m);
+    expect(text).toMatch(
+      /re-anchored = the same model fitted on the re-measured baseline instead of the recorded run, asked about the applied settings \(its fit there, predicted ÷ measured: p50 [\d.]+, p99 [\d.]+\)/,
+    );
+    expect(renderVerifyMarkdown(result)).toMatch(
+      /^\| percentile \| baseline \| predicted \| measured \| error \| re-anchored \| error \|$/m,
+    );
+    expect(renderVerifyHtml(result, {})).toContain('re-anchored');
+    // refused: no columns, the reason instead
+    const refused = {
+      ...result,
+      comparison: comparePercentiles(single.tune, [single.before], [single.after!], []),
+      reanchored: { fits: section.fits, refused: ['64 workers is over 4× the 1 this run saw'] },
+    };
+    const refusedText = renderVerify(refused, makeStyle(false));
+    expect(refusedText).not.toMatch(/RE-ANCHORED/);
+    expect(refusedText).toContain('no re-anchored prediction: 64 workers is over 4× the 1 this run saw');
   });
 });
