@@ -181,7 +181,8 @@ function predictWith(options: TuneOptions, model: RunModel, settings: EffectiveS
 /**
  * The model fitted on `options.run`, predicting time to ready with `settings` rather than with what
  * it would recommend: how `tune verify` re-anchors a recommendation on a baseline it re-measured.
- * Null when the model makes no prediction; `refused` when the settings are outside what the run saw.
+ * No prediction, with the reasons in `refused`, when the model makes none or the settings are outside
+ * what the run saw.
  */
 export function predictFor(
   options: TuneOptions,
@@ -189,8 +190,14 @@ export function predictFor(
 ): { predicted: PercentilesMs | null; fit: Prediction['fit'] | null; refused: string[] } {
   const predicted = predictWith(options, modelOf(options), settings);
   const prediction = predicted.prediction;
-  if (!prediction) return { predicted: null, fit: null, refused: ['the run has no reconcile time to model'] };
-  const beyond = prediction.step?.beyond ?? [];
+  if (!prediction)
+    return {
+      predicted: null,
+      fit: null,
+      refused: [`run ${options.run.runId} has no reconcile time or time to ready to model`],
+    };
+  // a step or a hold answers for other settings than these: beyond what the run saw, so no answer
+  const beyond = [...(prediction.step?.beyond ?? []), ...(prediction.held ? [prediction.held.why] : [])];
   if (prediction.refused.length > 0 || beyond.length > 0 || !prediction.recommended)
     return { predicted: null, fit: prediction.fit, refused: [...prediction.refused, ...beyond] };
   const { p50Ms, p90Ms, p99Ms } = prediction.recommended;

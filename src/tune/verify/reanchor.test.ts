@@ -62,6 +62,14 @@ describe('the model asked about given settings (predictFor)', () => {
     expect(answer.predicted).toBeNull();
     expect(answer.refused.join('\n')).toMatch(/64 workers is over 4× the 1 this run saw/);
   });
+
+  it('refuses a raise the server has no cores for, rather than answering for the settings it would hold', () => {
+    const options = optionsFor('shared-cpu');
+    const current = tune(options).settings.current;
+    const answer = predictFor(options, { ...current, workers: current.workers + 1 });
+    expect(answer.predicted).toBeNull();
+    expect(answer.refused.join('\n')).toMatch(/would need about [\d.]+ of the 2 cores it may use/);
+  });
 });
 
 describe('re-anchoring on the baseline (reanchorOn)', () => {
