@@ -50,6 +50,9 @@ describe('toYaml', () => {
     '- x',
     '#c',
     '.inf',
+    'e0',
+    'e-0',
+    'E-12',
   ])('quotes the ambiguous string %j', (value) => {
     expect(parse(toYaml({ value }))).toEqual({ value });
     expect(parse(toYaml({ value }), { version: '1.1' })).toEqual({ value });

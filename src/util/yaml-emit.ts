@@ -8,8 +8,8 @@
 
 const PLAIN = /^[A-Za-z][A-Za-z0-9_./-]*$/;
 const RESERVED = new Set(['true', 'false', 'yes', 'no', 'on', 'off', 'y', 'n', 'null']);
-// "e0", "E12": the `yaml` package's YAML 1.1 float rule reads these as numbers
-const EXPONENT_ONLY = /^[eE][0-9_]*$/;
+// "e0", "E12", "e-0": the `yaml` package's YAML 1.1 float rule reads these as numbers (NaN or null)
+const EXPONENT_ONLY = /^[eE][-+]?[0-9_]*$/;
 
 function scalarText(value: string | number | boolean | null): string {
   if (typeof value === 'string') {
