@@ -31,6 +31,16 @@ describe('apiserver views', () => {
     expect(lines[1]).toContain(`${section.flowControl.rejected} rejected`);
   });
 
+  it('terminal, markdown and html: the server’s cores and its wait for a core, when its metrics had them', () => {
+    const busy = { ...section, cpu: { cores: 1.254, gomaxprocs: 2, schedWaitP99Ms: 6.3 } };
+    const text = '1.25 of 2 cores (GOMAXPROCS) · its goroutines waited for a core p99 6.3ms';
+    expect(apiserverLines(busy, makeStyle(false))[2]).toBe(`  cpu: ${text}`);
+    expect(apiserverMarkdown(busy)).toContain(`CPU: ${text}.`);
+    expect(apiserverSection(busy).text).toContain(text);
+    const unknown = { ...section, cpu: { cores: null, gomaxprocs: null, schedWaitP99Ms: null } };
+    expect(apiserverLines(unknown, makeStyle(false)).join('\n')).not.toContain('cpu:');
+  });
+
   it('markdown: one row per SLI with its verdict', () => {
     const text = apiserverMarkdown(section).join('\n');
     expect(text).toContain(`| mutating | ${mutating.requests} | ${formatMs(mutating.p99Ms!)} | 1.00s | ✅ |`);

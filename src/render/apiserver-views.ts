@@ -17,8 +17,18 @@ export function apiserverLines(a: ApiServerSection, style: Style): string[] {
   return [
     `api server: ${a.requests} requests (${a.mutatingRequests} mutating) · ${sli.join(' · ') || 'no SLI data'}`,
     `  flow control: ${rejected === null ? 'not served' : rejected > 0 ? style.red(`${rejected} rejected`) : '0 rejected'} · in flight max ${a.inflight.mutatingMax ?? '-'} mutating, ${a.inflight.readOnlyMax ?? '-'} read-only · etcd request p99 ${ms(a.etcd.requestP99Ms)}, commit p99 ${ms(a.etcd.commitP99Ms)}`,
+    ...(a.cpu.cores !== null ? [`  cpu: ${cpuText(a)}`] : []),
     ...(a.admissionWebhooks.length > 0 ? [`  admission webhooks: ${webhooksText(a)}`] : []),
   ];
+}
+
+/** "1.25 of 2 cores (GOMAXPROCS) · its goroutines waited for a core p99 4.1ms" */
+export function cpuText(a: ApiServerSection): string {
+  const { cores, gomaxprocs, schedWaitP99Ms } = a.cpu;
+  return [
+    `${cores === null ? '-' : cores.toFixed(2)} of ${gomaxprocs ?? '-'} cores (GOMAXPROCS)`,
+    ...(schedWaitP99Ms === null ? [] : [`its goroutines waited for a core p99 ${ms(schedWaitP99Ms)}`]),
+  ].join(' · ');
 }
 
 /** "vmachine.vitistack.io (validating) 40/s mean 12ms p99 30ms; …" against the mean write */
@@ -44,6 +54,7 @@ export function apiserverMarkdown(a: ApiServerSection): string[] {
         `| ${c.name} | ${c.requests} | ${ms(c.p99Ms)} | ${formatMs(c.thresholdMs)} | ${c.verdict === 'pass' ? '✅' : c.verdict === 'fail' ? '❌' : 'no data'} |`,
     ),
     '',
+    ...(a.cpu.cores !== null ? [`CPU: ${cpuText(a)}.`, ''] : []),
     ...(a.admissionWebhooks.length > 0 ? [`Admission webhooks: ${webhooksText(a)}.`, ''] : []),
   ];
 }

@@ -388,6 +388,18 @@ const ALL: MetricDefinition[] = [
   ),
   scalar('apiserver.inflight.max', 'API server requests in flight (max)', '', fromApiServer(inflightMax)),
   scalar(
+    'apiserver.cpu',
+    'API server CPU (mean)',
+    'cores',
+    fromApiServer((a) => a.cpu.cores),
+  ),
+  scalar(
+    'apiserver.sched.p99',
+    'API server wait for a core p99',
+    'ms',
+    fromApiServer((a) => a.cpu.schedWaitP99Ms),
+  ),
+  scalar(
     'etcd.request.p99',
     'etcd request p99 (at the API server)',
     'ms',

@@ -48,7 +48,7 @@ describe('an admission webhook as the bottleneck', () => {
 
 describe('the API server short of CPU', () => {
   /** A section where nothing but the server's CPU says anything. */
-  const quiet = (cores: number | null, gomaxprocs: number | null) =>
+  const quiet = (cores: number | null, gomaxprocs: number | null, schedWaitP99Ms: number | null = null) =>
     ({
       windowSeconds: 60,
       requests: 12_000,
@@ -57,7 +57,7 @@ describe('the API server short of CPU', () => {
       sli: { checks: [{ name: 'mutating', requests: 5000, p99Ms: 359, thresholdMs: 1000, verdict: 'pass' }] },
       etcd: { commitP99Ms: 12 },
       inflight: { mutatingMax: 20 },
-      cpu: { cores, gomaxprocs },
+      cpu: { cores, gomaxprocs, schedWaitP99Ms },
     }) as unknown as ApiServerSection;
 
   it('is saturated when it used 70% or more of its GOMAXPROCS cores, though it kept its SLOs', () => {
@@ -69,7 +69,20 @@ describe('the API server short of CPU', () => {
     expect(pressure.evidence).toMatchObject({ 'apiserver cores used': 1.5, 'apiserver GOMAXPROCS': 2 });
   });
 
+  it('is saturated when it used half its cores and its goroutines waited for a core', () => {
+    const pressure = apiserverPressure(quiet(1.2, 2, 6.3), 0);
+    expect(pressure.saturated).toBe(true);
+    expect(pressure.latencyOnly).toBe(false);
+    expect(pressure.signs).toEqual([
+      'the API server waited for CPU: its goroutines waited p99 6.3ms for a core while it used 1.2 of its 2 (what shares its host takes the rest)',
+    ]);
+    expect(pressure.evidence).toMatchObject({ 'apiserver wait for a core p99 (ms)': 6.3 });
+  });
+
   it('is not when it used less, or when its metrics do not say', () => {
+    expect(apiserverPressure(quiet(1.2, 2, 1.1), 0).saturated).toBe(false);
+    // a busy host makes every process wait; a server using few of its cores is not what limits
+    expect(apiserverPressure(quiet(0.4, 2, 7.8), 0).saturated).toBe(false);
     expect(apiserverPressure(quiet(1.2, 2), 0).saturated).toBe(false);
     expect(apiserverPressure(quiet(null, 2), 0).saturated).toBe(false);
     expect(apiserverPressure(quiet(1.9, null), 0).saturated).toBe(false);

@@ -13,6 +13,16 @@ const r1 = (value: number) => Math.round(value * 10) / 10;
 /** The share of its cores an API server may use on average before it counts as CPU-bound. */
 export const CPU_BOUND_SHARE = 0.7;
 
+/**
+ * A server that used half its cores or more and whose goroutines still waited this long (p99) for a
+ * core is short of CPU below the 70%: on a host shared with etcd, controllers and the load, the others
+ * take the rest. Measured on the lab: p99 0.9 ms when the server had room (quiet host), 4.6–7.8 ms on a
+ * busy host while it used 0.1–0.4 cores (not short: the share rule keeps that out), 10.4 ms at 1.2 of
+ * 2 cores when it was the limit.
+ */
+export const SCHED_WAIT_BOUND_MS = 5;
+export const SCHED_WAIT_MIN_SHARE = 0.5;
+
 /** The verbs of a reconcile's calls (creates are the load's own; LIST and WATCH are the informer's). */
 const RECONCILE_VERBS = new Set(['GET', 'PUT', 'PATCH', 'DELETE']);
 
@@ -108,8 +118,9 @@ function latencyGrowth(section: ApiServerSection): { growth: number; minRps: num
 /**
  * Saturated when API Priority and Fairness rejected or queued requests, when mutating latency rose with
  * the offered rate (× 2 or more across the rates seen), when the server used 70% or more of its
- * GOMAXPROCS cores on average, when the controller's own client saw 429s, when a latency SLO failed, or
- * when etcd commits were slow (the last two alone: `latencyOnly`).
+ * GOMAXPROCS cores on average (or half of them while its goroutines waited for a core), when the
+ * controller's own client saw 429s, when a latency SLO failed, or when etcd commits were slow (the last
+ * two alone: `latencyOnly`).
  */
 export function apiserverPressure(
   section: ApiServerSection | undefined,
@@ -148,6 +159,18 @@ export function apiserverPressure(
     signs.push(
       `the API server is CPU-bound: it used ${r1(cores)} of the ${gomaxprocs} cores it may use (GOMAXPROCS)`,
     );
+  const { schedWaitP99Ms } = section.cpu;
+  if (
+    schedWaitP99Ms !== null &&
+    schedWaitP99Ms >= SCHED_WAIT_BOUND_MS &&
+    cores !== null &&
+    gomaxprocs &&
+    cores >= SCHED_WAIT_MIN_SHARE * gomaxprocs &&
+    cores < CPU_BOUND_SHARE * gomaxprocs
+  )
+    signs.push(
+      `the API server waited for CPU: its goroutines waited p99 ${r1(schedWaitP99Ms)}ms for a core while it used ${r1(cores)} of its ${gomaxprocs} (what shares its host takes the rest)`,
+    );
   const loadSigns = signs.length;
   // one run at one rate cannot show the curve bend, but a missed latency SLO is the server's own verdict
   for (const check of section.sli.checks.filter((c) => c.verdict === 'fail'))
@@ -168,6 +191,7 @@ export function apiserverPressure(
       'etcd commit p99 (ms)': commit === null ? null : Math.round(commit),
       'apiserver cores used': cores === null ? null : r1(cores),
       'apiserver GOMAXPROCS': gomaxprocs,
+      'apiserver wait for a core p99 (ms)': schedWaitP99Ms === null ? null : r1(schedWaitP99Ms),
       '429/s (controller)': r1(controller429PerSecond),
     },
   };

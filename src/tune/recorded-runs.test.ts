@@ -293,7 +293,7 @@ describe('the range of validity', () => {
   it('keeps workers and QPS when even one more worker would take the API server past 70% of its cores', () => {
     // 0.8 of 2 cores at the run's mean rate: a second worker doubles what the controller asks of it
     const edit = (run: ReturnType<typeof recordedRun>) => {
-      run.apiserver!.cpu = { cores: 0.8, gomaxprocs: 2 };
+      run.apiserver!.cpu = { cores: 0.8, gomaxprocs: 2, schedWaitP99Ms: null };
     };
     const result = tunedEdited('workers', edit);
     const prediction = result.prediction!;

@@ -22,6 +22,8 @@ export const API = {
   /** the server's own CPU, and the cores its Go runtime may use */
   cpu: 'process_cpu_seconds_total',
   gomaxprocs: 'go_sched_gomaxprocs_threads',
+  /** how long its goroutines waited, runnable, for a core: short of CPU, whatever the cause */
+  schedLatency: 'go_sched_latencies_seconds',
 } as const;
 
 export const ETCD = {
@@ -45,6 +47,7 @@ export const APISERVER_SELECT = new RegExp(
     API.admissionWebhook,
     API.cpu,
     API.gomaxprocs,
+    API.schedLatency,
     ETCD.commit,
     ETCD.fsync,
   ].join('|')})$`,

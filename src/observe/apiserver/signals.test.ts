@@ -154,11 +154,19 @@ describe('admission webhooks and CPU in the API server signals', () => {
       `process_cpu_seconds_total ${sumSeconds / 4}`,
       '# TYPE go_sched_gomaxprocs_threads gauge',
       'go_sched_gomaxprocs_threads 2',
+      // the Go collector's buckets: each goroutine wakeup, 2% of them waiting 0.92–10.5 ms for a core
+      '# TYPE go_sched_latencies_seconds histogram',
+      `go_sched_latencies_seconds_bucket{le="8.191999999999999e-05"} ${calls * 98}`,
+      `go_sched_latencies_seconds_bucket{le="0.0009175039999999999"} ${calls * 98}`,
+      `go_sched_latencies_seconds_bucket{le="0.010485759999999998"} ${calls * 100}`,
+      `go_sched_latencies_seconds_bucket{le="+Inf"} ${calls * 100}`,
+      `go_sched_latencies_seconds_sum ${calls * 0.01}`,
+      `go_sched_latencies_seconds_count ${calls * 100}`,
       '',
     ].join('\n');
   }
 
-  it('gives each webhook its calls, rate, mean from the sum delta, p99 from bucket deltas and rejections; a write’s mean and the server’s cores beside it', () => {
+  it('gives each webhook its calls, rate, mean from the sum delta, p99 from bucket deltas and rejections; a write’s mean, the server’s cores and its wait for a core beside it', () => {
     const api = new TargetStore('apiserver');
     api.add(0, parseExposition(scrape(100, 0, 5, 0), { format: 'text' }));
     // 10 s later: 200 more calls (4 rejected) that took 60 s in all, 50 of them over 100 ms
@@ -178,6 +186,11 @@ describe('admission webhooks and CPU in the API server signals', () => {
     expect(signals.admissionWebhooks[0]!.p99Ms).toBeGreaterThan(100);
     expect(signals.mutatingMeanMs).toBeCloseTo((75 / 200) * 1000, 6);
     // the process used (65 − 5) / 4 = 15 CPU seconds in 10 s
-    expect(signals.cpu).toEqual({ cores: expect.closeTo(1.5, 6), gomaxprocs: 2 });
+    // p99 half-way into the 0.92–10.5 ms bucket, where the 1st of its 2% falls
+    expect(signals.cpu).toEqual({
+      cores: expect.closeTo(1.5, 6),
+      gomaxprocs: 2,
+      schedWaitP99Ms: expect.closeTo((0.9175039999999999 + 10.485759999999998) / 2, 6),
+    });
   });
 });

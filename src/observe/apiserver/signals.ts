@@ -213,6 +213,7 @@ export function computeApiServerSignals(
     cpu: {
       cores: api.has(API.cpu) && seconds > 0 ? api.increase(API.cpu, undefined, from, to) / seconds : null,
       gomaxprocs: api.latest(API.gomaxprocs) ?? null,
+      schedWaitP99Ms: api.has(`${API.schedLatency}_count`) ? p(API.schedLatency, 0.99) : null,
     },
     mutatingMeanMs: mutatingAll.count > 0 ? (mutatingAll.sum / mutatingAll.count) * 1000 : null,
     admissionWebhooks,

@@ -68,10 +68,18 @@ export const apiserverSectionSchema = z.object({
    * family leaves webhook time out); null when none was served
    */
   mutatingMeanMs: ms().default(null),
-  /** the API server's process: mean cores used over the window, and GOMAXPROCS (the cores it may use) */
+  /**
+   * the API server's process: mean cores used over the window, GOMAXPROCS (the cores it may use), and
+   * how long its goroutines waited for a core (go_sched_latencies_seconds p99): a server on a host
+   * whose cores others take waits there though it used few of its own
+   */
   cpu: z
-    .object({ cores: z.number().nullable(), gomaxprocs: z.number().nullable() })
-    .default({ cores: null, gomaxprocs: null }),
+    .object({
+      cores: z.number().nullable(),
+      gomaxprocs: z.number().nullable(),
+      schedWaitP99Ms: ms().default(null),
+    })
+    .default({ cores: null, gomaxprocs: null, schedWaitP99Ms: null }),
   /** the admission webhooks the API server called in the window, slowest mean first */
   admissionWebhooks: z
     .array(

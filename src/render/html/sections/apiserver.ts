@@ -1,4 +1,5 @@
 import type { ApiServerSection } from '../../../report/sections/apiserver.js';
+import { cpuText } from '../../apiserver-views.js';
 import { count, DASH, ms, num, perSec } from '../format.js';
 import { type Html, html } from '../markup.js';
 import { badge, facts, note, section, table } from '../parts.js';
@@ -44,6 +45,7 @@ ${facts([
   ],
   ['etcd request p99', ms(a.etcd.requestP99Ms)],
   ['etcd commit / fsync p99', `${ms(a.etcd.commitP99Ms)} / ${ms(a.etcd.fsyncP99Ms)}`],
+  ...(a.cpu.cores !== null ? [['cpu', cpuText(a)] as [string, string]] : []),
 ])}
 ${table(
   ['API call SLI', 'requests', 'p99', 'threshold', 'verdict'],
