@@ -70,8 +70,8 @@ export const apiserverSectionSchema = z.object({
   mutatingMeanMs: ms().default(null),
   /**
    * the API server's process: mean cores used over the window, GOMAXPROCS (the cores it may use), and
-   * how long its goroutines waited for a core (go_sched_latencies_seconds p99): a server on a host
-   * whose cores others take waits there though it used few of its own
+   * how long its goroutines waited for a core (go_sched_latencies_seconds p99): on a host whose cores
+   * others take, a server waits there before it uses all of its own
    */
   cpu: z
     .object({

@@ -46,8 +46,9 @@ export interface DecideContext {
    */
   predictedImprovementPct: number | null;
   /**
-   * the tuner held the load-adding knobs (workers, QPS, burst) because any raise would overload the
-   * API server: the recommendation changes only what is safe, and is not expected to be faster
+   * the recommendation raises none of the load-adding knobs (workers, QPS, burst): held because any
+   * raise would overload the API server, or kept by the diagnosis. It changes only what is safe, and is
+   * not expected to be faster
    */
   held: boolean;
   /**
@@ -101,7 +102,7 @@ function runToRun(pairs: RoundPair[], recorded: RunSummary | null): number | nul
  *  4. a recommendation that raises load: in every round p99 improved on that round's baseline, beyond
  *     the within-run noise (the after run's 95% interval for its p99 entirely below the baseline's),
  *     and the median improvement is at least the margin;
- *     a held one (the tuner kept workers, QPS and burst because the API server has no room): the
+ *     a held one (no workers, QPS or burst raised: the API server has no room, or another bottleneck): the
  *     baseline's p99 is not shorter than the re-run's by more than the margin (in the median). Asking it to be faster would roll back every
  *     recommendation whose point is safety, not speed.
  * Rounds alternate baseline and re-run, so a cluster that drifts between runs weighs on both sides.
@@ -186,7 +187,7 @@ export function decide(pairs: RoundPair[], context: DecideContext): Decision {
     };
   if (expect === 'not-worse') {
     const why =
-      'the tuner held workers, QPS and burst (the API server has no room), so it must only not be worse';
+      'the recommendation raises no workers, QPS or burst (it sizes, it does not speed up), so it must only not be worse';
     const slower = round1(median(pairs.map(slowdown)));
     return slower > marginPct
       ? {

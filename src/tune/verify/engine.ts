@@ -29,6 +29,7 @@ import {
   type VerifyResult,
 } from './result.js';
 import {
+  addsNoLoad,
   checkRerunnable,
   comparePercentiles,
   loadOf,
@@ -277,7 +278,7 @@ export async function verifyTuning(options: VerifyOptions): Promise<VerifyOutput
         {
           minImprovementPct: options.minImprovementPct ?? DEFAULT_MIN_IMPROVEMENT_PCT,
           predictedImprovementPct: predictedImprovement(tuned),
-          held: Boolean(tuned.prediction?.held),
+          held: addsNoLoad(tuned),
           recorded: base.recorded ?? null,
         },
       );

@@ -122,6 +122,21 @@ export function reanchorOn(
   return { predictions, section: { fits, refused: [...refused] } };
 }
 
+/**
+ * The recommendation raises none of workers, QPS and burst: the tuner held them (the API server has no
+ * room for more) or the diagnosis kept them (the bottleneck is the API server, CPU, memory, a webhook).
+ * What it changes is sizing and advice, which promise safety, not speed.
+ */
+export function addsNoLoad(tuned: TuneResult): boolean {
+  if (tuned.prediction?.held) return true;
+  const { current, recommended } = tuned.settings;
+  return (
+    recommended.workers === current.workers &&
+    recommended.qps === current.qps &&
+    recommended.burst === current.burst
+  );
+}
+
 /** The tuner's predicted p99 change, current → recommended settings, as % of current; null without both. */
 export function predictedImprovement(tuned: TuneResult): number | null {
   const current = tuned.prediction?.current?.p99Ms;
