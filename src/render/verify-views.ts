@@ -93,7 +93,7 @@ export function predictionNotes(result: VerifyResult): string[] {
     .filter((text) => text !== null);
   if (hasReanchored(result))
     lines.push(
-      `re-anchored = the same model fitted on the re-measured baseline${section.fits.length > 1 ? 's (median over them)' : ''} instead of the recorded run, asked about the applied settings${fits.length > 0 ? ` (its fit there, predicted ÷ measured: ${fits.join('; ')})` : ''}`,
+      `re-anchored = the re-measured baseline${section.fits.length > 1 ? 's (median over them)' : ''} × the change the model, fitted there instead of on the recorded run, predicts for the applied settings${fits.length > 0 ? ` (its fit there, predicted ÷ measured: ${fits.join('; ')})` : ''}`,
     );
   for (const reason of section.refused) lines.push(`no re-anchored prediction: ${reason}`);
   return lines;

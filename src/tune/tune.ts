@@ -187,21 +187,31 @@ function predictWith(options: TuneOptions, model: RunModel, settings: EffectiveS
 export function predictFor(
   options: TuneOptions,
   settings: EffectiveSettings,
-): { predicted: PercentilesMs | null; fit: Prediction['fit'] | null; refused: string[] } {
+): {
+  predicted: PercentilesMs | null;
+  /** the model's answer for the run's own settings (what `fit` compares with the run) */
+  atRun: PercentilesMs | null;
+  fit: Prediction['fit'] | null;
+  refused: string[];
+} {
   const predicted = predictWith(options, modelOf(options), settings);
   const prediction = predicted.prediction;
   if (!prediction)
     return {
       predicted: null,
+      atRun: null,
       fit: null,
       refused: [`run ${options.run.runId} has no reconcile time or time to ready to model`],
     };
+  const atRun = prediction.current
+    ? { p50Ms: prediction.current.p50Ms, p90Ms: prediction.current.p90Ms, p99Ms: prediction.current.p99Ms }
+    : null;
   // a step or a hold answers for other settings than these: beyond what the run saw, so no answer
   const beyond = [...(prediction.step?.beyond ?? []), ...(prediction.held ? [prediction.held.why] : [])];
   if (prediction.refused.length > 0 || beyond.length > 0 || !prediction.recommended)
-    return { predicted: null, fit: prediction.fit, refused: [...prediction.refused, ...beyond] };
+    return { predicted: null, atRun, fit: prediction.fit, refused: [...prediction.refused, ...beyond] };
   const { p50Ms, p90Ms, p99Ms } = prediction.recommended;
-  return { predicted: { p50Ms, p90Ms, p99Ms }, fit: prediction.fit, refused: [] };
+  return { predicted: { p50Ms, p90Ms, p99Ms }, atRun, fit: prediction.fit, refused: [] };
 }
 
 /** From a run's measurements: a diagnosis, a recommendation per knob with evidence, and a prediction. */

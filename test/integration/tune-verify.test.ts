@@ -148,7 +148,7 @@ describe('vitictl tune verify: the closed loop, in the lab', () => {
       }
     }
     if (refused.length > 0) expect(String(verified.stdout)).toContain(`no prediction: ${refused[0]}`);
-    // re-anchored: the same model refitted on the baseline, asked about the applied settings; it
+    // re-anchored: the baseline × the change the model refitted there predicts for the applied settings; it
     // predicts, or says why not
     expect(result.reanchored?.fits.map((entry) => entry.runId)).toEqual([result.before.runId]);
     const reanchored = result.comparison.filter((row) => row.reanchoredMs !== null);

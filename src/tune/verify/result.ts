@@ -154,9 +154,10 @@ export const verifyResultSchema = z.object({
   rounds: z.array(z.object({ baseline: runSummarySchema, after: runSummarySchema.nullable() })).default([]),
   comparison: z.array(percentileComparisonSchema),
   /**
-   * the prediction re-anchored on the baseline(s): the model fitted on each re-measured baseline and
-   * asked about the applied settings, so the cluster's move since the recorded run is not in its
-   * error; null when the baseline was not re-measured
+   * the prediction re-anchored on the baseline(s): each re-measured baseline's percentiles times the
+   * change the model, fitted on that baseline, predicts for the applied settings; so neither the
+   * cluster's move since the recorded run nor the model's miss on the baseline is in its error; null
+   * when the baseline was not re-measured
    */
   reanchored: z
     .object({
@@ -164,7 +165,7 @@ export const verifyResultSchema = z.object({
       fits: z.array(
         z.object({ runId: z.string(), fit: z.object({ p50: z.number(), p99: z.number() }).nullable() }),
       ),
-      /** why a baseline's model would not predict the applied settings (outside what it saw) */
+      /** why a baseline gave no prediction (the settings outside what it saw, a model that misses it by > 2×) */
       refused: z.array(z.string()),
     })
     .nullable()

@@ -100,10 +100,15 @@ function errorOf(predictedMs: number | null, measuredMs: number | null): number 
     : null;
 }
 
+/** A model that misses its own run by more than this factor describes another system: its ratios are not evidence. */
+export const REANCHOR_FIT_LIMIT = 2;
+
 /**
- * The tuner's model fitted on each re-measured baseline and asked about the applied settings: what
- * `tune` would predict for them from that baseline, the cluster as it was minutes before the re-run
- * rather than when the recorded run ran.
+ * Each re-measured baseline's percentiles times the change the model predicts for the applied
+ * settings (its answer for them ÷ its answer for the baseline's own), the model fitted on that
+ * baseline: the cluster as it was minutes before the re-run, not when the recorded run ran, and the
+ * model's miss on the baseline itself cancelled. Settings that add no load are predicted as the
+ * baseline. A baseline whose model misses it by more than 2× gives no prediction, with the reason.
  */
 export function reanchorOn(
   options: TuneOptions,
@@ -116,8 +121,24 @@ export function reanchorOn(
   for (const baseline of baselines) {
     const answer = predictFor({ ...options, run: baseline }, applied);
     fits.push({ runId: baseline.runId, fit: answer.fit });
-    if (answer.predicted) predictions.push(answer.predicted);
     for (const reason of answer.refused) refused.add(reason);
+    const { predicted, atRun, fit } = answer;
+    if (!predicted || !atRun || !fit) continue;
+    const worst = Math.max(fit.p50, 1 / fit.p50, fit.p99, 1 / fit.p99);
+    if (!(worst <= REANCHOR_FIT_LIMIT)) {
+      refused.add(
+        `the model fitted on baseline ${baseline.runId} misses it by more than ${REANCHOR_FIT_LIMIT}× (predicted ÷ measured: p50 ${fit.p50}, p99 ${fit.p99}): its predicted change is not evidence`,
+      );
+      continue;
+    }
+    const measured = summarizeRun(baseline, null).timeToReady;
+    const scaled = (key: keyof PercentilesMs, percentile: 'p50' | 'p90' | 'p99') =>
+      atRun[key] > 0 ? measured[percentile] * (predicted[key] / atRun[key]) : measured[percentile];
+    predictions.push({
+      p50Ms: scaled('p50Ms', 'p50'),
+      p90Ms: scaled('p90Ms', 'p90'),
+      p99Ms: scaled('p99Ms', 'p99'),
+    });
   }
   return { predictions, section: { fits, refused: [...refused] } };
 }

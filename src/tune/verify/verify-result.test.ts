@@ -198,7 +198,7 @@ describe('verify result', () => {
     expect(text).toMatch(/^TIME TO READY +BASELINE +PREDICTED +MEASURED +ERROR +RE-ANCHORED +ERROR$/m);
     expect(text).toMatch(/^p99( +\S+){3} +[+-][\d.]+%( +\S+) +[+-][\d.]+%$/m);
     expect(text).toMatch(
-      /re-anchored = the same model fitted on the re-measured baseline instead of the recorded run, asked about the applied settings \(its fit there, predicted ÷ measured: p50 [\d.]+, p99 [\d.]+\)/,
+      /re-anchored = the re-measured baseline × the change the model, fitted there instead of on the recorded run, predicts for the applied settings \(its fit there, predicted ÷ measured: p50 [\d.]+, p99 [\d.]+\)/,
     );
     expect(renderVerifyMarkdown(result)).toMatch(
       /^\| percentile \| baseline \| predicted \| measured \| error \| re-anchored \| error \|$/m,
