@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { EffectiveSettings, TuneResult } from '../../report/sections/tune.js';
 import { RECORDED, type RecordedName, recordedRun } from '../fixtures/recorded.js';
 import { tune } from '../tune.js';
 import { addsNoLoad } from './runs.js';
@@ -19,6 +20,24 @@ describe('a recommendation that adds no load (addsNoLoad)', () => {
     expect(result.diagnosis.bottleneck).toBe('webhook');
     expect(result.prediction?.held ?? null).toBeNull();
     expect(addsNoLoad(result)).toBe(true);
+  });
+
+  it('reads QPS ≤ 0 as no limit: lifting a limit or raising burst under one adds load, adding a limit or cutting workers does not', () => {
+    const settings = (workers: number, qps: number, burst: number) => ({
+      workers,
+      qps,
+      burst,
+      batchSize: 1,
+      requeueDelayMs: 0,
+      timeoutMs: 30_000,
+    });
+    const judged = (current: EffectiveSettings, recommended: EffectiveSettings) =>
+      addsNoLoad({ prediction: null, settings: { current, recommended } } as unknown as TuneResult);
+    expect(judged(settings(8, 10, 20), settings(8, 10, 40))).toBe(false);
+    expect(judged(settings(8, 10, 20), settings(8, -1, 0))).toBe(false);
+    expect(judged(settings(8, -1, 0), settings(8, 10, 20))).toBe(true);
+    expect(judged(settings(8, 10, 20), settings(4, 10, 20))).toBe(true);
+    expect(judged(settings(8, 10, 20), settings(9, 10, 20))).toBe(false);
   });
 
   it('is not one that raises workers or QPS', () => {

@@ -145,16 +145,18 @@ export function reanchorOn(
 
 /**
  * The recommendation raises none of workers, QPS and burst: the tuner held them (the API server has no
- * room for more) or the diagnosis kept them (the bottleneck is the API server, CPU, memory, a webhook).
+ * room for more) or the diagnosis kept or cut them (the bottleneck is the API server, CPU, memory, a
+ * webhook; idle workers).
  * What it changes is sizing and advice, which promise safety, not speed.
  */
 export function addsNoLoad(tuned: TuneResult): boolean {
   if (tuned.prediction?.held) return true;
   const { current, recommended } = tuned.settings;
+  // QPS ≤ 0 is no client-side limit, under which burst means nothing
+  const limit = (qps: number) => (qps > 0 ? qps : Number.POSITIVE_INFINITY);
+  const burstRaised = limit(current.qps) < Number.POSITIVE_INFINITY && recommended.burst > current.burst;
   return (
-    recommended.workers === current.workers &&
-    recommended.qps === current.qps &&
-    recommended.burst === current.burst
+    recommended.workers <= current.workers && limit(recommended.qps) <= limit(current.qps) && !burstRaised
   );
 }
 
