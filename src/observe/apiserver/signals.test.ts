@@ -190,7 +190,7 @@ describe('admission webhooks and CPU in the API server signals', () => {
     expect(signals.cpu).toEqual({
       cores: expect.closeTo(1.5, 6),
       gomaxprocs: 2,
-      schedWaitP99Ms: expect.closeTo((0.9175039999999999 + 10.485759999999998) / 2, 6),
+      schedWaitP99Ms: expect.closeTo((0.917504 + 10.48576) / 2, 6),
     });
   });
 });
