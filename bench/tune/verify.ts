@@ -241,7 +241,7 @@ async function verifySteps(spec: ClosedLoopCase, lab: Parameters<Parameters<type
         after: after ? { p50: seconds(after.p50), p90: seconds(after.p90), p99: seconds(after.p99) } : null,
         prediction: result.comparison,
         predictionErrorPct: { p50: error(result, 'p50'), p99: error(result, 'p99') },
-        // the model refitted on the re-measured baseline(s), asked about the same settings
+        // the re-measured baseline(s) × the change the model refitted there predicts for the same settings
         reanchoredErrorPct: { p50: reanchoredError(result, 'p50'), p99: reanchoredError(result, 'p99') },
         reanchored: result.reanchored,
         refused: prediction?.refused ?? [],

@@ -45,9 +45,9 @@ export const percentileComparisonSchema = z.object({
   /** (measured − predicted) ÷ predicted × 100; null without both */
   errorPct: z.number().nullable(),
   /**
-   * the same model fitted on the re-measured baseline instead of the recorded run, predicting the
+   * the re-measured baseline's percentile × the change the model fitted there predicts for the
    * applied settings (over several rounds, the median of the baselines' predictions); null when not
-   * re-measured or when that model refused
+   * re-measured or when every baseline's model refused
    */
   reanchoredMs: z.number().nullable().default(null),
   /** (measured − re-anchored) ÷ re-anchored × 100 */
