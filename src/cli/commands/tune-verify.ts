@@ -301,8 +301,7 @@ export function registerTuneVerify(tune: Command, runner: Runner): void {
     )
     .option(
       '--min-improvement <percent>',
-      'keep only when p99 time to ready improves at least this much, beyond the noise',
-      '5',
+      'keep only when p99 time to ready improves at least this much, beyond the noise (default 5; given, it is asked even of a recommendation that raises no workers, QPS or burst)',
     )
     .option(
       '--rounds <n>',
@@ -335,8 +334,9 @@ with the recommended one; --rounds N alternates the two N times. The margin is t
 --min-improvement and the run-to-run noise (how far apart the same config's p99s were: the rounds'
 baselines, or the recorded run and its baseline). Kept means: p99 time to ready improved in every
 round, beyond the noise (the two runs' 95% intervals of the p99 do not overlap), by at least the
-margin in the median, with no more failed or timed-out objects than before; when the tuner held
-workers and QPS because the API server has no room, the median not worse by more than the margin.
+margin in the median, with no more failed or timed-out objects than before; when the recommendation
+raises no workers, QPS or burst (the API server has no room, or they are not the bottleneck), the
+median not worse by more than the margin, unless --min-improvement was given.
 Otherwise the previous ConfigMap is restored exactly (deleted when there was none).
 Exit codes: 0 kept · 3 rolled back · 1 error (the ConfigMap restored) · 2 bad input · 130/143 interrupted (restored).
 `,

@@ -82,7 +82,10 @@ export interface VerifyOptions {
    * from the re-run needs the server's rates and latency to know how far it may go
    */
   apiserverMetrics?: Omit<ApiServerObserve, 'apiserver'> | undefined;
-  /** keep only when p99 time-to-ready improves at least this much (%), beyond the noise */
+  /**
+   * keep only when p99 time-to-ready improves at least this much (%), beyond the noise; unset: 5%, and
+   * a recommendation that adds no load need only not be worse
+   */
   minImprovementPct?: number | undefined;
   /**
    * before applying, run the same load again with the live config and compare with that run: a
@@ -278,7 +281,8 @@ export async function verifyTuning(options: VerifyOptions): Promise<VerifyOutput
         {
           minImprovementPct: options.minImprovementPct ?? DEFAULT_MIN_IMPROVEMENT_PCT,
           predictedImprovementPct: predictedImprovement(tuned),
-          held: addsNoLoad(tuned),
+          // a --min-improvement the user gave is asked of every recommendation
+          held: addsNoLoad(tuned) && options.minImprovementPct === undefined,
           recorded: base.recorded ?? null,
         },
       );
