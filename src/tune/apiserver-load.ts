@@ -154,22 +154,15 @@ export function apiserverPressure(
       `mutating latency rises with the offered rate: ×${r1(growth.growth)} from ${Math.round(growth.minRps)} to ${Math.round(growth.maxRps)} requests/s`,
     );
   // a server short of CPU keeps its SLOs while every request waits a little longer for a core
-  const { cores, gomaxprocs } = section.cpu;
-  if (cores !== null && gomaxprocs && cores >= CPU_BOUND_SHARE * gomaxprocs)
+  const { cores, gomaxprocs, schedWaitP99Ms } = section.cpu;
+  const share = cores !== null && gomaxprocs ? cores / gomaxprocs : null;
+  if (share !== null && share >= CPU_BOUND_SHARE)
     signs.push(
-      `the API server is CPU-bound: it used ${r1(cores)} of the ${gomaxprocs} cores it may use (GOMAXPROCS)`,
+      `the API server is CPU-bound: it used ${r1(cores ?? 0)} of the ${gomaxprocs} cores it may use (GOMAXPROCS)`,
     );
-  const { schedWaitP99Ms } = section.cpu;
-  if (
-    schedWaitP99Ms !== null &&
-    schedWaitP99Ms >= SCHED_WAIT_BOUND_MS &&
-    cores !== null &&
-    gomaxprocs &&
-    cores >= SCHED_WAIT_MIN_SHARE * gomaxprocs &&
-    cores < CPU_BOUND_SHARE * gomaxprocs
-  )
+  else if (share !== null && share >= SCHED_WAIT_MIN_SHARE && (schedWaitP99Ms ?? 0) >= SCHED_WAIT_BOUND_MS)
     signs.push(
-      `the API server waited for CPU: its goroutines waited p99 ${r1(schedWaitP99Ms)}ms for a core while it used ${r1(cores)} of its ${gomaxprocs} (what shares its host takes the rest)`,
+      `the API server waited for CPU: its goroutines waited p99 ${r1(schedWaitP99Ms ?? 0)}ms for a core while it used ${r1(cores ?? 0)} of its ${gomaxprocs} (what shares its host takes the rest)`,
     );
   const loadSigns = signs.length;
   // one run at one rate cannot show the curve bend, but a missed latency SLO is the server's own verdict
