@@ -91,7 +91,7 @@ export async function kubectlDelete(lab: Lab, runId: string) {
     await sleep(1000);
   }
   const seconds = (performance.now() - start) / 1000;
-  // the lab runs no namespace controller: namespaces stay Terminating, so do not wait for them
+  // the lab's namespace controller finishes them in the background: not part of the timed delete
   kubectl(lab, ['delete', 'namespaces', '-l', selector, '--wait=false'], 2 * MINUTE);
   return {
     seconds: round(seconds, 2),
