@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VitictlError } from '../../errors.js';
 import { NetworkError } from '../../kube/rest.js';
-import { formatBytes, gunzipBounded, MiB } from '../../util/read-input.js';
+import { formatBytes, gunzipBoundedOffThread, MiB } from '../../util/read-input.js';
 import { type BodyLimit, describeFetchFailure, type Target } from '../target.js';
 import { parseScrape, targetsDecoder } from './decode.js';
 import type { Exposition } from './model.js';
@@ -104,7 +104,7 @@ async function fetchBody(
   if (response.status !== 200) throw new ScrapeStatusError(response.status, response.body);
   const encoding = String(response.headers['content-encoding'] ?? '');
   const body = encoding.includes('gzip')
-    ? gunzipBounded(response.body, { url: target.where(path) }, limit.maxBytes, limit.hint)
+    ? await gunzipBoundedOffThread(response.body, { url: target.where(path) }, limit.maxBytes, limit.hint)
     : response.body;
   const type = String(response.headers['content-type'] ?? '');
   return { body, format: type.includes('openmetrics') ? 'openmetrics' : 'text' };
