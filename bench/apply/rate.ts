@@ -1,29 +1,61 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyMachines, type Lab, load, log, MINUTE, readTimeline } from './lab.js';
+import { type Lab, load, log, MINUTE, readTimeline, vitictl } from './lab.js';
 import { round, summarize } from './stats.js';
 
-/** burst 1: the bare schedule; the default burst (R/10): the catch-up, spread by the 1.2× cap */
+/**
+ * burst 1: the bare schedule; the default burst (R/10): the catch-up, spread by the 1.2× cap. Machines,
+ * and ConfigMaps: the API server on these 2 cores cannot complete 500 Machines/s, and the pacer is
+ * only measured apart from its sink where the sink keeps up.
+ */
 const CASES = [
-  { rate: 50, burst: 1 },
-  { rate: 200, burst: 1 },
-  { rate: 500, burst: 1 },
-  { rate: 500, burst: undefined },
-  { rate: 1000, burst: undefined },
+  { rate: 50, burst: 1, objects: 'machines' },
+  { rate: 200, burst: 1, objects: 'machines' },
+  { rate: 500, burst: 1, objects: 'machines' },
+  { rate: 500, burst: undefined, objects: 'machines' },
+  { rate: 1000, burst: undefined, objects: 'machines' },
+  { rate: 500, burst: undefined, objects: 'configmaps' },
+  { rate: 1000, burst: undefined, objects: 'configmaps' },
 ] as const;
 const RATE_SECONDS = 10;
 
+/** The smallest object the API server stores: a ConfigMap with one key, over 10 namespaces. */
+const CONFIGMAPS_SCENARIO = `apiVersion: vitictl.io/v1alpha1
+kind: Scenario
+metadata: {name: configmaps}
+spec:
+  seed: 1
+  namespaces: {count: 10, nameTemplate: "vitictl-{{runId}}-{{nsIndex}}"}
+  objects:
+    - name: configmaps
+      apiVersion: v1
+      kind: ConfigMap
+      scope: Namespaced
+      count: 1000
+      template:
+        data: {index: "i-{{index}}"}
+`;
+
 export function rateAccuracy(lab: Lab) {
-  const runs = CASES.map(({ rate, burst }) => {
-    log(`rate ${rate}/s, burst ${burst ?? 'default'}…`);
-    const runId = `bench-rate-${rate}-${burst ?? 'default'}`;
+  const configmaps = join(lab.dir, 'configmaps.scenario.yaml');
+  writeFileSync(configmaps, CONFIGMAPS_SCENARIO);
+  const runs = CASES.map(({ rate, burst, objects }) => {
+    log(`rate ${rate}/s, burst ${burst ?? 'default'}, ${objects}…`);
+    const runId = `bench-rate-${rate}-${burst ?? 'default'}-${objects}`;
     const count = rate * RATE_SECONDS;
     const timeline = join(lab.dir, `rate-${rate}.ndjson`);
     const loadBefore = load();
-    const { result, seconds } = applyMachines(
+    const { result, seconds } = vitictl(
       lab,
-      count,
-      runId,
       [
+        'apply',
+        objects === 'machines' ? 'machines' : configmaps,
+        '--count',
+        String(count),
+        '--run-id',
+        runId,
+        '-o',
+        'json',
         '--no-wait',
         '--qps',
         String(rate),
@@ -44,9 +76,10 @@ export function rateAccuracy(lab: Lab) {
     const ideal = rate / 10;
     const latenessMs = summarize(lateness, 2);
     return {
+      objects: `${count} ${objects === 'machines' ? 'Machines' : 'ConfigMaps'}`,
       requestedRate: rate,
       burst: apply.burst,
-      objects: count,
+      completedRate: apply.completedRate,
       achievedRate: apply.achievedRate,
       errorPercent: round(errorPercent, 2),
       maxStartsIn100ms: apply.maxStartsIn100ms,
@@ -71,6 +104,6 @@ export function rateAccuracy(lab: Lab) {
   });
   return {
     runs,
-    note: `node bin/vitictl.js apply machines --count 10·R --no-wait --qps R [--burst B] -o json -q --timeline FILE, (R, B) = ${CASES.map((c) => `(${c.rate}, ${c.burst ?? 'default R/10'})`).join(', ')} (~${RATE_SECONDS} s each), in the operator-less lab after part 1, cleanup on. achievedRate, maxStartsIn100ms, lateStarts (starts > 10 ms after their intended time) from the RunResult; errorPercent = (achieved − R)/R; startIntervalMs = gaps between consecutive "sent" times from the timeline (client wall clock, µs resolution); startLatenessMs = sent − intended per object. met.evenlySpaced: maxStartsIn100ms <= ceil(R/10) + 1 (a 100-ms window can hold one start more than R/10 by jitter alone) and no late starts; met.catchUpWithin1_2x: maxStartsIn100ms <= ⌊1.2·R/10⌋ + 1 (the catch-up cap, and one more by jitter alone: the cap counts decisions, the window counts sends); met.latenessP99Within5ms: startLatenessMs.p99 <= 5`,
+    note: `node bin/vitictl.js apply machines|CONFIGMAPS_SCENARIO --count 10·R --no-wait --qps R [--burst B] -o json -q --timeline FILE, (R, B, objects) = ${CASES.map((c) => `(${c.rate}, ${c.burst ?? 'default R/10'}, ${c.objects})`).join(', ')} (~${RATE_SECONDS} s each), in the operator-less lab after part 1, cleanup on. achievedRate, maxStartsIn100ms, lateStarts (starts > 10 ms after their intended time) from the RunResult; errorPercent = (achieved − R)/R; startIntervalMs = gaps between consecutive "sent" times from the timeline (client wall clock, µs resolution); startLatenessMs = sent − intended per object. met.evenlySpaced: maxStartsIn100ms <= ceil(R/10) + 1 (a 100-ms window can hold one start more than R/10 by jitter alone) and no late starts; met.catchUpWithin1_2x: maxStartsIn100ms <= ⌊1.2·R/10⌋ + 1 (the catch-up cap, and one more by jitter alone: the cap counts decisions, the window counts sends); met.latenessP99Within5ms: startLatenessMs.p99 <= 5`,
   };
 }
