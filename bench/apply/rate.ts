@@ -43,7 +43,7 @@ export function rateAccuracy(lab: Lab) {
     log(`rate ${rate}/s, burst ${burst ?? 'default'}, ${objects}…`);
     const runId = `bench-rate-${rate}-${burst ?? 'default'}-${objects}`;
     const count = rate * RATE_SECONDS;
-    const timeline = join(lab.dir, `rate-${rate}.ndjson`);
+    const timeline = join(lab.dir, `${runId}.ndjson`);
     const loadBefore = load();
     const { result, seconds } = vitictl(
       lab,
