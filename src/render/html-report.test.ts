@@ -362,6 +362,35 @@ describe('renderHtmlReport', () => {
     expect(page).not.toMatch(/NaN|Infinity|undefined/);
   });
 
+  it('draws where the last step goes when the run was joined with the audit log: three CDFs, one axis', () => {
+    const run = applied();
+    const own = newHistogram();
+    for (let i = 0; i < 100; i++) recordMs(own, 0.1 + i / 500);
+    run.apply!.groundTruth = {
+      source: '/var/log/kube-apiserver/audit.log',
+      matched: 100,
+      unmatched: 0,
+      readBeforeLogged: 3,
+      commitToRead: hdr(spread(100, 2)),
+      readToMarked: summarize(own, 'us'),
+      commitToMarked: hdr(spread(100, 3)),
+    };
+    const page = renderHtmlReport(run);
+    expect(sectionIds(page)).toEqual(['run', 'objects', 'distribution', 'latency', 'rate', 'methods']);
+    expect(svgLabels(page)).toEqual([
+      'time-to-ready distribution',
+      'where the last step goes',
+      'achieved rate over time',
+    ]);
+    const chart = page.slice(page.indexOf('aria-label="where the last step goes"'));
+    const figure = chart.slice(0, chart.indexOf('</figure>'));
+    expect(figure.match(/<path /g)).toHaveLength(3);
+    expect(figure).toContain('watch event read → marked ready (vitictl');
+    // the own part (0.1–0.3 ms) and the commit's 2–700 ms share one log axis from below 0.1 ms
+    expect(figure).toMatch(/>0\.0\dms</);
+    expect(page).not.toMatch(/NaN|Infinity|undefined/);
+  });
+
   it('says in the verdict and in its section that a metrics target never answered, and why', () => {
     const run = applied();
     run.observe = {

@@ -1,6 +1,6 @@
 import { JsHistogram } from 'hdr-histogram-js';
 import { decodeHistogram, type LatencySummary, statMs } from '../../../report/histogram.js';
-import type { RunResult } from '../../../report/run-result.js';
+import type { GroundTruth, RunResult } from '../../../report/run-result.js';
 import { groundTruthNote, retryText } from '../../summary-text.js';
 import { count, DASH, ms, tickMs } from '../format.js';
 import { type Html, html, type Part } from '../markup.js';
@@ -24,6 +24,13 @@ export function decode(encoded: string): ReturnType<typeof decodeHistogram> | un
     return undefined;
   }
 }
+
+const CUMULATIVE_SHARE: Axis = {
+  min: 0,
+  max: 100,
+  ticks: [0, 25, 50, 75, 100].map((v) => ({ value: v, label: `${v}%` })),
+  title: 'cumulative share',
+};
 
 /** (value ms, count) for every recorded HDR bucket; percentiles as a fallback. Layout only. */
 function recordedValues(summary: LatencySummary): Array<readonly [number, number]> {
@@ -62,12 +69,7 @@ export function distributionSection(result: RunResult, baseline: RunResult | und
     bins[i] = bins[i]! + n;
   }
   const y = linearAxis(0, Math.max(...bins), 'objects per bin');
-  const y2: Axis = {
-    min: 0,
-    max: 100,
-    ticks: [0, 25, 50, 75, 100].map((v) => ({ value: v, label: `${v}%` })),
-    title: 'cumulative share',
-  };
+  const y2 = CUMULATIVE_SHARE;
   const bars = bins.flatMap((n, i) => {
     if (n === 0) return [];
     const x0 = 10 ** (lo + i * width);
@@ -102,6 +104,44 @@ export function distributionSection(result: RunResult, baseline: RunResult | und
   ]);
 }
 
+/** The last step of time-to-ready split at the audit log's commit: each part's CDF on one log axis. */
+function groundTruthChart(truth: GroundTruth): Html | '' {
+  const parts = [
+    {
+      label: 'audit commit → watch event read (the server, the network)',
+      summary: truth.commitToRead,
+      color: COLORS.blue,
+    },
+    {
+      label: "watch event read → marked ready (vitictl's own part)",
+      summary: truth.readToMarked,
+      color: COLORS.green,
+    },
+    {
+      label: 'audit commit → marked ready (the whole step)',
+      summary: truth.commitToMarked,
+      color: COLORS.red,
+    },
+  ].map((part) => ({ ...part, values: recordedValues(part.summary) }));
+  const all = parts.flatMap((part) => part.values.map(([v]) => v));
+  if (all.length === 0) return '';
+  // reads before the commit was logged are timed as 1 µs: they stand at the axis' left edge
+  const x = logAxis(
+    Math.max(Math.min(...all), 0.01) / 1.05,
+    Math.max(...all) * 1.05,
+    'time (log scale)',
+    tickMs,
+  );
+  const drawn = parts.filter((part) => part.values.length > 0);
+  return plot({
+    label: 'where the last step goes',
+    x,
+    y: CUMULATIVE_SHARE,
+    layers: drawn.map((part) => ({ kind: 'line', points: cdf(part.values, x), color: part.color })),
+    legend: drawn.map((part) => ({ label: part.label, color: part.color })),
+  });
+}
+
 export function latencySection(apply: NonNullable<RunResult['apply']>, sets: boolean): Html {
   const row = (name: Part, h: LatencySummary) => [
     name,
@@ -134,7 +174,7 @@ export function latencySection(apply: NonNullable<RunResult['apply']>, sets: boo
   }
   return section('latency', 'Latency percentiles', [
     table(['latency', 'samples', 'mean', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max'], rows, 'num'),
-    ...(truth ? [note(groundTruthNote(truth))] : []),
+    ...(truth ? [groundTruthChart(truth), note(groundTruthNote(truth))] : []),
   ]);
 }
 
