@@ -108,7 +108,7 @@ export function distributionSection(result: RunResult, baseline: RunResult | und
 function groundTruthChart(truth: GroundTruth): Html | '' {
   const parts = [
     {
-      label: 'audit commit → watch event read (the server, the network)',
+      label: "audit commit → watch event read (the server's delivery and vitictl's socket read)",
       summary: truth.commitToRead,
       color: COLORS.blue,
     },
