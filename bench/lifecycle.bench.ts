@@ -8,7 +8,7 @@ import type { PhaseTimelineRow } from '../src/load/phases/phase-tracker.js';
 import type { PhaseLoad } from '../src/report/sections/phase-load.js';
 import { applyMachines, kubectl, type Lab, load, log, MINUTE, withLab } from './apply/lab.js';
 import { run } from './apply/proc.js';
-import { summarize } from './apply/stats.js';
+import { pollError, summarize } from './apply/stats.js';
 import { TIMING_LAB } from './apply/timing.js';
 import { bin, machine, writeResult } from './lib.js';
 
@@ -31,10 +31,6 @@ function epochMs(stamp: string): number {
   const whole = Date.parse(stamp.replace(/\.\d+Z$/, 'Z'));
   return match ? whole + Number(`0.${match[1]}`) * 1000 : whole;
 }
-
-/** A poll with period P from `start` sees a change at the first tick at or after it: an idealised lower bound. */
-const pollErrors = (truth: number[], start: number, periodMs: number) =>
-  truth.map((t) => start + Math.ceil((t - start) / periodMs) * periodMs - t);
 
 interface AuditEvent {
   stage: string;
@@ -101,7 +97,10 @@ function accuracy(
     joined: joined.errors.length,
     missing: joined.missing,
     vitictlErrorMs: summarize(joined.errors, 2),
-    poll1sErrorMs: summarize(pollErrors(truthTimes, start, 1000), 1),
+    poll1sErrorMs: summarize(
+      truthTimes.map((t) => pollError(t, start, 1000)),
+      1,
+    ),
     doneMs: { p50: load.latency.done.p50, p99: load.latency.done.p99 },
   };
 }

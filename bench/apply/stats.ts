@@ -31,3 +31,7 @@ export function summarize(values: number[], digits = 1): Summary {
     mean: round(mean, digits),
   };
 }
+
+/** A poll with period P from `start` sees a change at the first tick at or after it: an idealised lower bound. */
+export const pollError = (truth: number, start: number, periodMs: number) =>
+  start + Math.ceil((truth - start) / periodMs) * periodMs - truth;

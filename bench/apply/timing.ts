@@ -11,7 +11,7 @@ import type { LabUpOptions } from '../../src/lab/lab.js';
 import type { TimelineRow } from '../../src/load/apply-engine.js';
 import { root } from '../lib.js';
 import { applyMachines, type Lab, load, log, MINUTE, readTimeline } from './lab.js';
-import { summarize } from './stats.js';
+import { pollError, summarize } from './stats.js';
 
 /**
  * The lab the timing benches measure against (creates here, updates and deletes in the lifecycle
@@ -76,13 +76,8 @@ export function readRecording(file: string): RecordedEvent[] {
   return events;
 }
 
-interface Recorder {
-  child: ChildProcess;
-  file: string;
-}
-
 /** Start the idle second reader (its own process) and wait until its watch is open. */
-async function startRecorder(lab: Lab, selector: string, file: string): Promise<Recorder> {
+async function startRecorder(lab: Lab, selector: string, file: string): Promise<ChildProcess> {
   const script = join(root, 'bench/apply/watch-recorder.ts');
   const child = spawn(process.execPath, ['--import', 'tsx', script, lab.server, lab.pki, selector, file], {
     cwd: root,
@@ -106,18 +101,14 @@ async function startRecorder(lab: Lab, selector: string, file: string): Promise<
     });
   });
   await opened;
-  return { child, file };
+  return child;
 }
 
-async function stopRecorder(recorder: Recorder): Promise<void> {
-  const exited = once(recorder.child, 'exit');
-  recorder.child.kill('SIGTERM');
+async function stopRecorder(recorder: ChildProcess): Promise<void> {
+  const exited = once(recorder, 'exit');
+  recorder.kill('SIGTERM');
   await exited;
 }
-
-/** A poll with period P started at `start` sees a change at the first tick at or after it (a lower bound). */
-const pollError = (truth: number, start: number, periodMs: number) =>
-  start + Math.ceil((truth - start) / periodMs) * periodMs - truth;
 
 /**
  * One round's split, per ready object joined with the audit log (vitictl's `committed`) and with the
