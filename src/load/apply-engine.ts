@@ -6,11 +6,13 @@ import { newRetryCounters } from '../kube/retry.js';
 import type { ApplyResult } from '../report/run-result.js';
 import type { ScenarioPlan } from '../scenario/expand.js';
 import { assemble, readinessText, timelines, wall } from './assemble.js';
+import { openCpuWaitClock } from './cpu-wait.js';
 import { createWithRetry } from './create.js';
 import { createNamespaces } from './namespaces.js';
 import { nextStart } from './pace.js';
 import { EvenSchedule } from './rate-limiter.js';
 import { openReadinessWatches } from './readiness-watches.js';
+import { StartLateness } from './start-lateness.js';
 import { type ObjectRecord, ObjectTracker } from './tracker.js';
 
 export type LoadMode =
@@ -167,6 +169,9 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
       ? new EvenSchedule(options.load.rate, options.load.burst, performance.now())
       : undefined;
   const maxInFlight = options.load.mode === 'open' ? (options.maxInFlight ?? 2000) : options.load.concurrency;
+  // opened here, on the thread that starts the creates: the file names the thread that opens it
+  const cpuWait = schedule ? openCpuWaitClock() : null;
+  const lateness = schedule ? new StartLateness(cpuWait) : undefined;
 
   /** Wait until every object of the dependencies has settled (or, without waiting, been created). */
   const settledSets = async (names: string[]) => {
@@ -212,6 +217,7 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
         const sentAt = performance.now();
         if (t0 === 0) t0 = sentAt;
         if (schedule && sentAt - intended > 10) lateStarts++;
+        lateness?.record(intended, sentAt);
         starts.push(sentAt);
         started[setIndex]!++;
         const record: ObjectRecord = tracker.register(
@@ -269,6 +275,7 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
         lastAck,
         lateStarts,
         scheduleSlips: schedule?.slips ?? 0,
+        pacing: lateness?.summary(),
         counters,
         attempts,
         createdPerSecond,
@@ -286,6 +293,7 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
     };
   } finally {
     clearInterval(ticker);
+    cpuWait?.close();
     await Promise.all(watches.map((watch) => watch.stop()));
   }
 }

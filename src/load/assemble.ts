@@ -80,6 +80,8 @@ export interface AssembleInput {
   lastAck: number;
   lateStarts: number;
   scheduleSlips: number;
+  /** open loop only */
+  pacing: ApplyResult['pacing'];
   counters: RetryCounters;
   attempts: { retriedObjects: number; maxAttempts: number; throttledObjects: number };
   createdPerSecond: number[];
@@ -177,6 +179,7 @@ export function assemble(
     maxStartsIn100ms: maxInWindow(starts, 100),
     lateStarts: input.lateStarts,
     scheduleSlips: input.scheduleSlips,
+    ...(input.pacing ? { pacing: input.pacing } : {}),
     creation: {
       start: wall(t0 || first).toISOString(),
       end: wall(input.lastAck || last).toISOString(),

@@ -1,10 +1,11 @@
 import { type LatencySummary, statMs } from '../report/histogram.js';
 import type { RunResult } from '../report/run-result.js';
+import type { Pacing } from '../report/sections/pacing.js';
 import { formatMs } from '../util/duration.js';
 import { apiserverMarkdown } from './apiserver-views.js';
 import { lifecycleRows } from './lifecycle-rows.js';
 import { unansweredTargets } from './observe-warnings.js';
-import { groundTruthNote } from './summary-text.js';
+import { groundTruthNote, pacingText } from './summary-text.js';
 import { sizingLine, stepLines, timeToReadyRows } from './tune-rows.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -19,6 +20,11 @@ function shardNote(result: RunResult): string {
     return ` · shard ${result.shard.index}/${result.shard.count} of ${result.shard.scenarioObjects} objects (its gates judge this part only; merge the shards)`;
   if (result.mergedFrom) return ` · merged from ${result.mergedFrom.length} shards`;
   return '';
+}
+
+function pacingLine(pacing: Pacing, scrapedApiServer: boolean): string {
+  const { text, warning } = pacingText(pacing, { rateFlag: '--qps', scrapedApiServer });
+  return `**Pacing**: ${text}${warning ? ` · ⚠ ${warning}` : ''}`;
 }
 
 /** A markdown report (for PRs and $GITHUB_STEP_SUMMARY). Pure. */
@@ -49,6 +55,7 @@ export function renderMarkdown(result: RunResult): string {
     lines.push(
       `**Load**: ${apply.mode === 'open' ? `${apply.requestedRate}/s requested, ${apply.achievedRate}/s sent, ${apply.completedRate ?? '–'}/s completed` : `${apply.concurrency} in flight`} · created ${apply.createThroughput}/s · objects ${c.total}: ${c.ready} ready, ${c.failed} failed, ${c.timedOut} timed out${c.notWaited ? `, ${c.notWaited} not waited` : ''}${c.interrupted + c.notStarted ? `, ${c.interrupted + c.notStarted} interrupted` : ''}`,
       '',
+      ...(apply.pacing ? [pacingLine(apply.pacing, result.apiserver !== undefined), ''] : []),
       '| latency | p50 | p90 | p99 | max |',
       '|---|---|---|---|---|',
       `| create (client) | ${row(apply.latency.create)} |`,

@@ -3,7 +3,7 @@ import { cleanupIncomplete, type RunResult } from '../report/run-result.js';
 import { formatMs } from '../util/duration.js';
 import { apiserverLines } from './apiserver-views.js';
 import type { Style } from './style.js';
-import { cleanupText, retryText } from './summary-text.js';
+import { cleanupText, pacingText, retryText } from './summary-text.js';
 import { borderlessTable, trimLines } from './table.js';
 
 const ms = formatMs;
@@ -34,6 +34,14 @@ export function renderApplySummary(result: RunResult, style: Style): string {
   lines.push(
     `load: ${load} · created ${apply.createThroughput}/s · max ${apply.maxStartsIn100ms} starts in 100 ms${apply.lateStarts > 0 ? ` · ${style.yellow(`${apply.lateStarts} late starts`)}` : ''}${apply.scheduleSlips > 0 ? ` · ${style.yellow(`schedule slipped ${apply.scheduleSlips}× (rate lost: raise --burst)`)}` : ''}`,
   );
+  if (apply.pacing) {
+    const { text, warning } = pacingText(apply.pacing, {
+      rateFlag: '--qps',
+      scrapedApiServer: result.apiserver !== undefined,
+    });
+    lines.push(`pacing: ${text}`);
+    if (warning) lines.push(style.yellow(warning));
+  }
   const table = borderlessTable(
     [
       'SET',

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { hdr } from '../../test/helpers/run-fixture.js';
 import type { CleanupResult } from '../report/run-result.js';
-import { cleanupText } from './summary-text.js';
+import type { Pacing } from '../report/sections/pacing.js';
+import { cleanupText, pacingText } from './summary-text.js';
 
 const base: CleanupResult = {
   found: 12,
@@ -38,5 +40,39 @@ describe('cleanupText', () => {
 
   it('reads a result written before the wait was recorded', () => {
     expect(cleanupText(base)).toBe('cleanup: deleted 12 objects and 2 namespaces in 9.3s');
+  });
+});
+
+describe('pacingText', () => {
+  const apply = { rateFlag: '--qps', scrapedApiServer: false } as const;
+  const pacing = (cpuWaitMs: number | null, cpuWaitShare: number | null): Pacing => ({
+    lateness: hdr([0.01, 0.02, 0.03, 14]),
+    lateStretches: 3,
+    lateStretchMs: 400,
+    cpuWaitMs,
+    cpuWaitShare,
+  });
+
+  it('lays the lateness to the host when vitictl mostly waited for a CPU, and names its own scrape when it ran one', () => {
+    const { text, warning } = pacingText(pacing(300, 0.75), { rateFlag: '--qps', scrapedApiServer: true });
+    expect(text).toContain('3 stretches > 5 ms late, 400ms; vitictl waited for a CPU 300ms of it (75%)');
+    expect(warning).toMatch(/^late starts: mostly waiting for a CPU/);
+    expect(warning).toContain(
+      "lower --qps; decoding the API server's metrics takes CPU too: --no-apiserver-metrics)",
+    );
+    expect(pacingText(pacing(300, 0.75), apply).warning).not.toContain('--no-apiserver-metrics');
+  });
+
+  it("lays it to vitictl's own event loop when the thread mostly ran", () => {
+    expect(pacingText(pacing(40, 0.1), apply).warning).toMatch(/vitictl's own event loop/);
+  });
+
+  it('names no cause where the OS does not report the wait, and warns of nothing without late stretches', () => {
+    const unknown = pacingText(pacing(null, null), apply);
+    expect(unknown.text).not.toContain('waited');
+    expect(unknown.warning).toBeUndefined();
+    const onTime = pacingText({ ...pacing(0, null), lateStretches: 0, lateStretchMs: 0 }, apply);
+    expect(onTime.text).toMatch(/^start lateness p50 .*, p99 .* \(max .*\)$/);
+    expect(onTime.warning).toBeUndefined();
   });
 });

@@ -4,6 +4,8 @@ import {
   cleanupIncomplete,
   type GroundTruth,
 } from '../report/run-result.js';
+import { LATE_STRETCH_MS, type Pacing } from '../report/sections/pacing.js';
+import { formatMs } from '../util/duration.js';
 
 /** "retries 12 (9 objects, up to 3 attempts; 4 throttled for 1.2 s in all)": what the client paid to be heard. */
 export function retryText(apply: Pick<ApplyResult, 'retries' | 'attempts'>): string {
@@ -14,6 +16,33 @@ export function retryText(apply: Pick<ApplyResult, 'retries' | 'attempts'>): str
       ? `; ${throttledObjects} throttled (429) for ${throttledSeconds.toFixed(1)} s in all`
       : '';
   return `retries ${apply.retries} (${retriedObjects} objects, up to ${maxAttempts} attempts${throttled})`;
+}
+
+/** A share of the late time at or above this is the host's, not vitictl's. */
+const BUSY_HOST_SHARE = 0.5;
+
+/**
+ * "start lateness p50 0.0ms, p99 14ms (max 54ms) · 43 stretches > 5 ms late, 436ms; vitictl waited
+ * for a CPU 259ms of it (59%)", and whose the lateness was: the host's when vitictl mostly
+ * waited for a CPU, else vitictl's own event loop.
+ */
+export function pacingText(
+  pacing: Pacing,
+  context: { rateFlag: '--qps' | '--rate'; scrapedApiServer: boolean },
+): { text: string; warning: string | undefined } {
+  const l = pacing.lateness;
+  let text = `start lateness p50 ${formatMs(l.p50)}, p99 ${formatMs(l.p99)} (max ${formatMs(l.max)})`;
+  if (pacing.lateStretches === 0) return { text, warning: undefined };
+  text += ` · ${pacing.lateStretches} stretches > ${LATE_STRETCH_MS} ms late, ${formatMs(pacing.lateStretchMs)}`;
+  if (pacing.cpuWaitMs !== null && pacing.cpuWaitShare !== null)
+    text += `; vitictl waited for a CPU ${formatMs(pacing.cpuWaitMs)} of it (${Math.round(100 * pacing.cpuWaitShare)}%)`;
+  const warning =
+    pacing.cpuWaitShare === null
+      ? undefined
+      : pacing.cpuWaitShare >= BUSY_HOST_SHARE
+        ? `late starts: mostly waiting for a CPU, the host's were busy (run vitictl off the machines the API server and etcd use, or lower ${context.rateFlag}${context.scrapedApiServer ? "; decoding the API server's metrics takes CPU too: --no-apiserver-metrics" : ''})`
+        : "late starts: vitictl's own event loop (answers arriving in bursts, garbage collection)";
+  return { text, warning };
 }
 
 /**

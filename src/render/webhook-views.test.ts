@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { hdr } from '../../test/helpers/run-fixture.js';
 import type { WebhookResult } from '../report/sections/webhook.js';
 import { makeStyle } from './style.js';
 import { formatUs, renderWebhookSummary } from './webhook-views.js';
@@ -141,6 +142,29 @@ describe('renderWebhookSummary', () => {
       makeStyle(false),
     );
     expect(text).toMatchSnapshot();
+  });
+
+  it("says when a generator that fell behind mostly waited for the host's CPUs", () => {
+    const behind = result();
+    behind.generator = {
+      ...behind.generator,
+      keptUp: false,
+      lateStarts: 60,
+      maxStartLagMs: 31,
+      pacing: {
+        lateness: hdr([0.1, 0.2, 0.3, 31]),
+        lateStretches: 4,
+        lateStretchMs: 80,
+        cpuWaitMs: 60,
+        cpuWaitShare: 0.75,
+      },
+    };
+    const text = renderWebhookSummary(behind, makeStyle(false));
+    expect(text).toContain('4 stretches > 5 ms late, 80ms; vitictl waited for a CPU 60ms of it (75%)');
+    expect(text).toContain(
+      "generator fell behind (60 starts > 10 ms late, max 31 ms): late starts: mostly waiting for a CPU, the host's were busy",
+    );
+    expect(text).toContain('or lower --rate');
   });
 
   it('formats µs', () => {

@@ -1,5 +1,6 @@
 import type { WebhookResult } from '../report/sections/webhook.js';
 import type { Style } from './style.js';
+import { pacingText } from './summary-text.js';
 import { borderlessTable, trimLines } from './table.js';
 
 const count = (value: number) => value.toLocaleString('en-US');
@@ -34,13 +35,17 @@ function loadLine(result: WebhookResult, style: Style): string {
   const { load, generator, requests } = result;
   const span = `${count(requests.sent)} sent in ${load.durationSeconds.toFixed(1)}s`;
   if (result.engine === 'open-loop') {
+    const pacing = generator.pacing
+      ? pacingText(generator.pacing, { rateFlag: '--rate', scrapedApiServer: false })
+      : undefined;
     const kept = generator.keptUp
       ? 'generator kept up'
       : style.yellow(
-          `generator fell behind (${generator.lateStarts} starts > 10 ms late, max ${generator.maxStartLagMs} ms)`,
+          `generator fell behind (${generator.lateStarts} starts > 10 ms late, max ${generator.maxStartLagMs} ms)${pacing?.warning ? `: ${pacing.warning}` : ''}`,
         );
-    const lag =
-      generator.startLagP50Ms === null
+    const lag = pacing
+      ? ` · ${pacing.text}`
+      : generator.startLagP50Ms === null
         ? ''
         : ` · start lag p50 ${generator.startLagP50Ms} ms, p99 ${generator.startLagP99Ms} ms`;
     return `load     open loop ${load.requestedRate}/s → achieved ${count(load.achievedRate)}/s · ${span} · max ${generator.maxStartsIn10ms} starts in 10 ms (even share ${generator.evenShareIn10ms})${lag} · ${kept}`;

@@ -37,6 +37,14 @@ describe('report merge', () => {
     expect(apply.errors).toEqual({ '429': 3 });
     expect(apply.retries).toBe(3);
     expect(apply.lateStarts).toBe(3);
+    // the stretches add; the CPU wait's share is taken over the sum, not averaged
+    expect(apply.pacing).toMatchObject({
+      lateStretches: 6,
+      lateStretchMs: 60,
+      cpuWaitMs: 15,
+      cpuWaitShare: 0.25,
+    });
+    expect(apply.pacing!.lateness.p99).toBe(hdr(values.flat().map((v) => v / 100)).p99);
     expect(apply.failureReasons).toEqual({ boom: 1 });
     expect(apply.failures).toHaveLength(1);
     expect(merged.cleanup!.namespacesDeleted).toEqual(['ns-0', 'ns-1', 'ns-2']);

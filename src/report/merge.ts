@@ -9,6 +9,7 @@ import type {
   RunResult,
   SetResult,
 } from './run-result.js';
+import { cpuWaitShare, type Pacing } from './sections/pacing.js';
 import type { WebhookResult } from './sections/webhook.js';
 
 /**
@@ -122,6 +123,18 @@ function mergeGroundTruth(all: GroundTruth[]): GroundTruth {
   };
 }
 
+function mergePacing(all: Pacing[]): Pacing {
+  const lateStretchMs = +sum(all.map((p) => p.lateStretchMs)).toFixed(1);
+  const cpuWaitMs = nullableSum(all.map((p) => p.cpuWaitMs));
+  return {
+    lateness: mergeSummaries(all.map((p) => p.lateness)),
+    lateStretches: sum(all.map((p) => p.lateStretches)),
+    lateStretchMs,
+    cpuWaitMs: cpuWaitMs === null ? null : +cpuWaitMs.toFixed(1),
+    cpuWaitShare: cpuWaitShare(cpuWaitMs, lateStretchMs),
+  };
+}
+
 function mergeApply(all: ApplyResult[]): ApplyResult {
   const first = all[0]!;
   const start = Math.min(...all.map((a) => ms(a.creation.start)));
@@ -151,6 +164,10 @@ function mergeApply(all: ApplyResult[]): ApplyResult {
     maxStartsIn100ms: sum(all.map((a) => a.maxStartsIn100ms)),
     lateStarts: sum(all.map((a) => a.lateStarts)),
     scheduleSlips: sum(all.map((a) => a.scheduleSlips)),
+    pacing: mergedWhenAll(
+      all.map((a) => a.pacing),
+      mergePacing,
+    ),
     creation: { start: iso(start), end: iso(end), seconds },
     counts,
     sets: mergeSets(all.map((a) => a.sets)),
@@ -280,6 +297,7 @@ function mergeWebhook(all: WebhookResult[], shards: ShardFile[]): WebhookResult 
       maxStartLagMs: nullableMax(all.map((w) => w.generator.maxStartLagMs)),
       startLagP50Ms: nullableMax(all.map((w) => w.generator.startLagP50Ms)),
       startLagP99Ms: nullableMax(all.map((w) => w.generator.startLagP99Ms)),
+      pacing: all.every((w) => w.generator.pacing) ? mergePacing(all.map((w) => w.generator.pacing!)) : null,
       maxStartsIn10ms: nullableSum(all.map((w) => w.generator.maxStartsIn10ms)),
       evenShareIn10ms: nullableSum(all.map((w) => w.generator.evenShareIn10ms)),
       cpuMs,
@@ -293,7 +311,7 @@ function mergeWebhook(all: WebhookResult[], shards: ShardFile[]): WebhookResult 
 
 export const MERGE_METHODS = {
   merge:
-    'report merge of N shards: counts, errors and retries added; HDR histograms added exactly (percentiles as if one process had recorded every value); rates = the shards’ totals over the union of their time windows; maxStartsIn100ms is the sum of the shards’ maxima (an upper bound); the controller signals (observe) and the API server’s (apiserver) are those of the shard that scraped them (shard 0), taken over its own window; the lifecycle phases (update, delete, churn, read) merged by name: each shard ran its share on its own objects, so counts and requested rates add and their histograms merge exactly; the tuning recommendation is not carried over (run vitictl tune --from the merged file); the shards’ start-lag percentiles are merged as their maximum',
+    'report merge of N shards: counts, errors and retries added; HDR histograms added exactly (percentiles as if one process had recorded every value); rates = the shards’ totals over the union of their time windows; maxStartsIn100ms is the sum of the shards’ maxima (an upper bound); the controller signals (observe) and the API server’s (apiserver) are those of the shard that scraped them (shard 0), taken over its own window; the lifecycle phases (update, delete, churn, read) merged by name: each shard ran its share on its own objects, so counts and requested rates add and their histograms merge exactly; the tuning recommendation is not carried over (run vitictl tune --from the merged file); the shards’ start-lag percentiles (startLagP50Ms, startLagP99Ms) are merged as their maximum, their pacing histograms exactly',
 } as const;
 
 /** Merge the shards of one run; throws an input error naming what does not fit. */

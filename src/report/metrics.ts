@@ -181,6 +181,11 @@ const ALL: MetricDefinition[] = [
     (run) => run.apply?.latency.ownLag,
   ),
   ...latencyFamily(
+    'start.lateness',
+    'start lateness (send − intended start)',
+    (run) => run.apply?.pacing?.lateness,
+  ),
+  ...latencyFamily(
     'truth.commitToRead',
     'audit commit → watch event read',
     (run) => run.apply?.groundTruth?.commitToRead,
@@ -250,6 +255,12 @@ const ALL: MetricDefinition[] = [
     '/s',
     fromApply((a) => a.achievedRate),
     { higherIsBetter: true },
+  ),
+  scalar(
+    'start.cpuWaitShare',
+    'of the late starts, time vitictl waited for a CPU',
+    '%',
+    fromApply((a) => (a.pacing?.cpuWaitShare == null ? null : 100 * a.pacing.cpuWaitShare)),
   ),
   scalar(
     'requestedRate',

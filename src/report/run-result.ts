@@ -4,6 +4,7 @@ import { inputError, type SourceLocation } from '../errors.js';
 import { decodeHistogram, latencySummarySchema } from './histogram.js';
 import { runResultProblem } from './run-checks.js';
 import { apiserverSectionSchema } from './sections/apiserver.js';
+import { pacingSchema } from './sections/pacing.js';
 import { phaseLoadSchema } from './sections/phase-load.js';
 import { readLoadSchema } from './sections/read-load.js';
 import { signalsSchema } from './sections/signals.js';
@@ -104,6 +105,8 @@ export const applyResultSchema = z.object({
   /** open loop: times the generator fell more than `burst` starts behind and the schedule moved on
    * (each one is rate lost for good: raise --burst, or the machine is too busy) */
   scheduleSlips: z.number().int().default(0),
+  /** open loop only */
+  pacing: pacingSchema.optional(),
   creation: window,
   counts,
   sets: z.array(setResultSchema),
@@ -423,6 +426,8 @@ export const METHODS = {
   'apply.completedRate':
     '1 / the least-squares slope of acknowledgement time over the acknowledged creates in send order, client monotonic clock: the rate the cluster kept up with (constant latency gives the send rate), at most the rate sent',
   'apply.maxStartsIn100ms': 'the most create starts in any sliding 100 ms window',
+  'apply.pacing':
+    "client monotonic clock: each open-loop start's send − its intended time (µs HDR histogram); a late stretch is a run of consecutive starts more than 5 ms late, counted once at its largest lateness; its CPU wait is the growth of the main thread's run-queue wait (/proc/thread-self/schedstat, Linux) from the last on-time start to the stretch's last start, capped at the stretch's largest lateness",
   'apply.errors': 'HTTP status of every create attempt that did not succeed, and network failures by class',
   'phases.load.done':
     'update: client monotonic clock, PATCH answered → the first watch event in which the readiness rule holds and the observed generation (status.observedGeneration, or the stated field) is at least the generation the PATCH produced; delete: DELETE answered → the DELETED watch event',

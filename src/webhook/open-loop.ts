@@ -2,9 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Histogram } from 'hdr-histogram-js';
 import type { Dispatcher } from 'undici';
 import { Pool } from 'undici';
+import { openCpuWaitClock } from '../load/cpu-wait.js';
 import { waitUntilDue } from '../load/pace.js';
 import { EvenSchedule } from '../load/rate-limiter.js';
+import { StartLateness } from '../load/start-lateness.js';
 import { newHistogram, recordMs } from '../report/histogram.js';
+import type { Pacing } from '../report/sections/pacing.js';
 import { type Checked, checkResponse, checkTransportError, withDeadline } from './check-response.js';
 import {
   cpuSince,
@@ -39,8 +42,8 @@ export interface OpenLoopRun extends PhaseRun {
   requestedRate: number;
   /** answer − actual send, µs: wrk2's "uncorrected" latency, beside the corrected one in the tally */
   uncorrected: Histogram;
-  /** actual send − intended start, µs: the generator's own lateness (timer granularity, a busy loop) */
-  startLag: Histogram;
+  /** actual send − intended start: the generator's own lateness (timer granularity, a busy loop, a busy host) */
+  pacing: Pacing;
   lateStarts: number;
   maxLagMs: number;
   maxStartsIn10ms: number;
@@ -112,7 +115,6 @@ export class OpenLoop {
     const timeoutMs = this.timeoutMs;
     const tally = new Tally();
     const uncorrected = newHistogram();
-    const startLag = newHistogram();
     const window = new StartWindow();
     // after a stall (GC, a busy event loop) the backlog leaves at most 1.5× the even share per window,
     // never as one burst; each late start is still timed from its intended start
@@ -181,6 +183,9 @@ export class OpenLoop {
 
     // a duration at a fixed rate is a number of starts; counting them avoids float drift at the edge
     const planned = 'requests' in limit ? limit.requests : Math.ceil((limit.durationMs * rate) / 1000 - 1e-9);
+    // opened on the thread that starts the calls: the file names the thread that opens it
+    const cpuWait = openCpuWaitClock();
+    const lateness = new StartLateness(cpuWait);
     const cpuStart = process.cpuUsage();
     const t0 = performance.now();
     const schedule = new EvenSchedule(rate, Number.POSITIVE_INFINITY, t0);
@@ -218,7 +223,7 @@ export class OpenLoop {
         }
         if (sent >= planned) break;
         const lag = now - step.intended;
-        recordMs(startLag, lag);
+        lateness.record(step.intended, now);
         if (lag > LATE_MS) lateStarts++;
         if (lag > maxLagMs) maxLagMs = lag;
         if (sent === 0) firstStart = now;
@@ -242,6 +247,7 @@ export class OpenLoop {
       }
     } finally {
       stopProgress();
+      cpuWait?.close();
       over = true;
     }
     return {
@@ -254,7 +260,7 @@ export class OpenLoop {
       cpu: cpuSince(cpuStart),
       requestedRate: rate,
       uncorrected,
-      startLag,
+      pacing: lateness.summary(),
       lateStarts,
       maxLagMs,
       maxStartsIn10ms: window.max,

@@ -73,6 +73,13 @@ export function shard(index: number, ready: number[], offset: number, count = 3)
       maxStartsIn100ms: 2,
       lateStarts: index,
       scheduleSlips: 0,
+      pacing: {
+        lateness: hdr(ready.map((v) => v / 100)),
+        lateStretches: index + 1,
+        lateStretchMs: 10 * (index + 1),
+        cpuWaitMs: 5 * index,
+        cpuWaitShare: index / (2 * (index + 1)),
+      },
       creation: { start: at(offset), end: at(offset + 10), seconds: 10 },
       counts: counts(n, index === 2 ? 1 : 0),
       sets: [

@@ -107,6 +107,13 @@ describe('vitictl apply against the lab', () => {
     expect(apply.achievedRate).toBeLessThan(40 * 1.02);
     expect(apply.maxStartsIn100ms).toBeLessThanOrEqual(9);
     expect(apply.counts.notWaited).toBe(100);
+    // every start's lateness, and on Linux the thread's run-queue wait beside it
+    const pacing = apply.pacing!;
+    expect(pacing.lateness.count).toBe(100);
+    expect(pacing.lateness.max).toBeGreaterThanOrEqual(pacing.lateness.p99);
+    expect(pacing.lateStretchMs).toBeLessThanOrEqual(pacing.lateStretches * pacing.lateness.max + 0.1);
+    if (process.platform === 'linux') expect(pacing.cpuWaitMs).not.toBeNull();
+    expect(pacing.cpuWaitMs ?? 0).toBeLessThanOrEqual(pacing.lateStretchMs + 0.1);
   });
 
   it('reports the objects the operator fails, with its reason', async () => {

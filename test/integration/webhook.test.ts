@@ -74,6 +74,9 @@ describe('vitictl webhook bench against the lab operator', () => {
       caOrigin: 'the caBundle of vitictl-lab-operator',
     });
     expect(w.requests).toEqual({ sent: 400, ended: 400, unanswered: 0 });
+    expect(w.generator.pacing!.lateness.count).toBe(400);
+    expect(w.generator.pacing!.lateness.p99).toBe(w.generator.startLagP99Ms);
+    if (process.platform === 'linux') expect(w.generator.pacing!.cpuWaitMs).not.toBeNull();
     expect(w.load.operations).toEqual({ CREATE: 300, UPDATE: 100, DELETE: 0 });
     // objects round-robin: half valid, half invalid, on every operation
     expect(w.counts).toEqual({ okAllowed: 200, okDenied: 200, httpError: 0, timeout: 0, wouldFail: 0 });

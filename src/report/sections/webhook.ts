@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { latencySummarySchema } from '../histogram.js';
+import { pacingSchema } from './pacing.js';
 
 /**
  * The webhook section of a RunResult: measured figures only, latencies in µs from HDR histograms
@@ -96,6 +97,8 @@ export const webhookResultSchema = z.object({
     /** actual send − intended start: timer granularity (~1 ms) and a busy event loop show here */
     startLagP50Ms: z.number().nullable(),
     startLagP99Ms: z.number().nullable(),
+    /** open loop: the lateness histogram and how much of it the host's CPUs caused (files before it: absent) */
+    pacing: pacingSchema.nullable().optional(),
     maxStartsIn10ms: int().nullable(),
     evenShareIn10ms: z.number().nullable(),
     cpuMs: z.number(),

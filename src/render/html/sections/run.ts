@@ -1,7 +1,7 @@
 import { formatMetricValue } from '../../../report/metrics.js';
 import type { GateResult, RunResult } from '../../../report/run-result.js';
 import { unansweredTargets } from '../../observe-warnings.js';
-import { cleanupText } from '../../summary-text.js';
+import { cleanupText, pacingText } from '../../summary-text.js';
 import { count, DASH, isNum, pct, perSec } from '../format.js';
 import { type Html, html, type Part } from '../markup.js';
 import { badge, facts, section, table } from '../parts.js';
@@ -74,6 +74,13 @@ export function runFacts(result: RunResult): Html {
       'creates',
       `${perSec(a.createThroughput)} acknowledged · max ${a.maxStartsIn100ms} starts in 100 ms${a.lateStarts > 0 ? ` · ${a.lateStarts} late starts` : ''}`,
     ]);
+    if (a.pacing) {
+      const { text, warning } = pacingText(a.pacing, {
+        rateFlag: '--qps',
+        scrapedApiServer: result.apiserver !== undefined,
+      });
+      items.push(['pacing', warning ? `${text} · ${warning}` : text]);
+    }
   }
   if (result.overhead) {
     const o = result.overhead;
