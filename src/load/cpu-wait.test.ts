@@ -12,6 +12,9 @@ describe('cpu wait clock', () => {
     expect(clock.read()).toBe(4.567);
     writeFileSync(file, '912345678 12500000 95\n');
     expect(clock.read()).toBe(12.5);
+    // a read that makes no sense counts as no wait since the last one: the run goes on
+    writeFileSync(file, 'gone\n');
+    expect(clock.read()).toBe(12.5);
     clock.close();
   });
 

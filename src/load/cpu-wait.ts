@@ -21,14 +21,27 @@ export function openCpuWaitClock(path = '/proc/thread-self/schedstat'): CpuWaitC
     return null;
   }
   const buffer = Buffer.alloc(128);
-  const read = () => {
+  const parse = () => {
     const length = readSync(fd, buffer, 0, buffer.length, 0);
-    const fields = buffer.toString('latin1', 0, length).split(' ');
-    return Number(fields[1]) / 1e6;
+    return Number(buffer.toString('latin1', 0, length).split(' ')[1]) / 1e6;
   };
-  if (!Number.isFinite(read())) {
+  let last: number;
+  try {
+    last = parse();
+  } catch {
+    last = Number.NaN;
+  }
+  if (!Number.isFinite(last)) {
     closeSync(fd);
     return null;
   }
+  // a diagnostic never stops a run: a read that fails counts as no wait since the last one
+  const read = () => {
+    try {
+      const value = parse();
+      if (Number.isFinite(value)) last = value;
+    } catch {}
+    return last;
+  };
   return { read, close: () => closeSync(fd) };
 }
