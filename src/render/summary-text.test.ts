@@ -58,7 +58,7 @@ describe('pacingText', () => {
     expect(text).toContain('3 stretches > 5 ms late, 400ms; vitictl waited for a CPU 300ms of it (75%)');
     expect(warning).toMatch(/^late starts: mostly waiting for a CPU/);
     expect(warning).toContain(
-      "lower --qps; decoding the API server's metrics takes CPU too: --no-apiserver-metrics)",
+      "lower --qps; scraping the API server's metrics takes CPU too: --no-apiserver-metrics)",
     );
     expect(pacingText(pacing(300, 0.75), apply).warning).not.toContain('--no-apiserver-metrics');
   });

@@ -40,7 +40,7 @@ export function pacingText(
     pacing.cpuWaitShare === null
       ? undefined
       : pacing.cpuWaitShare >= BUSY_HOST_SHARE
-        ? `late starts: mostly waiting for a CPU, the host's were busy (run vitictl off the machines the API server and etcd use, or lower ${context.rateFlag}${context.scrapedApiServer ? "; decoding the API server's metrics takes CPU too: --no-apiserver-metrics" : ''})`
+        ? `late starts: mostly waiting for a CPU, the host's were busy (run vitictl off the machines the API server and etcd use, or lower ${context.rateFlag}${context.scrapedApiServer ? "; scraping the API server's metrics takes CPU too: --no-apiserver-metrics" : ''})`
         : "late starts: vitictl's own event loop (answers arriving in bursts, garbage collection)";
   return { text, warning };
 }

@@ -126,6 +126,9 @@ export class BatchEncoder {
     return true;
   };
 
+  /** For parseExposition: a family this encoder's store does not keep, passed over unread. */
+  readonly skipFamily = (name: string): boolean => !keepFamily(name, this.select);
+
   encode(exposition: Exposition): ScrapeBatch {
     const kept: MetricFamily[] = [];
     for (const family of exposition.families.values()) {

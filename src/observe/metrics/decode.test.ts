@@ -75,6 +75,29 @@ describe('decoding scrapes: a series line seen before is read by its text', () =
     expect(decodedWithShortcut([scrape, scrape], select)).toEqual(parsedInFull([scrape, scrape], select));
   });
 
+  it("passes over a dropped family's lines unread, and stops at the first line of a kept name", () => {
+    const scrape = [
+      '# HELP d a histogram the store drops',
+      '# TYPE d histogram',
+      'd_bucket{le="1"} 1',
+      'd_bucket{le="+Inf"} oops',
+      'd_sum 2',
+      'd_count 2',
+      'd_total 5',
+      'd_sum 3',
+      ...exposition,
+    ];
+    const select = /^(h|other|d_total)$/;
+    const parsed = parseExposition(bytes(scrape), { skipFamily: (name) => !select.test(name) });
+    // the bad value on line 4 is never read; d_total is kept by name, so it and what follows are read
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.families.get('d_total')!.samples.map((sample) => sample.value)).toEqual([5]);
+    expect(parsed.families.get('d')!.samples.map((sample) => [sample.name, sample.value])).toEqual([
+      ['d_sum', 3],
+    ]);
+    expect(decodedWithShortcut([scrape, scrape], select)).toEqual(parsedInFull([scrape, scrape], select));
+  });
+
   it('does not take "g {x="1"} 2" for the series "g": a line of another shape goes to the tokenizer', () => {
     const scrapes = [['g 1'], ['g {x="1"} 2', 'g 3']];
     const saved = decodedWithShortcut(scrapes);
@@ -146,6 +169,20 @@ describe('decoding scrapes: a series line seen before is read by its text', () =
       },
       { lines: ['process_start_time_seconds V'] },
       { lines: ['dropped{a="1"} V', 'dropped{a="2"} V'] },
+      // a typed family the store drops: its lines are passed over unread, but not a kept name's
+      {
+        type: '# TYPE dh histogram',
+        lines: [
+          'dh_bucket{le="1"} V',
+          'dh_sum V',
+          'dh_count{a="x"} V',
+          'dh V',
+          'dh_total V',
+          'dh_other V',
+          'dhx V',
+          'dh_bucket{le="+Inf"} V',
+        ],
+      },
     ];
     const value = fc.constantFrom('1', '2.5', 'NaN', '+Inf', '-3e2', 'bad', '0x1');
     const block = (index: number) => {
@@ -158,7 +195,7 @@ describe('decoding scrapes: a series line seen before is read by its text', () =
       .uniqueArray(fc.nat({ max: blocks.length - 1 }), { minLength: 1 })
       .chain((order) => fc.tuple(...order.map(block)))
       .map((parts) => ['first 1', ...parts.flat()]);
-    const select = fc.constantFrom(undefined, /^(h|c|g)/);
+    const select = fc.constantFrom(undefined, /^(h|c|g)/, /^(h|c|g|dh_total)$/);
     fc.assert(
       fc.property(fc.array(scrape, { minLength: 1, maxLength: 5 }), select, (scrapes, pattern) => {
         expect(decodedWithShortcut(scrapes, pattern)).toEqual(parsedInFull(scrapes, pattern));

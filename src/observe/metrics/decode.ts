@@ -31,7 +31,12 @@ export function decodeScrape(
   encoder: BatchEncoder,
 ): DecodedScrape {
   encoder.startParse();
-  const exposition = parseExposition(body, { format, limits: { maxInputBytes }, takeLine: encoder.takeLine });
+  const exposition = parseExposition(body, {
+    format,
+    limits: { maxInputBytes },
+    takeLine: encoder.takeLine,
+    skipFamily: encoder.skipFamily,
+  });
   if (encoder.taken === 0) requireExposition(exposition);
   return { batch: encoder.encode(exposition), problems: exposition.problems };
 }

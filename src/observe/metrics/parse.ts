@@ -63,6 +63,33 @@ export interface ParseOptions {
    * family of the result.
    */
   takeLine?: (text: string, start: number, end: number, line: number) => boolean;
+  /**
+   * Lenient only: true for a family (or sample name) the caller drops. The sample lines right after
+   * such a family's HELP/TYPE whose name is the family's, or the family's and a suffix, and is dropped
+   * too, are passed over unread: whichever family they would join, it is one the caller drops. The
+   * metadata lines themselves are read, so the families around them come out as in a full parse.
+   */
+  skipFamily?: (name: string) => boolean;
+}
+
+/** The suffixes a sample name may add to its family's name (histograms, summaries, counters, info). */
+const FAMILY_SUFFIXES = ['_bucket', '_count', '_sum', '_total', '_created', '_gcount', '_gsum', '_info'];
+
+/**
+ * The metric name of a line that is a sample of family `family` by its name alone (the name, or the
+ * name and a suffix), or undefined; no allocation unless it is.
+ */
+function sampleNameOf(text: string, start: number, end: number, family: string): string | undefined {
+  if (!text.startsWith(family, start)) return undefined;
+  let at = start + family.length;
+  if (at < end && text.charCodeAt(at) === 0x5f /* _ */) {
+    const suffix = FAMILY_SUFFIXES.find((s) => text.startsWith(s, at));
+    if (suffix === undefined) return undefined;
+    at += suffix.length;
+  }
+  const next = at < end ? text.charCodeAt(at) : -1;
+  if (next !== 0x7b /* { */ && next !== 0x20 /* space */ && next !== 0x09 /* tab */) return undefined;
+  return at === start + family.length ? family : text.slice(start, at);
 }
 
 /** Whether the text ends in "# EOF" on a line of its own (blanks after it aside); undefined: only blanks. */
@@ -138,6 +165,9 @@ export function parseExposition(input: string | Uint8Array, options: ParseOption
   const assembler = new FamilyAssembler(openMetrics, strict);
   const problems = new Problems();
   const takeLine = strict ? undefined : options.takeLine;
+  const skipFamily = strict ? undefined : options.skipFamily;
+  /** the family whose lines are being passed over */
+  let skipping: string | undefined;
   let taken = 0;
   let lineNo = 0;
   let sawEof = false;
@@ -183,14 +213,21 @@ export function parseExposition(input: string | Uint8Array, options: ParseOption
         }
         if (sawEof) fail('content after "# EOF"');
         if (unterminated && strict && !openMetrics) fail('the last line does not end in a line feed');
+        if (skipping !== undefined && text.charCodeAt(start) !== 0x23 /* # */) {
+          const name = sampleNameOf(text, start, end, skipping);
+          if (name !== undefined && (name === skipping || skipFamily!(name))) continue;
+          skipping = undefined;
+        }
         if (takeLine && assembler.samples + taken < limits.maxSamples && takeLine(text, start, end, lineNo)) {
           taken++;
           continue;
         }
         const token = tokenizeLine(text, start, end, lineNo, syntax);
         if (token.kind === 'eof') sawEof = true;
-        else if (token.kind === 'metadata') assembler.metadata(token, fail);
-        else if (token.kind === 'sample') {
+        else if (token.kind === 'metadata') {
+          skipping = skipFamily?.(token.name) ? token.name : undefined;
+          assembler.metadata(token, fail);
+        } else if (token.kind === 'sample') {
           if (assembler.samples + taken >= limits.maxSamples) {
             const error = new ExpositionError(lineNo, 1, `more than ${limits.maxSamples} samples`, true);
             if (strict) throw error;
