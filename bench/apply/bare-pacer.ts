@@ -34,7 +34,7 @@ const statuses: Record<string, number> = {};
 
 function call(method: 'POST' | 'DELETE', path: string, body = ''): Promise<number> {
   return new Promise((resolve) => {
-    const call = request(
+    const sent = request(
       {
         agent,
         host: url.hostname,
@@ -48,8 +48,8 @@ function call(method: 'POST' | 'DELETE', path: string, body = ''): Promise<numbe
         response.on('end', () => resolve(response.statusCode ?? 0));
       },
     );
-    call.on('error', () => resolve(0));
-    call.end(body);
+    sent.on('error', () => resolve(0));
+    sent.end(body);
   });
 }
 

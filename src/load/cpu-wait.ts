@@ -4,7 +4,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
  * The calling thread's time on the OS run queue, runnable but not running, in ms since it started: the
  * second field of Linux's /proc/thread-self/schedstat. A start that leaves late while this grew was
  * late because the host's CPUs were busy, not because vitictl was. The file stays open and is re-read
- * at offset 0 (~2 µs a read, cheap enough for every start).
+ * at offset 0 (~2.5 µs a read, cheap enough for every start).
  */
 export interface CpuWaitClock {
   /** ms waited so far */
