@@ -4,7 +4,7 @@ import type { Pacing } from '../../src/report/sections/pacing.js';
 import { root } from '../lib.js';
 import { type Lab, load, log, MINUTE, readTimeline, vitictl } from './lab.js';
 import { must } from './proc.js';
-import { round, summarize } from './stats.js';
+import { percentile, round, summarize } from './stats.js';
 
 interface Case {
   rate: number;
@@ -86,13 +86,12 @@ function barePacer(lab: Lab, rate: number, round: number) {
   return { round, answers: out.statuses, pacing: pacingFigures(out.pacing), loadAverageAfter: load() };
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
+/** the middle round (PACER_ROUNDS is odd) */
+const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 
 export function rateAccuracy(lab: Lab) {
   const configmaps = join(lab.dir, 'configmaps.scenario.yaml');
