@@ -59,6 +59,14 @@ describe('reading a RunResult checks its invariants', () => {
       '$.apply.latency.timeToReady.encoded',
     ],
     [
+      'a corrupt start-lateness histogram',
+      (run) => {
+        run.apply!.pacing!.lateness.encoded = 'HISTFAAAAB';
+      },
+      /histogram does not decode/,
+      '$.apply.pacing.lateness.encoded',
+    ],
+    [
       'a histogram count that is not what it holds',
       (run) => {
         run.apply!.sets[0]!.latency.create.count = 7;

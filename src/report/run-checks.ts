@@ -91,5 +91,5 @@ export function runResultProblem(run: RunResult): RunProblem | undefined {
     const found = histogramProblem(summary, `$.apply.latency.${name}`);
     if (found) return found;
   }
-  return undefined;
+  return apply.pacing ? histogramProblem(apply.pacing.lateness, '$.apply.pacing.lateness') : undefined;
 }
