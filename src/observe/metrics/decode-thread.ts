@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThisThread } from '../../util/thread-priority.js';
 import { targetsDecoder } from './decode.js';
 import { ExpositionError } from './exposition-error.js';
 import type { DecodeReply, DecodeRequest, SelectPattern } from './worker-decoder.js';
@@ -8,6 +9,9 @@ import type { DecodeReply, DecodeRequest, SelectPattern } from './worker-decoder
  * encoder per target, so a multi-MiB exposition (the API server's) neither stalls the load's
  * schedule nor crosses back as objects.
  */
+// a parse shares the cores with the load's thread: on a busy host it waits, and the starts do not
+lowerThisThread();
+
 const pattern = workerData as SelectPattern | undefined;
 const select = pattern ? new RegExp(pattern.source, pattern.flags) : undefined;
 const decode = targetsDecoder(select);

@@ -1,4 +1,6 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BACKGROUND_NICE } from '../../util/thread-priority.js';
 import { ExpositionError } from './exposition-error.js';
 import { parseExposition } from './parse.js';
 import { TargetStore } from './store.js';
@@ -28,6 +30,22 @@ function started() {
   const decoder = workerDecoder(/^kept_seconds$/);
   decoders.push(decoder);
   return decoder;
+}
+
+/** A thread's nice value from its /proc stat line: after the parenthesised name, state is field 3, nice 19. */
+const niceOf = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+
+/** Linux: this process's threads (by id) and their nice values. */
+function threadNiceValues(): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      values.set(tid, niceOf(readFileSync(`/proc/self/task/${tid}/stat`, 'latin1')));
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return values;
 }
 
 function parsedHere(text: string) {
@@ -125,6 +143,21 @@ describe('decoding scrapes on a worker thread', () => {
     // timers kept firing while the worker parsed (a blocked loop would run the interval at most once)
     expect(ticks).toBeGreaterThan(Math.min(5, tookMs / 10));
   });
+
+  it.runIf(existsSync('/proc/thread-self'))(
+    'runs its thread at the lowest priority (nice 19) and leaves the calling thread as it was',
+    async () => {
+      const before = threadNiceValues();
+      const own = niceOf(readFileSync('/proc/thread-self/stat', 'latin1'));
+      const { decode } = started();
+      const body = Buffer.from(exposition(1));
+      await decode('t', body, 'text', body.length);
+      const after = threadNiceValues();
+      const lowered = [...after].filter(([tid, nice]) => !before.has(tid) && nice === BACKGROUND_NICE);
+      expect(lowered).toHaveLength(1);
+      expect(niceOf(readFileSync('/proc/thread-self/stat', 'latin1'))).toBe(own);
+    },
+  );
 
   it('rejects decodes after it is closed instead of waiting forever', async () => {
     const decoder = workerDecoder(/^kept_seconds$/);
