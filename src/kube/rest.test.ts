@@ -101,3 +101,44 @@ describe('KubeRest against an API server that gives no answer', () => {
     expect(error.message).toContain(`https://REDACTED@127.0.0.1:${port}`);
   });
 });
+
+describe('KubeRest.warm', () => {
+  it('opens one connection per warming request, and the requests after it open none', async () => {
+    const certs = await makeWebhookCerts(await mkdtemp(join(tmpdir(), 'vitictl-rest-pki-')));
+    cleanups.push(() => rm(certs.dir, { recursive: true, force: true }));
+    let handshakes = 0;
+    const server = createHttpsServer(
+      { cert: await readFile(certs.cert), key: await readFile(certs.key) },
+      (_request, response) => response.end('{"major":"1"}'),
+    );
+    server.on('secureConnection', () => handshakes++);
+    const port = await listening(server);
+    const rest = await restFor(`https://127.0.0.1:${port}`, certs.ca);
+    try {
+      expect(await rest.warm(6)).toBe(6);
+      expect(handshakes).toBe(6);
+      await Promise.all(Array.from({ length: 6 }, () => rest.request('GET', '/api')));
+      expect(handshakes).toBe(6);
+    } finally {
+      await rest.close();
+    }
+  });
+
+  it('counts only the requests answered 200: a server that refuses them warms nothing', async () => {
+    const certs = await makeWebhookCerts(await mkdtemp(join(tmpdir(), 'vitictl-rest-pki-')));
+    cleanups.push(() => rm(certs.dir, { recursive: true, force: true }));
+    const server = createHttpsServer(
+      { cert: await readFile(certs.cert), key: await readFile(certs.key) },
+      (_request, response) => {
+        response.statusCode = 401;
+        response.end('{"kind":"Status","message":"Unauthorized"}');
+      },
+    );
+    const rest = await restFor(`https://127.0.0.1:${await listening(server)}`, certs.ca);
+    try {
+      expect(await rest.warm(3)).toBe(0);
+    } finally {
+      await rest.close();
+    }
+  });
+});

@@ -9,7 +9,7 @@ import { assemble, readinessText, timelines, wall } from './assemble.js';
 import { openCpuWaitClock } from './cpu-wait.js';
 import { createWithRetry } from './create.js';
 import { createNamespaces } from './namespaces.js';
-import { nextStart } from './pace.js';
+import { connectionsToWarm, nextStart } from './pace.js';
 import { EvenSchedule } from './rate-limiter.js';
 import { openReadinessWatches } from './readiness-watches.js';
 import { StartLateness } from './start-lateness.js';
@@ -21,7 +21,10 @@ export type LoadMode =
 
 export interface ApplyEngineOptions {
   plan: ScenarioPlan;
+  /** the creates' pool */
   rest: KubeRest;
+  /** the readiness watches' pool */
+  watchRest: KubeRest;
   /** from preflight, keyed "apiVersion/kind" */
   resources: Map<string, ApiResource>;
   watchScope: 'cluster' | 'namespaces';
@@ -103,6 +106,12 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
 
   const { watches, gaps } = await openReadinessWatches(options, checks, resourceOf, tracker);
 
+  // the connections the creates will use, opened before the first start: opened by the first creates,
+  // their TLS handshakes made the schedule's first half second the run's latest starts
+  const warmConnections = await rest.warm(
+    connectionsToWarm(options.load, rest.connections ?? Number.POSITIVE_INFINITY),
+  );
+
   const starts: number[] = [];
   const createdPerSecond: number[] = [];
   const readyPerSecond: number[] = [];
@@ -171,7 +180,7 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
   const maxInFlight = options.load.mode === 'open' ? (options.maxInFlight ?? 2000) : options.load.concurrency;
   // opened here, on the thread that starts the creates: the file names the thread that opens it
   const cpuWait = schedule ? openCpuWaitClock() : null;
-  const lateness = schedule ? new StartLateness(cpuWait) : undefined;
+  const lateness = schedule ? new StartLateness(cpuWait, maxInFlight) : undefined;
 
   /** Wait until every object of the dependencies has settled (or, without waiting, been created). */
   const settledSets = async (names: string[]) => {
@@ -203,8 +212,11 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
         let intended = performance.now();
         if (schedule) {
           intended = await nextStart(schedule, () => inFlight === 0);
-          if (inFlight >= maxInFlight) await acquireSlot(maxInFlight);
-          else inFlight++;
+          if (inFlight >= maxInFlight) {
+            const heldFrom = performance.now();
+            await acquireSlot(maxInFlight);
+            lateness?.held(heldFrom, performance.now());
+          } else inFlight++;
         } else {
           await acquireSlot(maxInFlight);
           intended = performance.now();
@@ -276,6 +288,7 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
         lateStarts,
         scheduleSlips: schedule?.slips ?? 0,
         pacing: lateness?.summary(),
+        warmConnections,
         counters,
         attempts,
         createdPerSecond,

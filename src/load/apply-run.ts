@@ -104,6 +104,9 @@ export async function applyRun(
   const load = shardLoad(options.load, plan);
   const connections = load.mode === 'closed' ? load.concurrency + 8 : 64;
   const rest = await KubeRest.create(connection, { connections });
+  // a readiness watch holds its connection for the whole run, and there is one per namespace when RBAC
+  // allows no cluster-wide watch: they get a pool of their own, unbounded, and the creates keep theirs
+  const watchRest = await KubeRest.create(connection, { connections: null });
   const metricsRest = options.apiserverMetrics
     ? await KubeRest.create(connection, { connections: 2 })
     : undefined;
@@ -144,6 +147,7 @@ export async function applyRun(
       runApply({
         plan,
         rest,
+        watchRest,
         resources: checked.resources,
         watchScope: checked.watchScope,
         load,
@@ -223,7 +227,7 @@ export async function applyRun(
     return { result, timelines: () => withCommitTimes(output.timelines(), truth?.committed) };
   } finally {
     await apiScraping?.finish(startedAt);
-    await Promise.all([rest.close(), metricsRest?.close()]);
+    await Promise.all([rest.close(), watchRest.close(), metricsRest?.close()]);
   }
 }
 

@@ -82,6 +82,7 @@ export interface AssembleInput {
   scheduleSlips: number;
   /** open loop only */
   pacing: ApplyResult['pacing'];
+  warmConnections: number;
   counters: RetryCounters;
   attempts: { retriedObjects: number; maxAttempts: number; throttledObjects: number };
   createdPerSecond: number[];
@@ -180,6 +181,7 @@ export function assemble(
     lateStarts: input.lateStarts,
     scheduleSlips: input.scheduleSlips,
     ...(input.pacing ? { pacing: input.pacing } : {}),
+    warmConnections: input.warmConnections,
     creation: {
       start: wall(t0 || first).toISOString(),
       end: wall(input.lastAck || last).toISOString(),

@@ -37,3 +37,19 @@ export async function nextStart(schedule: EvenSchedule, idle: () => boolean): Pr
     await waitUntilDue(step.waitMs, idle());
   }
 }
+
+/** how long a create may take for the warmed connections to carry an open-loop rate without opening more */
+const WARM_FOR_MS = 50;
+
+/**
+ * How many connections to open before the first start: an open loop at R/s has R × (create latency)
+ * creates in flight, counted for creates of up to WARM_FOR_MS (slower answers open more connections
+ * as they would anyway); a closed loop its concurrency; never more than the pool opens.
+ */
+export function connectionsToWarm(
+  load: { mode: 'open'; rate: number } | { mode: 'closed'; concurrency: number },
+  poolConnections: number,
+): number {
+  const wanted = load.mode === 'open' ? Math.ceil((load.rate * WARM_FOR_MS) / 1000) : load.concurrency;
+  return Math.min(wanted, poolConnections);
+}

@@ -12,12 +12,12 @@ import type { ObjectTracker } from './tracker.js';
  * before the first create so no event is missed; their gaps are recorded. Closed by the caller.
  */
 export async function openReadinessWatches(
-  options: Pick<ApplyEngineOptions, 'plan' | 'rest' | 'watchScope'>,
+  options: Pick<ApplyEngineOptions, 'plan' | 'watchRest' | 'watchScope'>,
   checks: ReadonlyArray<ReadinessCheck | undefined>,
   resourceOf: (setIndex: number) => ApiResource,
   tracker: ObjectTracker,
 ): Promise<{ watches: ResumableWatch[]; gaps: ApplyResult['watch']['gaps'] }> {
-  const { plan, rest } = options;
+  const { plan, watchRest: rest } = options;
   const gaps: ApplyResult['watch']['gaps'] = [];
   const watches: ResumableWatch[] = [];
   const watched = new Set<string>();

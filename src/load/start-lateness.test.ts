@@ -10,7 +10,7 @@ function clockOf(values: number[]): CpuWaitClock {
 
 describe('start lateness', () => {
   it('counts a stall once, at its largest lateness, however many starts it delays', () => {
-    const lateness = new StartLateness(null);
+    const lateness = new StartLateness(null, 100);
     // on time, then a 20 ms stall that delays four starts 2 ms apart, then on time again
     for (const [intended, sent] of [
       [0, 0.1],
@@ -32,7 +32,7 @@ describe('start lateness', () => {
 
   it("splits a stretch's lateness into the time the thread waited for a CPU and the rest", () => {
     // run-queue wait: 0 at start; +15 ms before the first late start; +30 ms more while catching up
-    const lateness = new StartLateness(clockOf([0, 0.1, 15.1, 45.1, 45.1, 45.1]));
+    const lateness = new StartLateness(clockOf([0, 0.1, 15.1, 45.1, 45.1, 45.1]), 100);
     lateness.record(0, 0.1);
     lateness.record(2, 22); // 20 ms late: 15 ms of it waiting for a CPU
     lateness.record(4, 22.2);
@@ -45,8 +45,26 @@ describe('start lateness', () => {
     expect(summary.cpuWaitShare).toBe(0.476);
   });
 
+  it("counts the time a start was held at the in-flight limit as the stretch's, capped at its lateness", () => {
+    const lateness = new StartLateness(clockOf([0]), 2000);
+    lateness.record(0, 0.1);
+    lateness.held(1, 13); // 12 ms waiting for a call to end before the next start
+    lateness.record(2, 16); // 14 ms late: 12 of it held
+    lateness.held(15, 40); // held again while the stretch goes on: 25 ms, 37 in all, past its largest
+    lateness.record(4, 40.1); // 36.1 ms late
+    lateness.record(42, 42.2); // on time: the stretch closes, its held time capped at 36.1 ms
+    lateness.held(43, 44); // held with the next start not yet due: no lateness, nothing counted
+    lateness.record(46, 46.1);
+    const summary = lateness.summary();
+    expect(summary.lateStretches).toBe(1);
+    expect(summary.lateStretchMs).toBe(36.1);
+    expect(summary.inFlightLimit).toBe(2000);
+    expect(summary.inFlightWaitMs).toBe(36.1);
+    expect(summary.cpuWaitMs).toBe(0);
+  });
+
   it('leaves starts up to 5 ms late out of the stretches', () => {
-    const lateness = new StartLateness(clockOf([0, 3, 6]));
+    const lateness = new StartLateness(clockOf([0, 3, 6]), 100);
     lateness.record(0, 5);
     lateness.record(2, 4);
     const summary = lateness.summary();

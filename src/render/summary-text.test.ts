@@ -63,6 +63,25 @@ describe('pacingText', () => {
     expect(pacingText(pacing(300, 0.75), apply).warning).not.toContain('--no-apiserver-metrics');
   });
 
+  it('lays it to the target when the generator mostly held its starts at the in-flight limit, even where the OS does not report the wait', () => {
+    const held = { ...pacing(null, null), inFlightLimit: 2000, inFlightWaitMs: 300 };
+    const { text, warning } = pacingText(held, apply);
+    expect(text).toContain('; held with 2000 creates unanswered 300ms (75%)');
+    expect(warning).toBe(
+      'late starts: mostly held back with 2000 creates unanswered: the API server answered slower than --qps asked (lower --qps)',
+    );
+    const webhook = pacingText(
+      { ...held, inFlightWaitMs: 200 },
+      { rateFlag: '--rate', scrapedApiServer: false },
+    );
+    expect(webhook.warning).toBe(
+      'late starts: mostly held back with 2000 reviews unanswered: the webhook answered slower than --rate asked (lower --rate)',
+    );
+    // less than half of it held: the CPU wait decides
+    const mixed = { ...pacing(250, 0.625), inFlightLimit: 2000, inFlightWaitMs: 100 };
+    expect(pacingText(mixed, apply).warning).toMatch(/^late starts: mostly waiting for a CPU/);
+  });
+
   it("lays it to vitictl's own event loop when the thread mostly ran", () => {
     expect(pacingText(pacing(40, 0.1), apply).warning).toMatch(/vitictl's own event loop/);
   });

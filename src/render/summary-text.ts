@@ -18,13 +18,20 @@ export function retryText(apply: Pick<ApplyResult, 'retries' | 'attempts'>): str
   return `retries ${apply.retries} (${retriedObjects} objects, up to ${maxAttempts} attempts${throttled})`;
 }
 
-/** A share of the late time at or above this is the host's, not vitictl's. */
-const BUSY_HOST_SHARE = 0.5;
+/** A share of the late time at or above this names its cause: the host's CPUs, or the target. */
+const CAUSE_SHARE = 0.5;
+
+/** What an open loop's calls are, by the flag that sets its rate. */
+const CALLS = {
+  '--qps': { calls: 'creates', target: 'the API server' },
+  '--rate': { calls: 'reviews', target: 'the webhook' },
+} as const;
 
 /**
  * "start lateness p50 0.0ms, p99 14ms (max 54ms) · 43 stretches > 5 ms late, 436ms; vitictl waited
- * for a CPU 259ms of it (59%)", and whose the lateness was: the host's when vitictl mostly
- * waited for a CPU, else vitictl's own event loop.
+ * for a CPU 259ms of it (59%)", and whose the lateness was: the target's when the generator mostly
+ * held its starts with its in-flight limit reached, the host's when vitictl mostly waited for a CPU,
+ * else vitictl's own event loop.
  */
 export function pacingText(
   pacing: Pacing,
@@ -36,11 +43,17 @@ export function pacingText(
   text += ` · ${pacing.lateStretches} stretches > ${LATE_STRETCH_MS} ms late, ${formatMs(pacing.lateStretchMs)}`;
   if (pacing.cpuWaitMs !== null && pacing.cpuWaitShare !== null)
     text += `; vitictl waited for a CPU ${formatMs(pacing.cpuWaitMs)} of it (${Math.round(100 * pacing.cpuWaitShare)}%)`;
-  const warning =
-    pacing.cpuWaitShare === null
-      ? undefined
-      : pacing.cpuWaitShare >= BUSY_HOST_SHARE
-        ? `late starts: mostly waiting for a CPU, the host's were busy (run vitictl off the machines the API server and etcd use, or lower ${context.rateFlag}${context.scrapedApiServer ? "; scraping the API server's metrics takes CPU too: --no-apiserver-metrics" : ''})`
+  const { calls, target } = CALLS[context.rateFlag];
+  const held = pacing.inFlightWaitMs ?? 0;
+  if (held > 0)
+    text += `; held with ${pacing.inFlightLimit} ${calls} unanswered ${formatMs(held)} (${Math.round((100 * held) / pacing.lateStretchMs)}%)`;
+  let warning: string | undefined;
+  if (held >= CAUSE_SHARE * pacing.lateStretchMs)
+    warning = `late starts: mostly held back with ${pacing.inFlightLimit} ${calls} unanswered: ${target} answered slower than ${context.rateFlag} asked (lower ${context.rateFlag})`;
+  else if (pacing.cpuWaitShare !== null)
+    warning =
+      pacing.cpuWaitShare >= CAUSE_SHARE
+        ? `late starts: mostly waiting for a CPU, the host's were busy (run vitictl on cores the API server and etcd do not use: another machine, or taskset -c on this one; or lower ${context.rateFlag}${context.scrapedApiServer ? "; scraping the API server's metrics takes CPU too: --no-apiserver-metrics" : ''})`
         : "late starts: vitictl's own event loop (answers arriving in bursts, garbage collection)";
   return { text, warning };
 }

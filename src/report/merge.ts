@@ -132,6 +132,13 @@ function mergePacing(all: Pacing[]): Pacing {
     lateStretchMs,
     cpuWaitMs: cpuWaitMs === null ? null : +cpuWaitMs.toFixed(1),
     cpuWaitShare: cpuWaitShare(cpuWaitMs, lateStretchMs),
+    ...(all.every((p) => p.inFlightLimit !== undefined && p.inFlightWaitMs !== undefined)
+      ? {
+          // each shard held its own calls: together they kept the sum unanswered
+          inFlightLimit: sum(all.map((p) => p.inFlightLimit!)),
+          inFlightWaitMs: +sum(all.map((p) => p.inFlightWaitMs!)).toFixed(1),
+        }
+      : {}),
   };
 }
 
@@ -167,6 +174,10 @@ function mergeApply(all: ApplyResult[]): ApplyResult {
     pacing: mergedWhenAll(
       all.map((a) => a.pacing),
       mergePacing,
+    ),
+    warmConnections: mergedWhenAll(
+      all.map((a) => a.warmConnections),
+      sum,
     ),
     creation: { start: iso(start), end: iso(end), seconds },
     counts,

@@ -107,6 +107,8 @@ export const applyResultSchema = z.object({
   scheduleSlips: z.number().int().default(0),
   /** open loop only */
   pacing: pacingSchema.optional(),
+  /** connections opened before the first create (files written before it was recorded: absent) */
+  warmConnections: z.number().int().optional(),
   creation: window,
   counts,
   sets: z.array(setResultSchema),
@@ -428,6 +430,8 @@ export const METHODS = {
   'apply.maxStartsIn100ms': 'the most create starts in any sliding 100 ms window',
   'apply.pacing':
     "client monotonic clock: each open-loop start's send − its intended time (µs HDR histogram); a late stretch is a run of consecutive starts more than 5 ms late, counted once at its largest lateness; its CPU wait is the growth of the main thread's run-queue wait (/proc/thread-self/schedstat, Linux) from the last on-time start to the stretch's last start, capped at the stretch's largest lateness",
+  'apply.warmConnections':
+    "GET /version that many times at once before the first create, each on a connection of its own, so no TLS handshake falls on a timed start: ⌈R × 50 ms⌉ for an open loop at R/s, the concurrency for a closed loop, at most the connections the creates' pool opens; the number that answered",
   'apply.errors': 'HTTP status of every create attempt that did not succeed, and network failures by class',
   'phases.load.done':
     'update: client monotonic clock, PATCH answered → the first watch event in which the readiness rule holds and the observed generation (status.observedGeneration, or the stated field) is at least the generation the PATCH produced; delete: DELETE answered → the DELETED watch event',

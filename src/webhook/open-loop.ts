@@ -185,7 +185,7 @@ export class OpenLoop {
     const planned = 'requests' in limit ? limit.requests : Math.ceil((limit.durationMs * rate) / 1000 - 1e-9);
     // opened on the thread that starts the calls: the file names the thread that opens it
     const cpuWait = openCpuWaitClock();
-    const lateness = new StartLateness(cpuWait);
+    const lateness = new StartLateness(cpuWait, maxInFlight);
     const cpuStart = process.cpuUsage();
     const t0 = performance.now();
     const schedule = new EvenSchedule(rate, Number.POSITIVE_INFINITY, t0);
@@ -213,6 +213,7 @@ export class OpenLoop {
         if (inFlight >= maxInFlight) {
           unyielded = 0;
           await sleep(1);
+          lateness.held(now, performance.now());
           continue;
         }
         const step = schedule.next(now);

@@ -107,12 +107,17 @@ describe('vitictl apply against the lab', () => {
     expect(apply.achievedRate).toBeLessThan(40 * 1.02);
     expect(apply.maxStartsIn100ms).toBeLessThanOrEqual(9);
     expect(apply.counts.notWaited).toBe(100);
+    // the connections 40 creates/s keep busy at 50 ms each, opened before the first start
+    expect(apply.warmConnections).toBe(2);
     // every start's lateness, and on Linux the thread's run-queue wait beside it
     const pacing = apply.pacing!;
     expect(pacing.lateness.count).toBe(100);
     expect(pacing.lateness.max).toBeGreaterThanOrEqual(pacing.lateness.p99);
     expect(pacing.lateStretchMs).toBeLessThanOrEqual(pacing.lateStretches * pacing.lateness.max + 0.1);
     if (process.platform === 'linux') expect(pacing.cpuWaitMs).not.toBeNull();
+    // 40 creates/s on the lab never reach the 2,000 unanswered that hold a start back
+    expect(pacing.inFlightLimit).toBe(2000);
+    expect(pacing.inFlightWaitMs).toBe(0);
     expect(pacing.cpuWaitMs ?? 0).toBeLessThanOrEqual(pacing.lateStretchMs + 0.1);
   });
 
@@ -267,6 +272,82 @@ spec:
     ]);
     const namespaces = await kubectl(['get', 'ns', '-l', 'vitictl.io/run-id=it-nocrd', '-o', 'name']);
     expect(String(namespaces.stdout).trim()).toBe('');
+  });
+
+  it('watches per namespace where RBAC allows no cluster-wide watch, with more namespaces than creates in flight', async () => {
+    // 12 namespaces, one watch each, beside 2 creates in flight: the watches hold their connections
+    // for the whole run and must not take the creates' (a pool of 2 + 8 would hold 10 of them)
+    const namespaces = Array.from({ length: 12 }, (_, i) => `it-nsw-${i}`);
+    const role = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'it-nsw' },
+      rules: [
+        { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'get', 'list', 'watch', 'delete'] },
+      ],
+    };
+    const items = [
+      role,
+      ...namespaces.flatMap((name) => [
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name: 'it-nsw', namespace: name },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'it-nsw' },
+          subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'it-nsw' }],
+        },
+      ]),
+    ];
+    const applied = await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items }),
+    );
+    expect(applied.exitCode, String(applied.stderr)).toBe(0);
+    const scenario = await temp.write(
+      'per-namespace.yaml',
+      `apiVersion: vitictl.io/v1alpha1
+kind: Scenario
+metadata: {name: per-namespace}
+spec:
+  seed: 1
+  namespaces: {count: 12, create: false, nameTemplate: "it-nsw-{{nsIndex}}"}
+  objects:
+    - name: configmaps
+      apiVersion: v1
+      kind: ConfigMap
+      scope: Namespaced
+      count: 24
+      template: {data: {k: v}}
+      ready:
+        field: {path: .data.k, equals: v}
+`,
+    );
+    const kubeconfig = await userKubeconfig(lab(), 'it-nsw', temp.dir());
+    const file = temp.path('per-namespace.json');
+    const result = await vitictl(
+      [
+        'apply',
+        scenario,
+        '--concurrency',
+        '2',
+        '--kubeconfig',
+        kubeconfig,
+        '--run-id',
+        'it-nsw',
+        '--out',
+        file,
+        '-q',
+      ],
+      { timeout: 60_000 },
+    );
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    const apply = readResult(file).apply!;
+    expect(apply.counts.ready).toBe(24);
+    expect(apply.warmConnections).toBe(2);
+    const left = await kubectl(['get', 'configmaps', '-A', '-l', 'vitictl.io/run-id=it-nsw', '-o', 'name']);
+    expect(String(left.stdout).trim()).toBe('');
+    await kubectl(['delete', 'namespaces', ...namespaces, '--wait=false']);
   });
 
   it('lists what RBAC denies (exit 2) and creates nothing', async () => {

@@ -18,6 +18,10 @@ export const pacingSchema = z.object({
   cpuWaitMs: z.number().nullable(),
   /** cpuWaitMs / lateStretchMs */
   cpuWaitShare: z.number().nullable(),
+  /** the calls the generator keeps unanswered at most (a memory bound); at it, the next start waits */
+  inFlightLimit: z.number().int().optional(),
+  /** ms of the late stretches the generator held its start at that limit (the target answered slower) */
+  inFlightWaitMs: z.number().optional(),
 });
 export type Pacing = z.infer<typeof pacingSchema>;
 
