@@ -17,7 +17,8 @@ import { resultsDir, writeResult } from './lib.js';
  *      server's ceiling (a raw undici Pool), all in one operator-less lab;
  *   2. rate accuracy of the open loop (R = 50, 200, 500, 1,000) in the same lab, on Machines and, to
  *      measure the pacer where its sink keeps up, on ConfigMaps, with and without vitictl's API-server
- *      scrape, beside a bare Node pacer (bench/apply/bare-pacer.ts) at the same rates;
+ *      scrape, beside a bare Node pacer (bench/apply/bare-pacer.ts) at the same rates; then both at
+ *      500/s on a core of their own (taskset: the lab on the other CPUs);
  *   3. timing accuracy against the API server's audit log (rounds at 100 and 50/s), split at an idle
  *      second reader of the same watch, beside what a 1 s poll would have reported; then the rounds'
  *      recorded watch stream played back at 1,000 and 5,000 events/s, 10× and unpaced to vitictl's

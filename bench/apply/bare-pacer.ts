@@ -1,8 +1,9 @@
 // The baseline for vitictl's pacing: the plainest open-loop generator Node can be, in its own process.
 // An absolute schedule (start k due at t0 + k/R), a timer to each start (an immediate when under a
 // millisecond), node:https with a keep-alive pool, nothing tracked, answers only counted; no vitictl
-// code on the sending path. Its lateness is measured with vitictl's own ruler (StartLateness on this
-// thread's run-queue wait), so the two differ only in the generator.
+// code on the sending path. Like vitictl, it opens the connections ⌈R × 50 ms⌉ creates keep busy
+// before its first start (GET /version that many at once). Its lateness is measured with vitictl's own
+// ruler (StartLateness on this thread's run-queue wait), so the two differ only in the generator.
 //   node --import tsx bench/apply/bare-pacer.ts SERVER PKI_DIR NAMESPACE RATE COUNT
 // Prints one JSON line: the pacing summary, the answers by status, and the wall seconds; then deletes
 // what it made.
@@ -32,7 +33,7 @@ const agent = new Agent({
 });
 const statuses: Record<string, number> = {};
 
-function call(method: 'POST' | 'DELETE', path: string, body = ''): Promise<number> {
+function call(method: 'GET' | 'POST' | 'DELETE', path: string, body = ''): Promise<number> {
   return new Promise((resolve) => {
     const sent = request(
       {
@@ -54,8 +55,10 @@ function call(method: 'POST' | 'DELETE', path: string, body = ''): Promise<numbe
 }
 
 await call('POST', '/api/v1/namespaces', JSON.stringify({ metadata: { name: namespace } }));
+await Promise.all(Array.from({ length: Math.ceil(rate * 0.05) }, () => call('GET', '/version')));
 const clock = openCpuWaitClock();
-const lateness = new StartLateness(clock);
+// it holds no start back: its in-flight calls are not bounded
+const lateness = new StartLateness(clock, Number.MAX_SAFE_INTEGER);
 const path = `/api/v1/namespaces/${namespace}/configmaps`;
 const answers: Array<Promise<void>> = [];
 const t0 = performance.now();

@@ -105,8 +105,20 @@ interface VitictlRun {
   seconds: number;
 }
 
-export function vitictl(lab: Lab, args: string[], timeoutMs: number, allowFailure = false): VitictlRun {
-  const ran = run('node', [bin, ...args], { env: lab.env, timeoutMs, killSignal: 'SIGINT' });
+/** `cpus`: run it on these CPUs only (taskset -c), e.g. on a core the lab does not use */
+export function vitictl(
+  lab: Lab,
+  args: string[],
+  timeoutMs: number,
+  allowFailure = false,
+  cpus?: string,
+): VitictlRun {
+  const command = cpus ? ['taskset', '-c', cpus, 'node'] : ['node'];
+  const ran = run(command[0]!, [...command.slice(1), bin, ...args], {
+    env: lab.env,
+    timeoutMs,
+    killSignal: 'SIGINT',
+  });
   if (ran.status !== 0 && !(allowFailure && ran.status === 1)) {
     throw new Error(
       `vitictl ${args.join(' ')} exited ${ran.status ?? ran.signal}:\n${ran.stderr.slice(-3000)}`,
@@ -141,4 +153,15 @@ export function applyMachines(
     timeoutMs,
     allowFailure,
   );
+}
+
+/**
+ * Every thread of the lab's processes (etcd, the API server, the controller manager, the operator) on
+ * these CPUs only (taskset -a -p -c): `pinLab(lab, "1")` leaves CPU 0 to a generator pinned there.
+ */
+export function pinLab(lab: Lab, cpus: string) {
+  for (const component of Object.values(lab.state.components)) {
+    if (component)
+      must('taskset', ['-a', '-p', '-c', cpus, String(component.pid)], { env: lab.env, timeoutMs: MINUTE });
+  }
 }
