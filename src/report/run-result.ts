@@ -429,7 +429,7 @@ export const METHODS = {
     '1 / the least-squares slope of acknowledgement time over the acknowledged creates in send order, client monotonic clock: the rate the cluster kept up with (constant latency gives the send rate), at most the rate sent',
   'apply.maxStartsIn100ms': 'the most create starts in any sliding 100 ms window',
   'apply.pacing':
-    "client monotonic clock: each open-loop start's send − its intended time (µs HDR histogram); a late stretch is a run of consecutive starts more than 5 ms late, counted once at its largest lateness; its CPU wait is the growth of the main thread's run-queue wait (/proc/thread-self/schedstat, Linux) from the last on-time start to the stretch's last start, capped at the stretch's largest lateness",
+    "client monotonic clock: each open-loop start's send − its intended time (µs HDR histogram); a late stretch is a run of consecutive starts more than 5 ms late, counted once at its largest lateness; its CPU wait is the growth of the main thread's run-queue wait (/proc/thread-self/schedstat, Linux) from the last on-time start to the stretch's last start, capped at the stretch's largest lateness; its in-flight wait (inFlightWaitMs) is the time, over the same starts and capped the same way, the generator held a due start because inFlightLimit creates were unanswered",
   'apply.warmConnections':
     "GET /version that many times at once before the first create, each on a connection of its own, so no TLS handshake falls on a timed start: ⌈R × 50 ms⌉ for an open loop at R/s, the concurrency for a closed loop, at most the connections the creates' pool opens; the number that answered",
   'apply.errors': 'HTTP status of every create attempt that did not succeed, and network failures by class',
