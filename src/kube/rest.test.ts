@@ -1,55 +1,20 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer as createHttpsServer, type Server } from 'node:https';
-import { createServer as createTcpServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { useTempDir } from '../../test/helpers/files.js';
-import { makeWebhookCerts } from '../../test/helpers/webhook-server.js';
+import { createServer as createTcpServer, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { useLocalServers } from '../../test/helpers/local-server.js';
 import { VitictlError } from '../errors.js';
 import { freePort } from '../lab/ports.js';
-import { connect } from './connect.js';
-import { KubeRest, type NetworkError } from './rest.js';
+import type { KubeRest, NetworkError } from './rest.js';
 
-const temp = useTempDir();
-const servers: Array<{ close(): void }> = [];
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const server of servers.splice(0)) server.close();
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-async function restFor(server: string, ca?: string): Promise<KubeRest> {
-  const kubeconfig = await temp.write(
-    'kubeconfig',
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'c', cluster: { server, ...(ca ? { 'certificate-authority': ca } : {}) } }],
-      users: [{ name: 'u', user: { token: 'the-token' } }],
-      contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
-      'current-context': 'x',
-    }),
-  );
-  return KubeRest.create(await connect({ kubeconfig, env: {} }));
-}
+const { listening, restFor, https } = useLocalServers();
 
 async function failureOf(rest: KubeRest): Promise<NetworkError> {
   try {
     await rest.request('GET', '/version');
   } catch (error) {
     return error as NetworkError;
-  } finally {
-    await rest.close();
   }
   throw new Error('the request succeeded');
-}
-
-function listening<T extends Server | ReturnType<typeof createTcpServer>>(server: T): Promise<number> {
-  servers.push(server);
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
-  );
 }
 
 describe('KubeRest against an API server that gives no answer', () => {
@@ -66,14 +31,8 @@ describe('KubeRest against an API server that gives no answer', () => {
   });
 
   it('a server whose certificate another CA signed is a TLS error naming the server', async () => {
-    const certs = await makeWebhookCerts(await mkdtemp(join(tmpdir(), 'vitictl-rest-pki-')));
-    cleanups.push(() => rm(certs.dir, { recursive: true, force: true }));
-    const server = createHttpsServer(
-      { cert: await readFile(certs.cert), key: await readFile(certs.key) },
-      (_request, response) => response.end('{}'),
-    );
-    const port = await listening(server);
-    const error = await failureOf(await restFor(`https://127.0.0.1:${port}`, certs.otherCa));
+    const { port, rest } = await https((_request, response) => response.end('{}'), 'another CA');
+    const error = await failureOf(rest);
     expect(error.failure).toBe('tls');
     expect(error.exitCode).toBe(1);
     expect(error.message).toMatch(
@@ -102,43 +61,59 @@ describe('KubeRest against an API server that gives no answer', () => {
   });
 });
 
+describe('KubeRest and an interrupt', () => {
+  it('answers at once a request still waiting for its connection: a server that never finishes the TLS handshake', async () => {
+    const accepted: Socket[] = [];
+    const port = await listening(createTcpServer((socket) => accepted.push(socket)));
+    const rest = await restFor(`https://127.0.0.1:${port}`);
+    const controller = new AbortController();
+    const asked = rest.request('GET', '/version', { signal: controller.signal }).then(
+      () => 'answered',
+      (error: NetworkError) => error.message,
+    );
+    try {
+      while (accepted.length === 0) await sleep(10);
+      const abortedAt = performance.now();
+      controller.abort();
+      expect(await asked).toMatch(
+        /^cannot reach the API server at https:\/\/127\.0\.0\.1:\d+: UND_ERR_ABORTED Request aborted$/,
+      );
+      expect(performance.now() - abortedAt).toBeLessThan(1000);
+    } finally {
+      // undici still waits for the handshake; ending it lets the pool close
+      for (const socket of accepted) socket.destroy();
+    }
+  });
+});
+
 describe('KubeRest.warm', () => {
   it('opens one connection per warming request, and the requests after it open none', async () => {
-    const certs = await makeWebhookCerts(await mkdtemp(join(tmpdir(), 'vitictl-rest-pki-')));
-    cleanups.push(() => rm(certs.dir, { recursive: true, force: true }));
     let handshakes = 0;
-    const server = createHttpsServer(
-      { cert: await readFile(certs.cert), key: await readFile(certs.key) },
-      (_request, response) => response.end('{"major":"1"}'),
-    );
+    const { server, rest } = await https((_request, response) => response.end('{"major":"1"}'));
     server.on('secureConnection', () => handshakes++);
-    const port = await listening(server);
-    const rest = await restFor(`https://127.0.0.1:${port}`, certs.ca);
-    try {
-      expect(await rest.warm(6)).toBe(6);
-      expect(handshakes).toBe(6);
-      await Promise.all(Array.from({ length: 6 }, () => rest.request('GET', '/api')));
-      expect(handshakes).toBe(6);
-    } finally {
-      await rest.close();
-    }
+    expect(await rest.warm(6)).toBe(6);
+    expect(handshakes).toBe(6);
+    await Promise.all(Array.from({ length: 6 }, () => rest.request('GET', '/api')));
+    expect(handshakes).toBe(6);
   });
 
   it('counts only the requests answered 200: a server that refuses them warms nothing', async () => {
-    const certs = await makeWebhookCerts(await mkdtemp(join(tmpdir(), 'vitictl-rest-pki-')));
-    cleanups.push(() => rm(certs.dir, { recursive: true, force: true }));
-    const server = createHttpsServer(
-      { cert: await readFile(certs.cert), key: await readFile(certs.key) },
-      (_request, response) => {
-        response.statusCode = 401;
-        response.end('{"kind":"Status","message":"Unauthorized"}');
-      },
-    );
-    const rest = await restFor(`https://127.0.0.1:${await listening(server)}`, certs.ca);
-    try {
-      expect(await rest.warm(3)).toBe(0);
-    } finally {
-      await rest.close();
-    }
+    const { rest } = await https((_request, response) => {
+      response.statusCode = 401;
+      response.end('{"kind":"Status","message":"Unauthorized"}');
+    });
+    expect(await rest.warm(3)).toBe(0);
+  });
+
+  it('an interrupt ends it at once: a server that never answers warms nothing', async () => {
+    let asked = 0;
+    const { rest } = await https(() => asked++);
+    const controller = new AbortController();
+    const warming = rest.warm(3, controller.signal);
+    while (asked < 3) await sleep(10);
+    const abortedAt = performance.now();
+    controller.abort();
+    expect(await warming).toBe(0);
+    expect(performance.now() - abortedAt).toBeLessThan(1000);
   });
 });

@@ -1,5 +1,5 @@
 import type { RequestOptions } from 'node:https';
-import { Pool } from 'undici';
+import { Pool, errors as undiciErrors } from 'undici';
 import { inputError, VitictlError } from '../errors.js';
 import { readBodyBounded, TooLargeError } from '../util/read-bounded.js';
 import { redactUrl } from '../util/redact-url.js';
@@ -21,6 +21,37 @@ export interface RawResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
+}
+
+type PoolResponse = Awaited<ReturnType<Pool['request']>>;
+
+/**
+ * undici acts on an abort only once the request has a connection: one queued behind a connect that
+ * never finishes (a server gone silent mid-handshake) waits out the 10 s connect timeout, and an
+ * interrupt with it (undici issue #386). The caller is answered at the abort, as undici would have;
+ * the request itself ends when undici reaches it, and a response that still comes is discarded.
+ */
+function settledAtAbort(
+  request: Promise<PoolResponse>,
+  signal: AbortSignal | undefined,
+): Promise<PoolResponse> {
+  if (!signal) return request;
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(new undiciErrors.RequestAbortedError());
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    request.then(
+      (response) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) response.body.destroy();
+        else resolve(response);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 export interface RequestInit {
@@ -193,14 +224,17 @@ export class KubeRest {
     init: { maxBytes: number; timeoutMs?: number; accept?: string; signal?: AbortSignal },
   ): Promise<RawResponse> {
     try {
-      const response = await this.pool.request({
-        method: 'GET',
-        path,
-        headers: { ...this.headers, accept: init.accept ?? '*/*' },
-        headersTimeout: init.timeoutMs ?? 60_000,
-        bodyTimeout: init.timeoutMs ?? 60_000,
-        ...(init.signal ? { signal: init.signal } : {}),
-      });
+      const response = await settledAtAbort(
+        this.pool.request({
+          method: 'GET',
+          path,
+          headers: { ...this.headers, accept: init.accept ?? '*/*' },
+          headersTimeout: init.timeoutMs ?? 60_000,
+          bodyTimeout: init.timeoutMs ?? 60_000,
+          ...(init.signal ? { signal: init.signal } : {}),
+        }),
+        init.signal,
+      );
       return {
         status: response.statusCode,
         headers: response.headers,
@@ -220,19 +254,22 @@ export class KubeRest {
           ? init.body
           : JSON.stringify(init.body);
     try {
-      const response = await this.pool.request({
-        method: method as 'GET',
-        path,
-        headers: {
-          ...this.headers,
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': init.contentType ?? 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body }),
-        headersTimeout: init.timeoutMs ?? 60_000,
-        bodyTimeout: init.timeoutMs ?? 60_000,
-        ...(init.signal ? { signal: init.signal } : {}),
-      });
+      const response = await settledAtAbort(
+        this.pool.request({
+          method: method as 'GET',
+          path,
+          headers: {
+            ...this.headers,
+            accept: 'application/json',
+            ...(body === undefined ? {} : { 'content-type': init.contentType ?? 'application/json' }),
+          },
+          ...(body === undefined ? {} : { body }),
+          headersTimeout: init.timeoutMs ?? 60_000,
+          bodyTimeout: init.timeoutMs ?? 60_000,
+          ...(init.signal ? { signal: init.signal } : {}),
+        }),
+        init.signal,
+      );
       const text = await response.body.text();
       let parsed: unknown;
       if (text.length > 0) {
@@ -259,16 +296,19 @@ export class KubeRest {
     signal: AbortSignal,
     onOpen?: (status: number) => void,
   ): Promise<number> {
-    let response: Awaited<ReturnType<Pool['request']>>;
+    let response: PoolResponse;
     try {
-      response = await this.pool.request({
-        method: 'GET',
-        path,
-        headers: { ...this.headers, accept: 'application/json' },
-        headersTimeout: 30_000,
-        bodyTimeout: 0,
+      response = await settledAtAbort(
+        this.pool.request({
+          method: 'GET',
+          path,
+          headers: { ...this.headers, accept: 'application/json' },
+          headersTimeout: 30_000,
+          bodyTimeout: 0,
+          signal,
+        }),
         signal,
-      });
+      );
     } catch (error) {
       throw unreachable(this.server, error);
     }
@@ -297,11 +337,14 @@ export class KubeRest {
   /**
    * Open up to `count` connections before a timed load, so no TLS handshake lands on the load's first
    * starts: that many GETs of /version at once, each on a connection of its own (pipelining 1). The
-   * number answered is returned; a failure is left to the load's own requests to report.
+   * number answered is returned; a failure, or `signal` aborting, is left to the load's own requests
+   * to report.
    */
-  async warm(count: number): Promise<number> {
+  async warm(count: number, signal?: AbortSignal): Promise<number> {
     const answers = await Promise.allSettled(
-      Array.from({ length: count }, () => this.request('GET', '/version', { timeoutMs: 10_000 })),
+      Array.from({ length: count }, () =>
+        this.request('GET', '/version', { timeoutMs: 10_000, ...(signal ? { signal } : {}) }),
+      ),
     );
     // the pool marks a connection free a turn after its answer is read: a request sooner opens another
     await new Promise((resolve) => setImmediate(resolve));

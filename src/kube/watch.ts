@@ -73,17 +73,28 @@ export class ResumableWatch {
     this.handlers.onRelist(body.items ?? [], performance.now());
   }
 
-  /** Resolves once the first watch stream is open: events from then on are not missed. */
-  async start(): Promise<void> {
-    await this.list();
-    let opened!: () => void;
-    let failed!: (error: unknown) => void;
-    const ready = new Promise<void>((resolve, reject) => {
-      opened = resolve;
-      failed = reject;
-    });
-    this.loop = this.run(opened, failed);
-    await ready;
+  /**
+   * Resolves once the first watch stream is open: events from then on are not missed. Until then
+   * `signal` stops it (the list, and the retries of a first stream that cannot connect): it rejects,
+   * and the watch is stopped. Once open, only stop() ends it.
+   */
+  async start(signal?: AbortSignal): Promise<void> {
+    const stopOnAbort = () => this.abort.abort();
+    if (signal?.aborted) stopOnAbort();
+    signal?.addEventListener('abort', stopOnAbort, { once: true });
+    try {
+      await this.list();
+      let opened!: () => void;
+      let failed!: (error: unknown) => void;
+      const ready = new Promise<void>((resolve, reject) => {
+        opened = resolve;
+        failed = reject;
+      });
+      this.loop = this.run(opened, failed);
+      await ready;
+    } finally {
+      signal?.removeEventListener('abort', stopOnAbort);
+    }
   }
 
   private async run(opened: () => void, failed: (error: unknown) => void): Promise<void> {
@@ -148,6 +159,7 @@ export class ResumableWatch {
       }
       // a normal end (timeoutSeconds) resumes from the last resourceVersion
     }
+    if (first) failed(new Error(`watch ${this.name} stopped before it opened`));
   }
 
   private handleLine(line: string, at: number): 'gone' | undefined {

@@ -8,7 +8,6 @@ import type { ScenarioPlan } from '../scenario/expand.js';
 import { assemble, readinessText, timelines, wall } from './assemble.js';
 import { openCpuWaitClock } from './cpu-wait.js';
 import { createWithRetry } from './create.js';
-import { createNamespaces } from './namespaces.js';
 import { connectionsToWarm, nextStart } from './pace.js';
 import { EvenSchedule } from './rate-limiter.js';
 import { openReadinessWatches } from './readiness-watches.js';
@@ -39,7 +38,7 @@ export interface ApplyEngineOptions {
 }
 
 export interface ApplyProgress {
-  phase: 'namespaces' | 'creating' | 'waiting' | 'done';
+  phase: 'creating' | 'waiting' | 'done';
   planned: number;
   started: number;
   created: number;
@@ -78,17 +77,16 @@ export interface ApplyEngineOutput {
   apply: ApplyResult;
   /** every started object's timeline, for --timeline */
   timelines(): Generator<TimelineRow>;
-  createdNamespaces: string[];
   interrupted: boolean;
   creationStart: Date;
   creationEnd: Date;
 }
 
 /**
- * Create every object of the plan at the requested rate (open loop) or concurrency (closed loop), time
- * each until ready through watches, and return the data for the RunResult. Prints nothing; progress goes
- * to `onProgress`. On abort it stops creating, lets in-flight creates finish (so the accounting stays
- * exact), and returns what it has.
+ * Create every object of the plan (its namespaces exist already) at the requested rate (open loop) or
+ * concurrency (closed loop), time each until ready through watches, and return the data for the
+ * RunResult. Prints nothing; progress goes to `onProgress`. On abort it stops creating, lets in-flight
+ * creates finish (so the accounting stays exact), and returns what it has.
  */
 export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngineOutput> {
   const { plan, rest, signal } = options;
@@ -100,9 +98,7 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
   const attempts = { retriedObjects: 0, maxAttempts: 0, throttledObjects: 0 };
   const resourceOf = (index: number) =>
     options.resources.get(`${plan.sets[index]!.spec.apiVersion}/${plan.sets[index]!.spec.kind}`)!;
-  let phase: ApplyProgress['phase'] = 'namespaces';
-
-  const createdNamespaces = await createNamespaces(rest, plan);
+  let phase: ApplyProgress['phase'] = 'creating';
 
   const { watches, gaps } = await openReadinessWatches(options, checks, resourceOf, tracker);
 
@@ -110,6 +106,7 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
   // their TLS handshakes made the schedule's first half second the run's latest starts
   const warmConnections = await rest.warm(
     connectionsToWarm(options.load, rest.connections ?? Number.POSITIVE_INFINITY),
+    signal,
   );
 
   const starts: number[] = [];
@@ -196,7 +193,6 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
     }
   };
 
-  phase = 'creating';
   let interrupted = false;
   try {
     for (let setIndex = 0; setIndex < plan.sets.length && !signal.aborted; setIndex++) {
@@ -298,7 +294,6 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
         readinessText: (i) => readinessText(plan, i),
         resourceOf,
       }),
-      createdNamespaces,
       interrupted,
       timelines: () => timelines(plan, tracker),
       creationStart: wall(t0 || performance.now()),

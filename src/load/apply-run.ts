@@ -1,5 +1,5 @@
-import { inputError } from '../errors.js';
-import { cleanupRun } from '../kube/cleanup.js';
+import { inputError, VitictlError } from '../errors.js';
+import { type CleanupOptions, cleanupRun } from '../kube/cleanup.js';
 import { connect, type KubeConnection } from '../kube/connect.js';
 import type { ApiResource } from '../kube/discovery.js';
 import { preflight } from '../kube/preflight.js';
@@ -10,13 +10,20 @@ import { auditLogOffset, groundTruth, rowKey } from '../observe/audit/ground-tru
 import type { TargetStore } from '../observe/metrics/store.js';
 import { apiServerTarget, type Target } from '../observe/target.js';
 import { phaseRecorder } from '../report/phases.js';
-import { METHODS, RUN_RESULT_VERSION, type RunResult } from '../report/run-result.js';
+import {
+  type CleanupResult,
+  cleanupIncomplete,
+  METHODS,
+  RUN_RESULT_VERSION,
+  type RunResult,
+} from '../report/run-result.js';
 import type { ScenarioPlan } from '../scenario/expand.js';
 import type { PreparedScenario } from '../scenario/prepare.js';
 import { rateShare, shardLabelValue, shareOf } from '../scenario/shard.js';
 import { formatBytes, MiB } from '../util/read-input.js';
 import { packageVersion } from '../util/version.js';
 import { type ApplyProgress, type LoadMode, runApply, type TimelineRow } from './apply-engine.js';
+import { createNamespaces } from './namespaces.js';
 
 export interface ApplyRunOptions {
   prepared: PreparedScenario;
@@ -111,6 +118,8 @@ export async function applyRun(
     ? await KubeRest.create(connection, { connections: 2 })
     : undefined;
   let apiScraping: ApiServerScraping | undefined;
+  // filled as each is created, so a run that fails part way still removes them
+  const createdNamespaces: string[] = [];
   if (rest.insecure)
     options.onWarning?.(
       'the kubeconfig disables TLS verification for this cluster (insecure-skip-tls-verify)',
@@ -143,8 +152,17 @@ export async function applyRun(
     );
     // awaited after the creates; a failure meanwhile must not go unhandled
     alongside?.catch(() => {});
-    const output = await phase('apply', () =>
-      runApply({
+    const cleanupOptions: CleanupOptions = {
+      runId: plan.runId,
+      shard: plan.shard ? shardLabelValue(plan.shard) : undefined,
+      resources: plan.sets.map((set) => checked.resources.get(`${set.spec.apiVersion}/${set.spec.kind}`)!),
+      namespaces: checked.watchScope === 'namespaces' ? plan.namespaces : undefined,
+      createdNamespaces,
+      ...(options.onInfo ? { onProgress: options.onInfo } : {}),
+    };
+    const output = await phase('apply', async () => {
+      await createNamespaces(rest, plan, createdNamespaces, options.signal);
+      return runApply({
         plan,
         rest,
         watchRest,
@@ -155,52 +173,54 @@ export async function applyRun(
         timeoutMs: options.timeoutMs,
         signal: options.signal,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      }),
-    ).finally(() => createsEnded());
-    // a phase that failed outright still lets the cleanup below remove what the run created
-    let lifecycleError: unknown;
-    try {
+      });
+    })
+      .catch(async (error: unknown) => {
+        throw await cleanedUpAfter(
+          error,
+          options.cleanup
+            ? () => cleanupRun(rest, { ...cleanupOptions, retryMs: CLEANUP_AFTER_FAILURE_RETRY_MS })
+            : undefined,
+          plan.runId,
+        );
+      })
+      .finally(() => createsEnded());
+    // whatever fails after the creates (a phase, the audit log, a scrape's end), the cleanup below
+    // still removes what the run created; the failure is reported after it
+    const afterCreates = await (async () => {
       await alongside;
       if (options.lifecycle && !output.interrupted && !options.signal.aborted)
         await options.lifecycle.after(lifecycleContext);
-    } catch (error) {
-      lifecycleError = error;
-    }
-    const truth =
-      options.auditLog && auditOffset !== undefined
-        ? await phase('ground truth', () =>
-            groundTruth(
-              options.auditLog!,
-              auditOffset,
-              output.timelines(),
-              (kind) =>
-                plan.sets
-                  .map((set) => checked.resources.get(`${set.spec.apiVersion}/${set.spec.kind}`))
-                  .find((resource) => resource?.kind === kind)?.plural,
-            ),
-          )
+      const truth =
+        options.auditLog && auditOffset !== undefined
+          ? await phase('ground truth', () =>
+              groundTruth(
+                options.auditLog!,
+                auditOffset,
+                output.timelines(),
+                (kind) =>
+                  plan.sets
+                    .map((set) => checked.resources.get(`${set.spec.apiVersion}/${set.spec.kind}`))
+                    .find((resource) => resource?.kind === kind)?.plural,
+              ),
+            )
+          : undefined;
+      const observe = scraping
+        ? await scraping.finish(output.creationStart, new Date(), options.metrics!.intervalMs)
         : undefined;
-    const observe = scraping
-      ? await scraping.finish(output.creationStart, new Date(), options.metrics!.intervalMs)
-      : undefined;
-    const apiserver = await apiScraping?.finish(output.creationStart);
-    for (const warning of apiserver?.warnings ?? []) options.onWarning?.(warning);
+      const apiserver = await apiScraping?.finish(output.creationStart);
+      for (const warning of apiserver?.warnings ?? []) options.onWarning?.(warning);
+      return { truth, observe, apiserver };
+    })().then(
+      (read) => ({ read }),
+      (error: unknown) => ({ error }),
+    );
     let cleanup: RunResult['cleanup'];
     if (options.cleanup) {
-      cleanup = await phase('cleanup', () =>
-        cleanupRun(rest, {
-          runId: plan.runId,
-          shard: plan.shard ? shardLabelValue(plan.shard) : undefined,
-          resources: plan.sets.map(
-            (set) => checked.resources.get(`${set.spec.apiVersion}/${set.spec.kind}`)!,
-          ),
-          namespaces: checked.watchScope === 'namespaces' ? plan.namespaces : undefined,
-          createdNamespaces: output.createdNamespaces,
-          ...(options.onInfo ? { onProgress: options.onInfo } : {}),
-        }),
-      );
+      cleanup = await phase('cleanup', () => cleanupRun(rest, cleanupOptions));
     }
-    if (lifecycleError !== undefined) throw lifecycleError;
+    if ('error' in afterCreates) throw withCleanupHint(afterCreates.error, cleanup, plan.runId);
+    const { truth, observe, apiserver } = afterCreates.read;
     const result: RunResult = {
       schemaVersion: RUN_RESULT_VERSION,
       kind: 'vitictl.io/RunResult',
@@ -229,6 +249,47 @@ export async function applyRun(
     await apiScraping?.finish(startedAt);
     await Promise.all([rest.close(), watchRest.close(), metricsRest?.close()]);
   }
+}
+
+/** How long the cleanup after a failed apply keeps retrying: the failure is often the API server gone. */
+const CLEANUP_AFTER_FAILURE_RETRY_MS = 10_000;
+
+/**
+ * The apply failed outright (an API server that stopped answering while the watches opened, a
+ * template that failed at object n): remove what it had created before the error is reported.
+ */
+async function cleanedUpAfter(
+  error: unknown,
+  cleanup: (() => Promise<CleanupResult>) | undefined,
+  runId: string,
+): Promise<unknown> {
+  if (!cleanup) return withCleanupHint(error, undefined, runId);
+  try {
+    return withCleanupHint(error, await cleanup(), runId);
+  } catch (cleanupError) {
+    return withCleanupHint(error, cleanupError as Error, runId);
+  }
+}
+
+/**
+ * A run's error, with a hint to finish the cleanup when what the run created may remain: kept
+ * (--keep), a cleanup that could not finish, or one that failed.
+ */
+function withCleanupHint(error: unknown, cleanup: CleanupResult | Error | undefined, runId: string): unknown {
+  const remove = `vitictl cleanup --run-id ${runId}`;
+  let left: string;
+  if (cleanup === undefined) left = `with --keep, what run ${runId} created stays; remove it with ${remove}`;
+  else if (cleanup instanceof Error)
+    left = `the cleanup after it failed (${cleanup.message}); retry with ${remove}`;
+  else if (cleanupIncomplete(cleanup))
+    left = `the cleanup after it could not finish (${cleanup.problems[0] ?? `${cleanup.failed} deletes failed`}); retry with ${remove}`;
+  else return error;
+  if (!(error instanceof VitictlError)) return error;
+  return new VitictlError(error.kind, error.message, {
+    hint: error.hint ? `${error.hint}; ${left}` : left,
+    ...(error.location ? { location: error.location } : {}),
+    cause: error,
+  });
 }
 
 /** Each controller's workqueue depth at every scrape from `from` on (seconds since the load began). */

@@ -6,11 +6,19 @@ import { isPlainObject } from '../util/plain-object.js';
 
 /**
  * Create the scenario's namespaces before any object; one that exists already is ours only when it
- * carries this run's label (a resumed run), otherwise it is refused.
+ * carries this run's label (a resumed run), otherwise it is refused. Each one created is added to
+ * `created` as its answer arrives, so a failure or an interrupt part way still leaves the run a full
+ * list to clean up. An interrupt stops between two namespaces: a POST in flight is let finish, since an
+ * unanswered one would leave unknown whether the namespace exists.
  */
-export async function createNamespaces(rest: KubeRest, plan: ScenarioPlan): Promise<string[]> {
-  const created: string[] = [];
+export async function createNamespaces(
+  rest: KubeRest,
+  plan: ScenarioPlan,
+  created: string[],
+  signal: AbortSignal,
+): Promise<void> {
   for (const namespace of plan.namespaceObjects()) {
+    if (signal.aborted) return;
     const name = namespace.metadata.name;
     let response: RestResponse;
     try {
@@ -36,5 +44,4 @@ export async function createNamespaces(rest: KubeRest, plan: ScenarioPlan): Prom
     }
     throw runtimeError(`creating namespace ${name} failed: ${response.status} ${statusMessage(response)}`);
   }
-  return created;
 }

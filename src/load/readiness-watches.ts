@@ -9,10 +9,12 @@ import type { ObjectTracker } from './tracker.js';
 
 /**
  * The watches that time readiness: one per resource (per namespace when RBAC allows no more), open
- * before the first create so no event is missed; their gaps are recorded. Closed by the caller.
+ * before the first create so no event is missed; their gaps are recorded. Closed by the caller. An
+ * interrupt while they open (an API server that stopped answering keeps a first watch retrying) leaves
+ * none open: the run then creates nothing and ends as interrupted.
  */
 export async function openReadinessWatches(
-  options: Pick<ApplyEngineOptions, 'plan' | 'watchRest' | 'watchScope'>,
+  options: Pick<ApplyEngineOptions, 'plan' | 'watchRest' | 'watchScope' | 'signal'>,
   checks: ReadonlyArray<ReadinessCheck | undefined>,
   resourceOf: (setIndex: number) => ApiResource,
   tracker: ObjectTracker,
@@ -47,9 +49,10 @@ export async function openReadinessWatches(
     }
   }
   try {
-    await Promise.all(watches.map((watch) => watch.start()));
+    await Promise.all(watches.map((watch) => watch.start(options.signal)));
   } catch (error) {
     await Promise.all(watches.map((watch) => watch.stop()));
+    if (options.signal.aborted) return { watches: [], gaps };
     if (error instanceof NetworkError) throw unreachable(rest.server, error);
     throw runtimeError(`could not open the readiness watches: ${(error as Error).message}`);
   }

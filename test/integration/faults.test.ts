@@ -1,11 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { labUp, restartApiserver } from '../../src/lab/lab.js';
 import type { CleanupResult, RunResult } from '../../src/report/run-result.js';
 import { vitictl } from '../helpers/binary.js';
 import { errorLines } from '../helpers/errors.js';
 import { useTempDir } from '../helpers/files.js';
+import { freezingProxy } from '../helpers/freezing-proxy.js';
 import { eventually, kubectl, lab } from '../helpers/lab.js';
 import { labKubeconfig, userKubeconfig } from '../helpers/lab-users.js';
 
@@ -107,6 +110,153 @@ describe('faults: every object accounted for and cleaned up', () => {
     const cleaned = await vitictl(['cleanup', 'machines', '--run-id', 'it-fault-twice'], { env: env() });
     expect(cleaned.exitCode, String(cleaned.stderr)).toBe(0);
     expect(await machinesOf('it-fault-twice')).toEqual([]);
+  });
+});
+
+describe('faults: an apply that cannot go on still removes what it created', () => {
+  const temp = useTempDir();
+
+  async function namespacesOf(runId: string): Promise<string[]> {
+    const found = await kubectl(['get', 'ns', '-l', `vitictl.io/run-id=${runId}`, '-o', 'name']);
+    return String(found.stdout).trim().split('\n').filter(Boolean);
+  }
+
+  const scenario = (name: string, namespaces: number) =>
+    temp.write(
+      `${name}.yaml`,
+      `apiVersion: vitictl.io/v1alpha1
+kind: Scenario
+metadata: {name: ${name}}
+spec:
+  seed: 1
+  namespaces: {count: ${namespaces}, nameTemplate: "${name}-{{nsIndex}}"}
+  objects:
+    - name: configmaps
+      apiVersion: v1
+      kind: ConfigMap
+      scope: Namespaced
+      count: ${namespaces * 2}
+      template: {data: {k: v}}
+      ready:
+        field: {path: .data.k, equals: v}
+`,
+    );
+
+  it('a namespace that exists already, third of four: the two created before it are deleted, exit 2', async () => {
+    const created = await kubectl(['create', 'namespace', 'it-clash-2']);
+    expect(created.exitCode, String(created.stderr)).toBe(0);
+    try {
+      const result = await vitictl(['apply', await scenario('it-clash', 4), '--run-id', 'it-clash'], {
+        env: env(),
+      });
+      const lines = errorLines(String(result.stderr));
+      expect(result.exitCode, String(result.stderr)).toBe(2);
+      expect(lines[0]).toBe('error: namespace it-clash-2 already exists and was not created by run it-clash');
+      expect(await namespacesOf('it-clash')).toEqual([]);
+      // the namespace that was not the run's is untouched
+      const kept = await kubectl(['get', 'ns', 'it-clash-2', '-o', 'jsonpath={.status.phase}']);
+      expect(String(kept.stdout)).toBe('Active');
+    } finally {
+      await kubectl(['delete', 'namespace', 'it-clash-2', '--wait=false']);
+    }
+  });
+
+  it("an audit log gone before the run ends: exit 1 naming the file, and the run's objects deleted all the same", async () => {
+    const auditLog = await temp.write('audit.log', '');
+    const child = vitictl(
+      [
+        'apply',
+        'machines',
+        '--count',
+        '300',
+        '--qps',
+        '100',
+        '--run-id',
+        'it-fault-audit',
+        '--audit-log',
+        auditLog,
+      ],
+      { env: env() },
+    );
+    await eventually(
+      async () => ((await machinesOf('it-fault-audit')).length > 0 ? true : undefined),
+      30_000,
+      "the run's first Machine",
+    );
+    await rm(auditLog);
+    const result = await child;
+    expect(result.exitCode, String(result.stderr)).toBe(1);
+    expect(errorLines(result.stderr)).toEqual([
+      `error: cannot read the audit log ${auditLog}: ENOENT: no such file or directory, stat '${auditLog}'`,
+    ]);
+    expect(await machinesOf('it-fault-audit')).toEqual([]);
+  });
+
+  it('SIGTERM while a silent API server holds the readiness watches: the apply stops at once, cleanup runs once it answers, exit 143', async () => {
+    const state = lab();
+    const proxy = await freezingProxy(state.ports.apiserver);
+    const kubeconfig = await temp.write(
+      'through-proxy.kubeconfig',
+      readFileSync(state.kubeconfig, 'utf8').replace(
+        `127.0.0.1:${state.ports.apiserver}`,
+        `127.0.0.1:${proxy.port}`,
+      ),
+    );
+    // 30 namespaces, created one after another on one connection; once the first exists, the next new
+    // connection is the readiness watch's, for its first list: the proxy freezes there
+    const namespaceWatch = execa(
+      'kubectl',
+      ['get', 'ns', '-l', 'vitictl.io/run-id=it-fault-silent', '--watch', '-o', 'name'],
+      { env: { KUBECONFIG: state.kubeconfig }, reject: false },
+    );
+    const file = temp.path('silent.json');
+    try {
+      await sleep(500);
+      const child = vitictl(
+        [
+          'apply',
+          await scenario('it-fault-silent', 30),
+          '--run-id',
+          'it-fault-silent',
+          '--kubeconfig',
+          kubeconfig,
+          '--no-apiserver-metrics',
+          '--out',
+          file,
+        ],
+        { env: { NO_COLOR: '1' } },
+      );
+      await new Promise<void>((resolve) =>
+        namespaceWatch.stdout!.once('data', () => {
+          proxy.freezeAtNextConnection();
+          resolve();
+        }),
+      );
+      await eventually(
+        async () => ((await namespacesOf('it-fault-silent')).length === 30 ? true : undefined),
+        30_000,
+        "the run's 30 namespaces",
+      );
+      await sleep(300);
+      child.kill('SIGTERM');
+      await sleep(5000);
+      proxy.thaw();
+      const result = await child;
+      const said = String(result.stderr);
+      expect(result.exitCode, said).toBe(143);
+      const run = readResult(file);
+      expect(run.interrupted).toBe(true);
+      expect(run.apply!.counts.notStarted).toBe(run.apply!.counts.total);
+      // the apply ended with the interrupt, not when the server answered again 5 s later
+      const applied = run.phases.find((phase) => phase.name === 'apply')!;
+      expect(applied.seconds, said).toBeLessThan(3);
+      expect(run.cleanup!.namespacesDeleted).toHaveLength(30);
+      expect(await namespacesOf('it-fault-silent')).toEqual([]);
+    } finally {
+      proxy.thaw();
+      namespaceWatch.kill();
+      await proxy.close();
+    }
   });
 });
 

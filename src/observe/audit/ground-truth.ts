@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { runtimeError } from '../../errors.js';
 import type { TimelineRow } from '../../load/apply-engine.js';
 import { newHistogram, recordMs, summarize } from '../../report/histogram.js';
 import type { GroundTruth } from '../../report/run-result.js';
@@ -93,7 +94,13 @@ export async function groundTruth(
   // can arrive before its line: wait a little for writes not yet in the log
   for (const waitMs of [0, 250, 500, 1000]) {
     await sleep(waitMs);
-    await readCommits(file, offset, wanted);
+    try {
+      await readCommits(file, offset, wanted);
+    } catch (error) {
+      throw runtimeError(`cannot read the audit log ${file}: ${(error as Error).message}`, {
+        hint: "it was there when the run started; a rotation that moved it away (the API server's --audit-log-maxsize) or its removal loses the run's commits: give it room for a run, or run without --audit-log",
+      });
+    }
     if (!missing()) break;
   }
   const committed = new Map<string, number>();
