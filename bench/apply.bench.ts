@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { connectionCost } from './apply/connections.js';
 import { load, log, MINUTE, withLab } from './apply/lab.js';
 import { memory } from './apply/memory.js';
 import { rateAccuracy } from './apply/rate.js';
@@ -23,13 +24,15 @@ import { resultsDir, writeResult } from './lib.js';
  *      second reader of the same watch, beside what a 1 s poll would have reported; then the rounds'
  *      recorded watch stream played back at 1,000 and 5,000 events/s, 10× and unpaced to vitictl's
  *      tracking (its own part, its CPU);
- *   4. memory and CPU of vitictl tracking 100,000 objects' readiness.
- * VITICTL_BENCH_APPLY_PARTS=throughput,rate,timing,memory selects parts (default: all).
+ *   4. memory and CPU of vitictl tracking 100,000 objects' readiness;
+ *   5. what a new TLS connection costs the load's thread: vitictl's pool (one TLS context) beside
+ *      undici building one per connection, in the operator-less lab.
+ * VITICTL_BENCH_APPLY_PARTS=throughput,rate,timing,memory,connections selects parts (default: all).
  */
 
 export async function benchApply(): Promise<string> {
   const parts = new Set(
-    (process.env.VITICTL_BENCH_APPLY_PARTS ?? 'throughput,rate,timing,memory')
+    (process.env.VITICTL_BENCH_APPLY_PARTS ?? 'throughput,rate,timing,memory,connections')
       .split(',')
       .map((p) => p.trim()),
   );
@@ -37,11 +40,12 @@ export async function benchApply(): Promise<string> {
   const started = Date.now();
   const result: Record<string, unknown> = {};
 
-  if (parts.has('throughput') || parts.has('rate')) {
+  if (parts.has('throughput') || parts.has('rate') || parts.has('connections')) {
     log('lab without operator (real fsync)…');
     await withLab({ unsafeNoFsync: false, operator: false, webhook: false }, async (lab) => {
       if (parts.has('throughput')) result.throughput = await throughput(lab);
       if (parts.has('rate')) result.rateAccuracy = rateAccuracy(lab);
+      if (parts.has('connections')) result.connectionCost = await connectionCost(lab);
     });
   }
   if (parts.has('timing')) {
@@ -70,6 +74,7 @@ export async function benchApply(): Promise<string> {
       rate: ['rateAccuracy'],
       timing: ['timingAccuracy', 'watchReplay'],
       memory: ['memory'],
+      connections: ['connectionCost'],
     };
     for (const [part, keys] of Object.entries(sections)) {
       if (parts.has(part) || keys.every((key) => previous[key] === undefined)) continue;

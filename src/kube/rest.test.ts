@@ -61,6 +61,25 @@ describe('KubeRest against an API server that gives no answer', () => {
   });
 });
 
+describe('KubeRest and its kubeconfig', () => {
+  it('a client key that is not a key is a one-line input error naming the server, before any request', async () => {
+    const port = await freePort();
+    const garbage = Buffer.from('not a key').toString('base64');
+    const error = await restFor(`https://127.0.0.1:${port}`, undefined, {
+      'client-certificate-data': garbage,
+      'client-key-data': garbage,
+    }).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(VitictlError);
+    expect((error as VitictlError).exitCode).toBe(2);
+    expect((error as VitictlError).message).toMatch(
+      new RegExp(`^the kubeconfig's TLS material for https://127\\.0\\.0\\.1:${port} cannot be used: `),
+    );
+  });
+});
+
 describe('KubeRest and an interrupt', () => {
   it('answers at once a request still waiting for its connection: a server that never finishes the TLS handshake', async () => {
     const accepted: Socket[] = [];

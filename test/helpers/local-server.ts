@@ -31,14 +31,18 @@ export function useLocalServers() {
     );
   };
 
-  const restFor = async (server: string, ca?: string): Promise<KubeRest> => {
+  const restFor = async (
+    server: string,
+    ca?: string,
+    user: Record<string, string> = { token: 'the-token' },
+  ): Promise<KubeRest> => {
     const kubeconfig = await temp.write(
       'kubeconfig',
       JSON.stringify({
         apiVersion: 'v1',
         kind: 'Config',
         clusters: [{ name: 'c', cluster: { server, ...(ca ? { 'certificate-authority': ca } : {}) } }],
-        users: [{ name: 'u', user: { token: 'the-token' } }],
+        users: [{ name: 'u', user }],
         contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
         'current-context': 'x',
       }),
