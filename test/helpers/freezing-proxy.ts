@@ -2,9 +2,10 @@ import { connect, createServer, type Socket } from 'node:net';
 
 export interface FreezingProxy {
   port: number;
-  /** from now on nothing passes either way, on open connections and new ones: a server gone silent */
-  freeze(): void;
-  /** freeze when the next connection opens, before any of its bytes pass */
+  /**
+   * When the next connection opens, before any of its bytes pass, nothing passes either way any more,
+   * on open connections and new ones: a server gone silent
+   */
   freezeAtNextConnection(): void;
   /** everything held passes, in order, and traffic flows again */
   thaw(): void;
@@ -44,9 +45,6 @@ export async function freezingProxy(targetPort: number): Promise<FreezingProxy> 
   );
   return {
     port,
-    freeze: () => {
-      frozen = true;
-    },
     freezeAtNextConnection: () => {
       freezeAtNext = true;
     },
