@@ -5,6 +5,7 @@ import { load, log, MINUTE, withLab } from './apply/lab.js';
 import { memory } from './apply/memory.js';
 import { rateAccuracy } from './apply/rate.js';
 import { watchReplay } from './apply/replay.js';
+import { scrapeStall } from './apply/scrape-stall.js';
 import { round } from './apply/stats.js';
 import { throughput } from './apply/throughput.js';
 import { TIMING_LAB, timingAccuracy } from './apply/timing.js';
@@ -26,13 +27,15 @@ import { resultsDir, writeResult } from './lib.js';
  *      tracking (its own part, its CPU);
  *   4. memory and CPU of vitictl tracking 100,000 objects' readiness;
  *   5. what a new TLS connection costs the load's thread: vitictl's pool (one TLS context) beside
- *      undici building one per connection, in the operator-less lab.
- * VITICTL_BENCH_APPLY_PARTS=throughput,rate,timing,memory,connections selects parts (default: all).
+ *      undici building one per connection, in the operator-less lab;
+ *   6. what scraping the API server every second costs the load's thread: nothing scraped, scraped on
+ *      the event loop, scraped on the scrape thread, in the same lab after part 2.
+ * VITICTL_BENCH_APPLY_PARTS=throughput,rate,timing,memory,connections,scrapes selects parts (default: all).
  */
 
 export async function benchApply(): Promise<string> {
   const parts = new Set(
-    (process.env.VITICTL_BENCH_APPLY_PARTS ?? 'throughput,rate,timing,memory,connections')
+    (process.env.VITICTL_BENCH_APPLY_PARTS ?? 'throughput,rate,timing,memory,connections,scrapes')
       .split(',')
       .map((p) => p.trim()),
   );
@@ -40,12 +43,13 @@ export async function benchApply(): Promise<string> {
   const started = Date.now();
   const result: Record<string, unknown> = {};
 
-  if (parts.has('throughput') || parts.has('rate') || parts.has('connections')) {
+  if (['throughput', 'rate', 'connections', 'scrapes'].some((part) => parts.has(part))) {
     log('lab without operator (real fsync)…');
     await withLab({ unsafeNoFsync: false, operator: false, webhook: false }, async (lab) => {
       if (parts.has('throughput')) result.throughput = await throughput(lab);
       if (parts.has('rate')) result.rateAccuracy = rateAccuracy(lab);
       if (parts.has('connections')) result.connectionCost = await connectionCost(lab);
+      if (parts.has('scrapes')) result.scrapeStall = await scrapeStall(lab);
     });
   }
   if (parts.has('timing')) {
@@ -75,6 +79,7 @@ export async function benchApply(): Promise<string> {
       timing: ['timingAccuracy', 'watchReplay'],
       memory: ['memory'],
       connections: ['connectionCost'],
+      scrapes: ['scrapeStall'],
     };
     for (const [part, keys] of Object.entries(sections)) {
       if (parts.has(part) || keys.every((key) => previous[key] === undefined)) continue;

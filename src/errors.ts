@@ -27,21 +27,24 @@ export class VitictlError extends Error {
   readonly kind: ErrorKind;
   readonly hint: string | undefined;
   readonly location: SourceLocation | undefined;
+  /** kind interrupted: SIGTERM exits 143, as a shell reports a process it terminated */
+  readonly bySigterm: boolean;
 
   constructor(
     kind: ErrorKind,
     message: string,
-    options: { hint?: string; location?: SourceLocation; cause?: unknown } = {},
+    options: { hint?: string; location?: SourceLocation; cause?: unknown; bySigterm?: boolean } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'VitictlError';
     this.kind = kind;
     this.hint = options.hint;
     this.location = options.location;
+    this.bySigterm = options.bySigterm === true;
   }
 
   get exitCode(): number {
-    return EXIT_CODES[this.kind];
+    return this.kind === 'interrupted' && this.bySigterm ? 143 : EXIT_CODES[this.kind];
   }
 }
 
@@ -51,6 +54,11 @@ export function inputError(message: string, options: { hint?: string; location?:
 
 export function usageError(message: string, hint?: string) {
   return new VitictlError('usage', message, hint === undefined ? {} : { hint });
+}
+
+/** A run the user stopped (`signal`'s reason: the signal's name) before it had a result to report. */
+export function interruptedError(message: string, signal: AbortSignal) {
+  return new VitictlError('interrupted', message, { bySigterm: signal.reason === 'SIGTERM' });
 }
 
 export function runtimeError(message: string, options: { hint?: string; cause?: unknown } = {}) {

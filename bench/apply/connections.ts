@@ -3,7 +3,7 @@ import { Pool } from 'undici';
 import { connect } from '../../src/kube/connect.js';
 import { KubeRest } from '../../src/kube/rest.js';
 import { type Lab, load, log } from './lab.js';
-import { percentile, round } from './stats.js';
+import { median, round } from './stats.js';
 
 const CONNECTIONS = 50;
 const ROUNDS = 7;
@@ -34,14 +34,7 @@ async function measure(opening: () => Promise<unknown>): Promise<Opening> {
   return { cpuMs: (used.user + used.system) / 1000, wallMs, longestStallMs: longest };
 }
 
-const median = (values: number[]) =>
-  round(
-    percentile(
-      [...values].sort((a, b) => a - b),
-      50,
-    ),
-    1,
-  );
+const median1 = (values: number[]) => round(median(values), 1);
 
 /**
  * What a new TLS connection to the API server costs the thread that starts the load, the pool growing
@@ -85,9 +78,9 @@ export async function connectionCost(lab: Lab) {
     await pool.close();
   }
   const figures = (openings: Opening[]) => ({
-    cpuMsPerConnection: median(openings.map((o) => o.cpuMs / CONNECTIONS)),
-    longestStallMs: median(openings.map((o) => o.longestStallMs)),
-    wallMs: median(openings.map((o) => o.wallMs)),
+    cpuMsPerConnection: median1(openings.map((o) => o.cpuMs / CONNECTIONS)),
+    longestStallMs: median1(openings.map((o) => o.longestStallMs)),
+    wallMs: median1(openings.map((o) => o.wallMs)),
     rounds: openings.map((o) => ({
       cpuMs: round(o.cpuMs, 1),
       wallMs: round(o.wallMs, 1),

@@ -5,7 +5,7 @@ import type { Pacing } from '../../src/report/sections/pacing.js';
 import { root } from '../lib.js';
 import { type Lab, load, log, MINUTE, pinLab, readTimeline, vitictl } from './lab.js';
 import { must } from './proc.js';
-import { percentile, round, summarize } from './stats.js';
+import { median, round, summarize } from './stats.js';
 
 interface Case {
   rate: number;
@@ -101,13 +101,6 @@ function barePacer(lab: Lab, rate: number, round: number, cpus?: string) {
   const out = JSON.parse(ran.stdout) as { pacing: Pacing; statuses: Record<string, number> };
   return { round, answers: out.statuses, pacing: pacingFigures(out.pacing), loadAverageAfter: load() };
 }
-
-/** the middle round (PACER_ROUNDS is odd) */
-const median = (values: number[]) =>
-  percentile(
-    [...values].sort((a, b) => a - b),
-    50,
-  );
 
 export function rateAccuracy(lab: Lab) {
   const configmaps = join(lab.dir, 'configmaps.scenario.yaml');

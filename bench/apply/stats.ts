@@ -18,6 +18,13 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] as number;
 }
 
+/** the middle value (nearest rank) of values in any order */
+export const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+
 export function summarize(values: number[], digits = 1): Summary {
   const sorted = [...values].sort((a, b) => a - b);
   const mean = sorted.reduce((total, value) => total + value, 0) / Math.max(1, sorted.length);

@@ -47,18 +47,20 @@ export async function getJson(
   rest: KubeRest,
   path: string,
   retry?: DiscoveryRetry,
+  signal?: AbortSignal,
 ): Promise<{ status: number; body: unknown }> {
   if (!retry) {
-    const response = await rest.request('GET', path, { timeoutMs: 15_000 });
+    const response = await rest.request('GET', path, { timeoutMs: 15_000, ...(signal ? { signal } : {}) });
     return { status: response.status, body: response.body };
   }
   const answer = await requestWithRetry(
     rest,
     'GET',
     path,
-    { timeoutMs: 15_000 },
+    { timeoutMs: 15_000, ...(signal ? { signal } : {}) },
     {
       deadline: performance.now() + retry.retryMs,
+      signal,
       counters: newRetryCounters(),
       initialBackoffMs: 250,
       ...(retry.onRetry ? { onRetry: retry.onRetry } : {}),
@@ -77,8 +79,12 @@ function rejectedCredentials(rest: KubeRest) {
   });
 }
 
-export async function serverVersion(rest: KubeRest, retry?: DiscoveryRetry): Promise<string> {
-  const response = await getJson(rest, '/version', retry);
+export async function serverVersion(
+  rest: KubeRest,
+  retry?: DiscoveryRetry,
+  signal?: AbortSignal,
+): Promise<string> {
+  const response = await getJson(rest, '/version', retry, signal);
   if (response.status === 401) throw rejectedCredentials(rest);
   if (response.status !== 200 || !isPlainObject(response.body)) {
     throw runtimeError(`GET ${rest.server}/version answered ${response.status}`, {
@@ -100,6 +106,7 @@ export async function discoverKinds(
   rest: KubeRest,
   kinds: Array<{ apiVersion: string; kind: string }>,
   retry?: DiscoveryRetry,
+  signal?: AbortSignal,
 ): Promise<Map<string, ApiResource>> {
   const found = new Map<string, ApiResource>();
   const problems: string[] = [];
@@ -108,7 +115,7 @@ export async function discoverKinds(
     const key = `${apiVersion}/${kind}`;
     if (found.has(key)) continue;
     if (!lists.has(apiVersion)) {
-      const response = await getJson(rest, groupVersionPath(apiVersion), retry);
+      const response = await getJson(rest, groupVersionPath(apiVersion), retry, signal);
       if (response.status === 401) throw rejectedCredentials(rest);
       if (response.status === 403) {
         throw inputError(`discovery of ${apiVersion} is forbidden for this user (403)`, {
@@ -150,7 +157,7 @@ export async function discoverKinds(
           .join(', ') || 'nothing'
       }`;
     } else if (group !== '') {
-      const groupInfo = await getJson(rest, `/apis/${group}`, retry);
+      const groupInfo = await getJson(rest, `/apis/${group}`, retry, signal);
       const versions =
         isPlainObject(groupInfo.body) && Array.isArray(groupInfo.body.versions)
           ? (groupInfo.body.versions as Array<{ groupVersion: string }>).map((v) => v.groupVersion)
@@ -177,7 +184,7 @@ export interface AccessCheck {
   namespace?: string | undefined;
 }
 
-export async function canI(rest: KubeRest, check: AccessCheck): Promise<boolean> {
+export async function canI(rest: KubeRest, check: AccessCheck, signal?: AbortSignal): Promise<boolean> {
   const response = await rest.request('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
     body: {
       apiVersion: 'authorization.k8s.io/v1',
@@ -192,6 +199,7 @@ export async function canI(rest: KubeRest, check: AccessCheck): Promise<boolean>
       },
     },
     timeoutMs: 15_000,
+    ...(signal ? { signal } : {}),
   });
   if (response.status !== 201 && response.status !== 200) {
     throw runtimeError(`SelfSubjectAccessReview failed: ${statusMessage(response)}`);

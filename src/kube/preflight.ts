@@ -30,17 +30,22 @@ export interface PreflightResult {
 
 /**
  * Before the first create: the API server answers, every kind is served, and RBAC allows what the run
- * will do. Every missing permission is listed in one error; nothing is created when this fails.
+ * will do. Every missing permission is listed in one error; nothing is created when this fails. An
+ * interrupt (`signal`) ends it at once, whatever the server does.
  */
-export async function preflight(rest: KubeRest, input: PreflightInput): Promise<PreflightResult> {
-  const version = await serverVersion(rest);
-  const resources = await discoverKinds(rest, input.kinds);
+export async function preflight(
+  rest: KubeRest,
+  input: PreflightInput,
+  signal?: AbortSignal,
+): Promise<PreflightResult> {
+  const version = await serverVersion(rest, undefined, signal);
+  const resources = await discoverKinds(rest, input.kinds, undefined, signal);
   const namespace = input.namespaces[0];
   const denied: string[] = [];
   let checks = 0;
   const check = async (access: AccessCheck) => {
     checks++;
-    const allowed = await canI(rest, access);
+    const allowed = await canI(rest, access, signal);
     if (!allowed)
       denied.push(
         `${access.verb} ${access.group ? `${access.resource}.${access.group}` : access.resource}${access.namespace ? ` in ${access.namespace}` : ''}`,
@@ -55,8 +60,8 @@ export async function preflight(rest: KubeRest, input: PreflightInput): Promise<
       await check({ group: resource.group, resource: resource.plural, verb, namespace: ns });
     if (resource.namespaced) {
       const clusterWide =
-        (await canI(rest, { group: resource.group, resource: resource.plural, verb: 'watch' })) &&
-        (await canI(rest, { group: resource.group, resource: resource.plural, verb: 'list' }));
+        (await canI(rest, { group: resource.group, resource: resource.plural, verb: 'watch' }, signal)) &&
+        (await canI(rest, { group: resource.group, resource: resource.plural, verb: 'list' }, signal));
       checks += 2;
       if (!clusterWide) {
         watchScope = 'namespaces';
@@ -77,7 +82,7 @@ export async function preflight(rest: KubeRest, input: PreflightInput): Promise<
       hint: 'grant these verbs to the user or service account (kubectl auth can-i --list shows what it may do), or run with --keep to skip delete',
     });
   }
-  if (!input.run.reuse) await refuseRunIdInUse(rest, input, resources, watchScope);
+  if (!input.run.reuse) await refuseRunIdInUse(rest, input, resources, watchScope, signal);
   return { serverVersion: version, resources, watchScope, checks };
 }
 
@@ -90,6 +95,7 @@ async function refuseRunIdInUse(
   input: PreflightInput,
   resources: Map<string, ApiResource>,
   watchScope: PreflightResult['watchScope'],
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   const selector = encodeURIComponent(input.run.labelSelector);
   for (const resource of resources.values()) {
@@ -99,8 +105,8 @@ async function refuseRunIdInUse(
         rest,
         'GET',
         `${resourcePath(resource, namespace)}?labelSelector=${selector}&limit=1`,
-        { timeoutMs: 30_000 },
-        { deadline: performance.now() + 30_000, counters: newRetryCounters(), initialBackoffMs: 250 },
+        { timeoutMs: 30_000, ...(signal ? { signal } : {}) },
+        { deadline: performance.now() + 30_000, counters: newRetryCounters(), initialBackoffMs: 250, signal },
       );
       const status = answer.ok ? answer.response.status : 0;
       if (!answer.ok || status !== 200) {

@@ -1,6 +1,7 @@
 import type { RequestOptions } from 'node:https';
+import { Socket } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { Pool, errors as undiciErrors } from 'undici';
+import { buildConnector, Pool, errors as undiciErrors } from 'undici';
 import { inputError, VitictlError } from '../errors.js';
 import { readBodyBounded, TooLargeError } from '../util/read-bounded.js';
 import { redactUrl } from '../util/redact-url.js';
@@ -18,6 +19,31 @@ export interface RestResponse {
   body: unknown;
 }
 
+/**
+ * What another thread needs to send a request as a client does: the URL, the TLS material and the
+ * headers. It holds credentials (a token, a client key): it crosses threads and is never printed.
+ */
+export interface ThreadRequest {
+  url: string;
+  headers: Record<string, string>;
+  tls: {
+    ca?: string[];
+    cert?: string[];
+    key?: string[];
+    rejectUnauthorized: boolean;
+    servername?: string;
+  };
+}
+
+/** PEM material as text: a Buffer would reach another thread as a bare Uint8Array. */
+function pemTexts(value: RequestOptions['ca'] | RequestOptions['key']): string[] | undefined {
+  if (value === undefined) return undefined;
+  return (Array.isArray(value) ? value : [value]).map((part: string | Buffer | { pem: string | Buffer }) => {
+    const pem = typeof part === 'string' || Buffer.isBuffer(part) ? part : part.pem;
+    return typeof pem === 'string' ? pem : pem.toString('latin1');
+  });
+}
+
 export interface RawResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -27,32 +53,23 @@ export interface RawResponse {
 type PoolResponse = Awaited<ReturnType<Pool['request']>>;
 
 /**
- * undici acts on an abort only once the request has a connection: one queued behind a connect that
- * never finishes (a server gone silent mid-handshake) waits out the 10 s connect timeout, and an
- * interrupt with it (undici issue #386). The caller is answered at the abort, as undici would have;
- * the request itself ends when undici reaches it, and a response that still comes is discarded.
+ * undici's connector, keeping the sockets that are still connecting: a pool destroyed mid-handshake
+ * leaves its socket to the connect timeout, and the process alive with it. undici's connector
+ * returns the socket, though its types do not say so; where it does not, nothing is kept.
  */
-function settledAtAbort(
-  request: Promise<PoolResponse>,
-  signal: AbortSignal | undefined,
-): Promise<PoolResponse> {
-  if (!signal) return request;
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(new undiciErrors.RequestAbortedError());
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    request.then(
-      (response) => {
-        signal.removeEventListener('abort', onAbort);
-        if (signal.aborted) response.body.destroy();
-        else resolve(response);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
+function trackedConnector(options: buildConnector.BuildOptions) {
+  const connecting = new Set<Socket>();
+  const connectTls = buildConnector(options);
+  const connect: buildConnector.connector = (target, callback) => {
+    let opening: unknown;
+    const done: buildConnector.Callback = (...args) => {
+      if (opening instanceof Socket) connecting.delete(opening);
+      callback(...args);
+    };
+    opening = (connectTls as (...args: Parameters<buildConnector.connector>) => unknown)(target, done);
+    if (opening instanceof Socket && opening.connecting) connecting.add(opening);
+  };
+  return { connect, connecting };
 }
 
 export interface RequestInit {
@@ -150,10 +167,19 @@ export function unreachable(server: string, error: unknown): NetworkError {
  * JSON in and out, streaming for watches. It never retries; callers decide (and count) retries.
  */
 export class KubeRest {
+  /** requests answered at an abort that undici still holds (settledAtAbort) */
+  private abandoned = 0;
+  private closed: Promise<void> | undefined;
+
   private constructor(
     private readonly pool: Pool,
+    /** the pool's sockets still connecting (trackedConnector) */
+    private readonly connecting: Set<Socket>,
     private headers: Record<string, string>,
     private readonly connection: KubeConnection,
+    /** a request's TLS, for threadRequest */
+    private readonly tls: ThreadRequest['tls'],
+    private readonly origin: string,
     /** for messages and results: the server URL, credentials redacted */
     readonly server: string,
     readonly insecure: boolean,
@@ -195,20 +221,32 @@ export class KubeRest {
         },
       );
     }
+    const servername = url.hostname && !/^[\d.:]+$/.test(url.hostname) ? url.hostname : undefined;
+    const connector = trackedConnector({
+      secureContext,
+      rejectUnauthorized: !insecure,
+      ...(servername ? { servername } : {}),
+    });
     const pool = new Pool(url.origin, {
       connections,
       pipelining: 1,
       keepAliveTimeout: 30_000,
-      connect: {
-        secureContext,
-        rejectUnauthorized: !insecure,
-        ...(url.hostname && !/^[\d.:]+$/.test(url.hostname) ? { servername: url.hostname } : {}),
-      },
+      connect: connector.connect,
     });
+    const material = { ca: pemTexts(tls.ca), cert: pemTexts(tls.cert), key: pemTexts(tls.key) };
     return new KubeRest(
       pool,
+      connector.connecting,
       KubeRest.authHeaders(tls),
       connection,
+      {
+        ...(material.ca ? { ca: material.ca } : {}),
+        ...(material.cert ? { cert: material.cert } : {}),
+        ...(material.key ? { key: material.key } : {}),
+        rejectUnauthorized: !insecure,
+        ...(servername ? { servername } : {}),
+      },
+      url.origin,
       redactUrl(server),
       insecure,
       connections,
@@ -231,6 +269,11 @@ export class KubeRest {
     this.headers = KubeRest.authHeaders(tls);
   }
 
+  /** A GET of `path` as this client would send it now (its current credentials), for another thread to send. */
+  threadRequest(path: string): ThreadRequest {
+    return { url: `${this.origin}${path}`, headers: { ...this.headers }, tls: this.tls };
+  }
+
   /**
    * A GET whose body is returned as bytes (metrics, profiles through the API server's proxy). A body
    * past `maxBytes` rejects with TooLargeError, unread beyond the limit.
@@ -240,7 +283,7 @@ export class KubeRest {
     init: { maxBytes: number; timeoutMs?: number; accept?: string; signal?: AbortSignal },
   ): Promise<RawResponse> {
     try {
-      const response = await settledAtAbort(
+      const response = await this.settledAtAbort(
         this.pool.request({
           method: 'GET',
           path,
@@ -270,7 +313,7 @@ export class KubeRest {
           ? init.body
           : JSON.stringify(init.body);
     try {
-      const response = await settledAtAbort(
+      const response = await this.settledAtAbort(
         this.pool.request({
           method: method as 'GET',
           path,
@@ -314,7 +357,7 @@ export class KubeRest {
   ): Promise<number> {
     let response: PoolResponse;
     try {
-      response = await settledAtAbort(
+      response = await this.settledAtAbort(
         this.pool.request({
           method: 'GET',
           path,
@@ -367,8 +410,53 @@ export class KubeRest {
     return answers.filter((answer) => answer.status === 'fulfilled' && answer.value.status === 200).length;
   }
 
-  async close(): Promise<void> {
-    await this.pool.close();
+  /**
+   * undici acts on an abort only once the request has a connection: one queued behind a connect that
+   * never finishes (a server gone silent mid-handshake) waits out the 10 s connect timeout, and an
+   * interrupt with it (undici issue #386). The caller is answered at the abort, as undici would have;
+   * the request itself ends when undici reaches it, and a response that still comes is discarded.
+   */
+  private settledAtAbort(
+    request: Promise<PoolResponse>,
+    signal: AbortSignal | undefined,
+  ): Promise<PoolResponse> {
+    if (!signal) return request;
+    return new Promise((resolve, reject) => {
+      let answered = false;
+      const onAbort = () => {
+        answered = true;
+        this.abandoned++;
+        reject(new undiciErrors.RequestAbortedError());
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+      const settled = () => {
+        signal.removeEventListener('abort', onAbort);
+        if (answered) this.abandoned--;
+      };
+      request.then(
+        (response) => {
+          settled();
+          if (signal.aborted) response.body.destroy();
+          else resolve(response);
+        },
+        (error: unknown) => {
+          settled();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /**
+   * Waits for the requests in flight to end, but not for one answered at an interrupt: undici would
+   * hold the close, and its socket the process, until its connect timeout; those are dropped with the
+   * connections still opening. A second call returns the first's.
+   */
+  close(): Promise<void> {
+    if (this.abandoned > 0) for (const socket of this.connecting) socket.destroy();
+    this.closed ??= this.abandoned > 0 ? this.pool.destroy() : this.pool.close();
+    return this.closed;
   }
 }
 

@@ -1,4 +1,4 @@
-import { inputError, VitictlError } from '../errors.js';
+import { inputError, interruptedError, VitictlError } from '../errors.js';
 import { type CleanupOptions, cleanupRun } from '../kube/cleanup.js';
 import { connect, type KubeConnection } from '../kube/connect.js';
 import type { ApiResource } from '../kube/discovery.js';
@@ -127,14 +127,23 @@ export async function applyRun(
   try {
     const kinds = plan.sets.map((set) => ({ apiVersion: set.spec.apiVersion, kind: set.spec.kind }));
     const checked = await phase('preflight', () =>
-      preflight(rest, {
-        kinds,
-        namespaces: plan.namespaces,
-        createNamespaces: plan.createNamespaces,
-        cleanup: options.cleanup,
-        run: { id: plan.runId, labelSelector: plan.labelSelector, reuse: options.reuseRunId === true },
-      }),
-    );
+      preflight(
+        rest,
+        {
+          kinds,
+          namespaces: plan.namespaces,
+          createNamespaces: plan.createNamespaces,
+          cleanup: options.cleanup,
+          run: { id: plan.runId, labelSelector: plan.labelSelector, reuse: options.reuseRunId === true },
+        },
+        options.signal,
+      ),
+    ).catch((error: unknown) => {
+      // what an interrupted request says (aborted, gave up) is not why the run ended
+      throw options.signal.aborted
+        ? interruptedError('interrupted during preflight: nothing was created', options.signal)
+        : error;
+    });
     const scraping = options.metrics ? await startScraping(options.metrics) : undefined;
     if (metricsRest && options.apiserverMetrics) {
       const { startApiServerScraping } = await import('../observe/apiserver/scrape.js');

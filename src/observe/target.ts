@@ -7,6 +7,8 @@ import {
   type NetworkFailure,
   type RawResponse,
   type RestResponse,
+  type ThreadRequest,
+  unreachable,
 } from '../kube/rest.js';
 import { readBodyBounded, TooLargeError } from '../util/read-bounded.js';
 import { MiB, readBoundedFile } from '../util/read-input.js';
@@ -26,6 +28,10 @@ export interface Target {
    * past `limit` is bad input naming the URL (the rest of it is never read).
    */
   get(path: string, init: GetInit): Promise<RawResponse>;
+  /** the same GET as get() sends, for a thread of its own to send (a scrape beside a load) */
+  threadRequest(path: string): ThreadRequest;
+  /** the error get() would have thrown for a request of `path` that got no HTTP answer */
+  unreachable(path: string, error: unknown): NetworkError;
   /** the path given with the target (a URL's path), or undefined */
   defaultPath: string | undefined;
   close(): Promise<void>;
@@ -45,7 +51,7 @@ export interface GetInit {
 }
 
 /** A body past its limit: exit 2 naming where it came from, what was seen, and how to raise the limit. */
-function responseTooLarge(where: string, error: TooLargeError, limit: BodyLimit): VitictlError {
+export function responseTooLarge(where: string, error: TooLargeError, limit: BodyLimit): VitictlError {
   return inputError(`the response is ${error.message}`, { location: { url: where }, hint: limit.hint });
 }
 
@@ -95,28 +101,35 @@ async function urlTarget(spec: string, options: TargetOptions): Promise<Target> 
   const token = options.bearerTokenFile
     ? (await readBoundedFile(options.bearerTokenFile, 'token file', MiB)).toString('utf8').trim()
     : undefined;
-  const agent = new Agent({
-    connect: { ...(ca ? { ca } : {}), rejectUnauthorized: options.insecureSkipTlsVerify !== true },
-  });
+  const rejectUnauthorized = options.insecureSkipTlsVerify !== true;
+  const agent = new Agent({ connect: { ...(ca ? { ca } : {}), rejectUnauthorized } });
   const origin = url.origin;
   const authorization = token
     ? `Bearer ${token}`
     : url.username || url.password
       ? `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`
       : undefined;
+  const headers: Record<string, string> = {
+    'accept-encoding': 'gzip',
+    ...(authorization ? { authorization } : {}),
+  };
+  const unreachableAt = (path: string, error: unknown) =>
+    new NetworkError(error, { what: 'the target', url: `${origin}${path}`, hints: TARGET_HINTS });
   return {
     name: redactUrl(url.href),
     where: (path) => redactUrl(`${origin}${path}`),
     defaultPath: url.pathname === '/' ? undefined : `${url.pathname}${url.search}`,
+    threadRequest: (path) => ({
+      url: `${origin}${path}`,
+      headers,
+      tls: { ...(ca ? { ca: [ca.toString('latin1')] } : {}), rejectUnauthorized },
+    }),
+    unreachable: unreachableAt,
     async get(path, init) {
       try {
         const response = await request(`${origin}${path}`, {
           dispatcher: agent,
-          headers: {
-            accept: init.accept ?? '*/*',
-            'accept-encoding': 'gzip',
-            ...(authorization ? { authorization } : {}),
-          },
+          headers: { accept: init.accept ?? '*/*', ...headers },
           headersTimeout: init.timeoutMs ?? 30_000,
           bodyTimeout: init.timeoutMs ?? 30_000,
           ...(init.signal ? { signal: init.signal } : {}),
@@ -129,7 +142,7 @@ async function urlTarget(spec: string, options: TargetOptions): Promise<Target> 
       } catch (error) {
         if (error instanceof TooLargeError)
           throw responseTooLarge(redactUrl(`${origin}${path}`), error, init.limit);
-        throw new NetworkError(error, { what: 'the target', url: `${origin}${path}`, hints: TARGET_HINTS });
+        throw unreachableAt(path, error);
       }
     },
     close: () => agent.close(),
@@ -159,6 +172,8 @@ function restTarget(rest: KubeRest, base: string, display: string): Target {
     name: display,
     where: (path) => `${display}${path}`,
     defaultPath: undefined,
+    threadRequest: (path) => rest.threadRequest(`${base}${path}`),
+    unreachable: (_path, error) => unreachable(rest.server, error),
     get: (path, { limit, ...init }) =>
       rest.getRaw(`${base}${path}`, { ...init, maxBytes: limit.maxBytes }).catch((error: unknown) => {
         throw error instanceof TooLargeError ? responseTooLarge(`${display}${path}`, error, limit) : error;

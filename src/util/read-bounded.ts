@@ -2,6 +2,8 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { formatBytes } from './read-input.js';
 
+export type TooLargeSeen = { declared: number } | { read: number };
+
 /**
  * Input past a limit. The message says what was seen: the size the sender declared, or that reading
  * stopped one chunk past the limit (reading on just to report the size is what the limit prevents).
@@ -9,7 +11,7 @@ import { formatBytes } from './read-input.js';
 export class TooLargeError extends Error {
   constructor(
     readonly maxBytes: number,
-    seen: { declared: number } | { read: number },
+    readonly seen: TooLargeSeen,
   ) {
     super(
       'declared' in seen

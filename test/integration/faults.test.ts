@@ -142,6 +142,20 @@ spec:
 `,
     );
 
+  /** The lab's API server behind a proxy that can freeze, and a kubeconfig that goes through it. */
+  async function throughFreezingProxy() {
+    const state = lab();
+    const proxy = await freezingProxy(state.ports.apiserver);
+    const kubeconfig = await temp.write(
+      `through-proxy-${proxy.port}.kubeconfig`,
+      readFileSync(state.kubeconfig, 'utf8').replace(
+        `127.0.0.1:${state.ports.apiserver}`,
+        `127.0.0.1:${proxy.port}`,
+      ),
+    );
+    return { proxy, kubeconfig };
+  }
+
   it('a namespace that exists already, third of four: the two created before it are deleted, exit 2', async () => {
     const created = await kubectl(['create', 'namespace', 'it-clash-2']);
     expect(created.exitCode, String(created.stderr)).toBe(0);
@@ -193,21 +207,13 @@ spec:
   });
 
   it('SIGTERM while a silent API server holds the readiness watches: the apply stops at once, cleanup runs once it answers, exit 143', async () => {
-    const state = lab();
-    const proxy = await freezingProxy(state.ports.apiserver);
-    const kubeconfig = await temp.write(
-      'through-proxy.kubeconfig',
-      readFileSync(state.kubeconfig, 'utf8').replace(
-        `127.0.0.1:${state.ports.apiserver}`,
-        `127.0.0.1:${proxy.port}`,
-      ),
-    );
+    const { proxy, kubeconfig } = await throughFreezingProxy();
     // 30 namespaces, created one after another on one connection; once the first exists, the next new
     // connection is the readiness watch's, for its first list: the proxy freezes there
     const namespaceWatch = execa(
       'kubectl',
       ['get', 'ns', '-l', 'vitictl.io/run-id=it-fault-silent', '--watch', '-o', 'name'],
-      { env: { KUBECONFIG: state.kubeconfig }, reject: false },
+      { env: { KUBECONFIG: lab().kubeconfig }, reject: false },
     );
     const file = temp.path('silent.json');
     try {
@@ -255,6 +261,41 @@ spec:
     } finally {
       proxy.thaw();
       namespaceWatch.kill();
+      await proxy.close();
+    }
+  });
+
+  it('SIGTERM while a silent API server holds the preflight: exit 143 at once, nothing created', async () => {
+    const { proxy, kubeconfig } = await throughFreezingProxy();
+    // the run's first connection is the preflight's GET /version: the proxy freezes there
+    proxy.freezeAtNextConnection();
+    try {
+      const child = vitictl(
+        [
+          'apply',
+          await scenario('it-fault-preflight', 3),
+          '--run-id',
+          'it-fault-preflight',
+          '--kubeconfig',
+          kubeconfig,
+          '--no-apiserver-metrics',
+        ],
+        { env: { NO_COLOR: '1' } },
+      );
+      await sleep(1500);
+      const signalled = performance.now();
+      child.kill('SIGTERM');
+      const result = await child;
+      // its requests would have waited 10 s for the connection (undici's connect timeout)
+      expect(performance.now() - signalled).toBeLessThan(3000);
+      expect(result.exitCode, String(result.stderr)).toBe(143);
+      expect(errorLines(String(result.stderr))).toEqual([
+        'error: interrupted during preflight: nothing was created',
+      ]);
+      proxy.thaw();
+      expect(await namespacesOf('it-fault-preflight')).toEqual([]);
+    } finally {
+      proxy.thaw();
       await proxy.close();
     }
   });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ACCEPT } from '../../src/observe/metrics/fetch-body.js';
 import { parseExposition } from '../../src/observe/metrics/parse.js';
-import { ACCEPT } from '../../src/observe/metrics/scraper.js';
 import type { Signals } from '../../src/report/sections/signals.js';
 import { vitictl } from '../helpers/binary.js';
 import { useTempDir } from '../helpers/files.js';

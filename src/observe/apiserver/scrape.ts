@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiServerSection } from '../../report/sections/apiserver.js';
 import { type ScrapeFailure, scrapeTargets } from '../metrics/scraper.js';
-import { workerDecoder } from '../metrics/worker-decoder.js';
+import { threadScraper } from '../metrics/thread-scraper.js';
 import type { Target } from '../target.js';
 import { APISERVER_SELECT } from './families.js';
 import { computeApiServerSignals } from './signals.js';
@@ -38,10 +38,10 @@ export function startApiServerScraping(options: ApiServerObserve) {
     firstScrape = resolve;
   });
   const targets = [options.apiserver, ...(options.etcd ? [options.etcd] : [])];
-  // the API server's exposition is MiBs: parsed on the event loop it would stall the load's schedule
-  const parser = workerDecoder(APISERVER_SELECT);
+  // the API server's exposition is MiBs: read and parsed on the event loop it would stall the load's schedule
+  const parser = threadScraper(APISERVER_SELECT);
   const running = scrapeTargets(targets, {
-    decode: parser.decode,
+    thread: parser.scrape,
     intervalMs: options.intervalMs,
     signal: stop.signal,
     select: APISERVER_SELECT,

@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VitictlError } from '../../errors.js';
 import { NetworkError } from '../../kube/rest.js';
-import { formatBytes, gunzipBoundedOffThread, MiB } from '../../util/read-input.js';
+import { formatBytes, MiB } from '../../util/read-input.js';
 import { type BodyLimit, describeFetchFailure, type Target } from '../target.js';
 import { parseScrape, targetsDecoder } from './decode.js';
+import { fetchBody, ScrapeStatusError } from './fetch-body.js';
 import type { Exposition } from './model.js';
 import { type SavedTarget, TargetStore } from './store.js';
-import type { ScrapeDecoder } from './worker-decoder.js';
+import type { ThreadScrape } from './thread-scraper.js';
 
 export interface ScrapeOptions {
   intervalMs: number;
@@ -18,8 +19,8 @@ export interface ScrapeOptions {
   /** the largest exposition read (and after gunzip); default DEFAULT_MAX_EXPOSITION_BYTES */
   maxBytes?: number;
   onScrape?: (target: string, at: number) => void;
-  /** parse off the event loop (a worker: large expositions must not stall a load beside them) */
-  decode?: ScrapeDecoder;
+  /** scrape on a thread of its own (threadScraper: large expositions must not stall a load beside them) */
+  thread?: ThreadScrape;
 }
 
 /** A controller's exposition is well under 1 MiB; even kube-apiserver's is tens of MiB. */
@@ -55,19 +56,6 @@ export interface ScrapeResult {
   parseProblems: Array<{ target: string; line: number; message: string }>;
 }
 
-export const ACCEPT = 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
-
-/** The API server's Status message (proxied targets), else the first line of the body. */
-function explainStatus(body: Buffer): string {
-  try {
-    const parsed = JSON.parse(body.toString('utf8')) as { kind?: string; message?: string };
-    if (parsed.kind === 'Status' && parsed.message) return parsed.message;
-  } catch {
-    // not a Status
-  }
-  return body.toString('utf8').trim().split('\n')[0]?.slice(0, 200) ?? '';
-}
-
 function statusHint(status: number): string {
   if (status === 401)
     return 'the endpoint wants credentials: check the bearer token (--bearer-token-file) or the credentials in the URL';
@@ -77,37 +65,6 @@ function statusHint(status: number): string {
     return 'nothing at this path: check the port and the path (/metrics), and that metrics are enabled';
   if (status >= 500) return "the endpoint failed: check the controller's logs";
   return 'check the target: is it a Prometheus metrics endpoint?';
-}
-
-/** A scrape the target answered with a status other than 200. */
-class ScrapeStatusError extends Error {
-  constructor(
-    readonly status: number,
-    body: Buffer,
-  ) {
-    super(`HTTP ${status}: ${explainStatus(body)}`.trim());
-    this.name = 'ScrapeStatusError';
-  }
-}
-
-/**
- * One GET of a metrics endpoint, gunzipped, with its format from Content-Type. The body is bounded
- * twice, as sent and as gunzipped: a small gzip can hold any size.
- */
-async function fetchBody(
-  target: Target,
-  path: string,
-  timeoutMs: number,
-  limit: BodyLimit,
-): Promise<{ body: Buffer; format: Exposition['format'] }> {
-  const response = await target.get(path, { timeoutMs, accept: ACCEPT, limit });
-  if (response.status !== 200) throw new ScrapeStatusError(response.status, response.body);
-  const encoding = String(response.headers['content-encoding'] ?? '');
-  const body = encoding.includes('gzip')
-    ? await gunzipBoundedOffThread(response.body, { url: target.where(path) }, limit.maxBytes, limit.hint)
-    : response.body;
-  const type = String(response.headers['content-type'] ?? '');
-  return { body, format: type.includes('openmetrics') ? 'openmetrics' : 'text' };
 }
 
 /** One scrape of a metrics endpoint, parsed leniently. */
@@ -163,7 +120,12 @@ export async function scrapeTargets(targets: Target[], options: ScrapeOptions): 
   const started = Date.now();
   const deadline = options.durationMs === undefined ? Number.POSITIVE_INFINITY : started + options.durationMs;
   const limit = expositionLimit(options.maxBytes);
-  const decode = options.decode ?? targetsDecoder(options.select);
+  const decode = targetsDecoder(options.select);
+  const scrapeHere: ThreadScrape = async (target, path, timeoutMs, bodyLimit) => {
+    const { body, format } = await fetchBody(target, path, timeoutMs, bodyLimit);
+    return decode(target.name, body, format, bodyLimit.maxBytes);
+  };
+  const scrape = options.thread ?? scrapeHere;
   for (let tick = 0; ; tick++) {
     const due = started + tick * options.intervalMs;
     const wait = due - Date.now();
@@ -177,8 +139,7 @@ export async function scrapeTargets(targets: Target[], options: ScrapeOptions): 
         const path = target.defaultPath ?? '/metrics';
         const at = Date.now();
         try {
-          const { body, format } = await fetchBody(target, path, Math.max(1000, options.intervalMs), limit);
-          const { batch, problems } = await decode(target.name, body, format, limit.maxBytes);
+          const { batch, problems } = await scrape(target, path, Math.max(1000, options.intervalMs), limit);
           stores[i]!.addBatch(at, batch);
           for (const problem of problems.slice(0, 5)) {
             if (parseProblems.length < 50)
