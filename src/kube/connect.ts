@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { inputError, runtimeError } from '../errors.js';
 
@@ -17,6 +19,23 @@ export interface KubeConnection {
   namespace: string;
 }
 
+/** Where a pod finds its service account's token (in-cluster configuration). */
+const IN_CLUSTER_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/**
+ * With no kubeconfig anywhere, client-node falls back to http://localhost:8080 and then refuses its
+ * own fallback (plain HTTP): say what is missing instead.
+ */
+function refuseNoKubeconfig(env: NodeJS.ProcessEnv): void {
+  if (env.KUBECONFIG) return;
+  const home = env.HOME || env.USERPROFILE || homedir();
+  const defaultFile = join(home, '.kube', 'config');
+  if (existsSync(defaultFile) || (env.KUBERNETES_SERVICE_HOST && existsSync(IN_CLUSTER_TOKEN))) return;
+  throw inputError(`no kubeconfig: $KUBECONFIG is not set and ${defaultFile} does not exist`, {
+    hint: 'pass --kubeconfig FILE or set KUBECONFIG; for a local cluster: vitictl lab up, then eval "$(vitictl lab env)"',
+  });
+}
+
 /**
  * Load a kubeconfig like kubectl does: --kubeconfig, else $KUBECONFIG, else ~/.kube/config; then
  * --context. @kubernetes/client-node is imported here, not at start-up.
@@ -32,6 +51,7 @@ export async function connect(options: ConnectOptions): Promise<KubeConnection> 
       }
       config.loadFromFile(options.kubeconfig);
     } else {
+      refuseNoKubeconfig(env);
       const saved = process.env.KUBECONFIG;
       if (env.KUBECONFIG !== undefined) process.env.KUBECONFIG = env.KUBECONFIG;
       try {

@@ -2,7 +2,7 @@ import type { RequestOptions } from 'node:https';
 import { Socket } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { buildConnector, Pool, errors as undiciErrors } from 'undici';
-import { inputError, VitictlError } from '../errors.js';
+import { inputError, runtimeError, VitictlError } from '../errors.js';
 import { readBodyBounded, TooLargeError } from '../util/read-bounded.js';
 import { redactUrl } from '../util/redact-url.js';
 import { packageVersion } from '../util/version.js';
@@ -51,6 +51,30 @@ export interface RawResponse {
 }
 
 type PoolResponse = Awaited<ReturnType<Pool['request']>>;
+
+/**
+ * The kubeconfig's TLS material and credentials for the current context (an exec plugin runs here).
+ * A kubeconfig client-node refuses is bad input naming the server, not an internal error.
+ */
+async function credentialsOf(connection: KubeConnection): Promise<RequestOptions> {
+  const tls: RequestOptions = {};
+  try {
+    await connection.config.applyToHTTPSOptions(tls);
+  } catch (error) {
+    const server = redactUrl(connection.server);
+    if (connection.server.startsWith('http:'))
+      throw inputError(`the kubeconfig's server ${server} is plain HTTP, which is refused without TLS`, {
+        hint: 'use the https:// address of the API server, or set insecure-skip-tls-verify: true on the cluster in the kubeconfig (not for a real cluster)',
+      });
+    throw runtimeError(
+      `cannot get credentials for ${server} from the kubeconfig: ${(error as Error).message.split('\n')[0]}`,
+      {
+        hint: "check the context's user (exec plugin, token file, client certificate and key), or --kubeconfig/--context",
+      },
+    );
+  }
+  return tls;
+}
 
 /**
  * undici's connector, keeping the sockets that are still connecting: a pool destroyed mid-handshake
@@ -191,8 +215,7 @@ export class KubeRest {
     connection: KubeConnection,
     options: { connections?: number | null } = {},
   ): Promise<KubeRest> {
-    const tls: RequestOptions = {};
-    await connection.config.applyToHTTPSOptions(tls);
+    const tls = await credentialsOf(connection);
     const server = connection.server.replace(/\/+$/, '');
     let url: URL;
     try {
@@ -264,9 +287,7 @@ export class KubeRest {
 
   /** Re-read credentials (exec plugins and OIDC tokens expire during long runs). */
   async refreshCredentials(): Promise<void> {
-    const tls: RequestOptions = {};
-    await this.connection.config.applyToHTTPSOptions(tls);
-    this.headers = KubeRest.authHeaders(tls);
+    this.headers = KubeRest.authHeaders(await credentialsOf(this.connection));
   }
 
   /** A GET of `path` as this client would send it now (its current credentials), for another thread to send. */
