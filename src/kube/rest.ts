@@ -1,8 +1,8 @@
 import type { RequestOptions } from 'node:https';
-import { Socket } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { buildConnector, Pool, errors as undiciErrors } from 'undici';
+import { Pool } from 'undici';
 import { inputError, runtimeError, VitictlError } from '../errors.js';
+import { InterruptibleTransport } from '../util/interruptible-transport.js';
 import { readBodyBounded, TooLargeError } from '../util/read-bounded.js';
 import { redactUrl } from '../util/redact-url.js';
 import { packageVersion } from '../util/version.js';
@@ -74,26 +74,6 @@ async function credentialsOf(connection: KubeConnection): Promise<RequestOptions
     );
   }
   return tls;
-}
-
-/**
- * undici's connector, keeping the sockets that are still connecting: a pool destroyed mid-handshake
- * leaves its socket to the connect timeout, and the process alive with it. undici's connector
- * returns the socket, though its types do not say so; where it does not, nothing is kept.
- */
-function trackedConnector(options: buildConnector.BuildOptions) {
-  const connecting = new Set<Socket>();
-  const connectTls = buildConnector(options);
-  const connect: buildConnector.connector = (target, callback) => {
-    let opening: unknown;
-    const done: buildConnector.Callback = (...args) => {
-      if (opening instanceof Socket) connecting.delete(opening);
-      callback(...args);
-    };
-    opening = (connectTls as (...args: Parameters<buildConnector.connector>) => unknown)(target, done);
-    if (opening instanceof Socket && opening.connecting) connecting.add(opening);
-  };
-  return { connect, connecting };
 }
 
 export interface RequestInit {
@@ -191,14 +171,10 @@ export function unreachable(server: string, error: unknown): NetworkError {
  * JSON in and out, streaming for watches. It never retries; callers decide (and count) retries.
  */
 export class KubeRest {
-  /** requests answered at an abort that undici still holds (settledAtAbort) */
-  private abandoned = 0;
-  private closed: Promise<void> | undefined;
-
   private constructor(
     private readonly pool: Pool,
-    /** the pool's sockets still connecting (trackedConnector) */
-    private readonly connecting: Set<Socket>,
+    /** answers a request at its abort, and closes the pool without waiting for those */
+    private readonly transport: InterruptibleTransport,
     private headers: Record<string, string>,
     private readonly connection: KubeConnection,
     /** a request's TLS, for threadRequest */
@@ -245,7 +221,7 @@ export class KubeRest {
       );
     }
     const servername = url.hostname && !/^[\d.:]+$/.test(url.hostname) ? url.hostname : undefined;
-    const connector = trackedConnector({
+    const transport = new InterruptibleTransport({
       secureContext,
       rejectUnauthorized: !insecure,
       ...(servername ? { servername } : {}),
@@ -254,12 +230,12 @@ export class KubeRest {
       connections,
       pipelining: 1,
       keepAliveTimeout: 30_000,
-      connect: connector.connect,
+      connect: transport.connect,
     });
     const material = { ca: pemTexts(tls.ca), cert: pemTexts(tls.cert), key: pemTexts(tls.key) };
     return new KubeRest(
       pool,
-      connector.connecting,
+      transport,
       KubeRest.authHeaders(tls),
       connection,
       {
@@ -304,7 +280,7 @@ export class KubeRest {
     init: { maxBytes: number; timeoutMs?: number; accept?: string; signal?: AbortSignal },
   ): Promise<RawResponse> {
     try {
-      const response = await this.settledAtAbort(
+      const response = await this.transport.settledAtAbort(
         this.pool.request({
           method: 'GET',
           path,
@@ -334,7 +310,7 @@ export class KubeRest {
           ? init.body
           : JSON.stringify(init.body);
     try {
-      const response = await this.settledAtAbort(
+      const response = await this.transport.settledAtAbort(
         this.pool.request({
           method: method as 'GET',
           path,
@@ -378,7 +354,7 @@ export class KubeRest {
   ): Promise<number> {
     let response: PoolResponse;
     try {
-      response = await this.settledAtAbort(
+      response = await this.transport.settledAtAbort(
         this.pool.request({
           method: 'GET',
           path,
@@ -432,52 +408,11 @@ export class KubeRest {
   }
 
   /**
-   * undici acts on an abort only once the request has a connection: one queued behind a connect that
-   * never finishes (a server gone silent mid-handshake) waits out the 10 s connect timeout, and an
-   * interrupt with it (undici issue #386). The caller is answered at the abort, as undici would have;
-   * the request itself ends when undici reaches it, and a response that still comes is discarded.
-   */
-  private settledAtAbort(
-    request: Promise<PoolResponse>,
-    signal: AbortSignal | undefined,
-  ): Promise<PoolResponse> {
-    if (!signal) return request;
-    return new Promise((resolve, reject) => {
-      let answered = false;
-      const onAbort = () => {
-        answered = true;
-        this.abandoned++;
-        reject(new undiciErrors.RequestAbortedError());
-      };
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-      const settled = () => {
-        signal.removeEventListener('abort', onAbort);
-        if (answered) this.abandoned--;
-      };
-      request.then(
-        (response) => {
-          settled();
-          if (signal.aborted) response.body.destroy();
-          else resolve(response);
-        },
-        (error: unknown) => {
-          settled();
-          reject(error);
-        },
-      );
-    });
-  }
-
-  /**
-   * Waits for the requests in flight to end, but not for one answered at an interrupt: undici would
-   * hold the close, and its socket the process, until its connect timeout; those are dropped with the
-   * connections still opening. A second call returns the first's.
+   * Waits for the requests in flight to end, but not for one answered at an interrupt
+   * (InterruptibleTransport). A second call returns the first's.
    */
   close(): Promise<void> {
-    if (this.abandoned > 0) for (const socket of this.connecting) socket.destroy();
-    this.closed ??= this.abandoned > 0 ? this.pool.destroy() : this.pool.close();
-    return this.closed;
+    return this.transport.close(this.pool);
   }
 }
 

@@ -10,6 +10,7 @@ import {
   type ThreadRequest,
   unreachable,
 } from '../kube/rest.js';
+import { InterruptibleTransport } from '../util/interruptible-transport.js';
 import { readBodyBounded, TooLargeError } from '../util/read-bounded.js';
 import { MiB, readBoundedFile } from '../util/read-input.js';
 import { redactUrl } from '../util/redact-url.js';
@@ -102,7 +103,8 @@ async function urlTarget(spec: string, options: TargetOptions): Promise<Target> 
     ? (await readBoundedFile(options.bearerTokenFile, 'token file', MiB)).toString('utf8').trim()
     : undefined;
   const rejectUnauthorized = options.insecureSkipTlsVerify !== true;
-  const agent = new Agent({ connect: { ...(ca ? { ca } : {}), rejectUnauthorized } });
+  const transport = new InterruptibleTransport({ ...(ca ? { ca } : {}), rejectUnauthorized });
+  const agent = new Agent({ connect: transport.connect });
   const origin = url.origin;
   const authorization = token
     ? `Bearer ${token}`
@@ -127,13 +129,16 @@ async function urlTarget(spec: string, options: TargetOptions): Promise<Target> 
     unreachable: unreachableAt,
     async get(path, init) {
       try {
-        const response = await request(`${origin}${path}`, {
-          dispatcher: agent,
-          headers: { accept: init.accept ?? '*/*', ...headers },
-          headersTimeout: init.timeoutMs ?? 30_000,
-          bodyTimeout: init.timeoutMs ?? 30_000,
-          ...(init.signal ? { signal: init.signal } : {}),
-        });
+        const response = await transport.settledAtAbort(
+          request(`${origin}${path}`, {
+            dispatcher: agent,
+            headers: { accept: init.accept ?? '*/*', ...headers },
+            headersTimeout: init.timeoutMs ?? 30_000,
+            bodyTimeout: init.timeoutMs ?? 30_000,
+            ...(init.signal ? { signal: init.signal } : {}),
+          }),
+          init.signal,
+        );
         return {
           status: response.statusCode,
           headers: response.headers,
@@ -145,7 +150,7 @@ async function urlTarget(spec: string, options: TargetOptions): Promise<Target> 
         throw unreachableAt(path, error);
       }
     },
-    close: () => agent.close(),
+    close: () => transport.close(agent),
   };
 }
 

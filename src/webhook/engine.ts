@@ -195,7 +195,7 @@ export async function runWebhookBench(options: WebhookBenchOptions): Promise<Web
     dryRunShare: options.dryRunShare,
   });
   const preflight = await phase('preflight', () =>
-    tlsPreflight(target, webhook.type, factory.next(), webhook.timeoutSeconds),
+    tlsPreflight(target, webhook.type, factory.next(), webhook.timeoutSeconds, options.signal),
   );
   const warnings = [...preflight.warnings];
   const engineTarget = { target, type: webhook.type, timeoutSeconds: webhook.timeoutSeconds, factory };

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { connect, type PeerCertificate, type TLSSocket } from 'node:tls';
-import { inputError, runtimeError, type VitictlError } from '../errors.js';
+import { inputError, interruptedError, runtimeError, type VitictlError } from '../errors.js';
 import { type Checked, checkResponse, type WebhookType } from './check-response.js';
 import {
   displayUrl,
@@ -53,7 +53,22 @@ function summarizePeer(cert: PeerCertificate | undefined): PeerSummary {
   };
 }
 
-function handshake(target: WebhookTarget, insecure: boolean, timeoutMs: number): Promise<TLSSocket> {
+/** Calls `stop` when `signal` aborts (now, if it has); the returned function stops listening. */
+function onInterrupt(signal: AbortSignal | undefined, stop: () => void): () => void {
+  if (!signal) return () => undefined;
+  if (signal.aborted) stop();
+  else signal.addEventListener('abort', stop, { once: true });
+  return () => signal.removeEventListener('abort', stop);
+}
+
+const interrupted = () => Object.assign(new Error('interrupted'), { code: 'ABORT_ERR' });
+
+function handshake(
+  target: WebhookTarget,
+  insecure: boolean,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
     let socket: TLSSocket;
     try {
@@ -70,12 +85,15 @@ function handshake(target: WebhookTarget, insecure: boolean, timeoutMs: number):
       () => socket.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })),
       timeoutMs,
     );
+    const listening = onInterrupt(signal, () => socket.destroy(interrupted()));
     socket.once('secureConnect', () => {
       clearTimeout(timer);
+      listening();
       resolve(socket);
     });
     socket.once('error', (error) => {
       clearTimeout(timer);
+      listening();
       reject(error);
     });
   });
@@ -96,6 +114,7 @@ async function describeFailure(
   target: WebhookTarget,
   error: unknown,
   timeoutMs: number,
+  signal: AbortSignal | undefined,
 ): Promise<VitictlError> {
   const err = error as { code?: string; message?: string };
   const code = err.code ?? '';
@@ -138,7 +157,7 @@ async function describeFailure(
   }
   let peer: PeerSummary | undefined;
   try {
-    const socket = await handshake(target, true, timeoutMs);
+    const socket = await handshake(target, true, timeoutMs, signal);
     peer = summarizePeer(socket.getPeerCertificate());
     socket.destroy();
   } catch {
@@ -190,6 +209,7 @@ function post(
   path: string,
   body: string,
   timeoutMs: number,
+  signal: AbortSignal | undefined,
 ): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -214,6 +234,7 @@ function post(
         });
         response.on('end', () => {
           clearTimeout(timer);
+          listening();
           resolve({
             status: response.statusCode ?? 0,
             contentType: String(response.headers['content-type'] ?? ''),
@@ -227,8 +248,10 @@ function post(
       () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })),
       timeoutMs,
     );
+    const listening = onInterrupt(signal, () => req.destroy(interrupted()));
     req.on('error', (error) => {
       clearTimeout(timer);
+      listening();
       reject(error);
     });
     req.end(body);
@@ -244,21 +267,28 @@ function snippet(text: string): string {
  * One TLS connection, verified like the API server does it (CA, name, validity), and one
  * AdmissionReview over it, before any load. Throws a one-line VitictlError for what makes a run
  * meaningless (unreachable, TLS, HTTP errors, non-JSON); what the API server would reject in a
- * well-formed answer (uid, patch) is returned as a warning and counted by the run.
+ * well-formed answer (uid, patch) is returned as a warning and counted by the run. An interrupt ends
+ * it at once: nothing was measured.
  */
 export async function tlsPreflight(
   target: WebhookTarget,
   type: WebhookType,
   review: ProbeReview,
   timeoutSeconds: number,
+  signal?: AbortSignal,
 ): Promise<PreflightResult> {
+  const stopped = () =>
+    signal?.aborted
+      ? interruptedError('interrupted during the preflight: nothing was measured', signal)
+      : undefined;
   const timeoutMs = timeoutSeconds * 1000;
   const started = performance.now();
   let socket: TLSSocket;
   try {
-    socket = await handshake(target, target.insecure, timeoutMs);
+    socket = await handshake(target, target.insecure, timeoutMs, signal);
   } catch (error) {
-    throw await describeFailure(target, error, timeoutMs);
+    const failure = stopped() ?? (await describeFailure(target, error, timeoutMs, signal));
+    throw stopped() ?? failure;
   }
   const handshakeMs = performance.now() - started;
   const warnings: string[] = [];
@@ -284,9 +314,11 @@ export async function tlsPreflight(
   const sent = performance.now();
   let answer: RawAnswer;
   try {
-    answer = await post(socket, target, path, review.body, timeoutMs);
+    answer = await post(socket, target, path, review.body, timeoutMs, signal);
   } catch (error) {
     socket.destroy();
+    const interruption = stopped();
+    if (interruption) throw interruption;
     const code = (error as { code?: string }).code ?? '';
     throw runtimeError(
       code === 'ETIMEDOUT'

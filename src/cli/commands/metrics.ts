@@ -69,10 +69,12 @@ async function scrape(ctx: CliContext, spec: string | undefined, flags: ScrapeFl
       ...(select ? { select } : {}),
       ...(maxBytes ? { maxBytes } : {}),
       signal,
+      interrupt: signal,
     });
     if (result.stores.every((store) => store.size === 0)) {
       const last = result.failures.at(-1);
-      const { runtimeError } = await import('../../errors.js');
+      const { interruptedError, runtimeError } = await import('../../errors.js');
+      if (signal.aborted) throw interruptedError('interrupted before any scrape answered', signal);
       throw runtimeError(`no scrape succeeded: ${last?.message ?? 'no targets'}`, {
         hint: last?.hint ?? 'check the target, the port, and that metrics are enabled',
       });

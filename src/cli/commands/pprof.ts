@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { inputError, usageError, VitictlError } from '../../errors.js';
+import { inputError, interruptedError, usageError } from '../../errors.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
 import { intFlag, mibFlag, numberFlag, outputFormat } from '../flags.js';
@@ -64,7 +64,7 @@ async function capture(ctx: CliContext, spec: string | undefined, flags: Capture
           signal,
           maxBytes,
         }).catch((error: unknown) => {
-          if (signal.aborted) throw new VitictlError('interrupted', 'interrupted: nothing was saved');
+          if (signal.aborted) throw interruptedError('interrupted: nothing was saved', signal);
           throw error;
         }),
       ),

@@ -36,8 +36,14 @@ export async function fetchBody(
   path: string,
   timeoutMs: number,
   limit: BodyLimit,
+  signal?: AbortSignal,
 ): Promise<{ body: Buffer; format: Exposition['format'] }> {
-  const response = await target.get(path, { timeoutMs, accept: ACCEPT, limit });
+  const response = await target.get(path, {
+    timeoutMs,
+    accept: ACCEPT,
+    limit,
+    ...(signal ? { signal } : {}),
+  });
   if (response.status !== 200)
     throw new ScrapeStatusError(
       response.status,

@@ -11,11 +11,16 @@ import type { ThreadScrape } from './thread-scraper.js';
 
 export interface ScrapeOptions {
   intervalMs: number;
-  /** stop after this long (or when `signal` aborts) */
+  /** stop after this long (or when `signal` aborts: then one last scrape is taken) */
   durationMs?: number;
   once?: boolean;
   select?: RegExp;
   signal?: AbortSignal;
+  /**
+   * the user's interrupt: the scrapes in flight on this thread are abandoned (not failures) and no
+   * last scrape is taken, so a silent target does not hold the command
+   */
+  interrupt?: AbortSignal;
   /** the largest exposition read (and after gunzip); default DEFAULT_MAX_EXPOSITION_BYTES */
   maxBytes?: number;
   onScrape?: (target: string, at: number) => void;
@@ -122,7 +127,7 @@ export async function scrapeTargets(targets: Target[], options: ScrapeOptions): 
   const limit = expositionLimit(options.maxBytes);
   const decode = targetsDecoder(options.select);
   const scrapeHere: ThreadScrape = async (target, path, timeoutMs, bodyLimit) => {
-    const { body, format } = await fetchBody(target, path, timeoutMs, bodyLimit);
+    const { body, format } = await fetchBody(target, path, timeoutMs, bodyLimit, options.interrupt);
     return decode(target.name, body, format, bodyLimit.maxBytes);
   };
   const scrape = options.thread ?? scrapeHere;
@@ -134,6 +139,7 @@ export async function scrapeTargets(targets: Target[], options: ScrapeOptions): 
         () => undefined,
       );
     const aborted = options.signal?.aborted === true;
+    if (options.interrupt?.aborted) break;
     await Promise.all(
       targets.map(async (target, i) => {
         const path = target.defaultPath ?? '/metrics';
@@ -147,7 +153,7 @@ export async function scrapeTargets(targets: Target[], options: ScrapeOptions): 
           }
           options.onScrape?.(target.name, at);
         } catch (error) {
-          failures.push(scrapeFailure(target, path, at, error));
+          if (!options.interrupt?.aborted) failures.push(scrapeFailure(target, path, at, error));
         }
       }),
     );
