@@ -144,7 +144,7 @@ export async function applyRun(
         ? interruptedError('interrupted during preflight: nothing was created', options.signal)
         : error;
     });
-    const scraping = options.metrics ? await startScraping(options.metrics) : undefined;
+    const scraping = options.metrics ? await startScraping(options.metrics, options.signal) : undefined;
     if (metricsRest && options.apiserverMetrics) {
       const { startApiServerScraping } = await import('../observe/apiserver/scrape.js');
       apiScraping = startApiServerScraping({
@@ -350,21 +350,29 @@ function processSeries(store: TargetStore, from: number, start: number) {
 }
 
 /** The scraper runs beside the load; signals cover the scrapes from the first create on. */
-async function startScraping({
-  targets,
-  intervalMs,
-  maxBytes,
-}: {
-  targets: Target[];
-  intervalMs: number;
-  maxBytes?: number;
-}) {
+/**
+ * Scrapes the controller's targets until finish(); an interrupt (`interrupt`) abandons the scrapes in
+ * flight and takes no last one, so a target gone silent does not hold the cleanup.
+ */
+async function startScraping(
+  {
+    targets,
+    intervalMs,
+    maxBytes,
+  }: {
+    targets: Target[];
+    intervalMs: number;
+    maxBytes?: number;
+  },
+  interrupt: AbortSignal,
+) {
   const { scrapeTargets } = await import('../observe/metrics/scraper.js');
   const { computeSignals } = await import('../observe/metrics/signals.js');
   const stop = new AbortController();
   const running = scrapeTargets(targets, {
     intervalMs,
     signal: stop.signal,
+    interrupt,
     ...(maxBytes ? { maxBytes } : {}),
   });
   return {

@@ -3,8 +3,11 @@ import type { ObserveTarget, RunResult } from '../report/run-result.js';
 /** One line for a metrics target that never answered, with the last cause and what to check. */
 export function unansweredTargetLine(target: ObserveTarget): string {
   const last = target.lastFailure;
+  // an interrupted run abandons the scrapes in flight: none may have ended at all
+  const ended =
+    target.failures > 0 ? `${target.failures} scrapes failed` : 'no scrape ended before the run stopped';
   return (
-    `metrics target ${target.target} never answered (${target.failures} scrapes failed${last ? `, last: ${last.reason}` : ''}): no controller signals from it` +
+    `metrics target ${target.target} never answered (${ended}${last ? `, last: ${last.reason}` : ''}): no controller signals from it` +
     (last ? `; hint: ${last.hint}` : '')
   );
 }

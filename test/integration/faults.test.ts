@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -262,6 +263,61 @@ spec:
       proxy.thaw();
       namespaceWatch.kill();
       await proxy.close();
+    }
+  });
+
+  it('SIGTERM while the controller metrics target has gone silent: cleanup starts at once, exit 143', async () => {
+    // accepts connections and never answers: every scrape waits for a TLS handshake that never comes
+    const held: Socket[] = [];
+    const silent = createTcpServer((socket) => held.push(socket));
+    const port = await new Promise<number>((resolve) =>
+      silent.listen(0, '127.0.0.1', () => resolve((silent.address() as { port: number }).port)),
+    );
+    const file = await temp.write('silent-metrics.json', '');
+    try {
+      const child = vitictl(
+        [
+          'apply',
+          'machines',
+          '--count',
+          '2000',
+          '--qps',
+          '100',
+          '--no-wait',
+          '--run-id',
+          'it-fault-silent-metrics',
+          '--metrics',
+          `https://127.0.0.1:${port}/metrics`,
+          '--insecure-skip-tls-verify',
+          '--no-apiserver-metrics',
+          '--out',
+          file,
+        ],
+        { env: env() },
+      );
+      await eventually(
+        async () => ((await machinesOf('it-fault-silent-metrics')).length > 0 ? true : undefined),
+        30_000,
+        "the run's first Machine",
+      );
+      await sleep(1000);
+      child.kill('SIGTERM');
+      const result = await child;
+      const said = String(result.stderr);
+      expect(result.exitCode, said).toBe(143);
+      const run = readResult(file);
+      // the scrape in flight (10 s to its connect timeout) and a last one after it held the cleanup 18 s
+      const applied = run.phases.find((phase) => phase.name === 'apply')!;
+      const cleanup = run.phases.find((phase) => phase.name === 'cleanup')!;
+      expect(Date.parse(cleanup.start) - Date.parse(applied.end), said).toBeLessThan(3000);
+      expect(run.cleanup!.deleted).toBe(run.apply!.counts.created);
+      expect(said).toContain(
+        `warning: metrics target https://127.0.0.1:${port}/metrics never answered (no scrape ended before the run stopped)`,
+      );
+      expect(await machinesOf('it-fault-silent-metrics')).toEqual([]);
+    } finally {
+      for (const socket of held) socket.destroy();
+      silent.close();
     }
   });
 

@@ -131,13 +131,13 @@ export async function scrapeTargets(targets: Target[], options: ScrapeOptions): 
     return decode(target.name, body, format, bodyLimit.maxBytes);
   };
   const scrape = options.thread ?? scrapeHere;
+  const stoppers = [options.signal, options.interrupt].filter((signal) => signal !== undefined);
+  const wakeOn = stoppers.length > 1 ? AbortSignal.any(stoppers) : stoppers[0];
   for (let tick = 0; ; tick++) {
     const due = started + tick * options.intervalMs;
     const wait = due - Date.now();
     if (wait > 0)
-      await sleep(wait, undefined, options.signal ? { signal: options.signal } : undefined).catch(
-        () => undefined,
-      );
+      await sleep(wait, undefined, wakeOn ? { signal: wakeOn } : undefined).catch(() => undefined);
     const aborted = options.signal?.aborted === true;
     if (options.interrupt?.aborted) break;
     await Promise.all(
