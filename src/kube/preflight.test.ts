@@ -1,10 +1,9 @@
-import { createServer as createTcpServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { useLocalServers } from '../../test/helpers/local-server.js';
 import { interruptedError } from '../errors.js';
 import { preflight } from './preflight.js';
 
-const { listening, restFor } = useLocalServers();
+const { restFor, silent } = useLocalServers();
 
 const INPUT = {
   kinds: [{ apiVersion: 'vitistack.io/v1alpha1', kind: 'Machine' }],
@@ -16,9 +15,7 @@ const INPUT = {
 
 describe('preflight against an API server that went silent', () => {
   it('ends at the interrupt, not at its requests’ timeouts', async () => {
-    // accepts the connection and never answers: the TLS handshake never completes
-    const held: Socket[] = [];
-    const port = await listening(createTcpServer((socket) => held.push(socket)));
+    const { port } = await silent();
     const rest = await restFor(`https://127.0.0.1:${port}`);
     const interrupt = new AbortController();
     setTimeout(() => interrupt.abort('SIGTERM'), 200);
@@ -27,7 +24,6 @@ describe('preflight against an API server that went silent', () => {
     // undici's connect timeout alone is 10 s, the request's 15 s
     expect(performance.now() - started).toBeLessThan(1500);
     expect(String(error)).toMatch(/aborted/i);
-    for (const socket of held) socket.destroy();
   });
 });
 

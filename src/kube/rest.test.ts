@@ -1,4 +1,4 @@
-import { createServer as createTcpServer, type Socket } from 'node:net';
+import { createServer as createTcpServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { useLocalServers } from '../../test/helpers/local-server.js';
@@ -6,7 +6,7 @@ import { VitictlError } from '../errors.js';
 import { freePort } from '../lab/ports.js';
 import type { KubeRest, NetworkError } from './rest.js';
 
-const { listening, restFor, https } = useLocalServers();
+const { listening, restFor, https, silent } = useLocalServers();
 
 async function failureOf(rest: KubeRest): Promise<NetworkError> {
   try {
@@ -82,53 +82,36 @@ describe('KubeRest and its kubeconfig', () => {
 
 describe('KubeRest and an interrupt', () => {
   it('answers at once a request still waiting for its connection: a server that never finishes the TLS handshake', async () => {
-    const accepted: Socket[] = [];
-    const port = await listening(createTcpServer((socket) => accepted.push(socket)));
+    const { port, accepted } = await silent();
     const rest = await restFor(`https://127.0.0.1:${port}`);
     const controller = new AbortController();
     const asked = rest.request('GET', '/version', { signal: controller.signal }).then(
       () => 'answered',
       (error: NetworkError) => error.message,
     );
-    try {
-      while (accepted.length === 0) await sleep(10);
-      const abortedAt = performance.now();
-      controller.abort();
-      expect(await asked).toMatch(
-        /^cannot reach the API server at https:\/\/127\.0\.0\.1:\d+: UND_ERR_ABORTED Request aborted$/,
-      );
-      expect(performance.now() - abortedAt).toBeLessThan(1000);
-    } finally {
-      for (const socket of accepted) socket.destroy();
-    }
+    while (accepted.length === 0) await sleep(10);
+    const abortedAt = performance.now();
+    controller.abort();
+    expect(await asked).toMatch(
+      /^cannot reach the API server at https:\/\/127\.0\.0\.1:\d+: UND_ERR_ABORTED Request aborted$/,
+    );
+    expect(performance.now() - abortedAt).toBeLessThan(1000);
   });
 
   it('closes at once after it answered a request at the abort, dropping the connection still in its handshake', async () => {
-    const accepted: Socket[] = [];
-    const port = await listening(
-      createTcpServer((socket) => {
-        // read what the client sends (its TLS hello), so its going away reaches 'close'
-        socket.resume();
-        accepted.push(socket);
-      }),
-    );
+    const { port, accepted, dropped } = await silent();
     const rest = await restFor(`https://127.0.0.1:${port}`);
     const controller = new AbortController();
     const asked = rest.request('GET', '/version', { signal: controller.signal }).catch(() => 'aborted');
-    try {
-      while (accepted.length === 0) await sleep(10);
-      controller.abort();
-      expect(await asked).toBe('aborted');
-      const dropped = new Promise((resolve) => accepted[0]!.once('close', resolve));
-      const closing = performance.now();
-      await rest.close();
-      // and the half-open connection is dropped: left to undici, it would hold the process until then
-      await dropped;
-      // undici's own close waits out its 10 s connect timeout
-      expect(performance.now() - closing).toBeLessThan(1000);
-    } finally {
-      for (const socket of accepted) socket.destroy();
-    }
+    while (accepted.length === 0) await sleep(10);
+    controller.abort();
+    expect(await asked).toBe('aborted');
+    const closing = performance.now();
+    await rest.close();
+    // and the half-open connection is dropped: left to undici, it would hold the process until then
+    await dropped;
+    // undici's own close waits out its 10 s connect timeout
+    expect(performance.now() - closing).toBeLessThan(1000);
   });
 });
 

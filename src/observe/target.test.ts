@@ -1,12 +1,12 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type OutgoingHttpHeaders, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { createServer as createTcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useTempDir } from '../../test/helpers/files.js';
+import { useLocalServers } from '../../test/helpers/local-server.js';
 import { makeWebhookCerts } from '../../test/helpers/webhook-server.js';
 import { VitictlError } from '../errors.js';
 import { connect } from '../kube/connect.js';
@@ -29,11 +29,9 @@ describe('resolveTargets', () => {
 
 const MiB = 2 ** 20;
 const servers: Server[] = [];
-const silentServers: Array<{ close: () => void }> = [];
 const targets: Target[] = [];
 afterEach(async () => {
   for (const target of targets.splice(0)) await target.close();
-  for (const server of silentServers.splice(0)) server.close();
   for (const server of servers.splice(0)) {
     server.closeAllConnections();
     server.close();
@@ -171,31 +169,11 @@ describe('response bodies are bounded: refused past the limit, the rest never re
 describe('a target whose TLS handshake never completes, and an interrupt', () => {
   const temp = useTempDir();
 
-  /** Accepts connections and never answers; `dropped` resolves when the client hangs up. */
-  async function silentServer() {
-    const held: Socket[] = [];
-    let onDropped: () => void = () => undefined;
-    const dropped = new Promise<void>((resolve) => {
-      onDropped = resolve;
-    });
-    const server = createTcpServer((socket) => {
-      socket.resume();
-      socket.on('close', () => onDropped());
-      held.push(socket);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    silentServers.push({
-      close: () => {
-        for (const socket of held) socket.destroy();
-        server.close();
-      },
-    });
-    return { port: (server.address() as { port: number }).port, dropped };
-  }
+  const { silent } = useLocalServers();
 
   it('a scrape interrupted while connecting ends at once: no failure counted, no last scrape, the target closed at once', async () => {
-    const silent = await silentServer();
-    const target = await targetAt(`https://127.0.0.1:${silent.port}/metrics`);
+    const server = await silent();
+    const target = await targetAt(`https://127.0.0.1:${server.port}/metrics`);
     const interrupt = new AbortController();
     setTimeout(() => interrupt.abort('SIGINT'), 200);
     const started = performance.now();
@@ -206,7 +184,7 @@ describe('a target whose TLS handshake never completes, and an interrupt', () =>
       interrupt: interrupt.signal,
     });
     await target.close();
-    await silent.dropped;
+    await server.dropped;
     // undici waits 10 s for a connection, and its close for that request
     expect(performance.now() - started).toBeLessThan(2000);
     expect(stores[0]!.size).toBe(0);
@@ -214,8 +192,8 @@ describe('a target whose TLS handshake never completes, and an interrupt', () =>
   });
 
   it('a profile capture interrupted while connecting ends at once and its target closes at once', async () => {
-    const silent = await silentServer();
-    const target = await targetAt(`https://127.0.0.1:${silent.port}`);
+    const server = await silent();
+    const target = await targetAt(`https://127.0.0.1:${server.port}`);
     const interrupt = new AbortController();
     setTimeout(() => interrupt.abort('SIGTERM'), 200);
     const started = performance.now();
@@ -224,7 +202,7 @@ describe('a target whose TLS handshake never completes, and an interrupt', () =>
       captureProfile(target, { profile: 'heap', outDir, signal: interrupt.signal }),
     ).rejects.toThrow(/abort/i);
     await target.close();
-    await silent.dropped;
+    await server.dropped;
     expect(performance.now() - started).toBeLessThan(2000);
   });
 });

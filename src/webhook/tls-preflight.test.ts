@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { type AddressInfo, createServer as createTcpServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useLocalServers } from '../../test/helpers/local-server.js';
 import {
   machineReviews,
   TEST_SERVICE_NAME,
@@ -186,40 +187,24 @@ describe('tlsPreflight', () => {
 });
 
 describe('tlsPreflight and an interrupt', () => {
-  /** A port that accepts connections and never answers: a TLS handshake there never completes. */
-  async function silentPort(): Promise<{ port: number; close: () => void }> {
-    const held: Array<{ destroy(): void }> = [];
-    const silent = createTcpServer((socket) => held.push(socket));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    return {
-      port: (silent.address() as AddressInfo).port,
-      close: () => {
-        for (const socket of held) socket.destroy();
-        silent.close();
-      },
-    };
-  }
+  const { silent } = useLocalServers();
 
   it('ends at the interrupt, not at the handshake timeout, as interrupted (143 for SIGTERM)', async () => {
-    const silent = await silentPort();
-    try {
-      const interrupt = new AbortController();
-      setTimeout(() => interrupt.abort('SIGTERM'), 200);
-      const started = performance.now();
-      const error = await failure(
-        tlsPreflight(
-          target(`https://127.0.0.1:${silent.port}/validate`),
-          'validating',
-          review(),
-          10,
-          interrupt.signal,
-        ),
-      );
-      expect(performance.now() - started).toBeLessThan(2000);
-      expect(error.message).toBe('interrupted during the preflight: nothing was measured');
-      expect(error.exitCode).toBe(143);
-    } finally {
-      silent.close();
-    }
+    const { port } = await silent();
+    const interrupt = new AbortController();
+    setTimeout(() => interrupt.abort('SIGTERM'), 200);
+    const started = performance.now();
+    const error = await failure(
+      tlsPreflight(
+        target(`https://127.0.0.1:${port}/validate`),
+        'validating',
+        review(),
+        10,
+        interrupt.signal,
+      ),
+    );
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(error.message).toBe('interrupted during the preflight: nothing was measured');
+    expect(error.exitCode).toBe(143);
   });
 });

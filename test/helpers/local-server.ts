@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server } from 'node:https';
-import type { createServer as createTcpServer } from 'node:net';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
@@ -68,5 +68,29 @@ export function useLocalServers() {
     return { server, port, rest: await restFor(`https://127.0.0.1:${port}`, ca) };
   };
 
-  return { listening, restFor, https };
+  /**
+   * A port that accepts connections and never answers: a TLS handshake there never completes (a
+   * server gone silent). `accepted` fills as clients connect; `dropped` resolves when one hangs up.
+   */
+  const silent = async (): Promise<{ port: number; accepted: Socket[]; dropped: Promise<void> }> => {
+    const accepted: Socket[] = [];
+    let onDropped: () => void = () => undefined;
+    const dropped = new Promise<void>((resolve) => {
+      onDropped = resolve;
+    });
+    const port = await listening(
+      createTcpServer((socket) => {
+        // read what the client sends (its TLS hello), so its going away reaches 'close'
+        socket.resume();
+        socket.once('close', () => onDropped());
+        accepted.push(socket);
+      }),
+    );
+    cleanups.push(async () => {
+      for (const socket of accepted) socket.destroy();
+    });
+    return { port, accepted, dropped };
+  };
+
+  return { listening, restFor, https, silent };
 }
