@@ -94,10 +94,14 @@ export async function requestWithRetry(
       waitMs = throttled ? (retryAfterMs(response.headers['retry-after']) ?? backoff) : backoff;
     } catch (error) {
       if (!(error instanceof NetworkError)) throw error;
-      bump(policy.counters, error.failure);
-      last = `${error.failure} (${error.code})`;
-      lastFailure = { error };
-      if (error.failure === 'tls' || error.failure === 'dns')
+      // cut short by the interrupt: no failure of the server, so not counted; the check below ends it
+      const cutShort = policy.signal?.aborted === true;
+      if (!cutShort) {
+        bump(policy.counters, error.failure);
+        last = `${error.failure} (${error.code})`;
+        lastFailure = { error };
+      }
+      if (!cutShort && (error.failure === 'tls' || error.failure === 'dns'))
         return {
           ok: false,
           reason: `${error.code}: ${error.message}`,

@@ -61,6 +61,11 @@ function objectRow(phase: string, load: PhaseLoad): LifecycleRow {
     ],
     notes: [
       ...(load.deprovisioningSeen !== undefined ? [`deprovisioning seen on ${load.deprovisioningSeen}`] : []),
+      ...(load.notCreatedAgain
+        ? [
+            `${load.notCreatedAgain} deleted and not created again before the interrupt: the run now lacks them`,
+          ]
+        : []),
       ...Object.entries(load.failureReasons).map(([reason, n]) => `${n} × ${reason}`),
       ...errorsNote(load.errors, load.retries),
     ],

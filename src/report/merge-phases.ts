@@ -44,6 +44,9 @@ export function mergePhaseLoads(loads: PhaseLoad[]): PhaseLoad {
       ? { deprovisioningSeen: sum(loads.map((load) => load.deprovisioningSeen ?? 0)) }
       : {}),
     ...(first.cycles !== undefined ? { cycles: Math.max(...loads.map((load) => load.cycles ?? 0)) } : {}),
+    ...(loads.some((load) => load.notCreatedAgain !== undefined)
+      ? { notCreatedAgain: sum(loads.map((load) => load.notCreatedAgain ?? 0)) }
+      : {}),
     errors: addRecords(loads.map((load) => load.errors)),
     retries: sum(loads.map((load) => load.retries)),
     failures: loads.flatMap((load) => load.failures).slice(0, MAX_FAILURES),

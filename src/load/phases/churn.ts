@@ -36,6 +36,7 @@ export async function runChurn(options: ChurnOptions): Promise<PhaseLoad> {
   const began = performance.now();
   let cycles = 0;
   let selected = 0;
+  let notCreatedAgain = 0;
   while (
     perCycle > 0 &&
     !options.signal.aborted &&
@@ -63,8 +64,13 @@ export async function runChurn(options: ChurnOptions): Promise<PhaseLoad> {
     // gone, and Ctrl-C came before it was created again
     const recreated = new Set(created.tracker.all().map((record) => record.key));
     for (const object of again)
-      if (!recreated.has(objectKey(object)))
+      if (!recreated.has(objectKey(object))) {
         tally.add({ key: objectKey(object), state: 'interrupted', sentAt: cycleStart });
+        notCreatedAgain++;
+      }
+    for (const record of created.tracker.all())
+      if (record.ackAt === undefined && (record.state === 'interrupted' || record.state === 'inFlight'))
+        notCreatedAgain++;
     const nextCycle = cycleStart + options.periodMs;
     if (cycles >= maxCycles) break;
     if (options.durationMs !== undefined && nextCycle - began >= options.durationMs) break;
@@ -75,6 +81,6 @@ export async function runChurn(options: ChurnOptions): Promise<PhaseLoad> {
   return phaseLoad(
     tally,
     { request, done, gone },
-    { verb: 'churn', requestedRate: options.rate, selected, counters, cycles },
+    { verb: 'churn', requestedRate: options.rate, selected, counters, cycles, notCreatedAgain },
   );
 }

@@ -50,7 +50,7 @@ export interface PhaseSummaryContext {
 export function phaseLoad(
   tally: PhaseTally,
   histograms: { request: Histogram; done: Histogram; gone?: Histogram },
-  context: PhaseSummaryContext & { cycles?: number },
+  context: PhaseSummaryContext & { cycles?: number; notCreatedAgain?: number },
 ): PhaseLoad {
   return {
     verb: context.verb,
@@ -64,6 +64,7 @@ export function phaseLoad(
     },
     ...(context.verb === 'delete' ? { deprovisioningSeen: tally.deprovisioningSeen } : {}),
     ...(context.cycles !== undefined ? { cycles: context.cycles } : {}),
+    ...(context.notCreatedAgain !== undefined ? { notCreatedAgain: context.notCreatedAgain } : {}),
     errors: Object.fromEntries(context.counters.errors),
     retries: context.counters.retries,
     failures: tally.failures,

@@ -35,6 +35,11 @@ export const phaseLoadSchema = z.object({
   }),
   /** churn: the cycles that started */
   cycles: int().optional(),
+  /**
+   * churn: deleted, then not created again because the run was interrupted (the create never sent,
+   * or cut short before an answer): the run has that many fewer objects than it had
+   */
+  notCreatedAgain: int().optional(),
   /** delete: objects seen being deprovisioned (deleted but not yet gone, no longer ready) */
   deprovisioningSeen: int().optional(),
   errors: z.record(z.string(), int()),
