@@ -22,6 +22,8 @@ export interface LabUpOptions {
   webhook?: boolean;
   ports?: Partial<LabState['ports']>;
   env?: NodeJS.ProcessEnv;
+  /** Ctrl-C or SIGTERM: stop what was started so far, leave no lab behind */
+  signal?: AbortSignal | undefined;
 }
 
 export function etcdArgs(dataDir: string, ports: LabState['ports'], unsafeNoFsync: boolean): string[] {

@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, relative } from 'node:path';
 import { execa } from 'execa';
-import { runtimeError } from '../errors.js';
+import { interruptedError, runtimeError } from '../errors.js';
 import { packagePath } from '../util/package-root.js';
 
 export type Progress = (line: string) => void;
@@ -62,9 +62,19 @@ async function hashTree(dir: string): Promise<string> {
  * kube-apiserver, kube-controller-manager and etcd through lab/controlplane/build.sh (cached by
  * version; KUBEBUILDER_ASSETS honoured).
  */
-async function buildControlPlane(progress: Progress, env: NodeJS.ProcessEnv): Promise<string> {
+async function buildControlPlane(
+  progress: Progress,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal | undefined,
+): Promise<string> {
   const script = packagePath('lab', 'controlplane', 'build.sh');
-  const child = execa('bash', [script], { env, reject: false, stderr: 'pipe', stdout: 'pipe' });
+  const child = execa('bash', [script], {
+    env,
+    reject: false,
+    stderr: 'pipe',
+    stdout: 'pipe',
+    ...(signal ? { cancelSignal: signal } : {}),
+  });
   const tail: string[] = [];
   child.stderr?.setEncoding('utf8');
   let pending = '';
@@ -79,6 +89,8 @@ async function buildControlPlane(progress: Progress, env: NodeJS.ProcessEnv): Pr
     }
   });
   const result = await child;
+  if (signal?.aborted)
+    throw interruptedError('interrupted during the lab build: nothing was started', signal);
   if (result.exitCode !== 0) {
     const reason =
       tail.filter((line) => line.includes('error')).pop() ?? tail.pop() ?? `exit ${result.exitCode}`;
@@ -95,7 +107,11 @@ async function buildControlPlane(progress: Progress, env: NodeJS.ProcessEnv): Pr
 }
 
 /** The reference operator, cached by a hash of its sources. */
-async function buildOperator(progress: Progress, env: NodeJS.ProcessEnv): Promise<string> {
+async function buildOperator(
+  progress: Progress,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal | undefined,
+): Promise<string> {
   const source = packagePath('lab', 'operator');
   const dir = join(cacheRoot(env), `operator-${await hashTree(source)}`);
   const binary = join(dir, 'operator');
@@ -108,7 +124,12 @@ async function buildOperator(progress: Progress, env: NodeJS.ProcessEnv): Promis
     cwd: source,
     env: { ...env, CGO_ENABLED: '0', GOTOOLCHAIN: 'local' },
     reject: false,
+    ...(signal ? { cancelSignal: signal } : {}),
   });
+  if (signal?.aborted) {
+    await rm(temp, { force: true });
+    throw interruptedError('interrupted during the lab build: nothing was started', signal);
+  }
   if (result.exitCode !== 0) {
     await rm(temp, { force: true });
     const first =
@@ -125,6 +146,7 @@ async function buildOperator(progress: Progress, env: NodeJS.ProcessEnv): Promis
 export async function buildLab(
   progress: Progress,
   env: NodeJS.ProcessEnv = process.env,
+  signal?: AbortSignal,
 ): Promise<LabBinaries> {
   if (!(await goAvailable())) {
     throw runtimeError(
@@ -134,8 +156,8 @@ export async function buildLab(
       },
     );
   }
-  const binDir = await buildControlPlane(progress, env);
-  const operator = await buildOperator(progress, env);
+  const binDir = await buildControlPlane(progress, env, signal);
+  const operator = await buildOperator(progress, env, signal);
   return {
     binDir,
     kubeApiserver: join(binDir, 'kube-apiserver'),

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runtimeError } from '../errors.js';
+import { interruptedError, runtimeError } from '../errors.js';
 import type { Progress } from './build.js';
 import { probe } from './http-probe.js';
 import { assertPortFree } from './ports.js';
@@ -14,16 +14,18 @@ export async function waitUntil(
   component: ComponentState,
   check: () => Promise<boolean>,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (signal?.aborted) throw interruptedError(`interrupted while ${what} was starting`, signal);
     if (!isRunning(component)) {
       throw runtimeError(
         `${what} exited during start-up; the end of ${component.log}:\n${tailOf(component.log)}`,
       );
     }
     if (await check()) return;
-    await sleep(250);
+    await sleep(250, undefined, { signal }).catch(() => undefined);
   }
   throw runtimeError(
     `${what} did not become ready within ${Math.round(timeoutMs / 1000)}s; the end of ${component.log}:\n${tailOf(component.log)}`,
@@ -82,12 +84,17 @@ export function readyCheck(
   return async () => (await probe(`http://127.0.0.1:${ports.health}/readyz`)).status === 200;
 }
 
-/** Start a recorded component again exactly as it was started (binary, flags, log) and wait until ready. */
-export async function startAgain(state: LabState, part: Part): Promise<ComponentState> {
+/**
+ * Start a recorded component again exactly as it was started (binary, flags, log), record it in the
+ * lab's state before it is ready (so that `lab down` stops it whatever happens next), and wait.
+ */
+export async function startAgain(state: LabState, part: Part, signal?: AbortSignal): Promise<LabState> {
   const old = state.components[part] as ComponentState;
   const proc = startDetached(old.binary, old.args, old.log);
-  await waitUntil(LABEL[part], proc, readyCheck(state, part), START_TIMEOUT_MS[part]);
-  return proc;
+  const next: LabState = { ...state, components: { ...state.components, [part]: proc } };
+  await writeState(next);
+  await waitUntil(LABEL[part], proc, readyCheck(state, part), START_TIMEOUT_MS[part], signal);
+  return next;
 }
 
 /**
@@ -121,7 +128,12 @@ export async function resumeProblem(state: LabState, dead: Part[]): Promise<stri
  * certificates and kubeconfig, so what it stored survives and clients keep working. Never a silent
  * rebuild: when that is impossible it refuses, and `vitictl lab down` is the way to start fresh.
  */
-export async function resumeLab(state: LabState, dead: Part[], progress: Progress): Promise<LabState> {
+export async function resumeLab(
+  state: LabState,
+  dead: Part[],
+  progress: Progress,
+  signal?: AbortSignal,
+): Promise<LabState> {
   const problem = await resumeProblem(state, dead);
   if (problem)
     throw runtimeError(`cannot restart the lab in ${state.dir}: ${problem}`, {
@@ -130,9 +142,7 @@ export async function resumeLab(state: LabState, dead: Part[], progress: Progres
   let next = state;
   for (const part of dead) {
     progress(`restarting ${LABEL[part]} on its data, ports and certificates (it was not running)`);
-    const proc = await startAgain(next, part);
-    next = { ...next, components: { ...next.components, [part]: proc } };
-    await writeState(next);
+    next = await startAgain(next, part, signal);
   }
   return next;
 }

@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runtimeError } from '../errors.js';
+import { interruptedError, runtimeError } from '../errors.js';
 import { connect } from '../kube/connect.js';
 import { apiserverArgs, controllerManagerArgs, etcdArgs, type LabUpOptions, operatorArgs } from './args.js';
 import { auditArgs } from './audit.js';
@@ -17,6 +17,7 @@ import {
   waitUntil,
 } from './components.js';
 import { probe } from './http-probe.js';
+import { withLabLock } from './lock.js';
 import {
   defaultPerformanceYaml,
   installCrds,
@@ -61,13 +62,18 @@ async function stopAll(components: ComponentState[]): Promise<void> {
  * or, when this directory holds a lab, start again those of its components that are not running.
  */
 export async function labUp(options: LabUpOptions, progress: Progress): Promise<LabUpResult> {
-  const started = Date.now();
   const dir = options.dir ?? labDir(options.env);
+  return withLabLock(dir, { progress, signal: options.signal }, () => upLocked(dir, options, progress));
+}
+
+async function upLocked(dir: string, options: LabUpOptions, progress: Progress): Promise<LabUpResult> {
+  const started = Date.now();
+  const { signal } = options;
   const existing = await readState(dir);
   if (existing) {
     const dead = deadParts(existing);
     if (dead.length === 0) return { alreadyRunning: true, state: existing };
-    const state = await resumeLab(existing, dead, progress);
+    const state = await resumeLab(existing, dead, progress, signal);
     return {
       alreadyRunning: false,
       state,
@@ -80,7 +86,7 @@ export async function labUp(options: LabUpOptions, progress: Progress): Promise<
       hint: 'vitictl lab down removes it (and the stored objects of that lab); then vitictl lab up starts a fresh lab',
     });
 
-  const binaries = await buildLab(progress, options.env);
+  const binaries = await buildLab(progress, options.env, signal);
   const api = await resolveVitistackApi(options.env);
   await rm(dir, { recursive: true, force: true });
   await mkdir(join(dir, 'logs'), { recursive: true });
@@ -110,7 +116,7 @@ export async function labUp(options: LabUpOptions, progress: Progress): Promise<
     );
     started_.push(etcdProc);
     const where = { dir, ports, certs: { ca: certs.ca, webhookDir: certs.webhookDir } };
-    await waitUntil('etcd', etcdProc, readyCheck(where, 'etcd'), START_TIMEOUT_MS.etcd);
+    await waitUntil('etcd', etcdProc, readyCheck(where, 'etcd'), START_TIMEOUT_MS.etcd, signal);
 
     progress(`starting kube-apiserver on 127.0.0.1:${ports.apiserver}`);
     const apiProc = startDetached(
@@ -128,6 +134,7 @@ export async function labUp(options: LabUpOptions, progress: Progress): Promise<
       async () =>
         (await apiReady()) && (await probe(`${base}/api/v1/namespaces/default`, tls)).status === 200,
       START_TIMEOUT_MS.apiserver,
+      signal,
     );
     const version = JSON.parse((await probe(`${base}/version`, tls)).body) as { gitVersion: string };
 
@@ -156,6 +163,7 @@ export async function labUp(options: LabUpOptions, progress: Progress): Promise<
       controllerManagerProc,
       readyCheck(where, 'controllerManager'),
       START_TIMEOUT_MS.controllerManager,
+      signal,
     );
 
     const connection = await connect({ kubeconfig });
@@ -166,6 +174,7 @@ export async function labUp(options: LabUpOptions, progress: Progress): Promise<
       options.performanceYaml ?? defaultPerformanceYaml(options.workers ?? 4),
     );
 
+    if (signal?.aborted) throw interruptedError('interrupted while the lab was installing', signal);
     const operatorKubeconfig = join(dir, 'operator.kubeconfig');
     await writeKubeconfig(operatorKubeconfig, ports.apiserver, certs.ca, {
       name: OPERATOR_SERVICE_ACCOUNT,
@@ -179,7 +188,13 @@ export async function labUp(options: LabUpOptions, progress: Progress): Promise<
       );
       operatorProc = startDetached(binaries.operator, args, join(dir, 'logs', 'operator.log'));
       started_.push(operatorProc);
-      await waitUntil(LABEL.operator, operatorProc, readyCheck(where, 'operator'), START_TIMEOUT_MS.operator);
+      await waitUntil(
+        LABEL.operator,
+        operatorProc,
+        readyCheck(where, 'operator'),
+        START_TIMEOUT_MS.operator,
+        signal,
+      );
       if (options.webhook !== false) {
         await registerWebhook(connection, ports.webhook, certs.ca);
       }
@@ -206,6 +221,14 @@ export async function labUp(options: LabUpOptions, progress: Progress): Promise<
     return { alreadyRunning: false, state, seconds: (Date.now() - started) / 1000, restarted: [] };
   } catch (error) {
     await stopAll(started_);
+    if (signal?.aborted) {
+      // nothing of this lab is left running: its directory goes too, as after lab down
+      await rm(dir, { recursive: true, force: true });
+      throw interruptedError(
+        `interrupted: lab up stopped what it had started (${started_.length} of its components); no lab is running`,
+        signal,
+      );
+    }
     throw error;
   }
 }
@@ -215,7 +238,14 @@ export interface LabDownResult {
   stopped: Array<{ component: string; pid: number; outcome: string }>;
 }
 
-export async function labDown(dir: string = labDir()): Promise<LabDownResult> {
+export async function labDown(
+  dir: string = labDir(),
+  progress: Progress = () => undefined,
+): Promise<LabDownResult> {
+  return withLabLock(dir, { progress }, () => downLocked(dir));
+}
+
+async function downLocked(dir: string): Promise<LabDownResult> {
   const state = await readState(dir);
   const stopped: LabDownResult['stopped'] = [];
   if (state) {
@@ -315,8 +345,5 @@ export async function restartApiserver(dir: string, downMs: number): Promise<Lab
   if (isRunning(old)) process.kill(old.pid, 'SIGKILL');
   while (isRunning(old)) await sleep(20);
   await sleep(downMs);
-  const proc = await startAgain(state, 'apiserver');
-  const next: LabState = { ...state, components: { ...state.components, apiserver: proc } };
-  await writeState(next);
-  return next;
+  return startAgain(state, 'apiserver');
 }

@@ -93,7 +93,9 @@ async function endpoints(options: PerfRunOptions): Promise<Endpoints> {
     };
   }
   const { labUp } = await import('../lab/lab.js');
-  const up = await labUp({ env: options.env }, (line) => options.onInfo?.(`lab: ${line}`));
+  const up = await labUp({ env: options.env, signal: options.signal }, (line) =>
+    options.onInfo?.(`lab: ${line}`),
+  );
   if (!up.alreadyRunning) options.onInfo?.(`lab up in ${up.seconds.toFixed(1)}s`);
   const { ports, kubeconfig } = up.state;
   return {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -286,4 +286,50 @@ describe('vitictl lab up after its processes died (a separate lab: the shared on
       await rm(dir, { recursive: true, force: true });
     }
   }, 600_000);
+});
+
+/** Processes whose command line names `dir`: what a lab in that directory runs. */
+function processesIn(dir: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (cmdline.includes(dir) && !cmdline.includes('vitictl.js'))
+        found.push(`${pid} ${cmdline.slice(0, 120)}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+describe('vitictl lab up interrupted (a separate lab: the shared one is not touched)', () => {
+  it('Ctrl-C or SIGTERM while it starts: what it started is stopped, no process and no directory left, exit 130 / 143', async () => {
+    for (const [signal, stage, code] of [
+      ['SIGINT', 'starting kube-apiserver', 130],
+      ['SIGTERM', 'starting the operator', 143],
+    ] as const) {
+      const dir = join(await mkdtemp(join(tmpdir(), 'vitictl-it-interrupted-lab-')), 'lab');
+      try {
+        const child = vitictl(['lab', 'up'], { env: { NO_COLOR: '1', VITICTL_LAB_DIR: dir } });
+        let stderr = '';
+        child.stderr?.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+        });
+        await eventually(async () => (stderr.includes(stage) ? true : undefined), 120_000, stage);
+        child.kill(signal);
+        const ended = await child;
+        expect(ended.exitCode, stderr).toBe(code);
+        expect(stderr.trimEnd().split('\n').pop()).toMatch(
+          /^error: interrupted: lab up stopped what it had started \(\d of its components\); no lab is running$/,
+        );
+        expect(processesIn(dir)).toEqual([]);
+        expect(existsSync(dir)).toBe(false);
+        expect(existsSync(`${dir}.lock`)).toBe(false);
+      } finally {
+        await labDown(dir);
+        await rm(join(dir, '..'), { recursive: true, force: true });
+      }
+    }
+  }, 300_000);
 });

@@ -57,6 +57,9 @@ async function up(ctx: CliContext, flags: UpFlags) {
       webhook: flags.webhook,
       unsafeNoFsync: flags.unsafeNoFsync === true,
       env: ctx.io.env,
+      signal: ctx.io.interrupt(() =>
+        ctx.io.stderr.write('\ninterrupted twice: stopped at once; what lab up had started may still run\n'),
+      ),
     },
     (line) => ctx.info(`lab: ${line}`),
   );
@@ -99,7 +102,7 @@ async function up(ctx: CliContext, flags: UpFlags) {
 
 async function down(ctx: CliContext) {
   const { labDown } = await import('../../lab/lab.js');
-  const result = await labDown();
+  const result = await labDown(undefined, (line) => ctx.info(`lab: ${line}`));
   if (!result.wasRunning) {
     ctx.io.stdout.write('no lab state found; removed what was left of the lab directory\n');
     return 0;

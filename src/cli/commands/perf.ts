@@ -129,7 +129,7 @@ async function verifyAfterPerf(
   signal: AbortSignal,
 ): Promise<number> {
   const { runVerify, verifyTarget } = await import('./tune-verify.js');
-  const { kubeconfig, labMetrics } = await verifyTarget(ctx, flags.lab);
+  const { kubeconfig, labMetrics } = await verifyTarget(ctx, flags.lab, signal);
   ctx.info('verifying the tuning recommendation: apply, re-run the same load, keep or restore');
   const { join } = await import('node:path');
   return runVerify(ctx, {

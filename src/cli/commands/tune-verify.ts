@@ -236,10 +236,11 @@ export async function runVerify(ctx: CliContext, input: RunVerifyInput): Promise
 export async function verifyTarget(
   ctx: CliContext,
   lab: boolean | undefined,
+  signal: AbortSignal,
 ): Promise<{ kubeconfig?: string | undefined; labMetrics?: string | undefined }> {
   if (!lab) return {};
   const { labUp } = await import('../../lab/lab.js');
-  const up = await labUp({ env: ctx.io.env }, (line) => ctx.info(`lab: ${line}`));
+  const up = await labUp({ env: ctx.io.env, signal }, (line) => ctx.info(`lab: ${line}`));
   return {
     kubeconfig: up.state.kubeconfig,
     labMetrics: `http://127.0.0.1:${up.state.ports.metrics}/metrics`,
@@ -253,7 +254,6 @@ async function verifyCommand(ctx: CliContext, flags: VerifyFlags) {
       'record a run with vitictl apply … --metrics TARGET --out run.json, or vitictl perf run',
     );
   const run = await readRunResult(flags.from);
-  const { kubeconfig, labMetrics } = await verifyTarget(ctx, flags.lab);
   const signal = ctx.io.interrupt(() => {
     ctx.io.stderr.write(
       '\ninterrupted twice: stopped at once; the ConfigMap may still hold the recommendation and the re-run’s objects may remain (vitictl cleanup --run-id …)\n',
@@ -264,6 +264,7 @@ async function verifyCommand(ctx: CliContext, flags: VerifyFlags) {
     () => ctx.info('\ninterrupt: stopping, restoring the previous ConfigMap (Ctrl-C again to quit at once)'),
     { once: true },
   );
+  const { kubeconfig, labMetrics } = await verifyTarget(ctx, flags.lab, signal);
   return runVerify(ctx, { run, flags, kubeconfig, labMetrics, signal, print: true });
 }
 
