@@ -28,6 +28,11 @@ export interface CleanupOptions {
   /** at most this many requests started per second (LIST pages and DELETEs); default: no limit */
   qps?: number | undefined;
   onProgress?: (line: string) => void;
+  /**
+   * `vitictl cleanup`'s Ctrl-C: start nothing more, record what was done. Never a run's own cleanup,
+   * which runs after its interrupt and must finish.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 type Listed = { namespace: string | undefined; name: string };
@@ -74,20 +79,30 @@ class Cleaner {
       : undefined;
   }
 
+  get stopped(): boolean {
+    return this.options.signal?.aborted === true;
+  }
+
+  private pause(ms: number): Promise<void> {
+    return sleep(ms, undefined, { signal: this.options.signal }).catch(() => undefined);
+  }
+
   private async request(method: string, path: string) {
-    for (let next = this.schedule?.next(performance.now()); next && !next.go; ) {
-      await sleep(next.waitMs);
+    const { signal } = this.options;
+    for (let next = this.schedule?.next(performance.now()); next && !next.go && !this.stopped; ) {
+      await sleep(next.waitMs, undefined, { signal }).catch(() => undefined);
       next = this.schedule?.next(performance.now());
     }
     return requestWithRetry(
       this.rest,
       method,
       path,
-      { timeoutMs: 60_000 },
+      { timeoutMs: 60_000, signal },
       {
         deadline: performance.now() + (this.options.retryMs ?? 90_000),
         counters: this.counters,
         initialBackoffMs: 250,
+        signal,
       },
     );
   }
@@ -107,6 +122,7 @@ class Cleaner {
       let token = '';
       do {
         const path = `${resourcePath(resource, namespace)}?labelSelector=${this.selector}&limit=${this.options.pageSize ?? 500}${token ? `&continue=${encodeURIComponent(token)}` : ''}`;
+        if (this.stopped) return { ok: false, problem: 'interrupted' };
         const answer = await this.request('GET', path);
         if (!answer.ok) return { ok: false, problem: `list ${resource.plural}: ${answer.reason}` };
         const response = answer.response;
@@ -141,7 +157,7 @@ class Cleaner {
   private async inParallel<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
     let next = 0;
     const worker = async () => {
-      while (next < items.length) await work(items[next++]!);
+      while (next < items.length && !this.stopped) await work(items[next++]!);
     };
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 16, items.length) }, worker));
   }
@@ -150,6 +166,8 @@ class Cleaner {
   async deleteAll(resource: ApiResource, targets: Listed[]): Promise<void> {
     await this.inParallel(targets, async (target) => {
       const answer = await this.request('DELETE', resourcePath(resource, target.namespace, target.name));
+      // cut short by the interrupt: neither deleted nor failed, one of those not deleted
+      if (!answer.ok && answer.interrupted) return;
       const status = answer.ok ? answer.response.status : 0;
       if (status === 200 || status === 202) this.result.deleted++;
       else if (status === 404) this.result.alreadyGone++;
@@ -172,10 +190,11 @@ class Cleaner {
     const deadline = performance.now() + (this.options.waitMs ?? 120_000);
     for (;;) {
       const left = await this.list(resource, undeletable + 1);
+      if (this.stopped) return;
       if (!left.ok) {
         // the server may still be down after the deletes gave up: keep asking until the wait's deadline
         if (performance.now() <= deadline) {
-          await sleep(500);
+          await this.pause(500);
           continue;
         }
         this.problem(`could not confirm that ${resource.plural} are gone: ${left.problem}`);
@@ -183,7 +202,7 @@ class Cleaner {
       }
       if (left.items.length === 0) return;
       if (left.items.length <= undeletable || performance.now() > deadline) break;
-      await sleep(500);
+      await this.pause(500);
     }
     const left = await this.list(resource);
     if (!left.ok) {
@@ -207,7 +226,7 @@ class Cleaner {
   async deleteNamespaces(namespaces: string[]): Promise<void> {
     const started = performance.now();
     await this.inParallel(namespaces, (namespace) => this.deleteNamespace(namespace));
-    if (this.result.namespacesDeleted.length === 0) return;
+    if (this.result.namespacesDeleted.length === 0 || this.stopped) return;
     const deadline = started + (this.options.waitMs ?? 120_000);
     let left = this.result.namespacesDeleted;
     for (;;) {
@@ -215,9 +234,10 @@ class Cleaner {
       await this.inParallel(left, async (namespace) => {
         if (await this.namespaceThere(namespace)) there.push(namespace);
       });
+      if (this.stopped) return;
       left = there;
       if (left.length === 0 || performance.now() > deadline) break;
-      await sleep(500);
+      await this.pause(500);
     }
     const seconds = +((performance.now() - started) / 1000).toFixed(3);
     this.result.namespacesWait = { seconds, timedOut: left.length > 0 };
@@ -232,6 +252,7 @@ class Cleaner {
   /** Whether a namespace still exists; one that cannot be checked is a problem, and not waited for. */
   private async namespaceThere(namespace: string): Promise<boolean> {
     const answer = await this.request('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}`);
+    if (!answer.ok && answer.interrupted) return false;
     const status = answer.ok ? answer.response.status : 0;
     if (status === 200) return true;
     if (status === 404) return false;
@@ -244,6 +265,7 @@ class Cleaner {
 
   private async deleteNamespace(namespace: string): Promise<void> {
     const answer = await this.request('DELETE', `/api/v1/namespaces/${encodeURIComponent(namespace)}`);
+    if (!answer.ok && answer.interrupted) return;
     const status = answer.ok ? answer.response.status : 0;
     if (status === 200 || status === 202 || status === 404) {
       this.result.namespacesDeleted.push(namespace);
@@ -263,6 +285,7 @@ class Cleaner {
   }
 
   finish(started: number): CleanupResult {
+    if (this.stopped) this.result.interrupted = true;
     this.result.errors = Object.fromEntries(this.counters.errors);
     this.result.retries = this.counters.retries;
     this.result.seconds = +((performance.now() - started) / 1000).toFixed(3);
@@ -288,7 +311,9 @@ export async function cleanupRun(rest: KubeRest, options: CleanupOptions): Promi
     return true;
   });
   for (const resource of resources) {
+    if (cleaner.stopped) break;
     const listed = await cleaner.list(resource);
+    if (cleaner.stopped) break;
     if (!listed.ok) {
       cleaner.problem(listed.problem);
       continue;
@@ -298,8 +323,9 @@ export async function cleanupRun(rest: KubeRest, options: CleanupOptions): Promi
     options.onProgress?.(`deleting ${listed.items.length} ${resource.plural}`);
     const failedBefore = cleaner.result.failed;
     await cleaner.deleteAll(resource, listed.items);
+    if (cleaner.stopped) break;
     await cleaner.waitGone(resource, cleaner.result.failed - failedBefore);
   }
-  await cleaner.deleteNamespaces(options.createdNamespaces);
+  if (!cleaner.stopped) await cleaner.deleteNamespaces(options.createdNamespaces);
   return cleaner.finish(started);
 }

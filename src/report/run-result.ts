@@ -192,12 +192,18 @@ export const cleanupResultSchema = z.object({
    */
   namespacesWait: z.object({ seconds: z.number(), timedOut: z.boolean() }).optional(),
   note: z.string().optional(),
+  /**
+   * `vitictl cleanup` stopped by Ctrl-C or SIGTERM: no DELETE was started after it, the kinds not yet
+   * listed and the namespaces were left; found − deleted − alreadyGone − failed were not deleted
+   */
+  interrupted: z.boolean().optional(),
 });
 export type CleanupResult = z.infer<typeof cleanupResultSchema>;
 
 /** True when objects of the run may still be in the cluster (or cleanup could not tell). */
 export function cleanupIncomplete(cleanup: CleanupResult): boolean {
   return (
+    cleanup.interrupted === true ||
     cleanup.failed > 0 ||
     cleanup.leftBehind.length > 0 ||
     (cleanup.leftBehindCount ?? 0) > 0 ||

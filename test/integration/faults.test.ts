@@ -114,6 +114,57 @@ describe('faults: every object accounted for and cleaned up', () => {
   });
 });
 
+describe('faults: vitictl cleanup interrupted', () => {
+  it('Ctrl-C starts no more deletes: exit 130, what it deleted counted, the rest untouched; a second cleanup finishes', async () => {
+    const runId = 'it-fault-cleanup-int';
+    const created = await vitictl(
+      ['apply', 'machines', '--count', '400', '--qps', '200', '--no-wait', '--keep', '--run-id', runId, '-q'],
+      { env: env() },
+    );
+    expect(created.exitCode, String(created.stderr)).toBe(0);
+    // 400 DELETEs at 50/s take 8 s: the interrupt comes about a second in
+    const child = vitictl(['cleanup', 'machines', '--run-id', runId, '--qps', '50', '-o', 'json'], {
+      env: env(),
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    await eventually(
+      async () => (stderr.includes('deleting 400 machines') ? true : undefined),
+      30_000,
+      'deleting',
+    );
+    await sleep(1000);
+    child.kill('SIGINT');
+    const interrupted = await child;
+    expect(interrupted.exitCode, stderr).toBe(130);
+    const cut = JSON.parse(String(interrupted.stdout)) as CleanupResult;
+    expect(cut.interrupted).toBe(true);
+    expect(cut.found).toBe(400);
+    expect(cut.deleted).toBeGreaterThan(0);
+    expect(cut.deleted).toBeLessThan(400);
+    expect(cut.failed).toBe(0);
+    expect(cut.errors).toEqual({});
+    expect(stderr).toMatch(
+      /objects of run it-fault-cleanup-int may remain; run vitictl cleanup --run-id it-fault-cleanup-int again/,
+    );
+    // what it did not delete is still there, and only that
+    await eventually(
+      async () =>
+        (await machinesOf(runId)).length === 400 - cut.deleted - cut.alreadyGone ? true : undefined,
+      30_000,
+      'the deleted ones gone',
+    );
+    const finished = await vitictl(['cleanup', 'machines', '--run-id', runId, '-o', 'json'], { env: env() });
+    expect(finished.exitCode, String(finished.stderr)).toBe(0);
+    const rest = JSON.parse(String(finished.stdout)) as CleanupResult;
+    expect(rest.found).toBe(400 - cut.deleted - cut.alreadyGone);
+    expectCleanupAddsUp(rest);
+    expect(await machinesOf(runId)).toEqual([]);
+  });
+});
+
 describe('faults: an apply that cannot go on still removes what it created', () => {
   const temp = useTempDir();
 

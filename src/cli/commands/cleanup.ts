@@ -4,6 +4,7 @@ import type { KubeRest } from '../../kube/rest.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
 import { durationFlag, numberFlag, outputFormat } from '../flags.js';
+import { interruptExitCode } from '../io.js';
 
 interface CleanupFlags {
   runId?: string;
@@ -20,7 +21,8 @@ async function cleanup(ctx: CliContext, scenario: string | undefined, flags: Cle
       'the run id is in the RunResult (runId) and on every object as vitictl.io/run-id',
     );
   const { labelValueProblem } = await import('../../scenario/validate-object.js');
-  const problem = labelValueProblem(flags.runId);
+  const runId = flags.runId;
+  const problem = labelValueProblem(runId);
   if (problem) throw usageError(`invalid --run-id: ${problem}`);
   const qps = numberFlag('--qps', flags.qps, 0.001);
   const retryMs = durationFlag('--retry-timeout', flags.retryTimeout) ?? 90_000;
@@ -65,13 +67,27 @@ async function cleanup(ctx: CliContext, scenario: string | undefined, flags: Cle
       resources = await deletableResources(rest, retry);
     }
     const namespaces = await namespacesOfRun(rest, flags.runId, retryMs);
+    const signal = ctx.io.interrupt(() =>
+      ctx.io.stderr.write(
+        `\ninterrupted twice: stopped at once; vitictl cleanup --run-id ${runId} removes the rest\n`,
+      ),
+    );
+    signal.addEventListener(
+      'abort',
+      () =>
+        ctx.info(
+          '\ninterrupt: starting no more deletes, accounting what was done (Ctrl-C again to quit at once)',
+        ),
+      { once: true },
+    );
     const result = await cleanupRun(rest, {
-      runId: flags.runId,
+      runId,
       resources,
       createdNamespaces: namespaces,
       retryMs,
       qps,
       onProgress: (line) => ctx.info(line),
+      signal,
     });
     const { cleanupIncomplete } = await import('../../report/run-result.js');
     if (format === 'json') ctx.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -85,8 +101,8 @@ async function cleanup(ctx: CliContext, scenario: string | undefined, flags: Cle
       if (result.note) ctx.io.stdout.write(`note: ${result.note}\n`);
     }
     if (!cleanupIncomplete(result)) return 0;
-    ctx.warn(`objects of run ${flags.runId} may remain; run vitictl cleanup --run-id ${flags.runId} again`);
-    return 1;
+    ctx.warn(`objects of run ${runId} may remain; run vitictl cleanup --run-id ${runId} again`);
+    return result.interrupted ? interruptExitCode(signal) : 1;
   } finally {
     await rest.close();
   }
@@ -141,6 +157,7 @@ Only objects carrying the label vitictl.io/run-id=<id> are deleted, and namespac
 Every request, discovery included, is retried on 429 (Retry-After), 5xx and dropped connections for up
 to --retry-timeout (90 s) each, so a cleanup outlives an API-server restart.
 The run's namespaces are deleted last and waited for (up to 2 minutes; their time is in the result).
+Ctrl-C or SIGTERM starts no more deletes and prints what was done (exit 130/143).
 Exit 1 when something could not be deleted, was still there after 2 minutes (finalizers; a namespace
 still Terminating included), or could not be listed; rejected credentials (401) are an error before
 anything is deleted.
