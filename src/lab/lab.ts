@@ -17,7 +17,6 @@ import {
   waitUntil,
 } from './components.js';
 import { probe } from './http-probe.js';
-import { withLabLock } from './lock.js';
 import {
   defaultPerformanceYaml,
   installCrds,
@@ -27,6 +26,7 @@ import {
   registerWebhook,
 } from './install.js';
 import { writeKubeconfig } from './kubeconfig.js';
+import { withLabLock } from './lock.js';
 import { assertPortFree, freePorts } from './ports.js';
 import { isRunning, startDetached, stopComponent } from './process.js';
 import {
