@@ -117,9 +117,26 @@ export function checkTransportError(error: unknown): Checked {
   return { class: 'httpError', reason: `${network.failure}: ${network.code}` };
 }
 
+/**
+ * The most of one answer vitictl reads. An AdmissionReview answer is a uid, a verdict and at most a
+ * patch of one object (etcd stores at most 1.5 MiB): a webhook sending more is broken, and reading
+ * it whole would let it fill the generator's memory (calls in flight × its size).
+ */
+export const MAX_ANSWER_BYTES = 8 * 2 ** 20;
+
+/** An answer cut off at MAX_ANSWER_BYTES. */
+export function answerTooLarge(): Checked {
+  return wouldFail('answer larger than 8 MiB');
+}
+
+/** A body still arriving at timeoutSeconds (one that drips): the API server gave up on it. */
+export function answeredLate(): Checked {
+  return { class: 'timeout', reason: 'answered after timeoutSeconds' };
+}
+
 /** An answer after timeoutSeconds (counted from the send) is a timeout: the API server gave up on it. */
 export function withDeadline(checked: Checked, sendToAnswerMs: number, timeoutMs: number): Checked {
-  return sendToAnswerMs > timeoutMs ? { class: 'timeout', reason: 'answered after timeoutSeconds' } : checked;
+  return sendToAnswerMs > timeoutMs ? answeredLate() : checked;
 }
 
 /** Did the API server admit the request (this webhook alone)? Failed calls follow the failurePolicy. */

@@ -50,6 +50,13 @@ describe('runClosedLoop (autocannon, our checks and µs timing)', () => {
     expect(Object.fromEntries(run.tally.reasons)).toEqual({ 'response.uid does not match request.uid': 20 });
   });
 
+  it('counts an answer larger than 8 MiB as one the API server would fail', async () => {
+    const webhook = await server({ misbehaviour: 'huge', every: 5 });
+    const run = await runClosedLoop(options(webhook.url, 2), { requests: 20 });
+    expect(run.tally.classes.okAllowed).toBe(16);
+    expect(Object.fromEntries(run.tally.reasons)).toEqual({ 'answer larger than 8 MiB': 4 });
+  });
+
   it('counts requests lost to closed connections instead of dropping them', async () => {
     const webhook = await server({ misbehaviour: 'destroy-socket', every: 10 });
     const run = await runClosedLoop(options(webhook.url, 2), { durationMs: 1000 });

@@ -1,6 +1,12 @@
 import autocannon from 'autocannon';
 import { REVIEW_PREFIX } from './admission-review.js';
-import { checkResponse, checkTransportError, withDeadline } from './check-response.js';
+import {
+  answerTooLarge,
+  checkResponse,
+  checkTransportError,
+  MAX_ANSWER_BYTES,
+  withDeadline,
+} from './check-response.js';
 import {
   cpuSince,
   type EngineProgress,
@@ -33,6 +39,8 @@ export interface ClosedLoopRun extends PhaseRun {
 interface WireClient {
   getRequestBuffer(): Buffer;
   requestIterator: { recordBody(request: unknown, status: number, body: string): void };
+  /** appends each chunk of the answer's body to a string, however long */
+  pipelinedRequests: { addBody(chunk: Buffer): void };
 }
 
 interface Wire {
@@ -119,12 +127,22 @@ export async function runClosedLoop(
         const internals = client as unknown as WireClient;
         if (
           typeof internals.getRequestBuffer !== 'function' ||
-          typeof internals.requestIterator?.recordBody !== 'function'
+          typeof internals.requestIterator?.recordBody !== 'function' ||
+          typeof internals.pipelinedRequests?.addBody !== 'function'
         ) {
           throw new Error(
-            'this autocannon version lacks getRequestBuffer/requestIterator.recordBody (written for 9.x)',
+            'this autocannon version lacks getRequestBuffer/requestIterator.recordBody/pipelinedRequests.addBody (written for 9.x)',
           );
         }
+        // past MAX_ANSWER_BYTES the answer is counted, not kept: a webhook sending megabytes per answer
+        // would otherwise hold connections × its size in memory
+        let answerBytes = 0;
+        const pipelined = internals.pipelinedRequests;
+        const addBody = pipelined.addBody.bind(pipelined);
+        pipelined.addBody = (chunk) => {
+          answerBytes += chunk.length;
+          if (answerBytes <= MAX_ANSWER_BYTES) addBody(chunk);
+        };
         internals.getRequestBuffer = () => {
           if (outstanding) {
             orphan = true;
@@ -141,6 +159,7 @@ export async function runClosedLoop(
           template.bytes.copy(bytes);
           bytes.write(uid, template.uidAt, 'latin1');
           start = performance.now();
+          answerBytes = 0;
           outstanding = true;
           if (sent === 0) firstStart = start;
           lastStart = start;
@@ -159,10 +178,9 @@ export async function runClosedLoop(
           const elapsed = now - start;
           outstanding = false;
           lastAnswer = now;
-          tally.record(
-            elapsed * 1000,
-            withDeadline(checkResponse(uid, type, status, lastBody), elapsed, timeoutMs),
-          );
+          const checked =
+            answerBytes > MAX_ANSWER_BYTES ? answerTooLarge() : checkResponse(uid, type, status, lastBody);
+          tally.record(elapsed * 1000, withDeadline(checked, elapsed, timeoutMs));
         });
         events.on('connError', (error: unknown) => {
           if (!outstanding) return;

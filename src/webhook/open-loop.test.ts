@@ -145,6 +145,35 @@ describe('OpenLoop (against a real HTTPS webhook)', () => {
     }
   });
 
+  it('counts an answer larger than 8 MiB as one the API server would fail, without reading it whole', async () => {
+    const webhook = await server({ misbehaviour: 'huge', every: 4 });
+    const engine = loop(webhook.url, 20);
+    try {
+      const run = await engine.run({ requests: 8 });
+      expect(run.tally.classes.okAllowed).toBe(6);
+      expect(Object.fromEntries(run.tally.reasons)).toEqual({ 'answer larger than 8 MiB': 2 });
+      expect(run.unanswered).toBe(0);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('ends a body that drips past timeoutSeconds as a timeout (undici times only the gaps between chunks)', async () => {
+    const webhook = await server({ misbehaviour: 'drip' });
+    const engine = loop(webhook.url, 20, 1);
+    try {
+      const started = performance.now();
+      const run = await engine.run({ requests: 5 });
+      expect(run.tally.classes.timeout).toBe(5);
+      expect(Object.fromEntries(run.tally.reasons)).toEqual({ 'answered after timeoutSeconds': 5 });
+      expect(run.unanswered).toBe(0);
+      // the drip would last 10 s; each call ends at the first chunk after its second
+      expect(performance.now() - started).toBeLessThan(3000);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('stops when interrupted and reports what it measured', async () => {
     const webhook = await server();
     const engine = loop(webhook.url, 200);

@@ -8,7 +8,15 @@ import { EvenSchedule } from '../load/rate-limiter.js';
 import { StartLateness } from '../load/start-lateness.js';
 import { newHistogram, recordMs } from '../report/histogram.js';
 import type { Pacing } from '../report/sections/pacing.js';
-import { type Checked, checkResponse, checkTransportError, withDeadline } from './check-response.js';
+import {
+  answeredLate,
+  answerTooLarge,
+  type Checked,
+  checkResponse,
+  checkTransportError,
+  MAX_ANSWER_BYTES,
+  withDeadline,
+} from './check-response.js';
 import {
   cpuSince,
   type EngineProgress,
@@ -147,6 +155,7 @@ export class OpenLoop {
       const review = factory.next();
       const uid = review.uid;
       const chunks: Buffer[] = [];
+      let bytes = 0;
       let status = 0;
       let done = false;
       inFlight++;
@@ -160,7 +169,18 @@ export class OpenLoop {
         onResponseStart(_controller, statusCode) {
           status = statusCode;
         },
-        onResponseData(_controller, chunk) {
+        onResponseData(controller, chunk) {
+          if (done) return;
+          bytes += chunk.length;
+          // undici's bodyTimeout is the gap between chunks: a body that drips never reaches it
+          const overdue = performance.now() - now > timeoutMs;
+          if (bytes > MAX_ANSWER_BYTES || overdue) {
+            done = true;
+            chunks.length = 0;
+            controller.abort(new Error('answer cut off'));
+            finish(intended, now, overdue ? answeredLate() : answerTooLarge());
+            return;
+          }
           chunks.push(chunk);
         },
         onResponseEnd() {

@@ -132,6 +132,34 @@ describe('tlsPreflight', () => {
     );
   });
 
+  it('stops on JSON that is not an AdmissionReview object, saying so', async () => {
+    const webhook = await server({ misbehaviour: 'json-array' });
+    const error = await failure(tlsPreflight(target(webhook.url), 'validating', review(), 10));
+    expect(error.message).toBe(
+      'the webhook answered JSON that is not an AdmissionReview object (application/json) to the preflight AdmissionReview: "[1,2,3]"',
+    );
+  });
+
+  it('stops on an answer larger than 8 MiB, reading no further', async () => {
+    const webhook = await server({ misbehaviour: 'huge' });
+    const error = await failure(tlsPreflight(target(webhook.url), 'validating', review(), 10));
+    expect(error.message).toBe(
+      `the webhook answered more than 8 MiB to the preflight AdmissionReview at ${webhook.url}`,
+    );
+  });
+
+  it('a connection closed half way through the answer ends the preflight and leaves no timer holding the process', async () => {
+    const webhook = await server({ misbehaviour: 'cut-body' });
+    const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const before = timers();
+    const error = await failure(tlsPreflight(target(webhook.url), 'validating', review(), 30));
+    expect(error.message).toMatch(
+      /^the webhook closed the connection without answering the preflight AdmissionReview/,
+    );
+    // the 30 s timeout timer was left running: the CLI printed the error and exited 30 s later
+    expect(timers()).toBeLessThanOrEqual(before);
+  });
+
   it('stops on an HTTP error', async () => {
     const webhook = await server({ misbehaviour: 'http-500' });
     const error = await failure(tlsPreflight(target(webhook.url), 'validating', review(), 10));

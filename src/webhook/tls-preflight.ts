@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { connect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { inputError, interruptedError, runtimeError, type VitictlError } from '../errors.js';
-import { type Checked, checkResponse, type WebhookType } from './check-response.js';
+import { type Checked, checkResponse, MAX_ANSWER_BYTES, type WebhookType } from './check-response.js';
 import {
   displayUrl,
   hostOf,
@@ -201,6 +201,8 @@ interface RawAnswer {
   status: number;
   contentType: string;
   body: string;
+  /** more than MAX_ANSWER_BYTES: the answer was cut off there */
+  tooLarge: boolean;
 }
 
 function post(
@@ -228,20 +230,29 @@ function post(
       (response) => {
         const chunks: Buffer[] = [];
         let size = 0;
-        response.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size <= 1 << 20) chunks.push(chunk);
-        });
-        response.on('end', () => {
+        const settle = (tooLarge: boolean) => {
           clearTimeout(timer);
           listening();
           resolve({
             status: response.statusCode ?? 0,
             contentType: String(response.headers['content-type'] ?? ''),
             body: Buffer.concat(chunks).toString('utf8'),
+            tooLarge,
           });
+        };
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= MAX_ANSWER_BYTES) return void chunks.push(chunk);
+          chunks.length = 0;
+          settle(true);
+          req.destroy();
         });
-        response.on('error', reject);
+        response.on('end', () => settle(false));
+        response.on('error', (error) => {
+          clearTimeout(timer);
+          listening();
+          reject(error);
+        });
       },
     );
     const timer = setTimeout(
@@ -341,13 +352,20 @@ export async function tlsPreflight(
       },
     );
   }
+  if (answer.tooLarge) {
+    throw runtimeError(
+      `the webhook answered more than ${MAX_ANSWER_BYTES / 2 ** 20} MiB to the preflight AdmissionReview at ${url}`,
+      { hint: 'an AdmissionReview answer is a uid, a verdict and at most a patch: check the webhook' },
+    );
+  }
   const checked = checkResponse(review.uid, type, answer.status, answer.body);
+  const notJson = checked.reason === 'body is not JSON';
   if (
     checked.class === 'wouldFail' &&
-    (checked.reason === 'body is not JSON' || checked.reason === 'body is not an AdmissionReview object')
+    (notJson || checked.reason === 'body is not an AdmissionReview object')
   ) {
     throw runtimeError(
-      `the webhook answered non-JSON${answer.contentType ? ` (${answer.contentType})` : ''} to the preflight AdmissionReview: "${snippet(answer.body)}"`,
+      `the webhook answered ${notJson ? 'non-JSON' : 'JSON that is not an AdmissionReview object'}${answer.contentType ? ` (${answer.contentType})` : ''} to the preflight AdmissionReview: "${snippet(answer.body)}"`,
       { hint: "is --url the webhook's path? The API server would reject this answer" },
     );
   }

@@ -69,7 +69,15 @@ export type Misbehaviour =
   | 'never-reply'
   | 'destroy-socket'
   | 'http-500'
-  | 'stall-once';
+  | 'stall-once'
+  /** 9 MiB of spaces, then a valid answer: more than vitictl reads */
+  | 'huge'
+  /** the headers, then one byte every 100 ms (at most 100): never a whole answer in time */
+  | 'drip'
+  /** the headers and half a body, then the connection closed */
+  | 'cut-body'
+  /** valid JSON that is not an AdmissionReview object */
+  | 'json-array';
 
 export interface WebhookServerOptions {
   cert: string;
@@ -179,6 +187,25 @@ async function startWebhookServer(options: WebhookServerOptions): Promise<Webhoo
           response.writeHead(500, { 'content-type': 'text/plain' }).end('internal error');
           return;
         }
+        if (act === 'drip') {
+          response.writeHead(200, { 'content-type': 'application/json', 'content-length': 1000 });
+          for (let i = 0; i < 100 && !response.destroyed; i++) {
+            response.write(' ');
+            await wait(100);
+          }
+          response.destroy();
+          return;
+        }
+        if (act === 'cut-body') {
+          response.writeHead(200, { 'content-type': 'application/json', 'content-length': 100 });
+          response.write('{"apiVersion":');
+          setTimeout(() => request.socket.destroy(), 20);
+          return;
+        }
+        if (act === 'json-array') {
+          response.writeHead(200, { 'content-type': 'application/json' }).end('[1,2,3]');
+          return;
+        }
         if (act === 'non-json') {
           response.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>ok</body></html>');
           return;
@@ -197,7 +224,7 @@ async function startWebhookServer(options: WebhookServerOptions): Promise<Webhoo
               : {}),
           },
         };
-        const body = JSON.stringify(answer);
+        const body = `${act === 'huge' ? ' '.repeat(9 * 2 ** 20) : ''}${JSON.stringify(answer)}`;
         response
           .writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
           .end(body);
