@@ -279,14 +279,16 @@ export class KubeRest {
     path: string,
     init: { maxBytes: number; timeoutMs?: number; accept?: string; signal?: AbortSignal },
   ): Promise<RawResponse> {
+    const timeoutMs = init.timeoutMs ?? 60_000;
+    const deadline = performance.now() + timeoutMs;
     try {
       const response = await this.transport.settledAtAbort(
         this.pool.request({
           method: 'GET',
           path,
           headers: { ...this.headers, accept: init.accept ?? '*/*' },
-          headersTimeout: init.timeoutMs ?? 60_000,
-          bodyTimeout: init.timeoutMs ?? 60_000,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
           ...(init.signal ? { signal: init.signal } : {}),
         }),
         init.signal,
@@ -294,7 +296,12 @@ export class KubeRest {
       return {
         status: response.statusCode,
         headers: response.headers,
-        body: await readBodyBounded(response.body, response.headers['content-length'], init.maxBytes),
+        body: await readBodyBounded(
+          response.body,
+          response.headers['content-length'],
+          init.maxBytes,
+          deadline,
+        ),
       };
     } catch (error) {
       if (error instanceof TooLargeError) throw error;

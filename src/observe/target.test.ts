@@ -89,6 +89,30 @@ async function targetAt(url: string): Promise<Target> {
   return target;
 }
 
+/** A real endpoint that sends its headers and then one byte every 100 ms, for ever. */
+function drippingServer(): Promise<{ port: number }> {
+  const server = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+    const timer = setInterval(() => (response.destroyed ? clearInterval(timer) : response.write('#')), 100);
+  });
+  servers.push(server);
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ port: (server.address() as { port: number }).port })),
+  );
+}
+
+describe('a body that drips ends at the timeout (undici times only the gaps between chunks)', () => {
+  it('a scrape of it fails as a timeout once its time is up, not never', async () => {
+    const server = await drippingServer();
+    const target = await targetAt(`http://127.0.0.1:${server.port}/metrics`);
+    const started = performance.now();
+    const { failures } = await scrapeTargets([target], { intervalMs: 500, once: true });
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]!.message).toMatch(/timeout \(UND_ERR_BODY_TIMEOUT\) the body did not end in time/);
+  });
+});
+
 describe('response bodies are bounded: refused past the limit, the rest never read', () => {
   it('an endless scrape body is a failed scrape (parse) in well under a second, memory bounded', async () => {
     const server = await hostileServer();

@@ -128,6 +128,7 @@ async function urlTarget(spec: string, options: TargetOptions): Promise<Target> 
     }),
     unreachable: unreachableAt,
     async get(path, init) {
+      const deadline = performance.now() + (init.timeoutMs ?? 30_000);
       try {
         const response = await transport.settledAtAbort(
           request(`${origin}${path}`, {
@@ -142,7 +143,12 @@ async function urlTarget(spec: string, options: TargetOptions): Promise<Target> 
         return {
           status: response.statusCode,
           headers: response.headers,
-          body: await readBodyBounded(response.body, response.headers['content-length'], init.limit.maxBytes),
+          body: await readBodyBounded(
+            response.body,
+            response.headers['content-length'],
+            init.limit.maxBytes,
+            deadline,
+          ),
         };
       } catch (error) {
         if (error instanceof TooLargeError)

@@ -50,17 +50,32 @@ export async function readBounded(source: string | Readable, maxBytes: number): 
 /**
  * An HTTP response body, refused before reading when its Content-Length is past `maxBytes`, else as
  * soon as the bytes pass it (a body without a length, or one that lies). Refusing destroys the body,
- * which drops the connection instead of draining an endless stream.
+ * which drops the connection instead of draining an endless stream. With a `deadline`
+ * (performance.now() ms) a body still arriving then is destroyed with a timeout (UND_ERR_BODY_TIMEOUT).
  */
 export async function readBodyBounded(
   body: Readable,
   contentLength: string | string[] | undefined,
   maxBytes: number,
+  deadline?: number,
 ): Promise<Buffer> {
   const declared = Number(Array.isArray(contentLength) ? contentLength[0] : contentLength);
   if (contentLength !== undefined && Number.isFinite(declared) && declared > maxBytes) {
     body.destroy();
     throw new TooLargeError(maxBytes, { declared });
   }
-  return readBounded(body, maxBytes);
+  if (deadline === undefined) return readBounded(body, maxBytes);
+  // undici's bodyTimeout is the gap between chunks: a body that drips a byte a second never ends
+  const timer = setTimeout(
+    () =>
+      body.destroy(
+        Object.assign(new Error('the body did not end in time'), { code: 'UND_ERR_BODY_TIMEOUT' }),
+      ),
+    Math.max(0, deadline - performance.now()),
+  );
+  try {
+    return await readBounded(body, maxBytes);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -34,6 +34,7 @@ function agentFor(target: string, tls: ThreadRequest['tls']): Agent {
 async function send(scrape: ScrapeRequest, init: GetInit): Promise<RawResponse> {
   const { url, headers, tls } = scrape.request;
   const timeoutMs = init.timeoutMs ?? scrape.timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   const response = await request(url, {
     dispatcher: agentFor(scrape.target, tls),
     headers: { ...headers, accept: init.accept ?? '*/*' },
@@ -43,7 +44,12 @@ async function send(scrape: ScrapeRequest, init: GetInit): Promise<RawResponse> 
   return {
     status: response.statusCode,
     headers: response.headers,
-    body: await readBodyBounded(response.body, response.headers['content-length'], init.limit.maxBytes),
+    body: await readBodyBounded(
+      response.body,
+      response.headers['content-length'],
+      init.limit.maxBytes,
+      deadline,
+    ),
   };
 }
 
