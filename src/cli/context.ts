@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { makeStyle, type Style } from '../render/style.js';
-import { escapeControl } from './escape-control.js';
+import { escapeControl } from '../util/escape-control.js';
 import type { Io } from './io.js';
 import { colorWanted } from './style.js';
 

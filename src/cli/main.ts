@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { formatLocation, VitictlError } from '../errors.js';
 import { makeStyle } from '../render/style.js';
+import { escapeControl } from '../util/escape-control.js';
 import { packageVersion } from '../util/version.js';
 import { examples, type Runner } from './command.js';
 import { registerApply } from './commands/apply.js';
@@ -14,7 +15,6 @@ import { registerReport } from './commands/report.js';
 import { registerScenario } from './commands/scenario.js';
 import { registerTune } from './commands/tune.js';
 import { registerWebhook } from './commands/webhook.js';
-import { escapeControl } from './escape-control.js';
 import type { Io, OutputStream } from './io.js';
 import { colorWanted } from './style.js';
 

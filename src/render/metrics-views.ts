@@ -1,6 +1,7 @@
 import type { Exposition } from '../observe/metrics/model.js';
 import type { Signals } from '../report/sections/signals.js';
 import { formatMs } from '../util/duration.js';
+import { escapeControl } from '../util/escape-control.js';
 import type { Style } from './style.js';
 import { alignedColumns, borderlessTable, trimLines } from './table.js';
 
@@ -97,6 +98,6 @@ export function renderExposition(exposition: Exposition, style: Style, limit: nu
     lines.push(style.dim(`… ${more} more families: --limit 0 shows all, -o json gives every sample`));
   lines.push(`${exposition.format} · ${exposition.families.size} families`);
   for (const p of exposition.problems)
-    lines.push(style.yellow(`line ${p.line}${p.column ? `:${p.column}` : ''}: ${p.message}`));
+    lines.push(style.yellow(`line ${p.line}${p.column ? `:${p.column}` : ''}: ${escapeControl(p.message)}`));
   return `${lines.join('\n')}\n`;
 }

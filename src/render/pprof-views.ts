@@ -3,6 +3,7 @@ import type { CaptureResult } from '../observe/pprof/capture.js';
 import type { GoroutineSummary } from '../observe/pprof/goroutines.js';
 import type { TopReport } from '../observe/pprof/top.js';
 import { percentage, scale, scaledLabel } from '../observe/pprof/units.js';
+import { escapeControl } from '../util/escape-control.js';
 import type { Style } from './style.js';
 import { borderlessTable, trimLines } from './table.js';
 
@@ -66,14 +67,15 @@ export function topLabels(report: TopReport): string[] {
 export function renderTop(report: TopReport): string {
   const unit = report.sampleType.unit;
   const format = (v: number) => scaledLabel(v, unit, report.outputUnit);
-  const lines = [...topLabels(report)];
+  const lines = topLabels(report).map(escapeControl);
   lines.push(`${pad('flat', 10)} ${pad('flat', 5)}% ${pad('sum', 5)}% ${pad('cum', 10)} ${pad('cum', 5)}%`);
   let running = 0;
   for (const row of report.rows) {
     running += row.flat;
     const inline = row.inline === '' ? '' : ` (${row.inline})`;
+    // a profile's names are the program's, and a crafted profile's can drive the terminal
     lines.push(
-      `${pad(format(row.flat), 10)} ${percentage(row.flat, report.total)} ${percentage(running, report.total)} ${pad(format(row.cum), 10)} ${percentage(row.cum, report.total)}  ${row.name}${inline}`,
+      `${pad(format(row.flat), 10)} ${percentage(row.flat, report.total)} ${percentage(running, report.total)} ${pad(format(row.cum), 10)} ${percentage(row.cum, report.total)}  ${escapeControl(`${row.name}${inline}`)}`,
     );
   }
   return `${lines.join('\n')}\n`;
@@ -113,7 +115,7 @@ function waitText(min: number, max: number): string {
 /** The goroutine dump summarised: states, workers, flags, the largest identical stacks. Pure. */
 export function renderGoroutines(summary: GoroutineSummary, style: Style, source: string): string {
   const lines: string[] = [];
-  lines.push(`${style.bold(String(summary.total))} goroutines in ${source}`);
+  lines.push(`${style.bold(String(summary.total))} goroutines in ${escapeControl(source)}`);
   const states = borderlessTable(['STATE', 'GOROUTINES', 'WAITING ≥1 MIN', 'LONGEST'], style);
   for (const s of summary.byState) {
     states.push([
@@ -135,7 +137,7 @@ export function renderGoroutines(summary: GoroutineSummary, style: Style, source
     lines.push('');
     for (const flag of summary.flags) {
       lines.push(
-        `${flag.severity === 'warning' ? style.yellow('warning:') : style.cyan('note:')} ${flag.message}`,
+        `${flag.severity === 'warning' ? style.yellow('warning:') : style.cyan('note:')} ${escapeControl(flag.message)}`,
       );
     }
   }
@@ -145,16 +147,16 @@ export function renderGoroutines(summary: GoroutineSummary, style: Style, source
     const worker = group.worker ? ` · ${group.worker} worker${group.count > 1 ? 's' : ''}` : '';
     lines.push(
       '',
-      `${style.bold(String(group.count))} × [${stateText(group.states)}${wait ? `, ${wait}` : ''}]${worker}`,
+      `${style.bold(String(group.count))} × [${escapeControl(stateText(group.states))}${wait ? `, ${wait}` : ''}]${worker}`,
     );
     const shown = group.frames.slice(0, 6);
     for (const frame of shown) {
       const mark = frame === group.where ? style.cyan('→ ') : '  ';
-      lines.push(`  ${mark}${frame.fn}  ${style.dim(frame.at)}`);
+      lines.push(`  ${mark}${escapeControl(frame.fn)}  ${style.dim(escapeControl(frame.at))}`);
     }
     if (group.frames.length > shown.length)
       lines.push(style.dim(`    … ${group.frames.length - shown.length} more frames`));
-    if (group.createdBy) lines.push(style.dim(`    created by ${group.createdBy.fn}`));
+    if (group.createdBy) lines.push(style.dim(`    created by ${escapeControl(group.createdBy.fn)}`));
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,5 +1,6 @@
 import { stripVTControlCharacters } from 'node:util';
 import Table from 'cli-table3';
+import { escapeControlKeepColour } from '../util/escape-control.js';
 import type { Style } from './style.js';
 
 const NO_BORDER = Object.fromEntries(
@@ -22,13 +23,28 @@ const NO_BORDER = Object.fromEntries(
   ].map((key) => [key, '']),
 );
 
-/** Aligned columns without borders, like `kubectl get`. */
+/**
+ * A cell as the terminal may show it: text from targets, profiles and files (labels, function names,
+ * HELP) can hold escape sequences and newlines that would forge rows or drive the terminal.
+ */
+function safeCell(cell: Table.Cell): Table.Cell {
+  if (typeof cell === 'string') return escapeControlKeepColour(cell);
+  if (cell !== null && typeof cell === 'object' && 'content' in cell && typeof cell.content === 'string')
+    return { ...cell, content: escapeControlKeepColour(cell.content) };
+  return cell;
+}
+
+/** Aligned columns without borders, like `kubectl get`; control characters in cells are escaped. */
 export function borderlessTable(head: string[], style: Style): Table.Table {
-  return new Table({
+  const table = new Table({
     head: head.map((cell) => style.bold(cell)),
     style: { head: [], border: [], 'padding-left': 0, 'padding-right': 3 },
     chars: NO_BORDER,
   });
+  const push = table.push.bind(table);
+  table.push = (...rows: Table.Table[number][]) =>
+    push(...rows.map((row) => (Array.isArray(row) ? row.map(safeCell) : row)));
+  return table;
 }
 
 /** cli-table3 pads every cell; terminal output has no trailing blanks. */
@@ -41,9 +57,11 @@ export function trimLines(text: string): string {
 
 /**
  * Aligned columns like borderlessTable, rendered in one pass: cli-table3 measures and pads every cell
- * through several layers and takes seconds for thousands of rows. Cells are one line each.
+ * through several layers and takes seconds for thousands of rows. Cells are one line each: control
+ * characters in them are escaped.
  */
-export function alignedColumns(head: string[], rows: string[][], style: Style): string {
+export function alignedColumns(head: string[], given: string[][], style: Style): string {
+  const rows = given.map((row) => row.map(escapeControlKeepColour));
   const widths = head.map((cell) => cell.length);
   for (const row of rows) {
     for (let i = 0; i < row.length; i++) {
