@@ -79,7 +79,7 @@ const TARGET_HINTS: Record<NetworkFailure, string> = {
   refused: 'nothing listens there: check the host and port (is the controller running, is this its port?)',
   reset: 'the connection was dropped: is this an http(s) endpoint, and the right scheme?',
   timeout: 'no answer in time: check the address and the network path to the target',
-  tls: 'TLS verification failed: pass --ca with the CA that signed its certificate',
+  tls: 'TLS verification failed: pass --ca with the CA that signed its certificate, put the name the certificate is for in the URL, or pass --insecure-skip-tls-verify (not verified, warns)',
   dns: 'the host name does not resolve: check the URL',
   other: 'check the URL',
 };

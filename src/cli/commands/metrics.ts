@@ -3,6 +3,7 @@ import { inputError, usageError } from '../../errors.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
 import { durationFlag, intFlag, mibFlag, outputFormat } from '../flags.js';
+import { interruptExitCode } from '../io.js';
 
 interface TargetFlags {
   selector?: string;
@@ -97,6 +98,8 @@ async function scrape(ctx: CliContext, spec: string | undefined, flags: ScrapeFl
       const { renderSignals } = await import('../../render/metrics-views.js');
       ctx.io.stdout.write(renderSignals(signals, ctx.style));
     }
+    // stopped early: what was scraped is printed and saved, and the exit code says it was cut short
+    if (signal.aborted) return interruptExitCode(signal);
     return result.failures.length > 0 ? 1 : 0;
   } finally {
     await Promise.all(targets.map((target) => target.close()));
@@ -249,11 +252,13 @@ export function registerMetrics(program: Command, runner: Runner): void {
   )
     .addHelpText(
       'after',
-      examples(
+      `${examples(
         'vitictl metrics scrape http://127.0.0.1:8080/metrics --interval 1s --duration 30s',
         'vitictl metrics scrape pod/vitistack-operator-0:8080 -n vitistack-system --out scrapes.json',
         'vitictl metrics scrape -l app=vitistack-operator --port 8080 -n vitistack-system -o json',
-      ),
+      )}
+Ctrl-C or SIGTERM stops early: the signals of what was scraped are printed and --out is written, exit 130/143.
+`,
     )
     .action(bind(runner, scrape));
 

@@ -143,9 +143,16 @@ async function goroutines(
     const { resolveTargets } = await import('../../observe/target.js');
     const { fetchGoroutineDump } = await import('../../observe/pprof/capture.js');
     const targets = await resolveTargets(spec, targetOptions(ctx, flags));
+    const signal = ctx.io.interrupt(() => undefined);
     try {
       for (const target of targets)
-        dumps.push({ source: target.name, text: await fetchGoroutineDump(target, maxBytes) });
+        dumps.push({
+          source: target.name,
+          text: await fetchGoroutineDump(target, maxBytes, signal).catch((error: unknown) => {
+            if (signal.aborted) throw interruptedError('interrupted: no goroutine dump was read', signal);
+            throw error;
+          }),
+        });
     } finally {
       await Promise.all(targets.map((target) => target.close()));
     }

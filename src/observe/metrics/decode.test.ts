@@ -103,7 +103,7 @@ describe('decoding scrapes: a series line seen before is read by its text', () =
     const saved = decodedWithShortcut(scrapes);
     expect(saved).toEqual(parsedInFull(scrapes));
     expect(saved.series.map((series) => [series.labels, series.values])).toEqual([
-      [{ x: '1' }, [Number.NaN, 2]],
+      [{ x: '1' }, [null, 2]],
       [{}, [1, 3]],
     ]);
   });

@@ -1,4 +1,5 @@
 import { gunzipBoundedOffThread } from '../../util/read-input.js';
+import { redactUrl } from '../../util/redact-url.js';
 import type { BodyLimit, Target } from '../target.js';
 import type { Exposition } from './model.js';
 
@@ -44,11 +45,17 @@ export async function fetchBody(
     limit,
     ...(signal ? { signal } : {}),
   });
-  if (response.status !== 200)
+  if (response.status !== 200) {
+    const location = response.headers.location;
+    const explanation =
+      response.status >= 300 && response.status < 400 && location
+        ? `a redirect to ${redactUrl(String(location))}, which vitictl does not follow: scrape that URL`
+        : explainStatus(response.body);
     throw new ScrapeStatusError(
       response.status,
-      `HTTP ${response.status}: ${explainStatus(response.body)}`.trim(),
+      `HTTP ${response.status}${explanation ? `: ${explanation}` : ''}`,
     );
+  }
   const encoding = String(response.headers['content-encoding'] ?? '');
   const body = encoding.includes('gzip')
     ? await gunzipBoundedOffThread(response.body, { url: target.where(path) }, limit.maxBytes, limit.hint)

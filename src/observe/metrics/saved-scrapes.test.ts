@@ -17,6 +17,16 @@ describe('reading a saved scrape set', () => {
     expect(TargetStore.load(saved.targets[0] ?? expect.fail('one target')).increase('a')).toBe(1);
   });
 
+  it('keeps +Inf and -Inf through the file (JSON has none: they were saved as null, read as absent)', () => {
+    const store = new TargetStore('http://127.0.0.1:8080/metrics');
+    store.add(0, parseExposition('# TYPE g gauge\ng{s="up"} +Inf\ng{s="down"} -Inf\ng{s="nan"} NaN\n'));
+    const saved = parseSavedScrapes(JSON.parse(JSON.stringify(saveScrapes([store]))), 's.json');
+    const values = saved.targets[0]!.series.map((column) => column.values[0]);
+    expect(values).toEqual(['+Inf', '-Inf', null]);
+    const back = TargetStore.load(saved.targets[0]!);
+    expect(back.save().series.map((column) => column.values[0])).toEqual(values);
+  });
+
   const first = (raw: SavedScrapes): SavedTarget => raw.targets[0] ?? expect.fail('one target');
   it.each<[string, (raw: SavedScrapes) => void, string]>([
     [

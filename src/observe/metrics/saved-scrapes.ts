@@ -26,7 +26,7 @@ const savedTargetSchema = z.object({
       name: z.string(),
       family: z.string(),
       labels: z.record(z.string(), z.string()),
-      values: z.array(z.number().nullable()),
+      values: z.array(z.union([z.number(), z.null(), z.literal('+Inf'), z.literal('-Inf')])),
     }),
   ),
 });

@@ -16,12 +16,29 @@ export interface SeriesColumn {
   values: SeriesValues;
 }
 
-/** A column as a scrapes file holds it (NaN as null in JSON). */
+/** A value as a scrapes file holds it: JSON has no NaN or infinities. */
+export type SavedValue = number | null | '+Inf' | '-Inf';
+
+/** A column as a scrapes file holds it: NaN (absent) as null, ±Inf as "+Inf"/"-Inf". */
 export interface SavedSeries {
   name: string;
   family: string;
   labels: Labels;
-  values: Array<number | null>;
+  values: SavedValue[];
+}
+
+function toSaved(value: number): SavedValue {
+  if (Number.isNaN(value)) return null;
+  if (value === Number.POSITIVE_INFINITY) return '+Inf';
+  if (value === Number.NEGATIVE_INFINITY) return '-Inf';
+  return value;
+}
+
+function fromSaved(value: SavedValue): number {
+  if (value === null) return Number.NaN;
+  if (value === '+Inf') return Number.POSITIVE_INFINITY;
+  if (value === '-Inf') return Number.NEGATIVE_INFINITY;
+  return value;
 }
 
 export type Matcher = (labels: Labels) => boolean;
@@ -267,7 +284,7 @@ export class TargetStore {
       times: this.times,
       restarts: this.restarts,
       families: Object.fromEntries(this.families),
-      series: this.byId.map((column) => ({ ...column, values: column.values.toArray() })),
+      series: this.byId.map((column) => ({ ...column, values: column.values.toArray().map(toSaved) })),
     };
   }
 
@@ -280,7 +297,7 @@ export class TargetStore {
     for (const column of saved.series) {
       const restored = {
         ...column,
-        values: SeriesValues.from(column.values.map((v) => (v === null ? Number.NaN : v))),
+        values: SeriesValues.from(column.values.map(fromSaved)),
       };
       store.byId[store.encoder.adopt(column.name, column.labels)] = restored;
       const list = store.byName.get(column.name) ?? [];

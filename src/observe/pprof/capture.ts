@@ -128,7 +128,7 @@ async function fetchPprof(
         hint:
           error.failure === 'refused'
             ? 'nothing listens there: is pprof enabled (PprofBindAddress / monitoring.enableProfiling) and is this its port?'
-            : 'check the address, the port and the network path to the target',
+            : (error.hint ?? 'check the address, the port and the network path to the target'),
       });
     }
     throw error;
