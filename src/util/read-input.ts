@@ -75,7 +75,10 @@ function boundedGunzipOptions(data: Uint8Array, maxBytes: number): ZlibOptions {
 function gunzipError(error: unknown, location: SourceLocation, maxBytes: number, hint: string): Error {
   if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
     return inputError(`decompresses to more than ${formatBytes(maxBytes)}`, { location, hint });
-  return inputError(`cannot decompress: ${(error as Error).message}`, { location });
+  return inputError(`cannot decompress: ${(error as Error).message}`, {
+    location,
+    hint: 'the gzip stream is damaged or cut short: fetch or copy it again',
+  });
 }
 
 /**

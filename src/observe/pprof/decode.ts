@@ -102,6 +102,11 @@ export const TOO_BIG_HINT = 'raise the limit with --max-profile-size MiB if the 
  * the samples; those (nine tenths of a big profile) go straight into typed arrays (samples.ts),
  * because a Sample object per sample costs seconds on a 10 MB profile.
  */
+const CAPTURE_HINT = 'capture one with vitictl pprof capture, or curl …/debug/pprof/heap > heap.pb.gz';
+/** A profile.proto that decodes but contradicts itself: made or damaged by something else. */
+const BROKEN_HINT =
+  'the profile is inconsistent (a writer other than Go, or damaged): capture it again with vitictl pprof capture';
+
 export function decodeProfile(
   data: Uint8Array,
   source = 'profile',
@@ -114,10 +119,10 @@ export function decodeProfile(
       hint: TOO_BIG_HINT,
     });
   }
-  if (raw.length === 0) throw inputError(`${source}: empty profile`);
+  if (raw.length === 0) throw inputError(`${source}: empty profile`, { hint: CAPTURE_HINT });
   const notProfile = (error: unknown) =>
     inputError(`${source}: not a profile.proto (pprof) file: ${(error as Error).message}`, {
-      hint: 'capture one with vitictl pprof capture, or curl …/debug/pprof/heap > heap.pb.gz',
+      hint: CAPTURE_HINT,
     });
   let decoded: Profile;
   let split: ReturnType<typeof splitSamples>;
@@ -134,7 +139,8 @@ function resolve(decoded: Profile, sampleBytes: SampleSpans, source: string): Pp
   const strings = decoded.stringTable.strings;
   const str = (index: Numeric): string => {
     const value = strings[uint64(index)];
-    if (value === undefined) throw inputError(`${source}: string index ${index} outside the string table`);
+    if (value === undefined)
+      throw inputError(`${source}: string index ${index} outside the string table`, { hint: BROKEN_HINT });
     return value;
   };
   const valueType = (vt: { type: Numeric; unit: Numeric }): ValueType => ({
@@ -183,7 +189,7 @@ function resolve(decoded: Profile, sampleBytes: SampleSpans, source: string): Pp
     );
   } catch (error) {
     if (error instanceof Error && error.name === 'VitictlError') throw error;
-    throw inputError(`${source}: ${(error as Error).message}`);
+    throw inputError(`${source}: ${(error as Error).message}`, { hint: BROKEN_HINT });
   }
   return {
     sampleTypes,

@@ -75,7 +75,10 @@ const abs = Math.abs;
 /** Profile.SampleIndexByName */
 export function sampleIndexByName(profile: PprofProfile, name: string | undefined): number {
   const types = profile.sampleTypes.map((t) => t.type);
-  if (types.length === 0) throw inputError('the profile has no sample types');
+  if (types.length === 0)
+    throw inputError('the profile has no sample types: nothing to rank', {
+      hint: 'capture one with vitictl pprof capture (a Go profile always has them)',
+    });
   if (name === undefined || name === '') {
     const index = profile.defaultSampleType === '' ? -1 : types.indexOf(profile.defaultSampleType);
     return index >= 0 ? index : types.length - 1;
