@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
@@ -44,6 +44,18 @@ describe('one lab up or lab down at a time per lab directory', () => {
     const lines: string[] = [];
     expect(await withLabLock(dir, { progress: (line) => lines.push(line) }, async () => 'done')).toBe('done');
     expect(lines).toEqual([]);
+  });
+
+  it('an empty lock file is a holder still writing its pid, unless it is old', async () => {
+    const dir = await labDirIn();
+    await writeFile(`${dir}.lock`, '');
+    const taken = withLabLock(dir, { progress: () => undefined }, async () => 'done');
+    await sleep(200);
+    // still waiting: the file may be seconds from holding a pid; once old, it is left over
+    expect(existsSync(`${dir}.lock`)).toBe(true);
+    const old = new Date(Date.now() - 60_000);
+    await utimes(`${dir}.lock`, old, old);
+    expect(await taken).toBe('done');
   });
 
   it('releases the lock when the work throws', async () => {

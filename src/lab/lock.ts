@@ -1,4 +1,4 @@
-import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { interruptedError, runtimeError } from '../errors.js';
@@ -12,6 +12,14 @@ function alive(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function olderThan(file: string, ms: number): Promise<boolean> {
+  try {
+    return Date.now() - (await stat(file)).mtimeMs > ms;
+  } catch {
+    return false;
   }
 }
 
@@ -47,9 +55,15 @@ export async function withLabLock<T>(
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const holder = await holderOf(lockFile);
-    if (holder === undefined || !alive(holder)) {
-      // left by a process that died; read again so that a lock just taken over is not removed
+    // no pid yet: the holder may be writing it this instant; only an old such file is left over
+    const leftOver = holder === undefined ? await olderThan(lockFile, 5000) : !alive(holder);
+    if (leftOver) {
+      // read again so that a lock just taken over by another waiter is not removed
       if ((await holderOf(lockFile)) === holder) await unlink(lockFile).catch(() => undefined);
+      continue;
+    }
+    if (holder === undefined) {
+      await sleep(50);
       continue;
     }
     if (!told)
