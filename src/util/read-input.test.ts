@@ -1,7 +1,11 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { thrownByAsync } from '../../test/helpers/errors.js';
+import { useTempDir } from '../../test/helpers/files.js';
 import { VitictlError } from '../errors.js';
-import { formatBytes, gunzipBounded, gunzipBoundedOffThread, MiB } from './read-input.js';
+import { formatBytes, gunzipBounded, gunzipBoundedOffThread, MiB, readBoundedFile } from './read-input.js';
 
 const location = { url: 'https://127.0.0.1:6443/metrics' };
 
@@ -39,5 +43,18 @@ describe('bounded gunzip, on the event loop and off it', () => {
     );
     expect(error).toBeInstanceOf(VitictlError);
     expect((error as VitictlError).message).toMatch(/^cannot decompress: /);
+  });
+});
+
+describe('readBoundedFile and what is not a regular file', () => {
+  const temp = useTempDir();
+
+  it('refuses a FIFO at once as bad input (opening it would block until a writer came, signals included)', async () => {
+    const fifo = join((await temp.write('marker', '')).replace(/\/marker$/, ''), 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const error = await thrownByAsync(() => readBoundedFile(fifo, 'run file', MiB));
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toBe(`run file is a FIFO (named pipe), not a regular file: ${fifo}`);
+    expect(error.hint).toMatch(/pass - where the command takes it/);
   });
 });

@@ -1,4 +1,5 @@
-import { open } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { gunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
 import { inputError, type SourceLocation } from '../errors.js';
 
@@ -6,6 +7,20 @@ export const MiB = 2 ** 20;
 
 export function formatBytes(bytes: number): string {
   return bytes >= MiB ? `${+(bytes / MiB).toFixed(1)} MiB` : `${bytes} bytes`;
+}
+
+/** "a FIFO", "a socket", "a device" for a path that is one (after symlinks); undefined otherwise. */
+async function specialKind(file: string): Promise<string | undefined> {
+  let stats: Stats;
+  try {
+    stats = await stat(file);
+  } catch {
+    return undefined; // open() names what is wrong
+  }
+  if (stats.isFIFO()) return 'a FIFO (named pipe)';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  return undefined;
 }
 
 /**
@@ -22,6 +37,13 @@ export async function readBoundedFile(
     inputError(`${what} is ${size}, more than the ${formatBytes(maxBytes)} limit`, {
       location: { file },
       hint,
+    });
+  // opening a FIFO blocks a thread of libuv's pool until a writer comes, and the process cannot
+  // exit while it waits (Ctrl-C and SIGTERM included): look at what the path is first
+  const kind = await specialKind(file);
+  if (kind)
+    throw inputError(`${what} is ${kind}, not a regular file: ${file}`, {
+      hint: 'pass a file; to read standard input, pass - where the command takes it',
     });
   let handle: Awaited<ReturnType<typeof open>>;
   try {
