@@ -1,3 +1,4 @@
+import { maxOf, minOf } from '../util/extremes.js';
 import { mergeSummaries } from './histogram.js';
 import type { RunResult } from './run-result.js';
 import type { PhaseLoad } from './sections/phase-load.js';
@@ -43,7 +44,7 @@ export function mergePhaseLoads(loads: PhaseLoad[]): PhaseLoad {
     ...(first.deprovisioningSeen !== undefined
       ? { deprovisioningSeen: sum(loads.map((load) => load.deprovisioningSeen ?? 0)) }
       : {}),
-    ...(first.cycles !== undefined ? { cycles: Math.max(...loads.map((load) => load.cycles ?? 0)) } : {}),
+    ...(first.cycles !== undefined ? { cycles: maxOf(loads.map((load) => load.cycles ?? 0)) } : {}),
     ...(loads.some((load) => load.notCreatedAgain !== undefined)
       ? { notCreatedAgain: sum(loads.map((load) => load.notCreatedAgain ?? 0)) }
       : {}),
@@ -65,7 +66,7 @@ export function mergeReadLoads(reads: ReadLoad[]): ReadLoad {
     requestedRate: sum(reads.map((read) => read.requestedRate)),
     // the shards read at the same time: their rates add
     achievedRate: sum(reads.map((read) => read.achievedRate)),
-    seconds: Math.max(...reads.map((read) => read.seconds)),
+    seconds: maxOf(reads.map((read) => read.seconds)),
     counts,
     byKind: Object.fromEntries(
       READ_KINDS.map((kind) => [
@@ -91,8 +92,8 @@ export function mergePhaseEntries(results: RunResult[]): PhaseEntry[] {
   for (const result of results)
     for (const phase of result.phases) byName.set(phase.name, [...(byName.get(phase.name) ?? []), phase]);
   return [...byName].map(([name, entries]) => {
-    const start = Math.min(...entries.map((entry) => Date.parse(entry.start)));
-    const end = Math.max(...entries.map((entry) => Date.parse(entry.end)));
+    const start = minOf(entries.map((entry) => Date.parse(entry.start)));
+    const end = maxOf(entries.map((entry) => Date.parse(entry.end)));
     const loads = entries.flatMap((entry) => entry.load ?? []);
     const reads = entries.flatMap((entry) => entry.read ?? []);
     return {

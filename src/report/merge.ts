@@ -1,4 +1,5 @@
 import { inputError } from '../errors.js';
+import { maxOf, minOf } from '../util/extremes.js';
 import { mergeSummaries } from './histogram.js';
 import { mergePhaseEntries } from './merge-phases.js';
 import type {
@@ -31,7 +32,7 @@ const round2 = (value: number) => Math.round(value * 100) / 100;
 const nullableSum = (values: Array<number | null>) =>
   values.some((v) => v === null) ? null : sum(values as number[]);
 const nullableMax = (values: Array<number | null>) =>
-  values.some((v) => v === null) ? null : Math.max(...(values as number[]));
+  values.some((v) => v === null) ? null : maxOf(values as number[]);
 
 function checkShards(inputs: ShardFile[]): ShardFile[] {
   if (inputs.length === 0)
@@ -144,8 +145,8 @@ function mergePacing(all: Pacing[]): Pacing {
 
 function mergeApply(all: ApplyResult[]): ApplyResult {
   const first = all[0]!;
-  const start = Math.min(...all.map((a) => ms(a.creation.start)));
-  const end = Math.max(...all.map((a) => ms(a.creation.end)));
+  const start = minOf(all.map((a) => ms(a.creation.start)));
+  const end = maxOf(all.map((a) => ms(a.creation.end)));
   const seconds = (end - start) / 1000;
   const counts = addCounts(all.map((a) => a.counts));
   const starts = counts.total - counts.notStarted;
@@ -200,7 +201,7 @@ function mergeApply(all: ApplyResult[]): ApplyResult {
     retries: sum(all.map((a) => a.retries)),
     attempts: {
       retriedObjects: sum(all.map((a) => a.attempts.retriedObjects)),
-      maxAttempts: Math.max(...all.map((a) => a.attempts.maxAttempts)),
+      maxAttempts: maxOf(all.map((a) => a.attempts.maxAttempts)),
       throttledObjects: sum(all.map((a) => a.attempts.throttledObjects)),
       throttledSeconds: +sum(all.map((a) => a.attempts.throttledSeconds)).toFixed(3),
     },
@@ -236,11 +237,11 @@ function mergeCleanup(all: CleanupResult[]): CleanupResult {
     leftBehind: all.flatMap((c) => c.leftBehind).slice(0, 1000),
     ...(leftCounts.every((n) => n !== undefined) ? { leftBehindCount: sum(leftCounts) } : {}),
     problems: [...new Set(all.flatMap((c) => c.problems))],
-    seconds: Math.max(...all.map((c) => c.seconds)),
+    seconds: maxOf(all.map((c) => c.seconds)),
     ...(waits.length > 0
       ? {
           namespacesWait: {
-            seconds: Math.max(...waits.map((w) => w.seconds)),
+            seconds: maxOf(waits.map((w) => w.seconds)),
             timedOut: waits.some((w) => w.timedOut),
           },
         }
@@ -259,8 +260,8 @@ function mergeWebhook(all: WebhookResult[], shards: ShardFile[]): WebhookResult 
   const windows = shards.map(({ result }) => measureWindow(result));
   const span =
     windows.every((w) => w !== undefined) && windows.length > 0
-      ? (Math.max(...windows.map((w) => w![1])) - Math.min(...windows.map((w) => w![0]))) / 1000
-      : Math.max(...all.map((w) => w.load.durationSeconds));
+      ? (maxOf(windows.map((w) => w![1])) - minOf(windows.map((w) => w![0]))) / 1000
+      : maxOf(all.map((w) => w.load.durationSeconds));
   const sent = sum(all.map((w) => w.requests.sent));
   const ended = sum(all.map((w) => w.requests.ended));
   const cpuMs = sum(all.map((w) => w.generator.cpuMs));
@@ -336,8 +337,8 @@ export function mergeShards(inputs: ShardFile[]): RunResult {
   }
   const cleanups = results.map((r) => r.cleanup).filter((c): c is CleanupResult => c !== undefined);
   const cpuSeconds = sum(results.map((r) => r.overhead?.cpuSeconds ?? 0));
-  const startedAt = Math.min(...results.map((r) => ms(r.startedAt)));
-  const endedAt = Math.max(...results.map((r) => ms(r.endedAt)));
+  const startedAt = minOf(results.map((r) => ms(r.startedAt)));
+  const endedAt = maxOf(results.map((r) => ms(r.endedAt)));
   const wallSeconds = (endedAt - startedAt) / 1000;
   const profiles = results.flatMap((r) => r.profiles ?? []);
   const observed = results.find((r) => r.observe);

@@ -1,4 +1,5 @@
 import { formatMs } from '../util/duration.js';
+import { maxOf } from '../util/extremes.js';
 import {
   type LatencyStat,
   type LatencySummary,
@@ -91,7 +92,7 @@ const sliP99 = (name: ApiServer['sli']['checks'][number]['name']) =>
   fromApiServer((a) => a.sli.checks.find((check) => check.name === name)?.p99Ms ?? null);
 const inflightMax = (a: ApiServer) => {
   const values = a.series.flatMap((point) => (point.inflight === null ? [] : [point.inflight]));
-  return values.length > 0 ? Math.max(...values) : null;
+  return values.length > 0 ? maxOf(values) : null;
 };
 
 /** The update, delete or churn phases of a run (a profile may have several of one verb: read together). */

@@ -3,6 +3,7 @@ import type { ObjectSetSpec, VariableSpec } from '../config/scenario-schema.js';
 import { inputError, usageError } from '../errors.js';
 import { RUN_ID_LABEL, SCENARIO_LABEL, SET_LABEL } from '../kube/labels.js';
 import { isDnsLabel } from '../kube/names.js';
+import { maxOf } from '../util/extremes.js';
 import type { CrdRegistry, Scope } from './crd.js';
 import { type Fill, GenerationError, synthesizeBody } from './from-schema.js';
 import type { JsonSchema } from './json-schema.js';
@@ -347,7 +348,7 @@ export function expandScenario(loaded: LoadedScenario, options: ExpandOptions): 
   // objects go round-robin (index mod namespaces), so only the first `largest set` namespaces get any
   const largestNamespaced = Math.max(
     0,
-    ...sets.filter((set) => set.scope === 'Namespaced').map((set) => set.count),
+    maxOf(sets.filter((set) => set.scope === 'Namespaced').map((set) => set.count)),
   );
   return {
     name: scenarioName,

@@ -1,5 +1,6 @@
 import { usageError } from '../errors.js';
 import { SHARD_LABEL } from '../kube/labels.js';
+import { maxOf } from '../util/extremes.js';
 import { type KubeObject, objectsOf, type PlannedSet, type ScenarioPlan, scaleCounts } from './expand.js';
 
 /**
@@ -49,7 +50,7 @@ export function shardPlan(plan: ScenarioPlan, shard: Shard): ScenarioPlan {
   if (shard.count === 1)
     return { ...plan, shard: { index: 0, count: 1, scenarioObjects: plan.totalObjects } };
   const namespaced = plan.sets.filter((set) => set.scope === 'Namespaced' && set.count > 0);
-  const largest = Math.max(0, ...namespaced.map((set) => set.count));
+  const largest = Math.max(0, maxOf(namespaced.map((set) => set.count)));
   if (largest >= shard.count && plan.namespaceSlots < shard.count) {
     throw usageError(
       `${shard.count} shards need at least ${shard.count} namespaces (shards own whole namespaces); the scenario has ${plan.namespaceSlots}`,

@@ -1,5 +1,6 @@
 import type { ApiServerSection } from '../report/sections/apiserver.js';
 import type { LatencyCurve } from '../report/sections/tune.js';
+import { maxOf, minOf } from '../util/extremes.js';
 import { fitLine } from './fit.js';
 
 /**
@@ -106,8 +107,8 @@ function latencyGrowth(section: ApiServerSection): { growth: number; minRps: num
   if (!line) return null;
   const { slope, intercept, correlation } = line;
   const rates = points.map(([x]) => x);
-  const minRps = Math.min(...rates);
-  const maxRps = Math.max(...rates);
+  const minRps = minOf(rates);
+  const maxRps = maxOf(rates);
   const low = intercept + slope * minRps;
   const high = intercept + slope * maxRps;
   if (correlation === null || correlation < 0.6 || !(low > 0) || high < GROWTH_FLOOR_MS)

@@ -10,6 +10,7 @@
 
 import type { LatencyCurve, ModelOutput } from '../report/sections/tune.js';
 import { mulberry32 } from '../scenario/rng.js';
+import { maxOf } from '../util/extremes.js';
 
 export interface ModelInput {
   objects: number;
@@ -182,7 +183,7 @@ function replicate(input: ModelInput, random: () => number): Replication {
     ttr[i] = ready[i]! - arrival[i]! + input.offsetSeconds;
     end = Math.max(end, ready[i]!);
   }
-  return { ttr, reconcileTime, reconciles, end, peakRps: Math.max(0, ...perSecond.values()) };
+  return { ttr, reconcileTime, reconciles, end, peakRps: Math.max(0, maxOf(perSecond.values())) };
 }
 
 /** Time-to-ready percentiles over `replications` seeded runs of the model (the same seed, the same answer). */
@@ -207,7 +208,7 @@ export function simulate(input: ModelInput): ModelOutput {
     maxMs: (all[all.length - 1] ?? 0) * 1000,
     reconcileMeanMs: reconciles > 0 ? (reconcileTime / reconciles) * 1000 : 0,
     throughput,
-    apiserverPeakRps: Math.max(...runs.map((run) => run.peakRps)),
+    apiserverPeakRps: maxOf(runs.map((run) => run.peakRps)),
   };
 }
 

@@ -8,6 +8,7 @@ import type {
   Prediction,
   Validity,
 } from '../report/sections/tune.js';
+import { maxOf, minOf } from '../util/extremes.js';
 import { CPU_BOUND_SHARE } from './apiserver-load.js';
 import { calibrateToMeasured, lognormalSigma, type ModelInput, simulate } from './predict.js';
 
@@ -77,9 +78,8 @@ function validityOf(input: PredictionInput): Validity {
   const meanRps = apiserver && apiserver.windowSeconds > 0 ? apiserver.requests / apiserver.windowSeconds : 0;
   return {
     objects: input.apply.counts.created,
-    arrivalRate: { min: r1(Math.min(...rates)), max: r1(Math.max(...rates)) },
-    apiserverRps:
-      rps.length > 0 ? { min: r1(Math.min(...rps)), max: r1(Math.max(...rps)) } : { min: 0, max: 0 },
+    arrivalRate: { min: r1(minOf(rates)), max: r1(maxOf(rates)) },
+    apiserverRps: rps.length > 0 ? { min: r1(minOf(rps)), max: r1(maxOf(rps)) } : { min: 0, max: 0 },
     workers: [...new Set(workers)].sort((a, b) => a - b),
     apiserverCpu:
       cores !== null && gomaxprocs && meanRps > 0
@@ -122,7 +122,7 @@ function outsideValidity(
   runPeakRps: number,
 ): string[] {
   const reasons: string[] = [];
-  const mostWorkers = Math.max(...validity.workers);
+  const mostWorkers = maxOf(validity.workers);
   if (settings.workers > WORKER_REACH * mostWorkers)
     reasons.push(
       `${settings.workers} workers is over ${WORKER_REACH}× the ${mostWorkers} this run saw: contention the run never showed would decide the result; step up and re-run`,
@@ -379,7 +379,7 @@ export function stepFraction(
   const fractions = (['workers', 'qps', 'burst'] as const)
     .filter((key) => current[key] > 0 && target[key] > current[key])
     .map((key) => Math.log(step[key] / current[key]) / Math.log(target[key] / current[key]));
-  return fractions.length > 0 ? Math.min(...fractions) : 1;
+  return fractions.length > 0 ? minOf(fractions) : 1;
 }
 
 const sameLoad = (a: EffectiveSettings, b: EffectiveSettings) =>

@@ -1,5 +1,6 @@
 import type { ObserveTarget, RunResult } from '../report/run-result.js';
 import type { Sizing } from '../report/sections/tune.js';
+import { maxOf } from '../util/extremes.js';
 import { fitLine, median } from './fit.js';
 
 /**
@@ -71,7 +72,7 @@ export function sizeFor(input: SizingInput): Sizing | null {
         : [point.rssBytes - point.heapLiveBytes * goal],
     );
     const overhead = Math.max(0, median(overheads));
-    const rssMax = Math.max(0, ...series.map((point) => point.rssBytes ?? 0));
+    const rssMax = Math.max(0, maxOf(series.map((point) => point.rssBytes ?? 0)));
     const modelled = overhead + (heapBase + perObject * objects.count) * goal;
     memory = {
       heapBaseBytes: Math.round(heapBase),

@@ -1,4 +1,5 @@
 import type { ApiServerSection, SliCheck } from '../../report/sections/apiserver.js';
+import { maxOf } from '../../util/extremes.js';
 import type { Labels, Matcher, TargetStore } from '../metrics/store.js';
 import {
   API,
@@ -121,14 +122,14 @@ export function computeApiServerSignals(
         const values = api.gaugeSeries(seatsSource, matching(picked)).slice(from, to + 1);
         return {
           priorityLevel: picked.priority_level ?? '',
-          seats: Math.max(0, ...values.filter((v) => !Number.isNaN(v))),
+          seats: Math.max(0, maxOf(values.filter((v) => !Number.isNaN(v)))),
         };
       })
     : [];
 
   const inflightMax = (kind: string) => {
     const values = api.gaugeValues(API.inflight, (l) => l.request_kind === kind, from, to);
-    return values.length > 0 ? Math.max(...values) : null;
+    return values.length > 0 ? maxOf(values) : null;
   };
 
   const etcdP99 = (family: string) =>

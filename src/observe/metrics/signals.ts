@@ -4,6 +4,7 @@ import type {
   SignalFlag,
   Signals,
 } from '../../report/sections/signals.js';
+import { maxOf } from '../../util/extremes.js';
 import { histogramQuantile } from './quantile.js';
 import type { Labels, TargetStore } from './store.js';
 
@@ -121,7 +122,7 @@ export function computeSignals(store: TargetStore, from = 0, to = store.size - 1
       utilization: workers ? offeredLoad / workers : null,
       queueWaitMean,
       queueDepthMean: depthMean,
-      queueDepthMax: depth.length > 0 ? Math.max(...depth) : 0,
+      queueDepthMax: depth.length > 0 ? maxOf(depth) : 0,
       littlesLawGap: littleExpected > 0 ? finiteOrNull((depthMean - littleExpected) / littleExpected) : null,
       errorShare: ratio(errors, reconciles),
       requeueShare: ratio(requeues, reconciles),
@@ -156,7 +157,7 @@ export function computeSignals(store: TargetStore, from = 0, to = store.size - 1
     cpuP90Cores: percentile(intervalCpu, 90),
     rssMeanBytes: mean(rss),
     rssP95Bytes: percentile(rss, 95),
-    rssMaxBytes: rss.length > 0 ? Math.max(...rss) : null,
+    rssMaxBytes: rss.length > 0 ? maxOf(rss) : null,
     heapLiveBytes:
       store.latest('go_gc_heap_live_bytes') ?? store.latest('go_memstats_heap_alloc_bytes') ?? null,
     gcCpuShare: allCpu > 0 ? gcCpu / allCpu : null,

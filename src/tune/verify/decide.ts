@@ -1,5 +1,6 @@
 import { decodeHistogram, type LatencySummary } from '../../report/histogram.js';
 import { formatMs as fmt } from '../../util/duration.js';
+import { maxOf, minOf } from '../../util/extremes.js';
 import { median } from '../fit.js';
 import type { Decision, RunSummary } from './result.js';
 
@@ -87,8 +88,8 @@ const slowdown = (pair: RoundPair) => {
  */
 function runToRun(pairs: RoundPair[], recorded: RunSummary | null): number | null {
   const p99s = sameConfigP99s(pairs, recorded);
-  const low = Math.min(...p99s);
-  const high = Math.max(...p99s);
+  const low = minOf(p99s);
+  const high = maxOf(p99s);
   return p99s.length >= 2 && high > 0 ? round1(((high - low) / high) * 100) : null;
 }
 
@@ -146,7 +147,7 @@ export function decide(pairs: RoundPair[], context: DecideContext): Decision {
   const expect = held ? 'not-worse' : 'faster';
   const beyondNoise = rounds.every((round) => round.beyondNoise);
   const everyRoundBetter = rounds.every((round) => round.improvementPct > 0);
-  const newErrors = Math.max(0, ...pairs.map((pair) => failures(pair.after) - failures(pair.before)));
+  const newErrors = Math.max(0, maxOf(pairs.map((pair) => failures(pair.after) - failures(pair.before))));
   const rule = {
     minImprovementPct,
     beforeP99Ms: beforeP99,

@@ -1,4 +1,5 @@
 import type { ApiServerSection } from '../../../report/sections/apiserver.js';
+import { maxOf, minOf } from '../../../util/extremes.js';
 import { cpuText } from '../../apiserver-views.js';
 import { count, DASH, ms, num, perSec } from '../format.js';
 import { type Html, html } from '../markup.js';
@@ -12,13 +13,13 @@ function overTime(series: ApiServerSection['series']) {
     point.mutatingP99Ms === null ? [] : [[point.t, point.mutatingP99Ms] as const],
   );
   const rate = series.map((point) => [point.t, point.requestsPerSecond] as const);
-  const minT = Math.min(0, ...series.map((point) => point.t));
-  const maxT = Math.max(1, ...series.map((point) => point.t));
+  const minT = Math.min(0, minOf(series.map((point) => point.t)));
+  const maxT = Math.max(1, maxOf(series.map((point) => point.t)));
   return plot({
     label: 'API server mutating p99 and request rate over time',
     x: linearAxis(minT, maxT, 'seconds since the load began'),
-    y: linearAxis(0, Math.max(1, ...p99.map(([, v]) => v)) * 1.1, 'mutating p99 (ms)'),
-    y2: linearAxis(0, Math.max(1, ...rate.map(([, v]) => v)) * 1.1, 'requests/s'),
+    y: linearAxis(0, Math.max(1, maxOf(p99.map(([, v]) => v))) * 1.1, 'mutating p99 (ms)'),
+    y2: linearAxis(0, Math.max(1, maxOf(rate.map(([, v]) => v))) * 1.1, 'requests/s'),
     layers: [
       { kind: 'line', points: p99, color: COLORS.blue, dots: p99.length < 60 },
       { kind: 'line', points: rate, color: COLORS.amber, dashed: true, right: true },

@@ -1,6 +1,7 @@
 import { JsHistogram } from 'hdr-histogram-js';
 import { decodeHistogram, type LatencySummary, statMs } from '../../../report/histogram.js';
 import type { GroundTruth, RunResult } from '../../../report/run-result.js';
+import { maxOf, minOf } from '../../../util/extremes.js';
 import { groundTruthNote, retryText } from '../../summary-text.js';
 import { count, DASH, ms, tickMs } from '../format.js';
 import { type Html, html, type Part } from '../markup.js';
@@ -59,7 +60,7 @@ export function distributionSection(result: RunResult, baseline: RunResult | und
   const before = baseline?.apply?.latency.timeToReady;
   const baseValues = before && before.count > 0 ? recordedValues(before) : [];
   const all = [...values, ...baseValues].map(([v]) => v);
-  const x = logAxis(Math.min(...all) / 1.05, Math.max(...all) * 1.05, 'time to ready (log scale)', tickMs);
+  const x = logAxis(minOf(all) / 1.05, maxOf(all) * 1.05, 'time to ready (log scale)', tickMs);
   const BINS = 40;
   const lo = Math.log10(x.min);
   const width = (Math.log10(x.max) - lo) / BINS;
@@ -68,7 +69,7 @@ export function distributionSection(result: RunResult, baseline: RunResult | und
     const i = Math.min(BINS - 1, Math.max(0, Math.floor((Math.log10(value) - lo) / width)));
     bins[i] = bins[i]! + n;
   }
-  const y = linearAxis(0, Math.max(...bins), 'objects per bin');
+  const y = linearAxis(0, maxOf(bins), 'objects per bin');
   const y2 = CUMULATIVE_SHARE;
   const bars = bins.flatMap((n, i) => {
     if (n === 0) return [];
@@ -126,12 +127,7 @@ function groundTruthChart(truth: GroundTruth): Html | '' {
   const all = parts.flatMap((part) => part.values.map(([v]) => v));
   if (all.length === 0) return '';
   // reads before the commit was logged are timed as 1 µs: they stand at the axis' left edge
-  const x = logAxis(
-    Math.max(Math.min(...all), 0.01) / 1.05,
-    Math.max(...all) * 1.05,
-    'time (log scale)',
-    tickMs,
-  );
+  const x = logAxis(Math.max(minOf(all), 0.01) / 1.05, maxOf(all) * 1.05, 'time (log scale)', tickMs);
   const drawn = parts.filter((part) => part.values.length > 0);
   return plot({
     label: 'where the last step goes',
@@ -181,7 +177,7 @@ export function latencySection(apply: NonNullable<RunResult['apply']>, sets: boo
 export function rateSection(apply: NonNullable<RunResult['apply']>): Html | '' {
   if (apply.series.length === 0) return '';
   const last = apply.series[apply.series.length - 1]!.t;
-  const peak = Math.max(...apply.series.flatMap((s) => [s.created, s.ready]), apply.requestedRate ?? 0);
+  const peak = Math.max(maxOf(apply.series.flatMap((s) => [s.created, s.ready])), apply.requestedRate ?? 0);
   const layers: Layer[] = [
     {
       kind: 'line',

@@ -1,5 +1,6 @@
 import type { RunResult } from '../../../report/run-result.js';
 import type { ControllerSignals } from '../../../report/sections/signals.js';
+import { maxOf, minOf } from '../../../util/extremes.js';
 import { unansweredTargetLine } from '../../observe-warnings.js';
 import { bytes, count, DASH, isNum, num, pct, perSec, secs } from '../format.js';
 import { type Html, html, type Part } from '../markup.js';
@@ -35,9 +36,9 @@ function queueDepthChart(
   if (queued.length === 0) return '';
   const points = queued.flatMap((s) => s.points);
   // the first point is the last scrape before the load: a little before zero
-  const minT = Math.min(0, ...points.map(([t]) => t));
-  const maxT = Math.max(1, ...points.map(([t]) => t));
-  const maxDepth = Math.max(1, ...points.map(([, depth]) => depth));
+  const minT = Math.min(0, minOf(points.map(([t]) => t)));
+  const maxT = Math.max(1, maxOf(points.map(([t]) => t)));
+  const maxDepth = Math.max(1, maxOf(points.map(([, depth]) => depth)));
   const colour = (i: number) => SERIES_COLORS[i % SERIES_COLORS.length]!;
   return plot({
     label: 'workqueue depth over time',

@@ -1,4 +1,5 @@
 import type { RunResult } from '../../../report/run-result.js';
+import { maxOf, minOf } from '../../../util/extremes.js';
 import { count, ms, perSec, tickMs } from '../format.js';
 import { type Html, html } from '../markup.js';
 import { badge, section, table } from '../parts.js';
@@ -14,10 +15,10 @@ export function stressSection(stress: NonNullable<RunResult['stress']>): Html {
     badge(s.metSlo, 'met', 'broke'),
   ]);
   const p99s = stress.steps.map((s) => s.readyP99Ms).filter((v) => v > 0);
-  const wide = p99s.length > 0 && Math.max(...p99s) / Math.min(...p99s) > 20;
+  const wide = p99s.length > 0 && maxOf(p99s) / minOf(p99s) > 20;
   const y = wide
-    ? logAxis(Math.min(...p99s) / 1.3, Math.max(...p99s) * 1.3, 'ready p99 (log scale)', tickMs)
-    : linearAxis(0, Math.max(1, ...p99s) * 1.1, 'ready p99', tickMs);
+    ? logAxis(minOf(p99s) / 1.3, maxOf(p99s) * 1.3, 'ready p99 (log scale)', tickMs)
+    : linearAxis(0, Math.max(1, maxOf(p99s)) * 1.1, 'ready p99', tickMs);
   const layers: Layer[] = [
     { kind: 'line', points: stress.steps.map((s) => [s.rate, s.readyP99Ms] as const), color: COLORS.grey },
     {
@@ -36,7 +37,7 @@ export function stressSection(stress: NonNullable<RunResult['stress']>): Html {
     stress.steps.length > 0
       ? plot({
           label: 'ready p99 by rate',
-          x: linearAxis(0, Math.max(...stress.steps.map((s) => s.rate)) * 1.05, 'requested rate (objects/s)'),
+          x: linearAxis(0, maxOf(stress.steps.map((s) => s.rate)) * 1.05, 'requested rate (objects/s)'),
           y,
           layers,
           legend: [

@@ -1,4 +1,5 @@
 import type { TuneResult } from '../../../report/sections/tune.js';
+import { maxOf } from '../../../util/extremes.js';
 import { sizingLine, stepLines, timeToReadyRows, validityLine } from '../../tune-rows.js';
 import { DASH, secs } from '../format.js';
 import { type Html, html, type Part } from '../markup.js';
@@ -60,7 +61,7 @@ export function tuneSection(t: TuneResult): Html {
         ticks: keys.map((key, k) => ({ value: k + 0.5, label: key.slice(0, 3) })),
         title: 'time to ready',
       },
-      y: linearAxis(0, Math.max(...bars.map((b) => b.y)) * 1.1, 'seconds', (v) => `${v}s`),
+      y: linearAxis(0, maxOf(bars.map((b) => b.y)) * 1.1, 'seconds', (v) => `${v}s`),
       layers: [{ kind: 'bars', bars }],
       legend: series.map(({ name, color }) => ({ label: name, color })),
     });

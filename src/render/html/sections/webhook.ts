@@ -1,4 +1,5 @@
 import type { WebhookResult } from '../../../report/sections/webhook.js';
+import { maxOf, minOf } from '../../../util/extremes.js';
 import { formatUs } from '../../webhook-views.js';
 import { count, perSec, tickMs } from '../format.js';
 import { type Html, html, type Part } from '../markup.js';
@@ -58,7 +59,7 @@ export function webhookSection(w: WebhookResult): Html {
             ticks: PERCENTILE_TICKS.map(([value, label]) => ({ value, label })),
             title: 'percentile',
           },
-          y: logAxis(Math.max(1e-3, Math.min(...ys)), Math.max(...ys), 'latency (log scale)', tickMs),
+          y: logAxis(Math.max(1e-3, minOf(ys)), maxOf(ys), 'latency (log scale)', tickMs),
           layers,
           legend,
         })
