@@ -1,4 +1,4 @@
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertShardable, type LoadedProfile } from '../config/load-profile.js';
 import { inputError } from '../errors.js';
@@ -15,6 +15,7 @@ import type { ScenarioPlan } from '../scenario/expand.js';
 import { prepareScenario } from '../scenario/prepare.js';
 import type { Shard } from '../scenario/shard.js';
 import { writeChunks, writeFileAtomically } from '../util/atomic-write.js';
+import { ensureOutDir } from '../util/out-dir.js';
 import { baselineGates } from './gates/baseline.js';
 import { evaluateGate } from './gates/evaluate.js';
 import type { Gate } from './gates/grammar.js';
@@ -361,7 +362,7 @@ export async function writeReports(
   result: RunResult,
   options: Pick<PerfRunOptions, 'outDir' | 'env' | 'renderHtml' | 'baseline'>,
 ): Promise<string[]> {
-  await mkdir(options.outDir, { recursive: true });
+  await ensureOutDir(options.outDir, '--out-dir');
   const outputs: Array<[string, string]> = [
     ['run.json', `${JSON.stringify(result, null, 2)}\n`],
     ['report.md', renderMarkdown(result)],

@@ -3,7 +3,7 @@ import { createWriteStream, rmSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { inputError } from '../errors.js';
+import { inputError, runtimeError } from '../errors.js';
 
 /** Write chunks to a stream, waiting for 'drain' so memory stays flat for any output size. */
 export async function writeChunks(stream: Writable, chunks: Iterable<string>): Promise<void> {
@@ -27,6 +27,16 @@ export function removeTempFilesNow(): void {
   liveTempFiles.clear();
 }
 
+const WHY: Record<string, string> = {
+  EISDIR: 'it is a directory (EISDIR)',
+  ENOTDIR: 'a part of its path is a file, not a directory (ENOTDIR)',
+  ENOENT: 'its directory does not exist (ENOENT)',
+  EACCES: 'permission denied (EACCES)',
+  EPERM: 'not permitted (EPERM)',
+  EROFS: 'read-only file system (EROFS)',
+  ENAMETOOLONG: 'the name is too long (ENAMETOOLONG)',
+};
+
 /**
  * Write a file so that it either appears complete or not at all: a temp file beside the target,
  * renamed into place only after everything was written. Any failure removes the temp file.
@@ -46,14 +56,17 @@ export async function writeFileAtomically(
     await rename(temp, target);
   } catch (error) {
     stream.destroy();
-    await rm(temp, { force: true });
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'ENOTDIR' || code === 'EROFS') {
-      throw inputError(`cannot write ${target}: ${code}`, {
+    // a temp file that could not be made may have a path that cannot even be looked at (ENOTDIR)
+    await rm(temp, { force: true }).catch(() => undefined);
+    const { code } = error as NodeJS.ErrnoException;
+    // refused for the path given (no such directory, a directory in the way, read-only…): bad input
+    const why = code === undefined ? undefined : WHY[code];
+    if (why)
+      throw inputError(`cannot write the file: ${why}`, {
         location: { file: target },
-        hint: 'check that the directory exists and is writable',
+        hint: 'name a file in a directory that exists and is writable',
       });
-    }
+    if (code === 'ENOSPC') throw runtimeError(`cannot write ${target}: no space left on the device (ENOSPC)`);
     throw error;
   } finally {
     liveTempFiles.delete(temp);

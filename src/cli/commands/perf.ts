@@ -47,6 +47,9 @@ async function run(ctx: CliContext, profileName: string | undefined, flags: Perf
         `invalid --result-configmap "${flags.resultConfigmap}": use lowercase letters, digits and "-"`,
       );
   }
+  // before the load: a directory the reports cannot go to must not cost the run
+  const { ensureOutDir } = await import('../../util/out-dir.js');
+  await ensureOutDir(flags.outDir ?? 'vitictl-report', '--out-dir');
   const { perfRun } = await import('../../perf/run.js');
   const { renderHtmlReport } = await import('../../render/html-report.js');
   const { makeProgress } = await import('../progress.js');

@@ -40,12 +40,10 @@ async function capture(ctx: CliContext, spec: string | undefined, flags: Capture
   const debug = intFlag('--debug', flags.debug, 0);
   if (debug !== undefined && debug !== 0 && debug !== 2) throw usageError('--debug must be 0 or 2');
   const maxBytes = mibFlag('--max-profile-size', flags.maxProfileSize);
-  const { mkdir } = await import('node:fs/promises');
   const { resolve } = await import('node:path');
   const outDir = resolve(ctx.io.cwd, flags.out ?? '.');
-  await mkdir(outDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
-    throw inputError(`cannot create --out ${outDir}: ${error.code ?? error.message}`);
-  });
+  const { ensureOutDir } = await import('../../util/out-dir.js');
+  await ensureOutDir(outDir, '--out');
   const { captureProfile, profilePath } = await import('../../observe/pprof/capture.js');
   profilePath({ profile, seconds, debug: debug === 2 ? 2 : 0 }); // flag errors before connecting
   const { resolveTargets } = await import('../../observe/target.js');

@@ -1,9 +1,9 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderVerifyHtml } from '../../render/verify-html.js';
 import { renderVerifyMarkdown } from '../../render/verify-views.js';
 import type { RunResult } from '../../report/run-result.js';
 import { writeChunks, writeFileAtomically } from '../../util/atomic-write.js';
+import { ensureOutDir } from '../../util/out-dir.js';
 import type { VerifyResult } from './result.js';
 
 /** The runs verify compared: the recorded one, the re-measured baseline (when it ran) and the re-run. */
@@ -24,7 +24,7 @@ export async function writeVerifyFiles(
   result: VerifyResult,
   runs: VerifyRuns,
 ): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
+  await ensureOutDir(dir, '--out-dir');
   const { baseline, after } = runs;
   const outputs: Array<[string, string]> = [
     ['verify.json', `${JSON.stringify(result, null, 2)}\n`],
