@@ -51,6 +51,13 @@ describe('junit', () => {
     expect(xml).toContain('<failure message="create.errorRate = 2.00%, 1.00% over 1.00%" type="gate">');
     expect(xml).toContain('<property name="runId" value="r&lt;1&gt;"/>');
   });
+
+  it('shows control characters as escapes: XML 1.0 allows none, so a raw ESC made the file unreadable', () => {
+    const xml = renderJunit({ ...run, runId: 'r\u001b[31m\u0007' });
+    expect(xml).toContain('<property name="runId" value="r\\u001b[31m\\u0007"/>');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters is the point
+    expect(xml).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
+  });
 });
 
 describe('markdown', () => {

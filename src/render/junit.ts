@@ -1,7 +1,13 @@
 import type { RunResult } from '../report/run-result.js';
+import { escapeControl } from '../util/escape-control.js';
 
+/** XML 1.0 allows no control characters but tab, newline and return, not even as references. */
 const xml = (text: string) =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  escapeControl(text)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
 
 /** JUnit XML: one test case per gate, so CI systems show each gate as a test. Pure. */
 export function renderJunit(result: RunResult): string {

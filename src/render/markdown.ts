@@ -2,13 +2,15 @@ import { type LatencySummary, statMs } from '../report/histogram.js';
 import type { RunResult } from '../report/run-result.js';
 import type { Pacing } from '../report/sections/pacing.js';
 import { formatMs } from '../util/duration.js';
+import { escapeControl } from '../util/escape-control.js';
 import { apiserverMarkdown } from './apiserver-views.js';
 import { lifecycleRows } from './lifecycle-rows.js';
 import { unansweredTargets } from './observe-warnings.js';
 import { groundTruthNote, pacingText } from './summary-text.js';
 import { sizingLine, stepLines, timeToReadyRows } from './tune-rows.js';
 
-const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** A table cell or inline text: no pipe, no line break, no control character. */
+const cell = (text: string) => escapeControl(text.replace(/\n/g, ' ')).replace(/\|/g, '\\|');
 const ms = formatMs;
 const row = (h: LatencySummary) =>
   h.count === 0

@@ -22,7 +22,7 @@ export function renderSignals(all: Signals[], style: Style): string {
   const lines: string[] = [];
   for (const signals of all) {
     lines.push(
-      `${style.bold(signals.target)} · window ${signals.windowSeconds.toFixed(1)}s over ${signals.scrapes} scrapes`,
+      `${style.bold(escapeControl(signals.target))} · window ${signals.windowSeconds.toFixed(1)}s over ${signals.scrapes} scrapes`,
     );
     if (signals.controllers.length > 0) {
       const table = borderlessTable(

@@ -1,6 +1,7 @@
 import { type LatencySummary, statMs } from '../report/histogram.js';
 import { cleanupIncomplete, type RunResult } from '../report/run-result.js';
 import { formatMs } from '../util/duration.js';
+import { escapeControlKeepColour } from '../util/escape-control.js';
 import { apiserverLines } from './apiserver-views.js';
 import type { Style } from './style.js';
 import { cleanupText, pacingText, retryText } from './summary-text.js';
@@ -24,7 +25,10 @@ export function renderApplySummary(result: RunResult, style: Style): string {
   const apply = result.apply;
   const lines: string[] = [];
   lines.push(
-    `${style.bold('run')} ${result.runId} · scenario ${result.scenario.name} (seed ${result.scenario.seed}) · ${result.target.server} (${result.target.kubernetesVersion})`,
+    // a run.json may come from anywhere: its text is shown, never obeyed by the terminal
+    escapeControlKeepColour(
+      `${style.bold('run')} ${result.runId} · scenario ${result.scenario.name} (seed ${result.scenario.seed}) · ${result.target.server} (${result.target.kubernetesVersion})`,
+    ),
   );
   if (!apply) return `${lines.join('\n')}\n`;
   const load =

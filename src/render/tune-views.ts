@@ -1,5 +1,6 @@
 import type { TuneResult } from '../report/sections/tune.js';
 import { formatMs } from '../util/duration.js';
+import { escapeControl } from '../util/escape-control.js';
 import type { Style } from './style.js';
 import { borderlessTable, trimLines } from './table.js';
 import { sizingLine, stepLines, timeToReadyRows, validityLine } from './tune-rows.js';
@@ -9,7 +10,7 @@ const ms = (value: number) => formatMs(value);
 /** knob · current · recommended · why, then the prediction. Pure. */
 export function renderTune(result: TuneResult, style: Style): string {
   const lines: string[] = [
-    `${style.bold('tune')} run ${result.runId} · controller ${result.controller} · window ${result.windowSeconds.toFixed(0)}s · current settings from ${result.currentSource}`,
+    `${style.bold('tune')} run ${escapeControl(result.runId)} · controller ${escapeControl(result.controller)} · window ${result.windowSeconds.toFixed(0)}s · current settings from ${escapeControl(result.currentSource)}`,
     `${style.bold('diagnosis')}: ${result.diagnosis.message}`,
   ];
   if (result.refused) {

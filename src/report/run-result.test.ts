@@ -43,3 +43,14 @@ describe('reading RunResult files of every version', () => {
     expect(error.hint).toMatch(/newer vitictl/);
   });
 });
+
+describe('a run.json from elsewhere', () => {
+  it('has the credentials in its URLs redacted as it is read: vitictl never shows them', () => {
+    const raw = JSON.parse(JSON.stringify(shard(0, [100, 200], 0).result)) as {
+      target: { server: string };
+    };
+    raw.target.server = 'https://admin:s3cret@127.0.0.1:6443/?token=abc123';
+    const run = parseRunResult(raw, 'run.json');
+    expect(run.target.server).toBe('https://REDACTED@127.0.0.1:6443/?token=REDACTED');
+  });
+});

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatPath } from '../config/zod-errors.js';
 import { inputError, type SourceLocation } from '../errors.js';
+import { redactUrl } from '../util/redact-url.js';
 import { decodeHistogram, latencySummarySchema } from './histogram.js';
 import { runResultProblem } from './run-checks.js';
 import { apiserverSectionSchema } from './sections/apiserver.js';
@@ -414,7 +415,12 @@ export function parseRunResult(raw: unknown, where: string, location?: SourceLoc
       hint: 'the file was edited or damaged: use the run.json vitictl wrote',
     });
   }
-  return parsed.data;
+  // vitictl writes URLs redacted; a file from elsewhere must not make it show credentials
+  const run = parsed.data;
+  run.target.server = redactUrl(run.target.server);
+  for (const observed of run.observe?.targets ?? []) observed.target = redactUrl(observed.target);
+  for (const profile of run.profiles ?? []) profile.target = redactUrl(profile.target);
+  return run;
 }
 
 export const METHODS = {

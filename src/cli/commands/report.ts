@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { escapeControl } from '../../util/escape-control.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
 import { maxRegressionFlag, outputFormat } from '../flags.js';
@@ -39,7 +40,9 @@ async function compare(
         gate.message,
         gate.passed ? ctx.style.green('ok') : ctx.style.red('REGRESSION'),
       ]);
-    ctx.io.stdout.write(`${base.runId} → ${next.runId}\n${trimLines(table.toString())}\n`);
+    ctx.io.stdout.write(
+      `${escapeControl(`${base.runId} → ${next.runId}`)}\n${trimLines(table.toString())}\n`,
+    );
   }
   return gates.every((gate) => gate.passed) ? 0 : 3;
 }

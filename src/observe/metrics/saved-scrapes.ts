@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatPath } from '../../config/zod-errors.js';
 import { inputError } from '../../errors.js';
+import { redactUrl } from '../../util/redact-url.js';
 import type { MetricType } from './model.js';
 import type { SavedScrapes } from './scraper.js';
 
@@ -50,6 +51,8 @@ export function parseSavedScrapes(raw: unknown, file: string): SavedScrapes {
     });
   }
   parsed.data.targets.forEach((target, t) => {
+    // vitictl saves target URLs redacted; a file from elsewhere must not make it show credentials
+    target.target = redactUrl(target.target);
     const scrapes = target.times.length;
     const series = target.series.findIndex((column) => column.values.length !== scrapes);
     if (series !== -1) {
