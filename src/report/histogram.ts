@@ -6,6 +6,7 @@ import {
   type Histogram,
 } from 'hdr-histogram-js';
 import { z } from 'zod';
+import { inputError } from '../errors.js';
 
 /**
  * Latencies live in HDR histograms with microsecond resolution and 3 significant digits, stored in the
@@ -147,7 +148,11 @@ export function decodeHistogram(summary: Pick<LatencySummary, 'encoded'>): Histo
 export function mergeSummaries<S extends LatencySummary>(summaries: S[]): S {
   const unit = summaries[0]?.unit ?? 'ms';
   if (summaries.some((summary) => summary.unit !== unit)) {
-    throw new Error(`cannot merge latency summaries in different units (${unit} and another)`);
+    // only files can bring two units together (runs written in ms and in another unit)
+    throw inputError(
+      `cannot merge latency summaries in different units (${unit} and ${summaries.find((s) => s.unit !== unit)?.unit})`,
+      { hint: 'merge the run.json files vitictl wrote, unedited' },
+    );
   }
   const total = newHistogram();
   for (const summary of summaries) total.add(decodeHistogram(summary));

@@ -95,6 +95,14 @@ describe('report merge', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('a shard count of a billion (an edited file) is a short error, made without listing every shard', () => {
+    const [a] = shards() as [ShardFile];
+    const huge = { ...a, result: { ...a.result, shard: { ...a.result.shard!, count: 1_000_000_000 } } };
+    expect(refusal([huge])).toBe(
+      'missing shards 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 999,999,989 more of 1,000,000,000 (run big-1) | have 0 (shard-0.json)',
+    );
+  });
+
   it('refuses files that are not all the shards of one run, and says which', () => {
     const [a, b, c] = shards() as [ShardFile, ShardFile, ShardFile];
     expect(refusal([a, b])).toBe(

@@ -63,11 +63,21 @@ function checkShards(inputs: ShardFile[]): ShardFile[] {
     }
     byIndex.set(result.shard!.index, file);
   }
-  const missing = Array.from({ length: shard.count }, (_, i) => i).filter((i) => !byIndex.has(i));
+  // the count is the files' word: name the first missing ones without listing (or allocating) them all
+  const missing: number[] = [];
+  for (let i = 0; i < shard.count && missing.length < 10; i++) if (!byIndex.has(i)) missing.push(i);
   if (missing.length > 0) {
+    const absent = shard.count - byIndex.size;
+    const more =
+      absent > missing.length ? ` and ${(absent - missing.length).toLocaleString('en-US')} more` : '';
     throw inputError(
-      `missing shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${shard.count} (run ${first.result.runId})`,
-      { hint: `have ${[...byIndex].map(([i, file]) => `${i} (${file})`).join(', ')}` },
+      `missing shard${absent > 1 ? 's' : ''} ${missing.join(', ')}${more} of ${shard.count.toLocaleString('en-US')} (run ${first.result.runId})`,
+      {
+        hint: `have ${[...byIndex]
+          .slice(0, 10)
+          .map(([i, file]) => `${i} (${file})`)
+          .join(', ')}${byIndex.size > 10 ? ', …' : ''}`,
+      },
     );
   }
   const ordered = [...inputs].sort((a, b) => a.result.shard!.index - b.result.shard!.index);
