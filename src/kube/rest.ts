@@ -3,7 +3,7 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import { Pool } from 'undici';
 import { inputError, runtimeError, VitictlError } from '../errors.js';
 import { InterruptibleTransport } from '../util/interruptible-transport.js';
-import { readBodyBounded, TooLargeError } from '../util/read-bounded.js';
+import { bodyDeadline, readBodyBounded, TooLargeError } from '../util/read-bounded.js';
 import { redactUrl } from '../util/redact-url.js';
 import { packageVersion } from '../util/version.js';
 import type { KubeConnection } from './connect.js';
@@ -280,7 +280,7 @@ export class KubeRest {
     init: { maxBytes: number; timeoutMs?: number; accept?: string; signal?: AbortSignal },
   ): Promise<RawResponse> {
     const timeoutMs = init.timeoutMs ?? 60_000;
-    const deadline = performance.now() + timeoutMs;
+    const deadline = bodyDeadline(timeoutMs);
     try {
       const response = await this.transport.settledAtAbort(
         this.pool.request({

@@ -10,6 +10,7 @@ import { useLocalServers } from '../../test/helpers/local-server.js';
 import { makeWebhookCerts } from '../../test/helpers/webhook-server.js';
 import { VitictlError } from '../errors.js';
 import { connect } from '../kube/connect.js';
+import { MIN_BODY_DEADLINE_MS } from '../util/read-bounded.js';
 import { scrapeTargets } from './metrics/scraper.js';
 import { captureProfile } from './pprof/capture.js';
 import { resolveTargets, type Target } from './target.js';
@@ -107,7 +108,9 @@ describe('a body that drips ends at the timeout (undici times only the gaps betw
     const target = await targetAt(`http://127.0.0.1:${server.port}/metrics`);
     const started = performance.now();
     const { failures } = await scrapeTargets([target], { intervalMs: 500, once: true });
-    expect(performance.now() - started).toBeLessThan(2000);
+    // a whole body gets MIN_BODY_DEADLINE_MS, more than the 1 s its start and its gaps get
+    expect(performance.now() - started).toBeGreaterThanOrEqual(MIN_BODY_DEADLINE_MS - 100);
+    expect(performance.now() - started).toBeLessThan(MIN_BODY_DEADLINE_MS + 2000);
     expect(failures).toHaveLength(1);
     expect(failures[0]!.message).toMatch(/timeout \(UND_ERR_BODY_TIMEOUT\) the body did not end in time/);
   });

@@ -11,7 +11,7 @@ import {
   unreachable,
 } from '../kube/rest.js';
 import { InterruptibleTransport } from '../util/interruptible-transport.js';
-import { readBodyBounded, TooLargeError } from '../util/read-bounded.js';
+import { bodyDeadline, readBodyBounded, TooLargeError } from '../util/read-bounded.js';
 import { MiB, readBoundedFile } from '../util/read-input.js';
 import { redactUrl } from '../util/redact-url.js';
 
@@ -128,7 +128,7 @@ async function urlTarget(spec: string, options: TargetOptions): Promise<Target> 
     }),
     unreachable: unreachableAt,
     async get(path, init) {
-      const deadline = performance.now() + (init.timeoutMs ?? 30_000);
+      const deadline = bodyDeadline(init.timeoutMs ?? 30_000);
       try {
         const response = await transport.settledAtAbort(
           request(`${origin}${path}`, {

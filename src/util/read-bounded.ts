@@ -23,6 +23,18 @@ export class TooLargeError extends Error {
 }
 
 /**
+ * The least time a response body is given to arrive whole. A request's timeout is for the answer to
+ * start and for each gap in it; a large honest body (an API server's 5 MB exposition on a busy host)
+ * may take longer than that in all, a body that drips must not take for ever.
+ */
+export const MIN_BODY_DEADLINE_MS = 10_000;
+
+/** When a response body must have arrived whole, for a request sent now with `timeoutMs`. */
+export function bodyDeadline(timeoutMs: number): number {
+  return performance.now() + Math.max(timeoutMs, MIN_BODY_DEADLINE_MS);
+}
+
+/**
  * All bytes of a file or stream, refusing (TooLargeError) as soon as they pass `maxBytes`, so memory
  * stays bounded whatever the input; the stream is destroyed then, so nothing more is read. A missing
  * file rejects with the fs error (code ENOENT).

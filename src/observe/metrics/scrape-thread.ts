@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Agent, request } from 'undici';
 import { VitictlError } from '../../errors.js';
 import type { RawResponse, ThreadRequest } from '../../kube/rest.js';
-import { readBodyBounded, TooLargeError } from '../../util/read-bounded.js';
+import { bodyDeadline, readBodyBounded, TooLargeError } from '../../util/read-bounded.js';
 import { lowerThisThread } from '../../util/thread-priority.js';
 import type { GetInit } from '../target.js';
 import { targetsDecoder } from './decode.js';
@@ -34,7 +34,7 @@ function agentFor(target: string, tls: ThreadRequest['tls']): Agent {
 async function send(scrape: ScrapeRequest, init: GetInit): Promise<RawResponse> {
   const { url, headers, tls } = scrape.request;
   const timeoutMs = init.timeoutMs ?? scrape.timeoutMs;
-  const deadline = performance.now() + timeoutMs;
+  const deadline = bodyDeadline(timeoutMs);
   const response = await request(url, {
     dispatcher: agentFor(scrape.target, tls),
     headers: { ...headers, accept: init.accept ?? '*/*' },
