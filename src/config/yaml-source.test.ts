@@ -37,6 +37,10 @@ describe('YAML input bounds', () => {
       failure(() => parseYamlSource('d.yaml', `a: ${'['.repeat(300)}${']'.repeat(300)}`)).message,
     ).toMatch(/nested more than 256 levels/);
     expect(failure(() => parseYamlSource('d.yaml', `a: ${'['.repeat(20_000)}`)).kind).toBe('input');
+    // deep enough to end the parser's own stack: said as such, not as its JS message
+    const deep = failure(() => parseYamlSource('d.yaml', `a: ${'['.repeat(2000)}${']'.repeat(2000)}`));
+    expect(deep.kind).toBe('input');
+    expect(deep.message).not.toMatch(/Maximum call stack/);
   });
 
   it('refuses a file over the size limit before reading it', async () => {

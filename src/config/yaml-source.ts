@@ -163,6 +163,12 @@ function throwYamlErrors(
   if (!first) return;
   const pos = first.linePos?.[0];
   const message = first.message.split('\n')[0] ?? first.message;
+  // the parser recurses per level: a deep enough nesting ends its stack, which it reports as an error
+  if (/Maximum call stack size exceeded/.test(message))
+    throw inputError(`YAML nested too deeply to read (more than the parser's stack holds)`, {
+      location: pos ? { file, line: pos.line, column: pos.col } : { file },
+      hint: `flatten the structure: vitictl reads at most ${YAML_LIMITS.depth} levels`,
+    });
   throw inputError(`malformed YAML: ${message.replace(/ at line \d+, column \d+:?$/, '')}`, {
     location: pos ? { file, line: pos.line, column: pos.col } : { file },
     hint: 'check indentation and quoting around that position',
