@@ -231,3 +231,51 @@ describe('schema-driven synthesis', () => {
     expect(body.spec.since).toBe('2026-01-01T00:00:00Z');
   });
 });
+
+describe('a schema asking for more than an object can hold is refused at once, memory bounded', () => {
+  const spec = (field: JsonSchema): JsonSchema => ({
+    type: 'object',
+    properties: { spec: { type: 'object', required: ['f'], properties: { f: field } } },
+  });
+  const refusal = (field: JsonSchema) => {
+    const started = performance.now();
+    try {
+      synthesizeBody(spec(field), streamFor(1, 'p', 0), 0, 'required');
+    } catch (error) {
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(error).toBeInstanceOf(GenerationError);
+      return (error as GenerationError).constraint;
+    }
+    throw new Error('generated');
+  };
+
+  it.each<[string, JsonSchema, RegExp]>([
+    [
+      'minItems 1e9',
+      { type: 'array', minItems: 1e9, items: { type: 'string' } },
+      /^minItems 1000000000: more than the 100,000 values/,
+    ],
+    [
+      'nested minItems 1e5 × 1e5',
+      {
+        type: 'array',
+        minItems: 50_000,
+        items: { type: 'array', minItems: 50_000, items: { type: 'integer' } },
+      },
+      /values/,
+    ],
+    [
+      'minProperties 1e9',
+      { type: 'object', minProperties: 1e9 },
+      /^minProperties 1000000000: more than the 100,000 values/,
+    ],
+    ['minLength 1e9', { type: 'string', minLength: 1e9 }, /minLength 1000000000/],
+    [
+      'a pattern repeating 1e9 times',
+      { type: 'string', pattern: '^a{1000000000}$' },
+      /pattern \^a\{1000000000\}\$/,
+    ],
+  ])('%s', (_, field, constraint) => {
+    expect(refusal(field)).toMatch(constraint);
+  });
+});

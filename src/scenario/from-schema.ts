@@ -34,9 +34,17 @@ interface Context {
   depth: number;
   path: string;
   schemaPath: PropertyKey[];
+  /** values still to be made for this object: shared by every child context */
+  budget: { left: number };
 }
 
 const MAX_DEPTH = 24;
+/**
+ * Values one object may hold (every string, number, item and property counts). A schema's minItems,
+ * minProperties and minLength are its author's word: a hostile or mistaken one (minItems 1e9) must be
+ * refused, not filled until memory runs out. The API server stores at most ~1.5 MiB per object.
+ */
+export const MAX_VALUES_PER_OBJECT = 100_000;
 /** draws of one value whose CEL rules fail before generation gives up */
 export const RULE_ATTEMPTS = 50;
 
@@ -105,6 +113,11 @@ function arrayFor(schema: JsonSchema, name: string, ctx: Context): unknown[] {
   const min = schema.minItems ?? 0;
   const max = schema.maxItems ?? Number.POSITIVE_INFINITY;
   if (min > max) fail(ctx, `minItems ${min}, maxItems ${max}`);
+  if (min > ctx.budget.left)
+    fail(
+      ctx,
+      `minItems ${min}: more than the ${MAX_VALUES_PER_OBJECT.toLocaleString('en-US')} values vitictl makes for one object`,
+    );
   const count = Math.min(max, Math.max(min, ctx.fill === 'all' ? 1 : 0));
   const listType = schema['x-kubernetes-list-type'];
   const mapKeys = schema['x-kubernetes-list-map-keys'];
@@ -153,6 +166,8 @@ function drawValue(schema: JsonSchema, name: string, ctx: Context): unknown {
 }
 
 function valueFor(raw: JsonSchema, name: string, ctx: Context): unknown {
+  if (--ctx.budget.left < 0)
+    fail(ctx, `at most ${MAX_VALUES_PER_OBJECT.toLocaleString('en-US')} values in one object`);
   const schema = mergeAllOf(raw);
   if (schema.default !== undefined) return schema.default;
   const rules = celRules(schema);
@@ -177,6 +192,11 @@ function objectFor(schema: JsonSchema, ctx: Context): Record<string, unknown> {
   const optional = Object.keys(properties).filter((key) => !required.has(key));
   const maxProperties = schema.maxProperties ?? Number.POSITIVE_INFINITY;
   const minProperties = schema.minProperties ?? 0;
+  if (minProperties > ctx.budget.left)
+    fail(
+      ctx,
+      `minProperties ${minProperties}: more than the ${MAX_VALUES_PER_OBJECT.toLocaleString('en-US')} values vitictl makes for one object`,
+    );
   if (required.size > maxProperties)
     fail(ctx, `${required.size} required properties, maxProperties ${maxProperties}`);
   const wanted = ctx.fill === 'all' ? optional.length : Math.max(0, minProperties - required.size);
@@ -220,7 +240,15 @@ export function synthesizeBody(
   const properties = root.properties ?? {};
   const body: Record<string, unknown> = {};
   const required = new Set(root.required ?? []);
-  const ctx: Context = { rng, index, fill, depth: 0, path: '', schemaPath: [] };
+  const ctx: Context = {
+    rng,
+    index,
+    fill,
+    depth: 0,
+    path: '',
+    schemaPath: [],
+    budget: { left: MAX_VALUES_PER_OBJECT },
+  };
   for (const [key, child_] of Object.entries(properties)) {
     if (key === 'apiVersion' || key === 'kind' || key === 'metadata' || key === 'status') continue;
     // spec is almost always optional at the root, yet it is what a load test is about

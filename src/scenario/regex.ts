@@ -73,11 +73,12 @@ const RandExp = ((randexpModule as unknown as { default?: RandExpClass }).defaul
 const generators = new Map<string, InstanceType<RandExpClass>>();
 
 /**
- * A string matching `regex`, drawn from `rng`; repetitions (* + {n,}) stop after `maxRepeat`.
+ * A string matching `regex`, drawn from `rng`; repetitions (* + {n,}) stop after `maxRepeat`, and
+ * one that must repeat more than `maxCount` times throws.
  * Throws when the expression uses a construct no string can be generated for (a back-reference
  * to nothing, a lookaround).
  */
-export function stringMatching(regex: RegExp, rng: Rng, maxRepeat: number): string {
+export function stringMatching(regex: RegExp, rng: Rng, maxRepeat: number, maxCount: number): string {
   const key = `${regex.flags}/${regex.source}`;
   let generator = generators.get(key);
   if (!generator) {
@@ -86,6 +87,11 @@ export function stringMatching(regex: RegExp, rng: Rng, maxRepeat: number): stri
     generators.set(key, generator);
   }
   generator.max = maxRepeat;
-  generator.randInt = (low: number, high: number) => low + Math.floor(rng() * (high - low + 1));
+  generator.randInt = (low: number, high: number) => {
+    // a repetition of more than maxCount ({1000000000}) would be drawn in full; refuse it (the
+    // draws of characters from a class are below 0x110000 and pass)
+    if (low > Math.max(maxCount, 0x10ffff)) throw new RangeError(`a repetition of at least ${low}`);
+    return low + Math.floor(rng() * (Math.min(high, Math.max(maxCount, 0x10ffff)) - low + 1));
+  };
   return generator.gen();
 }

@@ -61,8 +61,15 @@ const BY_NAME: Array<[RegExp, (index: number, rng: Rng) => string]> = [
   [/rate|ratio/i, (index) => `0.${(index % 9) + 1}`],
 ];
 
+/**
+ * The longest string vitictl makes: the API server stores at most ~1.5 MiB per object. A longer
+ * minLength, or a pattern's repetition past it ({1000000000}), finds no string.
+ */
+export const MAX_STRING_LENGTH = 1 << 20;
+
 function fitLength(schema: JsonSchema, value: string, rng: Rng): string {
   let out = value;
+  if ((schema.minLength ?? 0) > MAX_STRING_LENGTH) return out;
   if (schema.maxLength !== undefined && out.length > schema.maxLength) out = out.slice(0, schema.maxLength);
   if (schema.minLength !== undefined && out.length < schema.minLength) {
     out += randomHex(rng, schema.minLength - out.length);
@@ -101,11 +108,12 @@ export function stringFor(schema: JsonSchema, name: string, index: number, rng: 
   const regex = compilePattern(schema.pattern);
   if (!(regex instanceof RegExp)) return undefined;
   const minLength = schema.minLength ?? 0;
+  if (minLength > MAX_STRING_LENGTH) return undefined;
   let maxRepeat = Math.max(4, Math.min(32, minLength));
   for (let attempt = 0; attempt < STRING_ATTEMPTS; attempt++) {
     let drawn: string;
     try {
-      drawn = stringMatching(regex, rng, maxRepeat);
+      drawn = stringMatching(regex, rng, maxRepeat, MAX_STRING_LENGTH);
     } catch {
       return undefined;
     }
