@@ -73,11 +73,21 @@ Exit codes: 0 ok · 1 runtime error · 2 usage or bad input · 3 a gate failed �
   return program;
 }
 
+/** An error line stays a line: input quoted in it (a 5 MB gate, a path) is cut, the rest counted. */
+const MAX_LINE = 2000;
+
+function shown(text: string): string {
+  const escaped = escapeControl(text);
+  return escaped.length <= MAX_LINE
+    ? escaped
+    : `${escaped.slice(0, MAX_LINE)}… (${(escaped.length - MAX_LINE).toLocaleString('en-US')} more characters)`;
+}
+
 export function printError(error: VitictlError, io: Io, verbose: boolean, color: boolean): void {
   const style = makeStyle(color);
-  const where = escapeControl(formatLocation(error.location));
-  io.stderr.write(`${style.red('error:')} ${where ? `${where}: ` : ''}${escapeControl(error.message)}\n`);
-  if (error.hint) io.stderr.write(`${style.dim('hint:')} ${escapeControl(error.hint)}\n`);
+  const where = shown(formatLocation(error.location));
+  io.stderr.write(`${style.red('error:')} ${where ? `${where}: ` : ''}${shown(error.message)}\n`);
+  if (error.hint) io.stderr.write(`${style.dim('hint:')} ${shown(error.hint)}\n`);
   if (verbose && error.stack) io.stderr.write(`${error.stack}\n`);
 }
 

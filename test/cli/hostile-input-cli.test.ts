@@ -74,6 +74,15 @@ describe('hostile input (in-process)', () => {
     );
   });
 
+  it('cuts an error line that quotes megabytes of input: a 5 MB gate is one line of about 2,000 characters', async () => {
+    const gates = await temp.write('long.yaml', `- "${'x'.repeat(5_000_000)} < 30s"\n`);
+    const result = await runCli(['perf', 'run', 'smoke', '--gates', gates]);
+    expect(result.exitCode).toBe(2);
+    const [line] = errorLines(result.stderr);
+    expect(line).toMatch(/… \([\d,]+ more characters\)$/);
+    expect(line!.length).toBeLessThan(2200);
+  });
+
   it('escapes control bytes from the input in the error line', async () => {
     const result = await runCli(['scenario', 'validate', 'no\u001b[2Jsuch\u0007.yaml']);
     expect(result.exitCode).toBe(2);
