@@ -166,8 +166,11 @@ class Cleaner {
   async deleteAll(resource: ApiResource, targets: Listed[]): Promise<void> {
     await this.inParallel(targets, async (target) => {
       const answer = await this.request('DELETE', resourcePath(resource, target.namespace, target.name));
-      // cut short by the interrupt: neither deleted nor failed, one of those not deleted
-      if (!answer.ok && answer.interrupted) return;
+      // cut short by the interrupt: neither deleted nor failed; the server may have carried it out
+      if (!answer.ok && answer.interrupted) {
+        this.result.cutShort = (this.result.cutShort ?? 0) + 1;
+        return;
+      }
       const status = answer.ok ? answer.response.status : 0;
       if (status === 200 || status === 202) this.result.deleted++;
       else if (status === 404) this.result.alreadyGone++;

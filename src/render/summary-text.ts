@@ -77,7 +77,9 @@ export function cleanupText(cleanup: CleanupResult): string {
     return `cleanup: deleted ${c.deleted} objects${namespaces} in ${c.seconds.toFixed(1)}s${c.alreadyGone > 0 ? ` (${c.alreadyGone} already gone)` : ''}${retried}`;
   const left = c.leftBehindCount ?? c.leftBehind.length;
   const parts = [
-    ...(c.interrupted ? ['interrupted'] : []),
+    ...(c.interrupted
+      ? [`interrupted${c.cutShort ? ` (${c.cutShort} deletes cut short: maybe done)` : ''}`]
+      : []),
     ...(c.found === undefined ? [] : [`found ${c.found}`]),
     `deleted ${c.deleted}`,
     ...(c.alreadyGone > 0 ? [`${c.alreadyGone} already gone`] : []),

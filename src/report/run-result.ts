@@ -198,6 +198,8 @@ export const cleanupResultSchema = z.object({
    * listed and the namespaces were left; found − deleted − alreadyGone − failed were not deleted
    */
   interrupted: z.boolean().optional(),
+  /** interrupted: DELETEs sent whose answer the interrupt cut short (the server may have carried them out) */
+  cutShort: z.number().int().nonnegative().optional(),
 });
 export type CleanupResult = z.infer<typeof cleanupResultSchema>;
 
