@@ -83,6 +83,13 @@ spec:
         /^invalid CustomResourceDefinition Widget: pattern a\(b is not a regular expression/,
       ],
       ['type: array\nitems:\n  type: [string]', '19:23', /unknown type \["string"\]/],
+      // Go's regexp has no lookarounds and repeats at most 1000 times (a{1000000000} asked for GBs)
+      [
+        'type: string\npattern: "a(?=b)"',
+        '18:24',
+        /pattern a\(\?=b\) is not a regular expression: invalid or unsupported Perl syntax/,
+      ],
+      ['type: string\npattern: "^a{1000000000}$"', '18:24', /invalid repeat count: `\{1000000000\}`/],
     ];
     for (const [node, position, message] of cases) {
       const file = await temp.write('bad.yaml', widgetCrd(node));

@@ -270,11 +270,6 @@ describe('a schema asking for more than an object can hold is refused at once, m
       /^minProperties 1000000000: more than the 100,000 values/,
     ],
     ['minLength 1e9', { type: 'string', minLength: 1e9 }, /minLength 1000000000/],
-    [
-      'a pattern repeating 1e9 times',
-      { type: 'string', pattern: '^a{1000000000}$' },
-      /pattern \^a\{1000000000\}\$/,
-    ],
   ])('%s', (_, field, constraint) => {
     expect(refusal(field)).toMatch(constraint);
   });

@@ -1,9 +1,11 @@
 import randexpModule from 'randexp';
+import { compileGoRegexp, type GoRegexp } from '../util/go-regexp.js';
 import type { Rng } from './rng.js';
 
 /**
- * CRD patterns are RE2 (Go's regexp); we check and generate them as ECMAScript regular expressions.
- * The common RE2-only spellings are translated; the rest of RE2's syntax is shared.
+ * CRD patterns are RE2 (Go's regexp): they are checked as such, in linear time. Values are drawn
+ * from the pattern read as an ECMAScript regular expression (randexp only knows those): the common
+ * RE2-only spellings are translated; the rest of RE2's syntax is shared.
  */
 
 const POSIX_CLASSES: Record<string, string> = {
@@ -42,23 +44,39 @@ function translate(pattern: string): { source: string; flags: string } {
   return { source, flags };
 }
 
-const compiled = new Map<string, RegExp | SyntaxError>();
-
-/** The pattern as an ECMAScript RegExp, or the SyntaxError of a pattern that does not compile. */
-export function compilePattern(pattern: string): RegExp | SyntaxError {
-  const cached = compiled.get(pattern);
-  if (cached) return cached;
+/** The pattern for drawing values, when randexp can read its ECMAScript translation. */
+function generatorRegex(pattern: string): RegExp | undefined {
   const { source, flags } = translate(pattern);
-  let result: RegExp | SyntaxError;
   try {
-    result = new RegExp(source, `${flags}u`);
+    return new RegExp(source, `${flags}u`);
   } catch {
     // without u, escapes such as \- outside a class are accepted, as RE2 accepts them
     try {
-      result = new RegExp(source, flags);
-    } catch (error) {
-      result = error instanceof SyntaxError ? error : new SyntaxError(String(error));
+      return new RegExp(source, flags);
+    } catch {
+      return undefined;
     }
+  }
+}
+
+export interface CompiledPattern {
+  /** matches as the API server does */
+  readonly matcher: GoRegexp;
+  /** for drawing values; undefined when only RE2 reads the pattern */
+  readonly generator: RegExp | undefined;
+}
+
+const compiled = new Map<string, CompiledPattern | SyntaxError>();
+
+/** The pattern compiled, or the SyntaxError (RE2's message) of one that does not compile. */
+export function compilePattern(pattern: string): CompiledPattern | SyntaxError {
+  const cached = compiled.get(pattern);
+  if (cached) return cached;
+  let result: CompiledPattern | SyntaxError;
+  try {
+    result = { matcher: compileGoRegexp(pattern), generator: generatorRegex(pattern) };
+  } catch (error) {
+    result = error instanceof SyntaxError ? error : new SyntaxError(String(error));
   }
   if (compiled.size > 10_000) compiled.clear();
   compiled.set(pattern, result);
@@ -73,12 +91,12 @@ const RandExp = ((randexpModule as unknown as { default?: RandExpClass }).defaul
 const generators = new Map<string, InstanceType<RandExpClass>>();
 
 /**
- * A string matching `regex`, drawn from `rng`; repetitions (* + {n,}) stop after `maxRepeat`, and
- * one that must repeat more than `maxCount` times throws.
+ * A string matching `regex`, drawn from `rng`; repetitions (* + {n,}) stop after `maxRepeat` (a
+ * counted one repeats at most 1000 times: Go's regexp refuses more).
  * Throws when the expression uses a construct no string can be generated for (a back-reference
  * to nothing, a lookaround).
  */
-export function stringMatching(regex: RegExp, rng: Rng, maxRepeat: number, maxCount: number): string {
+export function stringMatching(regex: RegExp, rng: Rng, maxRepeat: number): string {
   const key = `${regex.flags}/${regex.source}`;
   let generator = generators.get(key);
   if (!generator) {
@@ -87,11 +105,6 @@ export function stringMatching(regex: RegExp, rng: Rng, maxRepeat: number, maxCo
     generators.set(key, generator);
   }
   generator.max = maxRepeat;
-  generator.randInt = (low: number, high: number) => {
-    // a repetition of more than maxCount ({1000000000}) would be drawn in full; refuse it (the
-    // draws of characters from a class are below 0x110000 and pass)
-    if (low > Math.max(maxCount, 0x10ffff)) throw new RangeError(`a repetition of at least ${low}`);
-    return low + Math.floor(rng() * (Math.min(high, Math.max(maxCount, 0x10ffff)) - low + 1));
-  };
+  generator.randInt = (low: number, high: number) => low + Math.floor(rng() * (high - low + 1));
   return generator.gen();
 }

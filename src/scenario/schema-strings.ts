@@ -63,7 +63,7 @@ const BY_NAME: Array<[RegExp, (index: number, rng: Rng) => string]> = [
 
 /**
  * The longest string vitictl makes: the API server stores at most ~1.5 MiB per object. A longer
- * minLength, or a pattern's repetition past it ({1000000000}), finds no string.
+ * minLength finds no string.
  */
 export const MAX_STRING_LENGTH = 1 << 20;
 
@@ -106,14 +106,14 @@ export function stringFor(schema: JsonSchema, name: string, index: number, rng: 
   }
   if (schema.pattern === undefined) return undefined;
   const regex = compilePattern(schema.pattern);
-  if (!(regex instanceof RegExp)) return undefined;
+  if (regex instanceof SyntaxError || regex.generator === undefined) return undefined;
   const minLength = schema.minLength ?? 0;
   if (minLength > MAX_STRING_LENGTH) return undefined;
   let maxRepeat = Math.max(4, Math.min(32, minLength));
   for (let attempt = 0; attempt < STRING_ATTEMPTS; attempt++) {
     let drawn: string;
     try {
-      drawn = stringMatching(regex, rng, maxRepeat, MAX_STRING_LENGTH);
+      drawn = stringMatching(regex.generator, rng, maxRepeat);
     } catch {
       return undefined;
     }

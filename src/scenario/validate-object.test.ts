@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkStringFormat } from './formats.js';
 import type { JsonSchema } from './json-schema.js';
-import { type Violation, validateObject, validateValue } from './validate-object.js';
+import { stringProblems, type Violation, validateObject, validateValue } from './validate-object.js';
 
 function check(schema: JsonSchema, value: unknown): Violation[] {
   const out: Violation[] = [];
@@ -105,6 +105,17 @@ describe('schema validation', () => {
       '.small: 2147483648 is out of int32 range',
       '.list: items [0] and [1] are duplicates',
     ]);
+  });
+
+  it('matches patterns as Go does, in linear time: a backtracking pattern against a long value', () => {
+    const schema: JsonSchema = { type: 'string', pattern: '^(a+)+$' };
+    const started = performance.now();
+    expect(stringProblems(schema, `${'a'.repeat(5_000)}!`)).toEqual([
+      expect.stringMatching(/does not match pattern \^\(a\+\)\+\$$/),
+    ]);
+    // an ECMAScript RegExp takes 2^5000 steps here
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(stringProblems({ type: 'string', pattern: '(?i)^[[:alpha:]]+\\z' }, 'Abc')).toEqual([]);
   });
 
   it('evaluates CEL rules on create (self), skips transition rules, warns about functions it lacks', () => {

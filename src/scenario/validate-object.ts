@@ -82,9 +82,9 @@ export function stringProblems(schema: JsonSchema, value: string): string[] {
   if (schema.maxLength !== undefined && length > schema.maxLength)
     problems.push(`string is longer than maxLength ${schema.maxLength}`);
   if (schema.pattern !== undefined) {
-    const regex = compilePattern(schema.pattern);
+    const pattern = compilePattern(schema.pattern);
     // a pattern that does not compile was refused with its CRD
-    if (regex instanceof RegExp && !regex.test(value))
+    if (!(pattern instanceof SyntaxError) && !pattern.matcher.test(value))
       problems.push(`${JSON.stringify(value)} does not match pattern ${schema.pattern}`);
   }
   if (schema.format !== undefined && !checkStringFormat(schema.format, value)) {

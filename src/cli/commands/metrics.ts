@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { inputError, usageError } from '../../errors.js';
+import type { GoRegexp } from '../../util/go-regexp.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
 import { durationFlag, intFlag, mibFlag, outputFormat } from '../flags.js';
@@ -38,10 +39,12 @@ export function targetOptions(ctx: CliContext, flags: TargetFlags) {
   };
 }
 
-function regexFlag(flag: string, value: string | undefined): RegExp | undefined {
+/** A Go regexp, as Prometheus reads its selectors. */
+async function regexFlag(flag: string, value: string | undefined): Promise<GoRegexp | undefined> {
   if (value === undefined) return undefined;
+  const { compileGoRegexp } = await import('../../util/go-regexp.js');
   try {
-    return new RegExp(value);
+    return compileGoRegexp(value);
   } catch (error) {
     throw usageError(`${flag}: invalid regular expression: ${(error as Error).message}`);
   }
@@ -62,7 +65,7 @@ async function scrape(ctx: CliContext, spec: string | undefined, flags: ScrapeFl
     `scraping ${targets.map((t) => t.name).join(', ')} ${flags.once ? 'once' : `every ${intervalMs / 1000}s for ${(durationMs ?? 0) / 1000}s`} (Ctrl-C stops early)`,
   );
   try {
-    const select = regexFlag('--select', flags.select);
+    const select = await regexFlag('--select', flags.select);
     const result = await scrapeTargets(targets, {
       intervalMs,
       ...(durationMs === undefined ? {} : { durationMs }),

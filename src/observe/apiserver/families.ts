@@ -1,3 +1,5 @@
+import { compileGoRegexp } from '../../util/go-regexp.js';
+
 /**
  * What vitictl reads from the API server's and etcd's /metrics (names and labels as kube-apiserver
  * v1.37 and etcd v3.6 serve them; older names are the fallbacks). The scrape keeps only these families.
@@ -32,7 +34,7 @@ export const ETCD = {
 } as const;
 
 /** The families kept from each scrape (the rest of a multi-MiB exposition is dropped after parsing). */
-export const APISERVER_SELECT = new RegExp(
+export const APISERVER_SELECT = compileGoRegexp(
   `^(${[
     API.requests,
     API.duration,

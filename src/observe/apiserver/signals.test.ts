@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { compileGoRegexp } from '../../util/go-regexp.js';
 import { parseExposition } from '../metrics/parse.js';
 import { histogramQuantile } from '../metrics/quantile.js';
 import { TargetStore } from '../metrics/store.js';
@@ -65,7 +66,7 @@ describe('API server signals from recorded lab scrapes', () => {
   });
 
   it('falls back to apiserver_request_duration_seconds where the SLI histogram is not served', () => {
-    const older = new TargetStore('older', /^apiserver_request_(duration_seconds|total)$/);
+    const older = new TargetStore('older', compileGoRegexp('^apiserver_request_(duration_seconds|total)$'));
     for (const { at, text } of [before, after])
       older.add(at, parseExposition(Buffer.from(text), { format: 'text' }));
     const fallback = computeApiServerSignals(older, undefined, before.at);

@@ -1,3 +1,4 @@
+import type { GoRegexp } from '../../util/go-regexp.js';
 import { ownCopy } from '../../util/own-copy.js';
 import type { Exposition, MetricFamily, MetricType } from './model.js';
 import { parseNumber } from './numbers.js';
@@ -31,7 +32,7 @@ export interface ScrapeBatch {
 export const START_TIME_SERIES = ['process_start_time_seconds', 'vitistack_start_time_seconds'];
 
 /** Whether a store selecting `select` keeps a family (the restart markers always). */
-export const keepFamily = (name: string, select: RegExp | undefined): boolean =>
+export const keepFamily = (name: string, select: GoRegexp | undefined): boolean =>
   !select || select.test(name) || START_TIME_SERIES.includes(name);
 
 /**
@@ -89,7 +90,7 @@ export class BatchEncoder {
   private readonly takenIn: number[] = [];
   private readonly takenAt: number[] = [];
 
-  constructor(private readonly select: RegExp | undefined) {}
+  constructor(private readonly select: GoRegexp | undefined) {}
 
   /** Number a series the store already holds (one loaded from a file), as encode() would have. */
   adopt(name: string, labels: Labels): number {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { heapRetainedBy } from '../../../test/helpers/heap.js';
+import { compileGoRegexp, type GoRegexp } from '../../util/go-regexp.js';
 import { BatchEncoder } from './batch.js';
 import { decodeScrape, parseScrape } from './decode.js';
 import { parseExposition } from './parse.js';
@@ -21,13 +22,13 @@ function contents(store: TargetStore) {
 }
 
 /** The store as scrapes parsed in full fill it: the reference for the encoder's shortcut. */
-function parsedInFull(scrapes: string[][], select?: RegExp) {
+function parsedInFull(scrapes: string[][], select?: GoRegexp) {
   const store = new TargetStore('t', select);
   for (const [i, lines] of scrapes.entries()) store.add(i, parseScrape(bytes(lines), 'text', MAX));
   return contents(store);
 }
 
-function decodedWithShortcut(scrapes: string[][], select?: RegExp) {
+function decodedWithShortcut(scrapes: string[][], select?: GoRegexp) {
   const store = new TargetStore('t', select);
   const encoder = new BatchEncoder(select);
   for (const [i, lines] of scrapes.entries())
@@ -60,7 +61,7 @@ describe('decoding scrapes: a series line seen before is read by its text', () =
 
   it('skips the lines of a family the store drops, and still keeps the restart marker', () => {
     const scrape = [...exposition, 'process_start_time_seconds 100'];
-    const select = /^h/;
+    const select = compileGoRegexp('^h');
     const encoder = new BatchEncoder(select);
     const first = decodeScrape(bytes(scrape), 'text', MAX, encoder);
     const second = decodeScrape(bytes(scrape), 'text', MAX, encoder);
@@ -87,7 +88,7 @@ describe('decoding scrapes: a series line seen before is read by its text', () =
       'd_sum 3',
       ...exposition,
     ];
-    const select = /^(h|other|d_total)$/;
+    const select = compileGoRegexp('^(h|other|d_total)$');
     const parsed = parseExposition(bytes(scrape), { skipFamily: (name) => !select.test(name) });
     // the bad value on line 4 is never read; d_total is kept by name, so it and what follows are read
     expect(parsed.problems).toEqual([]);
@@ -195,7 +196,11 @@ describe('decoding scrapes: a series line seen before is read by its text', () =
       .uniqueArray(fc.nat({ max: blocks.length - 1 }), { minLength: 1 })
       .chain((order) => fc.tuple(...order.map(block)))
       .map((parts) => ['first 1', ...parts.flat()]);
-    const select = fc.constantFrom(undefined, /^(h|c|g)/, /^(h|c|g|dh_total)$/);
+    const select = fc.constantFrom(
+      undefined,
+      compileGoRegexp('^(h|c|g)'),
+      compileGoRegexp('^(h|c|g|dh_total)$'),
+    );
     fc.assert(
       fc.property(fc.array(scrape, { minLength: 1, maxLength: 5 }), select, (scrapes, pattern) => {
         expect(decodedWithShortcut(scrapes, pattern)).toEqual(parsedInFull(scrapes, pattern));

@@ -1,3 +1,4 @@
+import type { GoRegexp } from '../../util/go-regexp.js';
 import { BatchEncoder, type ScrapeBatch } from './batch.js';
 import type { Exposition, ParseProblem } from './model.js';
 import { parseExposition } from './parse.js';
@@ -42,7 +43,7 @@ export function decodeScrape(
 }
 
 /** Per target, its own encoder: one thread's decoding (a parse worker's, or the event loop's). */
-export function targetsDecoder(select: RegExp | undefined) {
+export function targetsDecoder(select: GoRegexp | undefined) {
   const encoders = new Map<string, BatchEncoder>();
   return (target: string, body: Uint8Array, format: Exposition['format'], maxInputBytes: number) => {
     let encoder = encoders.get(target);

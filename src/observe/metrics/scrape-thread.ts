@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Agent, request } from 'undici';
 import { VitictlError } from '../../errors.js';
 import type { RawResponse, ThreadRequest } from '../../kube/rest.js';
+import { compileGoRegexp } from '../../util/go-regexp.js';
 import { bodyDeadline, readBodyBounded, TooLargeError } from '../../util/read-bounded.js';
 import { lowerThisThread } from '../../util/thread-priority.js';
 import type { GetInit } from '../target.js';
@@ -18,7 +19,7 @@ import type { ScrapeReply, ScrapeRequest, SelectPattern, WireError } from './thr
 lowerThisThread();
 
 const pattern = workerData as SelectPattern | undefined;
-const select = pattern ? new RegExp(pattern.source, pattern.flags) : undefined;
+const select = pattern ? compileGoRegexp(pattern.source) : undefined;
 const decode = targetsDecoder(select);
 const agents = new Map<string, Agent>();
 

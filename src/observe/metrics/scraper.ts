@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VitictlError } from '../../errors.js';
 import { NetworkError } from '../../kube/rest.js';
+import type { GoRegexp } from '../../util/go-regexp.js';
 import { formatBytes, MiB } from '../../util/read-input.js';
 import { type BodyLimit, describeFetchFailure, type Target } from '../target.js';
 import { parseScrape, targetsDecoder } from './decode.js';
@@ -14,7 +15,7 @@ export interface ScrapeOptions {
   /** stop after this long (or when `signal` aborts: then one last scrape is taken) */
   durationMs?: number;
   once?: boolean;
-  select?: RegExp;
+  select?: GoRegexp;
   signal?: AbortSignal;
   /**
    * the user's interrupt: the scrapes in flight on this thread are abandoned (not failures) and no

@@ -1,3 +1,4 @@
+import type { GoRegexp } from '../../util/go-regexp.js';
 import { BatchEncoder, type Labels, type ScrapeBatch, START_TIME_SERIES, seriesKey } from './batch.js';
 import type { Exposition, MetricType } from './model.js';
 import { type Bucket, counterIncrease, histogramQuantile } from './quantile.js';
@@ -81,7 +82,7 @@ export class TargetStore {
   constructor(
     readonly target: string,
     /** keep only families whose name matches (e.g. --select) */
-    select: RegExp | undefined = undefined,
+    select: GoRegexp | undefined = undefined,
   ) {
     this.encoder = new BatchEncoder(select);
   }

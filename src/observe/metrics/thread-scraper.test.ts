@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useLocalServers } from '../../../test/helpers/local-server.js';
 import { freePort } from '../../lab/ports.js';
+import { compileGoRegexp } from '../../util/go-regexp.js';
 import { BACKGROUND_NICE } from '../../util/thread-priority.js';
 import { apiServerTarget, resolveTargets, type Target } from '../target.js';
 import { parseExposition } from './parse.js';
@@ -26,7 +27,7 @@ function exposition(series: number, value = 0): string {
   return `${lines.join('\n')}\n`;
 }
 
-const KEPT = /^kept_seconds$/;
+const KEPT = compileGoRegexp('^kept_seconds$');
 const { listening, https } = useLocalServers();
 const closing: Array<{ close: () => Promise<void> }> = [];
 afterEach(async () => {
@@ -128,14 +129,14 @@ describe('scraping on a thread of its own', () => {
     expect(seen).toEqual(['Bearer the-token']);
   });
 
-  it("keeps the select pattern's flags across the thread: a case-insensitive pattern selects as it does here", async () => {
+  it("keeps the select pattern's flags across the thread: a case-insensitive Go pattern selects as it does here", async () => {
     const { port } = await endpoint(() => ({ body: exposition(2) }));
     const target = await targetAt(`http://127.0.0.1:${port}/metrics`);
     const viaThread = await scrapeTargets([target], {
       intervalMs: 1,
       once: true,
-      select: /^KEPT_SECONDS$/i,
-      thread: started(/^KEPT_SECONDS$/i).scrape,
+      select: compileGoRegexp('(?i)^KEPT_SECONDS$'),
+      thread: started(compileGoRegexp('(?i)^KEPT_SECONDS$')).scrape,
     });
     expect(viaThread.stores[0]!.columns('kept_seconds_count')).toHaveLength(2);
   });

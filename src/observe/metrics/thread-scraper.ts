@@ -1,15 +1,15 @@
 import { Worker } from 'node:worker_threads';
 import { type ErrorKind, type SourceLocation, VitictlError } from '../../errors.js';
 import type { ThreadRequest } from '../../kube/rest.js';
+import type { GoRegexp } from '../../util/go-regexp.js';
 import { TooLargeError, type TooLargeSeen } from '../../util/read-bounded.js';
 import { type BodyLimit, responseTooLarge, type Target } from '../target.js';
 import type { DecodedScrape } from './decode.js';
 import { ScrapeStatusError } from './fetch-body.js';
 
-/** The thread's series filter, as a RegExp's parts. */
+/** The thread's family filter: the Go regexp's source (a compiled one does not cross threads). */
 export interface SelectPattern {
   source: string;
-  flags: string;
 }
 
 export interface ScrapeRequest {
@@ -80,7 +80,7 @@ function rebuildError(error: WireError, target: Target, path: string, limit: Bod
  * for milliseconds at a time, parsing it for ~110 ms. The thread answers with the store's encoded
  * batch. close() ends it.
  */
-export function threadScraper(select: RegExp): { scrape: ThreadScrape; close: () => Promise<void> } {
+export function threadScraper(select: GoRegexp): { scrape: ThreadScrape; close: () => Promise<void> } {
   const worker = startWorker(select);
   // the worker keeps the process alive only while a scrape is pending
   worker.unref();
@@ -134,9 +134,8 @@ export function threadScraper(select: RegExp): { scrape: ThreadScrape; close: ()
  * From dist/ the worker is the compiled scrape-thread.js beside this module. From the sources (vitest
  * runs them in-process) it is scrape-thread.ts, which a worker can only load after registering tsx.
  */
-function startWorker(select: RegExp): Worker {
-  // a RegExp does not cross threads: its source and flags do
-  const workerData: SelectPattern = { source: select.source, flags: select.flags };
+function startWorker(select: GoRegexp): Worker {
+  const workerData: SelectPattern = { source: select.source };
   const options = { workerData, resourceLimits: WORKER_LIMITS };
   if (!import.meta.url.endsWith('.ts'))
     return new Worker(new URL('./scrape-thread.js', import.meta.url), options);

@@ -1,4 +1,5 @@
 import { inputError, usageError } from '../../errors.js';
+import { compileGoRegexp, type GoRegexp } from '../../util/go-regexp.js';
 import type { PprofLocation, PprofProfile, SampleTable, ValueType } from './decode.js';
 import { buildGraph, nodeTable } from './graph.js';
 import { scale, unitKind } from './units.js';
@@ -206,24 +207,17 @@ function combineWithBase(profile: PprofProfile, base: PprofProfile): Combined {
   };
 }
 
-/** Go's regexp syntax for the common cases: (?i) and friends as a leading flag group. */
-function compileGoRegex(source: string, flag = '--focus'): RegExp {
-  let pattern = source;
-  let flags = '';
-  const leading = /^\(\?([imsU]+)\)/.exec(pattern);
-  if (leading) {
-    pattern = pattern.slice(leading[0].length);
-    for (const f of leading[1]!) if (f !== 'U' && !flags.includes(f)) flags += f;
-  }
+/** --focus is a Go regexp, as pprof reads it. */
+function focusRegexp(source: string): GoRegexp {
   try {
-    return new RegExp(pattern, flags);
+    return compileGoRegexp(source);
   } catch (error) {
-    throw usageError(`${flag}: invalid regular expression: ${(error as Error).message}`);
+    throw usageError(`--focus: invalid regular expression: ${(error as Error).message}`);
   }
 }
 
 /** Location.matchesName: any line's function name or file name, or the mapping's file. */
-function locationMatches(location: PprofLocation, re: RegExp): boolean {
+function locationMatches(location: PprofLocation, re: GoRegexp): boolean {
   for (const line of location.lines) {
     if (line.fn && (re.test(line.fn.name) || re.test(line.fn.filename))) return true;
   }
@@ -258,7 +252,7 @@ export function topReport(input: PprofProfile, options: TopOptions = {}): TopRep
   const filters: string[] = [];
   let include: Uint8Array | undefined;
   if (options.focus !== undefined && options.focus !== '') {
-    const re = compileGoRegex(options.focus);
+    const re = focusRegexp(options.focus);
     const focused = Uint8Array.from(profile.locations, (location) => (locationMatches(location, re) ? 1 : 0));
     include = new Uint8Array(samples.count);
     for (let s = 0; s < samples.count; s++) {
