@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
-import { removeTempFilesNow } from '../util/atomic-write.js';
+import { onTempFiles, removeTempFilesNow } from '../util/atomic-write.js';
 
 /** The signals that stop vitictl gracefully: Ctrl-C, and what Kubernetes and CI cancellation send. */
 export type StopSignal = 'SIGINT' | 'SIGTERM';
@@ -22,7 +22,8 @@ export interface Io {
   /**
    * Graceful stop for long-running commands: the first SIGINT or SIGTERM aborts the returned signal
    * (its reason is the signal's name; the command stops, cleans up, reports, exits 130 or 143); a second
-   * one exits at once. Commands that never ask still remove their temp files and exit 130/143.
+   * one exits at once. Commands that never ask are ended by the signal itself (the shell's 130/143),
+   * busy or not; once one has written a file, a signal first removes its temp files.
    */
   interrupt(onSecond: () => void): AbortSignal;
 }
@@ -49,8 +50,17 @@ export function processIo(): Io {
     removeTempFilesNow();
     process.exit(SIGNAL_EXIT_CODES[name]);
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  // A handler runs only when the event loop is free: installed up front, it left a command busy for
+  // minutes (one regular expression) deaf to Ctrl-C and SIGTERM. So the signals stay the system's
+  // until a command asks to stop gracefully or a temp file needs removing.
+  let taken = false;
+  const takeSignals = () => {
+    if (taken) return;
+    taken = true;
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  };
+  onTempFiles(takeSignals);
   return {
     stdin: process.stdin,
     stdout: process.stdout,
@@ -59,6 +69,7 @@ export function processIo(): Io {
     cwd: process.cwd(),
     interrupt(second) {
       if (controller) return controller.signal;
+      takeSignals();
       controller = new AbortController();
       // every request in flight listens for the interrupt: hundreds at once are expected, not a leak
       setMaxListeners(0, controller.signal);

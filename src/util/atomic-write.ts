@@ -21,6 +21,13 @@ export async function writeChunks(stream: Writable, chunks: Iterable<string>): P
 /** Temp files being written right now: a signal that ends the process removes them (see cli/io.ts). */
 const liveTempFiles = new Set<string>();
 
+let beforeFirstTempFile: (() => void) | undefined;
+
+/** Run `hook` before a temp file is made (the CLI takes the stop signals then, to remove it). */
+export function onTempFiles(hook: () => void): void {
+  beforeFirstTempFile = hook;
+}
+
 /** Remove every temp file still being written; synchronous, for the moment the process is ending. */
 export function removeTempFilesNow(): void {
   for (const temp of liveTempFiles) rmSync(temp, { force: true });
@@ -46,6 +53,7 @@ export async function writeFileAtomically(
   produce: (stream: Writable) => Promise<void>,
 ): Promise<void> {
   const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);
+  beforeFirstTempFile?.();
   const stream = createWriteStream(temp, { flags: 'wx' });
   liveTempFiles.add(temp);
   try {

@@ -1,0 +1,75 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, useTempDir } from '../../test/helpers/files.js';
+
+/** The process's own signal handling needs a process of its own: a script on the current src/. */
+describe('stop signals', () => {
+  const temp = useTempDir();
+
+  async function script(body: string) {
+    const file = await temp.write(
+      'child.ts',
+      [
+        `import { processIo } from ${JSON.stringify(join(repoRoot, 'src/cli/io.ts'))};`,
+        `import { writeFileAtomically } from ${JSON.stringify(join(repoRoot, 'src/util/atomic-write.ts'))};`,
+        'const io = processIo();',
+        'void writeFileAtomically;',
+        body,
+      ].join('\n'),
+    );
+    const child = execa('node', ['--import', 'tsx', file], { cwd: repoRoot, reject: false });
+    // the child says "ready" once its handlers are as the test wants them
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('ready')) resolve();
+      });
+      child.once('exit', () => reject(new Error('the child exited before it was ready')));
+    });
+    // wrapped: an execa child is a promise, and returning it would wait for the child to end
+    return { child };
+  }
+
+  it('a command busy on the main thread, that never asked for a graceful stop, ends at SIGTERM at once', async () => {
+    // one regular expression or a long synchronous loop: a JavaScript handler would never run
+    const { child } = await script(
+      "console.log('ready'); const end = Date.now() + 60_000; while (Date.now() < end);",
+    );
+    const sent = performance.now();
+    child.kill('SIGTERM');
+    const result = await child;
+    expect(result.signal).toBe('SIGTERM');
+    expect(performance.now() - sent).toBeLessThan(5_000);
+  });
+
+  it('a command that asked for a graceful stop gets the signal as an abort, with its name', async () => {
+    const { child } = await script(
+      [
+        'const signal = io.interrupt(() => undefined);',
+        "signal.addEventListener('abort', () => { console.log('aborted', signal.reason); process.exit(0); });",
+        "console.log('ready'); setInterval(() => undefined, 1000);",
+      ].join('\n'),
+    );
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('aborted SIGINT');
+  });
+
+  it('a signal while a file is being written removes the temp file and exits 143', async () => {
+    const { child } = await script(
+      [
+        "void writeFileAtomically(import.meta.dirname + '/out.json', async () => {",
+        "  console.log('ready');",
+        '  await new Promise(() => undefined);',
+        '});',
+        'setInterval(() => undefined, 1000);',
+      ].join('\n'),
+    );
+    child.kill('SIGTERM');
+    const result = await child;
+    expect(result.exitCode).toBe(143);
+    expect(readdirSync(temp.dir()).sort()).toEqual(['child.ts']);
+  });
+});
