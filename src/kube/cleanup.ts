@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runtimeError } from '../errors.js';
 import { EvenSchedule } from '../load/rate-limiter.js';
-import type { CleanupResult } from '../report/run-result.js';
+import type { CleanupResult } from '../report/sections/cleanup.js';
 import { isPlainObject } from '../util/plain-object.js';
 import { type ApiResource, resourcePath } from './discovery.js';
 import { RUN_ID_LABEL, SHARD_LABEL } from './labels.js';

@@ -10,13 +10,8 @@ import { auditLogOffset, groundTruth, rowKey } from '../observe/audit/ground-tru
 import type { TargetStore } from '../observe/metrics/store.js';
 import { apiServerTarget, type Target } from '../observe/target.js';
 import { phaseRecorder } from '../report/phases.js';
-import {
-  type CleanupResult,
-  cleanupIncomplete,
-  METHODS,
-  RUN_RESULT_VERSION,
-  type RunResult,
-} from '../report/run-result.js';
+import { METHODS, RUN_RESULT_VERSION, type RunResult } from '../report/run-result.js';
+import { type CleanupResult, cleanupIncomplete } from '../report/sections/cleanup.js';
 import type { ScenarioPlan } from '../scenario/expand.js';
 import type { PreparedScenario } from '../scenario/prepare.js';
 import { rateShare, shardLabelValue, shareOf } from '../scenario/shard.js';

@@ -1,5 +1,6 @@
 import { type LatencySummary, statMs } from '../report/histogram.js';
-import { cleanupIncomplete, type RunResult } from '../report/run-result.js';
+import type { RunResult } from '../report/run-result.js';
+import { cleanupIncomplete } from '../report/sections/cleanup.js';
 import { formatMs } from '../util/duration.js';
 import { escapeControlKeepColour } from '../util/escape-control.js';
 import { apiserverLines } from './apiserver-views.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hdr } from '../../test/helpers/run-fixture.js';
-import type { CleanupResult } from '../report/run-result.js';
+import type { CleanupResult } from '../report/sections/cleanup.js';
 import type { Pacing } from '../report/sections/pacing.js';
 import { cleanupText, pacingText } from './summary-text.js';
 

@@ -1,9 +1,5 @@
-import {
-  type ApplyResult,
-  type CleanupResult,
-  cleanupIncomplete,
-  type GroundTruth,
-} from '../report/run-result.js';
+import type { ApplyResult, GroundTruth } from '../report/run-result.js';
+import { type CleanupResult, cleanupIncomplete } from '../report/sections/cleanup.js';
 import { LATE_STRETCH_MS, type Pacing } from '../report/sections/pacing.js';
 import { formatMs } from '../util/duration.js';
 

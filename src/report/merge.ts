@@ -2,14 +2,8 @@ import { inputError } from '../errors.js';
 import { maxOf, minOf } from '../util/extremes.js';
 import { mergeSummaries } from './histogram.js';
 import { mergePhaseEntries } from './merge-phases.js';
-import type {
-  ApplyResult,
-  CleanupResult,
-  GroundTruth,
-  ObjectCounts,
-  RunResult,
-  SetResult,
-} from './run-result.js';
+import type { ApplyResult, GroundTruth, ObjectCounts, RunResult, SetResult } from './run-result.js';
+import type { CleanupResult } from './sections/cleanup.js';
 import { cpuWaitShare, type Pacing } from './sections/pacing.js';
 import type { WebhookResult } from './sections/webhook.js';
 

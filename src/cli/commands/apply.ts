@@ -184,7 +184,7 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
   if (result.interrupted) return interruptExitCode(signal);
   const counts = result.apply?.counts;
   const cleanup = result.cleanup;
-  const { cleanupIncomplete } = await import('../../report/run-result.js');
+  const { cleanupIncomplete } = await import('../../report/sections/cleanup.js');
   if (cleanup && cleanupIncomplete(cleanup)) {
     const { cleanupText } = await import('../../render/summary-text.js');
     // objects this run created may still be in the cluster: never a silent success

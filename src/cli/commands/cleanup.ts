@@ -89,7 +89,7 @@ async function cleanup(ctx: CliContext, scenario: string | undefined, flags: Cle
       onProgress: (line) => ctx.info(line),
       signal,
     });
-    const { cleanupIncomplete } = await import('../../report/run-result.js');
+    const { cleanupIncomplete } = await import('../../report/sections/cleanup.js');
     if (format === 'json') ctx.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else {
       const { cleanupText } = await import('../../render/summary-text.js');
