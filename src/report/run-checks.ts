@@ -58,11 +58,27 @@ function histogramProblem(summary: LatencySummary, path: string): RunProblem | u
   return undefined;
 }
 
+/** The run's times are times, in order: a negative duration becomes a negative junit time and window. */
+function timesProblem(run: RunResult): RunProblem | undefined {
+  const started = Date.parse(run.startedAt);
+  const ended = Date.parse(run.endedAt);
+  if (Number.isNaN(started))
+    return { path: '$.startedAt', message: `${JSON.stringify(run.startedAt)} is not a time` };
+  if (Number.isNaN(ended))
+    return { path: '$.endedAt', message: `${JSON.stringify(run.endedAt)} is not a time` };
+  if (ended < started)
+    return { path: '$.endedAt', message: `${run.endedAt} is before startedAt ${run.startedAt}` };
+  return undefined;
+}
+
 /**
- * The invariants every reader relies on: the counts add up, none is negative, the histograms decode
- * and hold what their summaries say, percentiles are ordered. The schema checks only the shape.
+ * The invariants every reader relies on: the times are in order, the counts add up, none is negative,
+ * the histograms decode and hold what their summaries say, percentiles are ordered. The schema checks
+ * only the shape.
  */
 export function runResultProblem(run: RunResult): RunProblem | undefined {
+  const times = timesProblem(run);
+  if (times) return times;
   const apply = run.apply;
   if (!apply) return undefined;
   const problem = countsProblem(apply.counts, '$.apply.counts');

@@ -53,4 +53,20 @@ describe('a run.json from elsewhere', () => {
     const run = parseRunResult(raw, 'run.json');
     expect(run.target.server).toBe('https://REDACTED@127.0.0.1:6443/?token=REDACTED');
   });
+
+  it('is refused when it ends before it started, or its times are not times, naming the field', () => {
+    const run = shard(0, [100, 200], 0).result;
+    const backwards = thrownBy(() =>
+      parseRunResult(
+        { ...run, startedAt: '2026-01-02T00:00:00Z', endedAt: '2026-01-01T00:00:00Z' },
+        'run.json',
+      ),
+    );
+    expect(backwards.exitCode).toBe(2);
+    expect(backwards.location?.jsonPath).toBe('$.endedAt');
+    expect(backwards.message).toMatch(/2026-01-01T00:00:00Z is before startedAt 2026-01-02T00:00:00Z/);
+    const notATime = thrownBy(() => parseRunResult({ ...run, startedAt: 'yesterday' }, 'run.json'));
+    expect(notATime.location?.jsonPath).toBe('$.startedAt');
+    expect(notATime.message).toMatch(/"yesterday" is not a time/);
+  });
 });

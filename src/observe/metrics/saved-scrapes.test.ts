@@ -45,6 +45,11 @@ describe('reading a saved scrape set', () => {
       '$.targets[0].series[0].values',
     ],
     ['a restart past the last scrape', (raw) => first(raw).restarts.push(2), '$.targets[0].restarts[0]'],
+    [
+      'times that go backwards',
+      (raw) => first(raw).times.splice(0, 2, first(raw).times[1]!, first(raw).times[0]!),
+      '$.targets[0].times[1]',
+    ],
   ])('refuses %s, naming the JSON path', (_, damage, jsonPath) => {
     const raw = savedJson();
     damage(raw);

@@ -54,6 +54,14 @@ export function parseSavedScrapes(raw: unknown, file: string): SavedScrapes {
     // vitictl saves target URLs redacted; a file from elsewhere must not make it show credentials
     target.target = redactUrl(target.target);
     const scrapes = target.times.length;
+    // rates and windows divide by the time between scrapes: it must move forward
+    const backwards = target.times.findIndex((time, i) => i > 0 && !(time > target.times[i - 1]!));
+    if (backwards !== -1) {
+      throw inputError(
+        `scrape ${backwards} is at ${target.times[backwards]}, not after scrape ${backwards - 1} at ${target.times[backwards - 1]}`,
+        { location: { file, jsonPath: `$.targets[${t}].times[${backwards}]` }, hint: HINT },
+      );
+    }
     const series = target.series.findIndex((column) => column.values.length !== scrapes);
     if (series !== -1) {
       throw inputError(
