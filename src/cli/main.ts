@@ -3,7 +3,7 @@ import { formatLocation, VitictlError } from '../errors.js';
 import { makeStyle } from '../render/style.js';
 import { escapeControl } from '../util/escape-control.js';
 import { packageVersion } from '../util/version.js';
-import { examples, type Runner } from './command.js';
+import { examples, helpHint, type Runner } from './command.js';
 import { registerApply } from './commands/apply.js';
 import { registerCleanup } from './commands/cleanup.js';
 import { registerLab } from './commands/lab.js';
@@ -39,15 +39,21 @@ function buildProgram(runner: Runner): Command {
     .option('-q, --quiet', 'only results and errors, no progress')
     .option('-v, --verbose', 'more detail, and stack traces on errors')
     .option('--no-color', 'no colours (also: NO_COLOR=1)')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => runner.io.stdout.write(text),
       writeErr: (text) => runner.io.stderr.write(text),
       getOutHelpWidth: () => terminalWidth(runner.io.stdout),
       getErrHelpWidth: () => terminalWidth(runner.io.stderr),
-      // commander's usage errors quote the argv too
-      outputError: (text, write) => write(text.split('\n').map(escapeControl).join('\n')),
+      // commander's usage errors quote the argv too; its suggestion joins the error's one line
+      outputError: (text, write) =>
+        write(
+          text
+            .replace(/\n\(Did you mean (.+)\)\n?$/, ' (did you mean $1)\n')
+            .split('\n')
+            .map(escapeControl)
+            .join('\n'),
+        ),
     })
     .addHelpText(
       'after',
@@ -66,10 +72,13 @@ Exit codes: 0 ok · 1 runtime error · 2 usage or bad input · 3 a gate failed �
   registerReport(program, runner);
   registerPprof(program, runner);
   registerWebhook(program, runner);
-  for (const command of program.commands) {
+  const configure = (command: Command) => {
     command.exitOverride();
-    for (const sub of command.commands) sub.exitOverride();
-  }
+    // commander prints its own usage errors (an unknown option, a missing argument): the hint is ours
+    command.showHelpAfterError(`hint: ${helpHint(command)}`);
+    for (const sub of command.commands) configure(sub);
+  };
+  configure(program);
   return program;
 }
 

@@ -147,11 +147,12 @@ spec:
       ['scenario', 'generate', 'machines', '--cuont', '3'],
       /^error: unknown option '--cuont'/,
     ],
-  ])('rejects %s with one line and exit 2', async (_case, args, message) => {
+  ])('rejects %s with one line, a hint and exit 2', async (_case, args, message) => {
     const result = await runCli(args);
     expect(result.exitCode).toBe(2);
     const lines = String(result.stderr).trim().split('\n');
     expect(lines[0]).toMatch(message);
+    expect(lines[1]).toMatch(/^hint: ./);
     expect(String(result.stderr)).not.toMatch(/\n\s+at /); // no stack trace
     expect(result.stdout).toBe('');
   });

@@ -56,6 +56,7 @@ async function scrape(ctx: CliContext, spec: string | undefined, flags: ScrapeFl
   const durationMs = flags.once ? undefined : (durationFlag('--duration', flags.duration) ?? 60_000);
   if (intervalMs < 100) throw usageError('--interval must be at least 100ms');
   const maxBytes = mibFlag('--max-exposition-size', flags.maxExpositionSize);
+  const select = await regexFlag('--select', flags.select);
   const { resolveTargets } = await import('../../observe/target.js');
   const { scrapeTargets, saveScrapes } = await import('../../observe/metrics/scraper.js');
   const { computeSignals } = await import('../../observe/metrics/signals.js');
@@ -65,7 +66,6 @@ async function scrape(ctx: CliContext, spec: string | undefined, flags: ScrapeFl
     `scraping ${targets.map((t) => t.name).join(', ')} ${flags.once ? 'once' : `every ${intervalMs / 1000}s for ${(durationMs ?? 0) / 1000}s`} (Ctrl-C stops early)`,
   );
   try {
-    const select = await regexFlag('--select', flags.select);
     const result = await scrapeTargets(targets, {
       intervalMs,
       ...(durationMs === undefined ? {} : { durationMs }),

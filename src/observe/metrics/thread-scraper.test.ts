@@ -253,7 +253,13 @@ describe('a failed scrape on the thread reads as it does on the event loop', () 
     const gzipped = await endpoint(() => ({ headers: { 'content-encoding': 'gzip' }, body: bomb }));
     for (const port of [declared.port, gzipped.port]) {
       const [there, here] = await bothWays(await targetAt(`http://127.0.0.1:${port}/metrics`), 2 ** 20 / 16);
-      expect(there).toEqual(here);
+      // where reading stopped depends on how the chunks arrived, which differs from read to read
+      const chunkless = (failure: ScrapeFailure) => {
+        const masked = (text: string) =>
+          text.replace(/reading stopped at [\d.]+ \w+/, 'reading stopped at …');
+        return { ...failure, message: masked(failure.message), reason: masked(failure.reason) };
+      };
+      expect(chunkless(there)).toEqual(chunkless(here));
       expect(there).toMatchObject({ kind: 'parse', hint: expect.stringMatching(/--max-exposition-size/) });
     }
   });
