@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { thrownByAsync } from '../../test/helpers/errors.js';
@@ -19,6 +19,17 @@ describe('output paths vitictl cannot use are bad input, named, never an interna
       expect(error.exitCode).toBe(2);
       expect(error.message).toBe(`cannot use --out-dir ${dir}: ${file} exists and is not a directory`);
     }
+  });
+
+  it('ensureOutDir names a dangling link as one (mkdir said EEXIST)', async () => {
+    await temp.write('run.json', '{}');
+    const link = join(temp.dir(), 'out');
+    symlinkSync(join(temp.dir(), 'gone'), link);
+    const error = await thrownByAsync(() => ensureOutDir(link, '--out-dir'));
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toBe(
+      `cannot use --out-dir ${link}: ${link} is a link to ${join(temp.dir(), 'gone')}, which does not exist`,
+    );
   });
 
   it('ensureOutDir refuses where the file system will not create it, at once (recursive mkdir spins on /proc)', async () => {

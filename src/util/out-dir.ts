@@ -1,4 +1,4 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, readlink, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { inputError } from '../errors.js';
 
@@ -41,6 +41,11 @@ export async function ensureOutDir(dir: string, flag: string): Promise<void> {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST' && (await kindOf(path)) === 'directory') continue;
+      const target = code === 'EEXIST' ? await readlink(path).catch(() => undefined) : undefined;
+      if (target !== undefined)
+        throw inputError(`cannot use ${flag} ${dir}: ${path} is a link to ${target}, which does not exist`, {
+          hint: 'create the directory it points to, or remove the link',
+        });
       throw inputError(`cannot create ${flag} ${dir}: ${code ?? (error as Error).message} at ${path}`, {
         hint: HINT,
       });
