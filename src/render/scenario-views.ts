@@ -30,7 +30,7 @@ export function renderValidation(result: ScenarioValidation, style: Style): stri
     const where = violation.namespace ? `${violation.namespace}/${violation.name}` : violation.name;
     const label = violation.severity === 'error' ? style.red('error') : style.yellow('warning');
     lines.push(
-      `${label}: object ${violation.objectIndex} (${violation.set} ${where}): ${violation.path}: ${violation.message}`,
+      `${label}: object ${violation.objectIndex} (${violation.set} ${where}): ${violation.path ? `${violation.path}: ` : ''}${violation.message}`,
     );
   }
   if (result.truncated)

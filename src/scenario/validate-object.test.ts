@@ -107,6 +107,24 @@ describe('schema validation', () => {
     ]);
   });
 
+  it('refuses an object larger than etcd stores (1.5 MiB as JSON), whatever its schema allows', () => {
+    const object = (size: number) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c', namespace: 'n' },
+      data: { k: 'a'.repeat(size) },
+    });
+    expect(validateObject(object(1_500_000), undefined, 'Namespaced')).toEqual([]);
+    expect(validateObject(object(2_000_000), undefined, 'Namespaced')).toEqual([
+      {
+        severity: 'error',
+        path: '',
+        message:
+          'the object is 1.9 MiB as JSON: etcd stores at most 1.5 MiB per object by default, the API server would refuse it',
+      },
+    ]);
+  });
+
   it('matches patterns as Go does, in linear time: a backtracking pattern against a long value', () => {
     const schema: JsonSchema = { type: 'string', pattern: '^(a+)+$' };
     const started = performance.now();

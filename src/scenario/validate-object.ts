@@ -1,5 +1,6 @@
 import { isDnsLabel } from '../kube/names.js';
 import { isPlainObject } from '../util/plain-object.js';
+import { formatBytes } from '../util/read-input.js';
 import { celRules, evaluateRule } from './cel.js';
 import { checkStringFormat } from './formats.js';
 import type { JsonSchema } from './json-schema.js';
@@ -385,12 +386,26 @@ export function validateMetadata(
 }
 
 /** Validate a whole object: metadata, then the schema from the root (apiVersion/kind/metadata allowed). */
+/**
+ * etcd's default --max-request-bytes (1.5 MiB): the API server refuses a larger object with
+ * "etcdserver: request is too large", whatever its schema says.
+ */
+export const MAX_STORED_OBJECT_BYTES = 1.5 * 2 ** 20;
+
 export function validateObject(
   object: Record<string, unknown>,
   schema: JsonSchema | undefined,
   scope: 'Namespaced' | 'Cluster',
 ): Violation[] {
   const out: Violation[] = [];
+  const bytes = Buffer.byteLength(JSON.stringify(object));
+  if (bytes > MAX_STORED_OBJECT_BYTES) {
+    out.push({
+      severity: 'error',
+      path: '',
+      message: `the object is ${formatBytes(bytes)} as JSON: etcd stores at most 1.5 MiB per object by default, the API server would refuse it`,
+    });
+  }
   validateMetadata(object, scope, out);
   if (schema) validateValue(schema, object, '', out, true);
   return out;
