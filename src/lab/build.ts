@@ -6,6 +6,7 @@ import { join, relative } from 'node:path';
 import { execa } from 'execa';
 import { interruptedError, runtimeError } from '../errors.js';
 import { packagePath } from '../util/package-root.js';
+import { stopGroupOnAbort } from './process.js';
 
 export type Progress = (line: string) => void;
 
@@ -73,8 +74,9 @@ async function buildControlPlane(
     reject: false,
     stderr: 'pipe',
     stdout: 'pipe',
-    ...(signal ? { cancelSignal: signal } : {}),
+    detached: true,
   });
+  const stopListening = stopGroupOnAbort(child.pid, signal);
   const tail: string[] = [];
   child.stderr?.setEncoding('utf8');
   let pending = '';
@@ -88,7 +90,7 @@ async function buildControlPlane(
       if (line.startsWith('[lab build]')) progress(line.replace('[lab build] ', ''));
     }
   });
-  const result = await child;
+  const result = await child.finally(stopListening);
   if (signal?.aborted)
     throw interruptedError('interrupted during the lab build: nothing was started', signal);
   if (result.exitCode !== 0) {
@@ -120,12 +122,13 @@ async function buildOperator(
   progress('building the reference operator (go build)…');
   const started = Date.now();
   const temp = `${binary}.tmp`;
-  const result = await execa(goBinary(), ['build', '-trimpath', '-o', temp, '.'], {
+  const build = execa(goBinary(), ['build', '-trimpath', '-o', temp, '.'], {
     cwd: source,
     env: { ...env, CGO_ENABLED: '0', GOTOOLCHAIN: 'local' },
     reject: false,
-    ...(signal ? { cancelSignal: signal } : {}),
+    detached: true,
   });
+  const result = await build.finally(stopGroupOnAbort(build.pid, signal));
   if (signal?.aborted) {
     await rm(temp, { force: true });
     throw interruptedError('interrupted during the lab build: nothing was started', signal);

@@ -21,6 +21,25 @@ export function startDetached(
   }
 }
 
+/**
+ * For a child started with `detached: true` (a process group of its own): an abort stops the whole
+ * group. A build script's `go build`, and go's compile and link, outlive a signal to the first
+ * process alone. Returns the function that stops listening.
+ */
+export function stopGroupOnAbort(pid: number | undefined, signal: AbortSignal | undefined): () => void {
+  if (pid === undefined || !signal) return () => undefined;
+  const stop = () => {
+    try {
+      process.kill(-pid, 'SIGTERM');
+    } catch {
+      // the group has already gone
+    }
+  };
+  if (signal.aborted) stop();
+  else signal.addEventListener('abort', stop, { once: true });
+  return () => signal.removeEventListener('abort', stop);
+}
+
 /** Alive and still the same executable (a recycled PID is not ours). */
 export function isRunning(component: ComponentState): boolean {
   try {
