@@ -69,6 +69,18 @@ describe('markdown', () => {
       '| `create.errorRate < 1% & "more"` | create.errorRate = 2.00%, 1.00% over 1.00% | ❌ |',
     );
   });
+
+  it('never turns names from a hand-made run.json into HTML outside code spans; comparisons stay readable', () => {
+    const md = renderMarkdown({
+      ...run,
+      scenario: { ...run.scenario, name: '<img src=x onerror=alert(1)>' },
+      target: { ...run.target, server: 'https://x/&#60;script&#62;' },
+    });
+    expect(md).toContain('scenario **&lt;img src=x onerror=alert(1)>**');
+    expect(md).toContain('https://x/&amp;#60;script&amp;#62;');
+    expect(md).not.toContain('<img');
+    expect(md).toContain('within < 30.00s');
+  });
 });
 
 describe('markdown with a metrics target that never answered', () => {

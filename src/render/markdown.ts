@@ -11,6 +11,16 @@ import { sizingLine, stepLines, timeToReadyRows } from './tune-rows.js';
 
 /** A table cell or inline text: no pipe, no line break, no control character. */
 const cell = (text: string) => escapeControl(text.replace(/\n/g, ' ')).replace(/\|/g, '\\|');
+/**
+ * Outside code spans, text from the run (a hand-made run.json's names, a target's messages) must not
+ * become HTML: a `<` that would open a tag and an `&` that would start an entity are written as
+ * entities, which render as the characters (`p99 < 30s` stays as it is; inside a code span an
+ * entity would show as typed, so code spans take `cell` alone).
+ */
+const text = (value: string) =>
+  cell(value)
+    .replace(/&(?=#?\w+;)/g, '&amp;')
+    .replace(/<(?=[A-Za-z/!?])/g, '&lt;');
 const ms = formatMs;
 const row = (h: LatencySummary) =>
   h.count === 0
@@ -39,16 +49,16 @@ export function renderMarkdown(result: RunResult): string {
       ? `❌ ${failed.length} of ${gates.length} gates failed`
       : `✅ ${gates.length} gates passed`;
   const lines = [
-    `## vitictl ${cell(result.profile?.name ?? 'run')}: ${verdict}`,
+    `## vitictl ${text(result.profile?.name ?? 'run')}: ${verdict}`,
     '',
-    `Run \`${cell(result.runId)}\` · scenario **${cell(result.scenario.name)}** (seed ${result.scenario.seed}, ${result.scenario.objects} objects) · ${cell(result.target.server)} (${cell(result.target.kubernetesVersion)}) · ${result.startedAt}${shardNote(result)}`,
+    `Run \`${cell(result.runId)}\` · scenario **${text(result.scenario.name)}** (seed ${result.scenario.seed}, ${result.scenario.objects} objects) · ${text(result.target.server)} (${text(result.target.kubernetesVersion)}) · ${result.startedAt}${shardNote(result)}`,
     '',
   ];
-  for (const line of unansweredTargets(result)) lines.push(`> ⚠️ ${cell(line)}`, '');
+  for (const line of unansweredTargets(result)) lines.push(`> ⚠️ ${text(line)}`, '');
   if (gates.length > 0) {
     lines.push('| gate | result | |', '|---|---|---|');
     for (const gate of gates)
-      lines.push(`| \`${cell(gate.gate)}\` | ${cell(gate.message)} | ${gate.passed ? '✅' : '❌'} |`);
+      lines.push(`| \`${cell(gate.gate)}\` | ${text(gate.message)} | ${gate.passed ? '✅' : '❌'} |`);
     lines.push('');
   }
   const apply = result.apply;
@@ -87,17 +97,17 @@ export function renderMarkdown(result: RunResult): string {
       '|---|---|---|---|---|---|---|',
       ...lifecycle.map(
         (r) =>
-          `| ${cell(r.phase)} | ${cell(r.load)} | ${r.sent} | ${r.done} | ${r.failed} | ${r.timedOut} | ${r.interrupted} |`,
+          `| ${text(r.phase)} | ${text(r.load)} | ${r.sent} | ${r.done} | ${r.failed} | ${r.timedOut} | ${r.interrupted} |`,
       ),
       '',
       '| phase | latency | p50 | p90 | p99 | max |',
       '|---|---|---|---|---|---|',
       ...lifecycle.flatMap((r) => [
-        `| ${cell(r.phase)} | ${cell(r.latencyLabel)} | ${row(r.latency)} |`,
-        ...r.also.map((also) => `| ${cell(r.phase)} | ${cell(also.label)} | ${row(also.latency)} |`),
+        `| ${text(r.phase)} | ${text(r.latencyLabel)} | ${row(r.latency)} |`,
+        ...r.also.map((also) => `| ${text(r.phase)} | ${text(also.label)} | ${row(also.latency)} |`),
       ]),
       '',
-      ...lifecycle.flatMap((r) => r.notes.map((text) => `- ${cell(r.phase)}: ${cell(text)}`)),
+      ...lifecycle.flatMap((r) => r.notes.map((note) => `- ${text(r.phase)}: ${text(note)}`)),
       '',
     );
   }
@@ -118,18 +128,18 @@ export function renderMarkdown(result: RunResult): string {
   const tune = result.tune;
   if (tune) {
     lines.push(
-      `**Tuning**: ${cell(tune.diagnosis.message)}`,
+      `**Tuning**: ${text(tune.diagnosis.message)}`,
       '',
       '| knob | current | recommended | why |',
       '|---|---|---|---|',
     );
     for (const rec of tune.recommendations.filter((r) => r.changed))
       lines.push(
-        `| \`${rec.knob}\` | ${cell(String(rec.current ?? '-'))} | **${cell(String(rec.recommended))}** | ${cell(rec.why)} |`,
+        `| \`${rec.knob}\` | ${text(String(rec.current ?? '-'))} | **${text(String(rec.recommended))}** | ${text(rec.why)} |`,
       );
     lines.push('');
     if (tune.diagnosis.instead.length > 0)
-      lines.push(...tune.diagnosis.instead.map((advice) => `- instead: ${cell(advice)}`), '');
+      lines.push(...tune.diagnosis.instead.map((advice) => `- instead: ${text(advice)}`), '');
     const rows = timeToReadyRows(tune);
     if (rows.length > 0) {
       lines.push('| time to ready | p50 | p90 | p99 |', '|---|---|---|---|');
@@ -137,11 +147,11 @@ export function renderMarkdown(result: RunResult): string {
         lines.push(`| ${name} | ${ms(value.p50Ms)} | ${ms(value.p90Ms)} | ${ms(value.p99Ms)} |`);
       lines.push('');
     }
-    for (const reason of tune.prediction?.refused ?? []) lines.push(`no prediction: ${cell(reason)}`, '');
+    for (const reason of tune.prediction?.refused ?? []) lines.push(`no prediction: ${text(reason)}`, '');
     const [step, ...beyond] = stepLines(tune);
-    if (step) lines.push(cell(step), ...beyond.map((reason) => `- ${cell(reason)}`), '');
+    if (step) lines.push(text(step), ...beyond.map((reason) => `- ${text(reason)}`), '');
     const sizing = sizingLine(tune);
-    if (sizing) lines.push(cell(sizing), '');
+    if (sizing) lines.push(text(sizing), '');
   }
   if (result.overhead)
     lines.push(
