@@ -385,27 +385,57 @@ export function validateMetadata(
   }
 }
 
-/** Validate a whole object: metadata, then the schema from the root (apiVersion/kind/metadata allowed). */
 /**
  * etcd's default --max-request-bytes (1.5 MiB): the API server refuses a larger object with
  * "etcdserver: request is too large", whatever its schema says.
  */
 export const MAX_STORED_OBJECT_BYTES = 1.5 * 2 ** 20;
 
+/**
+ * At most the object's size as UTF-8 JSON: its strings' UTF-16 lengths (a code unit is at least a
+ * byte), without building the JSON. Walked without recursion (nesting depth is the input's).
+ */
+function jsonBytesAtLeast(value: unknown): number {
+  let bytes = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const next = stack.pop();
+    if (typeof next === 'string') bytes += next.length + 2;
+    else if (Array.isArray(next)) {
+      bytes += 2 + next.length;
+      for (const item of next) stack.push(item);
+    } else if (next !== null && typeof next === 'object') {
+      for (const [key, item] of Object.entries(next)) {
+        bytes += key.length + 4;
+        stack.push(item);
+      }
+    } else bytes += 1;
+  }
+  return bytes;
+}
+
+function sizeProblem(object: Record<string, unknown>): Violation | undefined {
+  // the exact size (escapes, multi-byte characters) only for objects that come near the limit:
+  // serialising each megabyte-sized object costs more than validating it
+  if (jsonBytesAtLeast(object) <= MAX_STORED_OBJECT_BYTES / 3) return undefined;
+  const bytes = Buffer.byteLength(JSON.stringify(object));
+  if (bytes <= MAX_STORED_OBJECT_BYTES) return undefined;
+  return {
+    severity: 'error',
+    path: '',
+    message: `the object is ${formatBytes(bytes)} as JSON: etcd stores at most 1.5 MiB per object by default, the API server would refuse it`,
+  };
+}
+
+/** Validate a whole object: its size, metadata, then the schema from the root (apiVersion/kind/metadata allowed). */
 export function validateObject(
   object: Record<string, unknown>,
   schema: JsonSchema | undefined,
   scope: 'Namespaced' | 'Cluster',
 ): Violation[] {
   const out: Violation[] = [];
-  const bytes = Buffer.byteLength(JSON.stringify(object));
-  if (bytes > MAX_STORED_OBJECT_BYTES) {
-    out.push({
-      severity: 'error',
-      path: '',
-      message: `the object is ${formatBytes(bytes)} as JSON: etcd stores at most 1.5 MiB per object by default, the API server would refuse it`,
-    });
-  }
+  const tooLarge = sizeProblem(object);
+  if (tooLarge) out.push(tooLarge);
   validateMetadata(object, scope, out);
   if (schema) validateValue(schema, object, '', out, true);
   return out;
