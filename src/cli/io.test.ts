@@ -14,8 +14,9 @@ describe('stop signals', () => {
       [
         `import { processIo } from ${JSON.stringify(join(repoRoot, 'src/cli/io.ts'))};`,
         `import { writeFileAtomically } from ${JSON.stringify(join(repoRoot, 'src/util/atomic-write.ts'))};`,
+        "import { writeFileSync } from 'node:fs';",
         'const io = processIo();',
-        'void writeFileAtomically;',
+        'void writeFileAtomically, writeFileSync;',
         body,
       ].join('\n'),
     );
@@ -55,6 +56,31 @@ describe('stop signals', () => {
     const result = await child;
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('aborted SIGINT');
+  });
+
+  it('a command with something to clean up outlives the reader of its output (2>&1 | head): it finishes', async () => {
+    const { child } = await script(
+      [
+        'io.interrupt(() => undefined);',
+        "console.log('ready');",
+        "const progress = setInterval(() => process.stderr.write('progress\\n'), 5);",
+        // the cleanup that must still run once nobody reads the progress lines
+        "setTimeout(() => { clearInterval(progress); writeFileSync(import.meta.dirname + '/cleaned-up', ''); process.exit(7); }, 500);",
+      ].join('\n'),
+    );
+    child.stderr?.destroy();
+    const result = await child;
+    expect(result.exitCode).toBe(7);
+    expect(readdirSync(temp.dir())).toContain('cleaned-up');
+  });
+
+  it('a command with nothing to clean up stops quietly when its reader leaves (| head)', async () => {
+    const { child } = await script(
+      "console.log('ready'); setInterval(() => process.stdout.write('line\\n'), 5); setTimeout(() => process.exit(7), 5000);",
+    );
+    child.stdout?.destroy();
+    const result = await child;
+    expect(result.exitCode).toBe(0);
   });
 
   it('a signal while a file is being written removes the temp file and exits 143', async () => {

@@ -34,12 +34,16 @@ export function interruptExitCode(signal: AbortSignal): number {
 }
 
 export function processIo(): Io {
-  // `vitictl … | head`: the reader left; stop quietly as Unix tools do, not with an internal error
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(0);
-    throw error;
-  });
   let controller: AbortController | undefined;
+  // `vitictl … | head`, `2>&1 | head`: the reader left. A command with nothing to clean up stops
+  // quietly, as Unix tools do; one that created something goes on without its output and cleans up
+  // (an uncaught EPIPE from a progress line ended apply at once, leaving every object it had made)
+  const readerGone = (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+    if (!controller) process.exit(0);
+  };
+  process.stdout.on('error', readerGone);
+  process.stderr.on('error', readerGone);
   let onSecond: (() => void) | undefined;
   const stop = (name: StopSignal) => {
     if (controller && !controller.signal.aborted) {
