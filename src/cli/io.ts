@@ -28,6 +28,11 @@ export interface Io {
   interrupt(onSecond: () => void): AbortSignal;
 }
 
+/** What ends the process at once after `signal`'s first stop: the same signal again. */
+export function againToQuit(signal: AbortSignal): string {
+  return `(${signal.reason === 'SIGTERM' ? 'SIGTERM' : 'Ctrl-C'} again to quit at once)`;
+}
+
 /** The exit code for a run that `signal` interrupted: 143 for SIGTERM, 130 for Ctrl-C. */
 export function interruptExitCode(signal: AbortSignal): number {
   return signal.reason === 'SIGTERM' ? SIGNAL_EXIT_CODES.SIGTERM : SIGNAL_EXIT_CODES.SIGINT;

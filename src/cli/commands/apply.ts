@@ -14,7 +14,7 @@ import {
   outputFormat,
   shardFromFlags,
 } from '../flags.js';
-import { interruptExitCode } from '../io.js';
+import { againToQuit, interruptExitCode } from '../io.js';
 
 interface ApplyFlags {
   crd?: string[];
@@ -122,7 +122,7 @@ async function apply(ctx: CliContext, file: string | undefined, flags: ApplyFlag
   });
   signal.addEventListener(
     'abort',
-    () => ctx.info('\ninterrupt: stopping creates, cleaning up (Ctrl-C again to quit at once)'),
+    () => ctx.info(`\ninterrupt: stopping creates, cleaning up ${againToQuit(signal)}`),
     { once: true },
   );
   let run: Awaited<ReturnType<typeof applyRun>>;

@@ -4,7 +4,7 @@ import type { KubeRest } from '../../kube/rest.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
 import { durationFlag, numberFlag, outputFormat } from '../flags.js';
-import { interruptExitCode } from '../io.js';
+import { againToQuit, interruptExitCode } from '../io.js';
 
 interface CleanupFlags {
   runId?: string;
@@ -75,9 +75,7 @@ async function cleanup(ctx: CliContext, scenario: string | undefined, flags: Cle
     signal.addEventListener(
       'abort',
       () =>
-        ctx.info(
-          '\ninterrupt: starting no more deletes, accounting what was done (Ctrl-C again to quit at once)',
-        ),
+        ctx.info(`\ninterrupt: starting no more deletes, accounting what was done ${againToQuit(signal)}`),
       { once: true },
     );
     const result = await cleanupRun(rest, {

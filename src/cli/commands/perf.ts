@@ -4,7 +4,7 @@ import { packageVersion } from '../../util/version.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
 import { durationFlag, intFlag, maxRegressionFlag, outputFormat, shardFromFlags } from '../flags.js';
-import { interruptExitCode } from '../io.js';
+import { againToQuit, interruptExitCode } from '../io.js';
 import { readRunResult, reportMerged } from '../run-files.js';
 
 interface PerfFlags {
@@ -64,10 +64,7 @@ async function run(ctx: CliContext, profileName: string | undefined, flags: Perf
   });
   signal.addEventListener(
     'abort',
-    () =>
-      ctx.info(
-        '\ninterrupt: stopping, cleaning up, writing the partial report (Ctrl-C again to quit at once)',
-      ),
+    () => ctx.info(`\ninterrupt: stopping, cleaning up, writing the partial report ${againToQuit(signal)}`),
     { once: true },
   );
   let output: Awaited<ReturnType<typeof perfRun>>;
@@ -111,6 +108,14 @@ async function run(ctx: CliContext, profileName: string | undefined, flags: Perf
     ctx.io.stdout.write(renderPerf(output.result, output.files, ctx.style));
   }
   if (output.result.interrupted) return interruptExitCode(signal);
+  if (signal.aborted) {
+    // the signal came after the load (while tuning or writing the report): the results are whole,
+    // but a stop asked for is never a plain success
+    ctx.warn(
+      'interrupted after the load had finished: the results above are whole; nothing else was started',
+    );
+    return interruptExitCode(signal);
+  }
   if (flags.verifyTuning) {
     const verified = await verifyAfterPerf(ctx, output.result, flags, signal);
     if (verified !== 0 && verified !== 3) return verified;

@@ -8,7 +8,7 @@ import { REDACTED } from '../../util/redact-url.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
 import { durationFlag, intFlag, numberFlag, outputFormat } from '../flags.js';
-import { interruptExitCode } from '../io.js';
+import { againToQuit, interruptExitCode } from '../io.js';
 import { readRunResult } from '../run-files.js';
 
 /** Each round runs the load twice; more than this is a mistake, not rigour. */
@@ -261,7 +261,7 @@ async function verifyCommand(ctx: CliContext, flags: VerifyFlags) {
   });
   signal.addEventListener(
     'abort',
-    () => ctx.info('\ninterrupt: stopping, restoring the previous ConfigMap (Ctrl-C again to quit at once)'),
+    () => ctx.info(`\ninterrupt: stopping, restoring the previous ConfigMap ${againToQuit(signal)}`),
     { once: true },
   );
   const { kubeconfig, labMetrics } = await verifyTarget(ctx, flags.lab, signal);
