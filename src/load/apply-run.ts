@@ -165,7 +165,7 @@ export async function applyRun(
       ...(options.onInfo ? { onProgress: options.onInfo } : {}),
     };
     const output = await phase('apply', async () => {
-      await createNamespaces(rest, plan, createdNamespaces, options.signal);
+      await createNamespaces(rest, plan, createdNamespaces, options.reuseRunId === true, options.signal);
       return runApply({
         plan,
         rest,

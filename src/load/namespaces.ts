@@ -6,7 +6,9 @@ import { isPlainObject } from '../util/plain-object.js';
 
 /**
  * Create the scenario's namespaces before any object; one that exists already is ours only when it
- * carries this run's label (a resumed run), otherwise it is refused. Each one created is added to
+ * carries this run's label and the run reuses its id (--reuse-run-id), otherwise it is refused: the
+ * run id was checked unused just before, so a namespace with its label is another run's, started
+ * at the same moment with the same id, whose objects this run's cleanup would delete. Each one created is added to
  * `created` as its answer arrives, so a failure or an interrupt part way still leaves the run a full
  * list to clean up. An interrupt stops between two namespaces: a POST in flight is let finish, since an
  * unanswered one would leave unknown whether the namespace exists.
@@ -15,6 +17,7 @@ export async function createNamespaces(
   rest: KubeRest,
   plan: ScenarioPlan,
   created: string[],
+  reuseRunId: boolean,
   signal: AbortSignal,
 ): Promise<void> {
   for (const namespace of plan.namespaceObjects()) {
@@ -37,7 +40,15 @@ export async function createNamespaces(
         isPlainObject(existing.body) && isPlainObject(existing.body.metadata)
           ? existing.body.metadata.labels
           : undefined;
-      if (isPlainObject(labels) && labels[RUN_ID_LABEL] === plan.runId) continue;
+      const sameRunId = isPlainObject(labels) && labels[RUN_ID_LABEL] === plan.runId;
+      if (sameRunId && reuseRunId) continue;
+      if (sameRunId)
+        throw inputError(
+          `namespace ${name} was created by another run with run id ${plan.runId}, started at the same time`,
+          {
+            hint: 'give each run its own --run-id: two runs with one id would delete the objects of both',
+          },
+        );
       throw inputError(`namespace ${name} already exists and was not created by run ${plan.runId}`, {
         hint: 'use another --run-id, or namespaces.create: false in the scenario to reuse existing namespaces',
       });

@@ -215,6 +215,36 @@ spec:
     expect(String(result.stderr)).toMatch(/interrupt: stopping creates, cleaning up/);
   });
 
+  it('two runs started at once with one run id: never one deleting the objects of the other', async () => {
+    await temp.write('twin', '');
+    const outs = [0, 1].map((i) => temp.path(`twin-${i}.json`));
+    const twins = await Promise.all(
+      outs.map((out) =>
+        vitictl(
+          ['apply', 'machines', '--count', '200', '--qps', '100', '--run-id', 'it-twins', '--out', out],
+          { env: env() },
+        ),
+      ),
+    );
+    // the run id was unused when both checked it: the namespaces show the other run; whoever meets
+    // one of the other's is refused (exit 2) before any object, and a run that goes on has all of its own
+    for (const [i, twin] of twins.entries()) {
+      expect([0, 2], String(twin.stderr)).toContain(twin.exitCode);
+      if (twin.exitCode === 2) {
+        expect(errorLines(twin.stderr)).toEqual([
+          expect.stringMatching(
+            /^error: namespace vitictl-it-twins-\d+ was created by another run with run id it-twins/,
+          ),
+        ]);
+      } else {
+        const run = readResult(outs[i]!);
+        expect(run.apply!.counts.ready).toBe(200);
+        expect(run.cleanup!.deleted).toBe(200);
+      }
+    }
+    expect(await leftovers('it-twins')).toBe('');
+  });
+
   it('cleans up a run that kept its objects, listing them page by page', async () => {
     const kept = await vitictl(
       ['apply', 'machines', '--count', '7', '--no-wait', '--keep', '--run-id', 'it-pages', '-q'],
