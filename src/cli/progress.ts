@@ -19,6 +19,10 @@ function progressLine(p: ApplyProgress): string {
   ];
   if (p.phase === 'creating') parts.push(`${p.rate.toFixed(1)}/s`);
   parts.push(`${p.elapsedSeconds.toFixed(1)}s`);
+  if (p.retrying)
+    parts.push(
+      `retrying for ${p.retrying.forSeconds.toFixed(0)}s: ${p.retrying.why} (is the API server up?)`,
+    );
   return parts.join(' · ');
 }
 

@@ -5,7 +5,7 @@ import { newRetryCounters, requestWithRetry } from './retry.js';
 const { https } = useLocalServers();
 
 describe('requestWithRetry counts what the server did, not what the interrupt did', () => {
-  it('a 503 then a 200: the 503 counted, one retry', async () => {
+  it('a 503 then a 200: the 503 counted, one retry, and kept as the latest failure for the progress line', async () => {
     let calls = 0;
     const { rest } = await https((_request, response) => {
       calls++;
@@ -27,6 +27,7 @@ describe('requestWithRetry counts what the server did, not what the interrupt di
     expect(answer.ok).toBe(true);
     expect(Object.fromEntries(counters.errors)).toEqual({ '503': 1 });
     expect(counters.retries).toBe(1);
+    expect(counters.lastFailure).toEqual({ why: 'HTTP 503', at: expect.any(Number) });
   });
 
   it('a request cut short by Ctrl-C is interrupted and counted as no error', async () => {

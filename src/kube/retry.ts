@@ -10,6 +10,8 @@ export interface RetryCounters {
   retries: number;
   /** time spent waiting because the server answered 429 (Retry-After, or backoff when it named none) */
   throttledMs: number;
+  /** the latest failed attempt: why ("refused (ECONNREFUSED)", "HTTP 503") and when (performance.now()) */
+  lastFailure?: { why: string; at: number };
 }
 
 export function newRetryCounters(): RetryCounters {
@@ -57,8 +59,9 @@ function retryAfterMs(header: string | string[] | undefined): number | undefined
   return Number.isFinite(date) ? Math.min(60_000, Math.max(0, date - Date.now())) : undefined;
 }
 
-function bump(counters: RetryCounters, key: string): void {
+function bump(counters: RetryCounters, key: string, why: string): void {
   counters.errors.set(key, (counters.errors.get(key) ?? 0) + 1);
+  counters.lastFailure = { why, at: performance.now() };
 }
 
 /**
@@ -87,8 +90,8 @@ export async function requestWithRetry(
       const response = await rest.request(method, path, init);
       if (!RETRYABLE_STATUS.has(response.status))
         return { ok: true, response, attempts: attempt, lastSentAt: sentAt, throttledMs };
-      bump(policy.counters, String(response.status));
       last = `HTTP ${response.status}`;
+      bump(policy.counters, String(response.status), last);
       lastFailure = { response };
       throttled = response.status === 429;
       waitMs = throttled ? (retryAfterMs(response.headers['retry-after']) ?? backoff) : backoff;
@@ -97,8 +100,8 @@ export async function requestWithRetry(
       // cut short by the interrupt: no failure of the server, so not counted; the check below ends it
       const cutShort = policy.signal?.aborted === true;
       if (!cutShort) {
-        bump(policy.counters, error.failure);
         last = `${error.failure} (${error.code})`;
+        bump(policy.counters, error.failure, last);
         lastFailure = { error };
       }
       if (!cutShort && (error.failure === 'tls' || error.failure === 'dns'))

@@ -49,6 +49,8 @@ export interface ApplyProgress {
   /** starts per second over the last progress interval */
   rate: number;
   elapsedSeconds: number;
+  /** requests failing right now (an attempt failed in the last 2 s): the latest cause, and since when */
+  retrying?: { why: string; forSeconds: number };
 }
 
 /** One object's timeline in wall-clock milliseconds since the epoch (client clock). */
@@ -137,8 +139,13 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
 
   let lastStarts = 0;
   let lastTick = performance.now();
+  // when the current stretch of failing requests began (an API server gone quiet), for the progress line
+  let failingSince: number | undefined;
   const progress = () => {
     const now = performance.now();
+    const failure = counters.lastFailure;
+    const failing = failure !== undefined && now - failure.at < 2000;
+    failingSince = failing ? (failingSince ?? failure.at) : undefined;
     const total = starts.length;
     const rate = ((total - lastStarts) * 1000) / Math.max(1, now - lastTick);
     lastStarts = total;
@@ -154,6 +161,9 @@ export async function runApply(options: ApplyEngineOptions): Promise<ApplyEngine
       waiting: tracker.waiting,
       rate,
       elapsedSeconds: t0 ? (now - t0) / 1000 : 0,
+      ...(failing && failingSince !== undefined
+        ? { retrying: { why: failure.why, forSeconds: (now - failingSince) / 1000 } }
+        : {}),
     });
   };
   const ticker = setInterval(() => {
