@@ -164,8 +164,12 @@ export async function applyRun(
       createdNamespaces,
       ...(options.onInfo ? { onProgress: options.onInfo } : {}),
     };
+    // until the first object create, the run has made only its namespaces: a failure then (another
+    // run with this id met in a namespace) must not delete, by the label, objects of that other run
+    let objectsStarted = false;
     const output = await phase('apply', async () => {
       await createNamespaces(rest, plan, createdNamespaces, options.reuseRunId === true, options.signal);
+      objectsStarted = true;
       return runApply({
         plan,
         rest,
@@ -183,7 +187,12 @@ export async function applyRun(
         throw await cleanedUpAfter(
           error,
           options.cleanup
-            ? () => cleanupRun(rest, { ...cleanupOptions, retryMs: CLEANUP_AFTER_FAILURE_RETRY_MS })
+            ? () =>
+                cleanupRun(rest, {
+                  ...cleanupOptions,
+                  ...(objectsStarted ? {} : { resources: [] }),
+                  retryMs: CLEANUP_AFTER_FAILURE_RETRY_MS,
+                })
             : undefined,
           plan.runId,
         );
