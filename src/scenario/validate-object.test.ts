@@ -115,12 +115,18 @@ describe('schema validation', () => {
       data: { k: 'a'.repeat(size) },
     });
     expect(validateObject(object(1_500_000), undefined, 'Namespaced')).toEqual([]);
+    // a control character is 6 bytes as JSON: 300,000 of them are 1.7 MiB
+    expect(
+      validateObject({ ...object(0), data: { k: '\u0001'.repeat(300_000) } }, undefined, 'Namespaced'),
+    ).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/^the object is 1,800,\d{3} bytes as JSON/) }),
+    ]);
     expect(validateObject(object(2_000_000), undefined, 'Namespaced')).toEqual([
       {
         severity: 'error',
         path: '',
         message:
-          'the object is 1.9 MiB as JSON: etcd stores at most 1.5 MiB per object by default, the API server would refuse it',
+          'the object is 2,000,094 bytes as JSON: etcd stores at most 1,572,864 (1.5 MiB) per object by default, the API server would refuse it',
       },
     ]);
   });

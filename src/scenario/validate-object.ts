@@ -1,6 +1,5 @@
 import { isDnsLabel } from '../kube/names.js';
 import { isPlainObject } from '../util/plain-object.js';
-import { formatBytes } from '../util/read-input.js';
 import { celRules, evaluateRule } from './cel.js';
 import { checkStringFormat } from './formats.js';
 import type { JsonSchema } from './json-schema.js';
@@ -415,15 +414,15 @@ function jsonBytesAtLeast(value: unknown): number {
 }
 
 function sizeProblem(object: Record<string, unknown>): Violation | undefined {
-  // the exact size (escapes, multi-byte characters) only for objects that come near the limit:
-  // serialising each megabyte-sized object costs more than validating it
-  if (jsonBytesAtLeast(object) <= MAX_STORED_OBJECT_BYTES / 3) return undefined;
+  // the exact size only for objects that could reach the limit: a code unit is at most 6 bytes as
+  // JSON (a control character's \u0001), and serialising each object costs more than validating it
+  if (jsonBytesAtLeast(object) * 6 <= MAX_STORED_OBJECT_BYTES) return undefined;
   const bytes = Buffer.byteLength(JSON.stringify(object));
   if (bytes <= MAX_STORED_OBJECT_BYTES) return undefined;
   return {
     severity: 'error',
     path: '',
-    message: `the object is ${formatBytes(bytes)} as JSON: etcd stores at most 1.5 MiB per object by default, the API server would refuse it`,
+    message: `the object is ${bytes.toLocaleString('en-US')} bytes as JSON: etcd stores at most ${MAX_STORED_OBJECT_BYTES.toLocaleString('en-US')} (1.5 MiB) per object by default, the API server would refuse it`,
   };
 }
 
