@@ -80,6 +80,9 @@ describe('markdown', () => {
     expect(md).toContain('https://x/&amp;#60;script&amp;#62;');
     expect(md).not.toContain('<img');
     expect(md).toContain('within < 30.00s');
+    // a backtick in the run id cannot close its code span and let HTML out
+    const ticked = renderMarkdown({ ...run, runId: 'a`<script>alert(1)</script>`b' });
+    expect(ticked).toContain('Run ``a`<script>alert(1)</script>`b``');
   });
 });
 

@@ -21,6 +21,15 @@ const text = (value: string) =>
   cell(value)
     .replace(/&(?=#?\w+;)/g, '&amp;')
     .replace(/<(?=[A-Za-z/!?])/g, '&lt;');
+/** A code span that no backtick in the value can close early (a longer fence, as CommonMark allows). */
+function code(value: string): string {
+  const inner = cell(value);
+  let longest = 0;
+  for (const run of inner.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
+  const fence = '`'.repeat(longest + 1);
+  const pad = inner.startsWith('`') || inner.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${inner}${pad}${fence}`;
+}
 const ms = formatMs;
 const row = (h: LatencySummary) =>
   h.count === 0
@@ -51,14 +60,14 @@ export function renderMarkdown(result: RunResult): string {
   const lines = [
     `## vitictl ${text(result.profile?.name ?? 'run')}: ${verdict}`,
     '',
-    `Run \`${cell(result.runId)}\` · scenario **${text(result.scenario.name)}** (seed ${result.scenario.seed}, ${result.scenario.objects} objects) · ${text(result.target.server)} (${text(result.target.kubernetesVersion)}) · ${result.startedAt}${shardNote(result)}`,
+    `Run ${code(result.runId)} · scenario **${text(result.scenario.name)}** (seed ${result.scenario.seed}, ${result.scenario.objects} objects) · ${text(result.target.server)} (${text(result.target.kubernetesVersion)}) · ${result.startedAt}${shardNote(result)}`,
     '',
   ];
   for (const line of unansweredTargets(result)) lines.push(`> ⚠️ ${text(line)}`, '');
   if (gates.length > 0) {
     lines.push('| gate | result | |', '|---|---|---|');
     for (const gate of gates)
-      lines.push(`| \`${cell(gate.gate)}\` | ${text(gate.message)} | ${gate.passed ? '✅' : '❌'} |`);
+      lines.push(`| ${code(gate.gate)} | ${text(gate.message)} | ${gate.passed ? '✅' : '❌'} |`);
     lines.push('');
   }
   const apply = result.apply;
@@ -113,7 +122,7 @@ export function renderMarkdown(result: RunResult): string {
   }
   if (result.stress) {
     lines.push(
-      `**Stress** (SLO \`${cell(result.stress.slo)}\`): knee ${result.stress.knee === null ? 'none: the lowest rate already broke the SLO' : `${result.stress.knee}/s`}`,
+      `**Stress** (SLO ${code(result.stress.slo)}): knee ${result.stress.knee === null ? 'none: the lowest rate already broke the SLO' : `${result.stress.knee}/s`}`,
       '',
       '| rate | objects | ready p99 | achieved | failed | SLO |',
       '|---|---|---|---|---|---|',
@@ -135,7 +144,7 @@ export function renderMarkdown(result: RunResult): string {
     );
     for (const rec of tune.recommendations.filter((r) => r.changed))
       lines.push(
-        `| \`${rec.knob}\` | ${text(String(rec.current ?? '-'))} | **${text(String(rec.recommended))}** | ${text(rec.why)} |`,
+        `| ${code(rec.knob)} | ${text(String(rec.current ?? '-'))} | **${text(String(rec.recommended))}** | ${text(rec.why)} |`,
       );
     lines.push('');
     if (tune.diagnosis.instead.length > 0)
