@@ -80,14 +80,14 @@ spec:
       [
         'type: object\nproperties:\n  x: {type: string, pattern: "a(b"}',
         '19:44',
-        /^invalid CustomResourceDefinition Widget: pattern a\(b is not a regular expression/,
+        /^invalid CustomResourceDefinition Widget: pattern is not a regular expression \(missing closing \): `a\(b`\): a\(b$/,
       ],
       ['type: array\nitems:\n  type: [string]', '19:23', /unknown type \["string"\]/],
       // Go's regexp has no lookarounds and repeats at most 1000 times (a{1000000000} asked for GBs)
       [
         'type: string\npattern: "a(?=b)"',
         '18:24',
-        /pattern a\(\?=b\) is not a regular expression: invalid or unsupported Perl syntax/,
+        /pattern is not a regular expression \(invalid or unsupported Perl syntax: `\(\?=`\): a\(\?=b\)$/,
       ],
       ['type: string\npattern: "^a{1000000000}$"', '18:24', /invalid repeat count: `\{1000000000\}`/],
     ];

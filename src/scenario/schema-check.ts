@@ -32,7 +32,7 @@ function nodeProblem(node: Record<string, unknown>): { key: string; message: str
     if (compiled instanceof SyntaxError) {
       return {
         key: 'pattern',
-        message: `pattern ${pattern} is not a regular expression: ${compiled.message}`,
+        message: `pattern is not a regular expression (${compiled.message}): ${pattern}`,
       };
     }
   }

@@ -134,8 +134,9 @@ describe('schema validation', () => {
   it('matches patterns as Go does, in linear time: a backtracking pattern against a long value', () => {
     const schema: JsonSchema = { type: 'string', pattern: '^(a+)+$' };
     const started = performance.now();
+    // the value is quoted cut, with its length: a megabyte of it would make a megabyte-long line
     expect(stringProblems(schema, `${'a'.repeat(5_000)}!`)).toEqual([
-      expect.stringMatching(/does not match pattern \^\(a\+\)\+\$$/),
+      `"${'a'.repeat(60)}"… (5,001 characters) does not match pattern ^(a+)+$`,
     ]);
     // an ECMAScript RegExp takes 2^5000 steps here
     expect(performance.now() - started).toBeLessThan(5_000);

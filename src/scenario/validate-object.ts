@@ -32,6 +32,13 @@ export function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'undefined';
 }
 
+/** A string value as a message quotes it: a megabyte of it would be a megabyte-long line. */
+function quoted(value: string): string {
+  return value.length <= 80
+    ? JSON.stringify(value)
+    : `${JSON.stringify(value.slice(0, 60))}… (${value.length.toLocaleString('en-US')} characters)`;
+}
+
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
@@ -85,10 +92,10 @@ export function stringProblems(schema: JsonSchema, value: string): string[] {
     const pattern = compilePattern(schema.pattern);
     // a pattern that does not compile was refused with its CRD
     if (!(pattern instanceof SyntaxError) && !pattern.matcher.test(value))
-      problems.push(`${JSON.stringify(value)} does not match pattern ${schema.pattern}`);
+      problems.push(`${quoted(value)} does not match pattern ${schema.pattern}`);
   }
   if (schema.format !== undefined && !checkStringFormat(schema.format, value)) {
-    problems.push(`${JSON.stringify(value)} is not a valid ${schema.format}`);
+    problems.push(`${quoted(value)} is not a valid ${schema.format}`);
   }
   return problems;
 }
