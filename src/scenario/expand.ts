@@ -291,7 +291,9 @@ export function expandScenario(loaded: LoadedScenario, options: ExpandOptions): 
           `cannot generate ${set.kind} object ${index}: ${error.path || '.'} cannot meet ${error.constraint}`,
           {
             location: resolved.version.locateSchema(error.schemaPath),
-            hint: `the schema's constraints leave no value vitictl can generate; give set "${set.name}" a template`,
+            hint: error.constraint.includes('pattern ')
+              ? `vitictl found no value within these constraints; it draws from a pattern read as an ECMAScript regular expression, so RE2-only syntax (\\p{Greek}, \\Q…\\E, (?i) past the start) is not drawn; give set "${set.name}" a template`
+              : `the schema's constraints leave no value vitictl can generate; give set "${set.name}" a template`,
           },
         );
       }
