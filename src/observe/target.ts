@@ -1,5 +1,5 @@
 import { Agent, request } from 'undici';
-import { inputError, runtimeError, type VitictlError } from '../errors.js';
+import { inputError, runtimeError, usageError, type VitictlError } from '../errors.js';
 import type { KubeConnection } from '../kube/connect.js';
 import {
   KubeRest,
@@ -197,7 +197,7 @@ function restTarget(rest: KubeRest, base: string, display: string): Target {
 export async function resolveTargets(spec: string | undefined, options: TargetOptions): Promise<Target[]> {
   if (spec && /^https?:\/\//.test(spec)) return [await urlTarget(spec, options)];
   if (!spec && !options.selector)
-    throw inputError(
+    throw usageError(
       'a target is required: a URL, pod/NAME:PORT, service/NAME:PORT, or -l SELECTOR --port PORT',
     );
   if (!options.connect) throw runtimeError('pod and service targets need a cluster connection');
