@@ -58,16 +58,50 @@ function histogramProblem(summary: LatencySummary, path: string): RunProblem | u
   return undefined;
 }
 
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** An RFC 3339 time that names a real day (Date.parse takes 2026-02-30 for March 2). */
+function timeOf(value: string): number | undefined {
+  const match = ISO_TIME.exec(value);
+  const ms = Date.parse(value);
+  if (!match || Number.isNaN(ms)) return undefined;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day ? ms : undefined;
+}
+
+/** A start and an end that are times, in order (`path` names the object holding them). */
+function spanProblem(
+  span: { start: string; end: string },
+  path: string,
+  [startKey, endKey]: [string, string] = ['start', 'end'],
+): RunProblem | undefined {
+  const start = timeOf(span.start);
+  if (start === undefined)
+    return { path: `${path}.${startKey}`, message: `${JSON.stringify(span.start)} is not a time` };
+  const end = timeOf(span.end);
+  if (end === undefined)
+    return { path: `${path}.${endKey}`, message: `${JSON.stringify(span.end)} is not a time` };
+  if (end < start)
+    return { path: `${path}.${endKey}`, message: `${span.end} is before ${startKey} ${span.start}` };
+  return undefined;
+}
+
 /** The run's times are times, in order: a negative duration becomes a negative junit time and window. */
 function timesProblem(run: RunResult): RunProblem | undefined {
-  const started = Date.parse(run.startedAt);
-  const ended = Date.parse(run.endedAt);
-  if (Number.isNaN(started))
-    return { path: '$.startedAt', message: `${JSON.stringify(run.startedAt)} is not a time` };
-  if (Number.isNaN(ended))
-    return { path: '$.endedAt', message: `${JSON.stringify(run.endedAt)} is not a time` };
-  if (ended < started)
-    return { path: '$.endedAt', message: `${run.endedAt} is before startedAt ${run.startedAt}` };
+  const whole = spanProblem({ start: run.startedAt, end: run.endedAt }, '$', ['startedAt', 'endedAt']);
+  if (whole) return whole;
+  for (const [index, phase] of run.phases.entries()) {
+    const found = spanProblem(phase, `$.phases[${index}]`);
+    if (found) return found;
+  }
+  // the creation window is only checked for times: a run stopped before its first create wrote an
+  // end before its start, and such files must stay readable
+  for (const key of ['start', 'end'] as const) {
+    const value = run.apply?.creation[key];
+    if (value !== undefined && timeOf(value) === undefined)
+      return { path: `$.apply.creation.${key}`, message: `${JSON.stringify(value)} is not a time` };
+  }
   return undefined;
 }
 

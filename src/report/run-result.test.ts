@@ -68,5 +68,13 @@ describe('a run.json from elsewhere', () => {
     const notATime = thrownBy(() => parseRunResult({ ...run, startedAt: 'yesterday' }, 'run.json'));
     expect(notATime.location?.jsonPath).toBe('$.startedAt');
     expect(notATime.message).toMatch(/"yesterday" is not a time/);
+    // Date.parse reads February 30 as March 2
+    const noSuchDay = thrownBy(() =>
+      parseRunResult({ ...run, startedAt: '2026-02-30T00:00:00Z' }, 'run.json'),
+    );
+    expect(noSuchDay.location?.jsonPath).toBe('$.startedAt');
+    const phases = [{ ...run.phases[0]!, start: '2026-01-02T00:00:00Z', end: '2026-01-01T00:00:00Z' }];
+    const phaseBackwards = thrownBy(() => parseRunResult({ ...run, phases }, 'run.json'));
+    expect(phaseBackwards.location?.jsonPath).toBe('$.phases[0].end');
   });
 });
