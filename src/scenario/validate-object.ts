@@ -398,8 +398,9 @@ export function validateMetadata(
 export const MAX_STORED_OBJECT_BYTES = 1.5 * 2 ** 20;
 
 /**
- * At most the object's size as UTF-8 JSON: its strings' UTF-16 lengths (a code unit is at least a
- * byte), without building the JSON. Walked without recursion (nesting depth is the input's).
+ * A lower bound of the object's size as UTF-8 JSON: its strings' UTF-16 lengths (a code unit is at
+ * least a byte), numbers as written, without building the JSON. Walked without recursion (nesting
+ * depth is the input's).
  */
 function jsonBytesAtLeast(value: unknown): number {
   let bytes = 0;
@@ -415,14 +416,15 @@ function jsonBytesAtLeast(value: unknown): number {
         bytes += key.length + 4;
         stack.push(item);
       }
-    } else bytes += 1;
+    } else bytes += String(next).length;
   }
   return bytes;
 }
 
 function sizeProblem(object: Record<string, unknown>): Violation | undefined {
-  // the exact size only for objects that could reach the limit: a code unit is at most 6 bytes as
-  // JSON (a control character's \u0001), and serialising each object costs more than validating it
+  // the exact size only for objects that could reach the limit: a string's code unit is at most 6
+  // bytes as JSON (a control character's \u0001), and serialising each object costs more than
+  // validating it
   if (jsonBytesAtLeast(object) * 6 <= MAX_STORED_OBJECT_BYTES) return undefined;
   const bytes = Buffer.byteLength(JSON.stringify(object));
   if (bytes <= MAX_STORED_OBJECT_BYTES) return undefined;
