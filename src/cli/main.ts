@@ -1,9 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
-import { formatLocation, VitictlError } from '../errors.js';
+import { formatLocation, usageError, VitictlError } from '../errors.js';
 import { makeStyle } from '../render/style.js';
 import { escapeControl } from '../util/escape-control.js';
 import { packageVersion } from '../util/version.js';
-import { examples, helpHint, type Runner } from './command.js';
+import { commandPath, examples, helpHint, type Runner } from './command.js';
 import { registerApply } from './commands/apply.js';
 import { registerCleanup } from './commands/cleanup.js';
 import { registerLab } from './commands/lab.js';
@@ -77,9 +77,41 @@ Exit codes: 0 ok · 1 runtime error · 2 usage or bad input · 3 a gate failed �
     // commander prints its own usage errors (an unknown option, a missing argument): the hint is ours
     command.showHelpAfterError(`hint: ${helpHint(command)}`);
     for (const sub of command.commands) configure(sub);
+    if (command.commands.length > 0) addHelpCommand(command);
   };
   configure(program);
   return program;
+}
+
+/**
+ * `help [command...]` in place of commander's, which answers an unknown name with the whole help
+ * and exit 0: here it is a usage error that names the commands there are.
+ */
+function addHelpCommand(parent: Command): void {
+  parent.helpCommand(false);
+  parent
+    .command('help')
+    .description('display help for command')
+    .argument('[command...]', 'the command, and its subcommands')
+    .action((words: string[]) => {
+      let target = parent;
+      for (const word of words) {
+        const next = target.commands.find((sub) => sub.name() === word || sub.aliases().includes(word));
+        if (!next) {
+          const names = target.commands.map((sub) => sub.name()).filter((name) => name !== 'help');
+          throw usageError(
+            names.length === 0
+              ? `\`${commandPath(target)}\` has no subcommands, '${word}' is not one`
+              : `unknown command '${word}'`,
+            names.length === 0
+              ? helpHint(target)
+              : `\`${commandPath(target)}\` has these commands: ${names.join(', ')}`,
+          );
+        }
+        target = next;
+      }
+      target.outputHelp();
+    });
 }
 
 /** An error line stays a line: input quoted in it (a 5 MB gate, a path) is cut, the rest counted. */

@@ -147,6 +147,12 @@ spec:
       ['scenario', 'generate', 'machines', '--cuont', '3'],
       /^error: unknown option '--cuont'/,
     ],
+    ['help for an unknown command', ['help', 'scenaro'], /^error: unknown command 'scenaro'$/],
+    [
+      'help for an unknown subcommand',
+      ['scenario', 'help', 'generat'],
+      /^error: unknown command 'generat'$/,
+    ],
   ])('rejects %s with one line, a hint and exit 2', async (_case, args, message) => {
     const result = await runCli(args);
     expect(result.exitCode).toBe(2);
@@ -196,6 +202,11 @@ spec:
       const result = await runCli(args);
       expect(result.exitCode).toBe(0);
       expect(String(result.stdout)).toMatch(/Examples:\n {2}\$ vitictl /);
+    }
+    for (const args of [['help', 'scenario', 'generate'], ['scenario', 'help', 'generate']]) {
+      const result = await runCli(args);
+      expect(result.exitCode).toBe(0);
+      expect(String(result.stdout)).toMatch(/^Usage: vitictl scenario generate /);
     }
     const version = await runCli(['--version']);
     expect(String(version.stdout).trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
