@@ -33,6 +33,11 @@ async function tuneCommand(ctx: CliContext, flags: TuneFlags) {
     throw usageError('--strategy must be balanced or strict');
   if (flags.dryRun !== undefined && flags.dryRun !== 'server')
     throw usageError('--dry-run takes "server" (the API server validates and stores nothing)');
+  // every flag is checked before the run is read or the cluster is asked anything
+  const peakRate = numberFlag('--peak-rate', flags.peakRate, 0.001);
+  const targetP99ReadyMs = durationFlag('--target-p99-ready', flags.targetP99Ready);
+  const maxWorkers = intFlag('--max-workers', flags.maxWorkers, 1) ?? 64;
+  const objectsFlag = intFlag('--objects', flags.objects, 1);
   const namespace = ctx.globals.namespace ?? 'vitistack-system';
   const name = flags.name ?? 'vitistack-performance-config';
   const run = await readRunResult(flags.from);
@@ -69,17 +74,16 @@ async function tuneCommand(ctx: CliContext, flags: TuneFlags) {
         );
       }
     }
-    const objects = await objectsToSizeFor(ctx, flags, run, connectRest);
+    const objects = await objectsToSizeFor(ctx, objectsFlag, run, connectRest);
     const { tune } = await import('../../tune/tune.js');
-    const targetP99 = durationFlag('--target-p99-ready', flags.targetP99Ready);
     const result = tune({
       run,
       current,
       currentSource,
       strategy,
-      peakRate: numberFlag('--peak-rate', flags.peakRate, 0.001),
-      targetP99ReadyMs: targetP99,
-      maxWorkers: intFlag('--max-workers', flags.maxWorkers, 1) ?? 64,
+      peakRate,
+      targetP99ReadyMs,
+      maxWorkers,
       controller: flags.controller,
       objects,
     });
@@ -131,11 +135,10 @@ async function tuneCommand(ctx: CliContext, flags: TuneFlags) {
  */
 async function objectsToSizeFor(
   ctx: CliContext,
-  flags: TuneFlags,
+  count: number | undefined,
   run: Awaited<ReturnType<typeof readRunResult>>,
   connectRest: () => Promise<import('../../kube/rest.js').KubeRest>,
 ): Promise<{ count: number; source: 'flag' | 'cluster' | 'run' } | undefined> {
-  const count = intFlag('--objects', flags.objects, 1);
   if (count !== undefined) return { count, source: 'flag' };
   const sets = run.apply?.sets ?? [];
   if (sets.length === 0) return undefined;

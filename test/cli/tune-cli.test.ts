@@ -50,3 +50,22 @@ describe('vitictl tune verify: bad input', () => {
     expect(result.stdout).toMatch(/0 kept · 3 rolled back/);
   });
 });
+
+describe('vitictl tune: bad flags', () => {
+  it.each([
+    [['--peak-rate', 'abc'], /--peak-rate/],
+    [['--objects', '0'], /--objects/],
+    [['--max-workers', 'many'], /--max-workers/],
+    [['--target-p99-ready', 'soon'], /--target-p99-ready/],
+  ])('%j is refused before the cluster is asked for anything', async (flags, message) => {
+    // a kubeconfig that cannot be read: asking the cluster first would add its warning line
+    const result = await runCli(['tune', '--from', fixture, ...flags], {
+      env: { KUBECONFIG: '/nonexistent/kubeconfig' },
+    });
+    expect(result.exitCode, result.stderr).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(message),
+      expect.stringMatching(/^hint: /),
+    ]);
+  });
+});
