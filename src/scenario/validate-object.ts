@@ -3,6 +3,7 @@ import { isPlainObject } from '../util/plain-object.js';
 import { celRules, evaluateRule } from './cel.js';
 import { checkStringFormat } from './formats.js';
 import type { JsonSchema } from './json-schema.js';
+import { isCustomResource, storedSizeProblem } from './object-size.js';
 import { compilePattern } from './regex.js';
 
 /**
@@ -391,50 +392,6 @@ export function validateMetadata(
   }
 }
 
-/**
- * etcd's default --max-request-bytes (1.5 MiB): the API server refuses a larger object with
- * "etcdserver: request is too large", whatever its schema says.
- */
-export const MAX_STORED_OBJECT_BYTES = 1.5 * 2 ** 20;
-
-/**
- * A lower bound of the object's size as UTF-8 JSON: its strings' UTF-16 lengths (a code unit is at
- * least a byte), numbers as written, without building the JSON. Walked without recursion (nesting
- * depth is the input's).
- */
-function jsonBytesAtLeast(value: unknown): number {
-  let bytes = 0;
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const next = stack.pop();
-    if (typeof next === 'string') bytes += next.length + 2;
-    else if (Array.isArray(next)) {
-      bytes += 2 + next.length;
-      for (const item of next) stack.push(item);
-    } else if (next !== null && typeof next === 'object') {
-      for (const [key, item] of Object.entries(next)) {
-        bytes += key.length + 4;
-        stack.push(item);
-      }
-    } else bytes += String(next).length;
-  }
-  return bytes;
-}
-
-function sizeProblem(object: Record<string, unknown>): Violation | undefined {
-  // the exact size only for objects that could reach the limit: a string's code unit is at most 6
-  // bytes as JSON (a control character's \u0001), and serialising each object costs more than
-  // validating it
-  if (jsonBytesAtLeast(object) * 6 <= MAX_STORED_OBJECT_BYTES) return undefined;
-  const bytes = Buffer.byteLength(JSON.stringify(object));
-  if (bytes <= MAX_STORED_OBJECT_BYTES) return undefined;
-  return {
-    severity: 'error',
-    path: '',
-    message: `the object is ${bytes.toLocaleString('en-US')} bytes as JSON: etcd stores at most ${MAX_STORED_OBJECT_BYTES.toLocaleString('en-US')} (1.5 MiB) per object by default, the API server would refuse it`,
-  };
-}
-
 /** Validate a whole object: its size, metadata, then the schema from the root (apiVersion/kind/metadata allowed). */
 export function validateObject(
   object: Record<string, unknown>,
@@ -442,8 +399,10 @@ export function validateObject(
   scope: 'Namespaced' | 'Cluster',
 ): Violation[] {
   const out: Violation[] = [];
-  const tooLarge = sizeProblem(object);
-  if (tooLarge) out.push(tooLarge);
+  // a schema comes from a CRD; without one, the group says whether the kind is built in
+  const customResource = schema !== undefined || isCustomResource(String(object.apiVersion ?? ''));
+  const tooLarge = storedSizeProblem(object, customResource);
+  if (tooLarge) out.push({ severity: 'error', path: '', message: tooLarge });
   validateMetadata(object, scope, out);
   if (schema) validateValue(schema, object, '', out, true);
   return out;

@@ -1,0 +1,115 @@
+/**
+ * Whether etcd would take an object: its default --max-request-bytes (1.5 MiB) makes the API server
+ * refuse a larger one with "etcdserver: request is too large", whatever its schema says. What counts
+ * is the object as the API server stores it: custom resources as Go's JSON, built-in kinds as
+ * protobuf.
+ */
+export const MAX_STORED_OBJECT_BYTES = 1.5 * 2 ** 20;
+
+/** Each string, key and scalar of a JSON value, walked without recursion (nesting depth is the input's). */
+function visitJson(
+  value: unknown,
+  visit: {
+    string(text: string): void;
+    key(name: string): void;
+    scalar(value: unknown): void;
+    array(length: number): void;
+  },
+): void {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const next = stack.pop();
+    if (typeof next === 'string') visit.string(next);
+    else if (Array.isArray(next)) {
+      visit.array(next.length);
+      for (const item of next) stack.push(item);
+    } else if (next !== null && typeof next === 'object') {
+      for (const [key, item] of Object.entries(next)) {
+        visit.key(key);
+        stack.push(item);
+      }
+    } else visit.scalar(next);
+  }
+}
+
+/**
+ * A lower bound of the object's size as UTF-8 JSON: its strings' UTF-16 lengths (a code unit is at
+ * least a byte), numbers as written, without building the JSON.
+ */
+function jsonBytesAtLeast(value: unknown): number {
+  let bytes = 0;
+  visitJson(value, {
+    string: (text) => (bytes += text.length + 2),
+    key: (name) => (bytes += name.length + 4),
+    scalar: (scalar) => (bytes += String(scalar).length),
+    array: (length) => (bytes += 2 + length),
+  });
+  return bytes;
+}
+
+/**
+ * The size of a custom resource as the API server stores it: Go's encoding/json, which writes `<`,
+ * `>` and `&` as \u003c, \u003e, \u0026 and U+2028/U+2029 as \u2028/\u2029 (6 bytes each, where
+ * JSON.stringify writes 1 and 3).
+ */
+function storedJsonBytes(object: Record<string, unknown>): number {
+  const json = JSON.stringify(object);
+  let escapedByGo = 0;
+  for (let i = 0; i < json.length; i += 1) {
+    const unit = json.charCodeAt(i);
+    if (unit === 0x3c || unit === 0x3e || unit === 0x26) escapedByGo += 5;
+    else if (unit === 0x2028 || unit === 0x2029) escapedByGo += 3;
+  }
+  return Buffer.byteLength(json) + escapedByGo;
+}
+
+/**
+ * A lower bound of a built-in object's protobuf: its string values as UTF-8, which protobuf stores
+ * as they are (field names are tags there, and map keys are left out so the bound stays a bound).
+ */
+function protobufBytesAtLeast(object: Record<string, unknown>): number {
+  let bytes = 0;
+  visitJson(object, {
+    string: (text) => (bytes += Buffer.byteLength(text)),
+    key: () => undefined,
+    scalar: () => undefined,
+    array: () => undefined,
+  });
+  return bytes;
+}
+
+const limit = `etcd stores at most ${MAX_STORED_OBJECT_BYTES.toLocaleString('en-US')} (1.5 MiB) per object by default, the API server would refuse it`;
+
+/**
+ * Why etcd would refuse the object, or undefined. `customResource`: stored as JSON (a kind from a
+ * CRD), else as protobuf (a built-in kind).
+ */
+export function storedSizeProblem(
+  object: Record<string, unknown>,
+  customResource: boolean,
+): string | undefined {
+  // the exact size only for objects that could reach the limit: a string's code unit is at most 6
+  // bytes as JSON (a control character's \u0001), and serialising each object costs more than
+  // validating it
+  if (jsonBytesAtLeast(object) * 6 <= MAX_STORED_OBJECT_BYTES) return undefined;
+  if (customResource) {
+    const bytes = storedJsonBytes(object);
+    return bytes <= MAX_STORED_OBJECT_BYTES
+      ? undefined
+      : `the object is ${bytes.toLocaleString('en-US')} bytes as the API server stores it (JSON): ${limit}`;
+  }
+  const bytes = protobufBytesAtLeast(object);
+  return bytes <= MAX_STORED_OBJECT_BYTES
+    ? undefined
+    : `the object's string values alone are ${bytes.toLocaleString('en-US')} bytes as the API server stores them (protobuf): ${limit}`;
+}
+
+/**
+ * Custom resources are those of a group with a dot outside *.k8s.io (where the built-in groups
+ * are); the core group ("v1") and apps, batch, policy… have none. CRDs served in a *.k8s.io group
+ * (Gateway API) count as built-in: their bound is then the lower one, never a false refusal.
+ */
+export function isCustomResource(apiVersion: string): boolean {
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  return group.includes('.') && !group.endsWith('.k8s.io');
+}
