@@ -148,11 +148,7 @@ spec:
       /^error: unknown option '--cuont'/,
     ],
     ['help for an unknown command', ['help', 'scenaro'], /^error: unknown command 'scenaro'$/],
-    [
-      'help for an unknown subcommand',
-      ['scenario', 'help', 'generat'],
-      /^error: unknown command 'generat'$/,
-    ],
+    ['help for an unknown subcommand', ['scenario', 'help', 'generat'], /^error: unknown command 'generat'$/],
   ])('rejects %s with one line, a hint and exit 2', async (_case, args, message) => {
     const result = await runCli(args);
     expect(result.exitCode).toBe(2);
@@ -203,7 +199,10 @@ spec:
       expect(result.exitCode).toBe(0);
       expect(String(result.stdout)).toMatch(/Examples:\n {2}\$ vitictl /);
     }
-    for (const args of [['help', 'scenario', 'generate'], ['scenario', 'help', 'generate']]) {
+    for (const args of [
+      ['help', 'scenario', 'generate'],
+      ['scenario', 'help', 'generate'],
+    ]) {
       const result = await runCli(args);
       expect(result.exitCode).toBe(0);
       expect(String(result.stdout)).toMatch(/^Usage: vitictl scenario generate /);
