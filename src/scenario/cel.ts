@@ -15,6 +15,7 @@ export interface CelRule {
 
 type Program = ReturnType<typeof parse>;
 
+/** Parsed rules, kept for the process like compiled patterns: the CRDs read bound their count. */
 const programs = new Map<string, Program | Error>();
 
 function program(rule: string): Program | Error {
@@ -25,16 +26,9 @@ function program(rule: string): Program | Error {
     } catch (error) {
       found = error instanceof Error ? error : new Error(String(error));
     }
-    if (programs.size > 10_000) programs.clear();
     programs.set(rule, found);
   }
   return found;
-}
-
-/** The parse error of a rule that is not CEL, else undefined. */
-export function celSyntaxProblem(rule: string): string | undefined {
-  const compiled = program(rule);
-  return compiled instanceof Error ? (compiled.message.split('\n')[0] ?? compiled.message) : undefined;
 }
 
 /** The rules of a schema node that apply on create. */

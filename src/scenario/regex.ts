@@ -66,6 +66,11 @@ export interface CompiledPattern {
   readonly generator: RegExp | undefined;
 }
 
+/**
+ * Compiled patterns and their generators, kept for the process: as many as the distinct patterns of
+ * the CRDs read, which the input limits bound. A cap that cleared them thrashed: 12,000 patterns
+ * compiled again for every object.
+ */
 const compiled = new Map<string, CompiledPattern | SyntaxError>();
 
 /** The pattern compiled, or the SyntaxError (RE2's message) of one that does not compile. */
@@ -78,7 +83,6 @@ export function compilePattern(pattern: string): CompiledPattern | SyntaxError {
   } catch (error) {
     result = error instanceof SyntaxError ? error : new SyntaxError(String(error));
   }
-  if (compiled.size > 10_000) compiled.clear();
   compiled.set(pattern, result);
   return result;
 }
@@ -101,7 +105,6 @@ export function stringMatching(regex: RegExp, rng: Rng, maxRepeat: number): stri
   let generator = generators.get(key);
   if (!generator) {
     generator = new RandExp(regex);
-    if (generators.size > 10_000) generators.clear();
     generators.set(key, generator);
   }
   generator.max = maxRepeat;
