@@ -5,7 +5,8 @@ import { renderTune } from '../render/tune-views.js';
 import { renderConfigMapYaml } from './configmap.js';
 import { BOTTLENECK_OF, RECORDED, type RecordedName, recordedRun } from './fixtures/recorded.js';
 import { parseQuantityBytes } from './performance-config.js';
-import { type TuneOptions, tune } from './tune.js';
+import type { TuneOptions } from './run-model.js';
+import { tune } from './tune.js';
 
 /** The tuner on runs recorded from the lab, one per bottleneck (src/tune/fixtures). */
 

@@ -13,7 +13,8 @@ import { prepareScenario } from '../../scenario/prepare.js';
 import { type ConfigDiff, diffLive, serverSideApply } from '../apply-config.js';
 import { CONFIG_KEY, configMapObject } from '../configmap.js';
 import { parsePerformanceYaml } from '../performance-config.js';
-import { type TuneOptions, tune } from '../tune.js';
+import type { TuneOptions } from '../run-model.js';
+import { tune } from '../tune.js';
 import { clusterMoved, DEFAULT_MIN_IMPROVEMENT_PCT, decide } from './decide.js';
 import {
   type AppliedConfigMap,

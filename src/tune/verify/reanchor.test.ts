@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { newHistogram, recordMs, summarize } from '../../report/histogram.js';
 import type { RunResult } from '../../report/run-result.js';
 import { RECORDED, type RecordedName, recordedRun } from '../fixtures/recorded.js';
-import { predictFor, type TuneOptions, tune } from '../tune.js';
+import { predictFor, type TuneOptions } from '../run-model.js';
+import { tune } from '../tune.js';
 import { comparePercentiles, reanchorOn, summarizeRun } from './runs.js';
 
 /** The prediction re-anchored on a re-measured baseline, on runs recorded from the lab. */

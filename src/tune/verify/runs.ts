@@ -4,7 +4,7 @@ import { defaultBurst } from '../../load/rate-limiter.js';
 import type { RunResult } from '../../report/run-result.js';
 import type { EffectiveSettings, PercentilesMs, TuneResult } from '../../report/sections/tune.js';
 import { median } from '../fit.js';
-import { predictFor, type TuneOptions } from '../tune.js';
+import { predictFor, type TuneOptions } from '../run-model.js';
 import { predictedPercentiles } from './predicted.js';
 import type { PercentileComparison, RunSummary, VerifyResult } from './result.js';
 
