@@ -162,8 +162,23 @@ async function parse(
     throw error;
   }
   if (format === 'json') {
-    ctx.io.stdout.write(
-      `${JSON.stringify({ format: exposition.format, families: [...exposition.families.values()], problems: exposition.problems }, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`,
+    const { jsonChunks } = await import('../../util/json-chunks.js');
+    const { writeChunks } = await import('../../util/atomic-write.js');
+    const json = jsonChunks(
+      {
+        format: exposition.format,
+        families: [...exposition.families.values()],
+        problems: exposition.problems,
+      },
+      (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v),
+    );
+    // written as it is made: 2,000,000 samples are near V8's longest string as one JSON text
+    await writeChunks(
+      ctx.io.stdout,
+      (function* () {
+        yield* json;
+        yield '\n';
+      })(),
     );
   } else {
     const { renderExposition } = await import('../../render/metrics-views.js');
