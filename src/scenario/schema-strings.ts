@@ -109,19 +109,106 @@ export function stringFor(schema: JsonSchema, name: string, index: number, rng: 
   if (regex instanceof SyntaxError || regex.generator === undefined) return undefined;
   const minLength = schema.minLength ?? 0;
   if (minLength > MAX_STRING_LENGTH) return undefined;
-  let maxRepeat = Math.max(4, Math.min(32, minLength));
-  for (let attempt = 0; attempt < STRING_ATTEMPTS; attempt++) {
-    let drawn: string;
+  const maxLength = schema.maxLength ?? Number.POSITIVE_INFINITY;
+  const generator = regex.generator;
+  const draw = (from: Rng, maxRepeat: number): string | undefined => {
     try {
-      drawn = stringMatching(regex.generator, rng, maxRepeat);
+      return stringMatching(generator, from, maxRepeat);
     } catch {
       return undefined;
     }
+  };
+  const search = new RepeatSearch(minLength, maxLength);
+  let maxRepeat = Math.max(4, Math.min(32, minLength));
+  /** a last-choice draw that fits: returned when a few random draws beside it do not */
+  let fallback: string | undefined;
+  let fallbackTries = 0;
+  for (let attempt = 0; attempt < STRING_ATTEMPTS; attempt++) {
+    if (fallback !== undefined && fallbackTries++ === FALLBACK_TRIES) break;
+    const drawn = draw(rng, maxRepeat);
+    if (drawn === undefined) return fallback;
     if (ok(drawn)) return drawn;
+    if (fallback !== undefined) continue;
     const length = [...drawn].length;
-    if (length < minLength) maxRepeat = Math.min(maxRepeat * 2, Math.max(minLength, 1) * 2);
-    else if (schema.maxLength !== undefined && length > schema.maxLength)
-      maxRepeat = Math.max(1, maxRepeat >> 1);
+    // a length that fits fails for another reason (format, RE2's reading): draw again, same maxRepeat
+    if (length >= minLength && length <= maxLength) continue;
+    if (!search.active) {
+      // the search found nothing (alternatives of other lengths, say): random draws may still fit
+      maxRepeat = length < minLength ? Math.min(maxRepeat * 2, search.cap) : Math.max(1, maxRepeat >> 1);
+      continue;
+    }
+    // A random draw lands in a narrow window rarely, whatever maxRepeat is: every repetition count
+    // is uniform in [min, min + maxRepeat]. The draw taking every last choice has a length that
+    // grows with maxRepeat, so it is what the search for maxRepeat steers by.
+    if (++attempt >= STRING_ATTEMPTS) break;
+    const last = draw(LAST_CHOICE, maxRepeat);
+    if (last === undefined) return undefined;
+    // random draws at this maxRepeat fit too at times, and vary more than the last choices
+    if (ok(last)) fallback = last;
+    else maxRepeat = search.next(maxRepeat, [...last].length) ?? maxRepeat;
   }
-  return undefined;
+  return fallback;
+}
+
+/** random draws tried beside a last-choice draw that fits */
+const FALLBACK_TRIES = 4;
+
+/**
+ * An rng whose every draw takes its last choice (the largest number below 1: floor(r * n) is n - 1):
+ * the most repetitions, the last alternative and character.
+ */
+const LAST_CHOICE: Rng = () => 1 - 2 ** -53;
+
+/**
+ * The search for a maxRepeat whose last-choice draw has a length in [minLength, maxLength], between
+ * the largest maxRepeat known too short and the smallest known too long. Each step doubles while
+ * none is too long (so a pattern whose length grows faster than maxRepeat overshoots at most one
+ * doubling), then alternates interpolation (exact when the length grows linearly) with bisection
+ * (so the interval at least halves every two steps).
+ */
+class RepeatSearch {
+  /** false once no maxRepeat is left to try: the draws go on at the last one */
+  active = true;
+  /** below every maxRepeat, its length taken as 0: the first interpolation is then exact for `x+` */
+  private short = { repeat: -1, length: 0 };
+  private long: { repeat: number; length: number } | undefined;
+  private interpolated = false;
+  /** beyond it a random draw is mostly too long; the last-choice draw is long enough at minLength */
+  readonly cap: number;
+
+  constructor(
+    private readonly minLength: number,
+    private readonly maxLength: number,
+  ) {
+    this.cap = Math.max(minLength, 1) * 2;
+  }
+
+  /** The maxRepeat to try after the last-choice draw at `repeat` came out `length` long. */
+  next(repeat: number, length: number): number | undefined {
+    if (length < this.minLength) {
+      if (repeat > this.short.repeat) this.short = { repeat, length };
+    } else if (length > this.maxLength) {
+      if (this.long === undefined || repeat < this.long.repeat) this.long = { repeat, length };
+    } else {
+      // fits, yet fails for another reason: nothing to steer by
+      this.active = false;
+      return undefined;
+    }
+    const { short, long } = this;
+    let next: number;
+    if (long === undefined) next = Math.min(this.cap, Math.max(1, short.repeat * 2));
+    else if (this.interpolated) next = Math.floor((short.repeat + long.repeat) / 2);
+    else {
+      const span = (this.minLength - short.length) / (long.length - short.length);
+      next = short.repeat + Math.ceil(span * (long.repeat - short.repeat));
+    }
+    this.interpolated = long !== undefined && !this.interpolated;
+    next = Math.min(Math.max(next, short.repeat + 1), (long?.repeat ?? Number.POSITIVE_INFINITY) - 1);
+    // none left between the bounds, or beyond the cap (NaN when minLength > maxLength upsets them)
+    if (!(next > short.repeat && next <= this.cap)) {
+      this.active = false;
+      return long?.repeat ?? this.cap;
+    }
+    return next;
+  }
 }
