@@ -1,6 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { usageError } from '../errors.js';
+import { isDnsLabel, isDnsSubdomain } from '../kube/names.js';
 import { parseDuration } from '../util/duration.js';
 import type { CliContext } from './context.js';
 
@@ -94,4 +95,20 @@ export async function shardFromFlags(flags: { shard?: string | undefined; runId?
     );
   }
   return shard;
+}
+
+/**
+ * The ConfigMap `--name` and its namespace (-n), checked as the API server checks them: before a
+ * run is read or a cluster asked, not in the API server's refusal at the end.
+ */
+export function configMapFlags(name: string, namespace: string): { name: string; namespace: string } {
+  if (!isDnsSubdomain(name))
+    throw usageError(
+      `invalid --name ${JSON.stringify(name)}: a ConfigMap name is lowercase letters, digits, "-" and "." (at most 253)`,
+    );
+  if (!isDnsLabel(namespace))
+    throw usageError(
+      `invalid -n ${JSON.stringify(namespace)}: a namespace is lowercase letters, digits and "-" (at most 63)`,
+    );
+  return { name, namespace };
 }

@@ -34,7 +34,8 @@ export interface TuneOptions {
   objects?: { count: number; source: Sizing['objectsSource'] } | undefined;
 }
 
-function pickSignals(
+/** The controller to tune (named, or the busiest) and its target; bad input when the run has none. */
+export function pickSignals(
   run: RunResult,
   controllerName: string | undefined,
 ): { signals: Signals; controller: ControllerSignals; target: ObserveTarget } {

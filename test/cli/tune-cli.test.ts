@@ -57,6 +57,15 @@ describe('vitictl tune: bad flags', () => {
     [['--objects', '0'], /--objects/],
     [['--max-workers', 'many'], /--max-workers/],
     [['--target-p99-ready', 'soon'], /--target-p99-ready/],
+    [['--controller', 'nope'], /no controller "nope" in the run's signals/],
+    [['--out', '/tmp'], /--out: "\/tmp" is a directory/],
+    [['--name', 'Bad_Name!'], /invalid --name "Bad_Name!"/],
+    [['-n', 'Bad_NS'], /invalid -n "Bad_NS"/],
+    [['--dry-run', 'server'], /--dry-run is for --apply/],
+    [
+      ['--current', 'package.json'],
+      /package\.json:2:3: this mapping has none of a performance config's sections/,
+    ],
   ])('%j is refused before the cluster is asked for anything', async (flags, message) => {
     // a kubeconfig that cannot be read: asking the cluster first would add its warning line
     const result = await runCli(['tune', '--from', fixture, ...flags], {
@@ -68,4 +77,20 @@ describe('vitictl tune: bad flags', () => {
       expect.stringMatching(/^hint: /),
     ]);
   });
+});
+
+describe('vitictl tune verify: the flags of tune alone', () => {
+  it.each([['--peak-rate', '50'], ['--objects', '10'], ['--apply'], ['--out', 'x.yaml']])(
+    '%j is refused, not ignored',
+    async (...flags) => {
+      const result = await runCli(['tune', 'verify', '--from', fixture, ...flags], {
+        env: { KUBECONFIG: '/nonexistent/kubeconfig' },
+      });
+      expect(result.exitCode, result.stderr).toBe(2);
+      expect(result.stderr.trim().split('\n')).toEqual([
+        `error: \`vitictl tune verify\` does not take ${flags[0]}: it is \`vitictl tune\`'s`,
+        expect.stringMatching(/^hint: /),
+      ]);
+    },
+  );
 });

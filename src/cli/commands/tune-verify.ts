@@ -7,7 +7,7 @@ import type { SettleMode } from '../../tune/verify/settle.js';
 import { REDACTED } from '../../util/redact-url.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
-import { durationFlag, intFlag, numberFlag, outputFormat } from '../flags.js';
+import { configMapFlags, durationFlag, intFlag, numberFlag, outputFormat } from '../flags.js';
 import { againToQuit, interruptExitCode } from '../io.js';
 import { readRunResult } from '../run-files.js';
 
@@ -129,7 +129,10 @@ export interface RunVerifyInput {
 export async function runVerify(ctx: CliContext, input: RunVerifyInput): Promise<number> {
   const { flags, run } = input;
   const format = outputFormat(ctx, ['table', 'json'] as const, 'table');
-  const namespace = ctx.globals.namespace ?? 'vitistack-system';
+  const { name, namespace } = configMapFlags(
+    flags.name ?? 'vitistack-performance-config',
+    ctx.globals.namespace ?? 'vitistack-system',
+  );
   const minImprovement = numberFlag('--min-improvement', flags.minImprovement?.replace(/%$/, ''), 0);
   if (minImprovement !== undefined && minImprovement >= 100)
     throw usageError('--min-improvement must be below 100 (a percentage of the p99 time to ready)');
@@ -185,7 +188,7 @@ export async function runVerify(ctx: CliContext, input: RunVerifyInput): Promise
         controller: flags.controller,
       },
       namespace,
-      name: flags.name ?? 'vitistack-performance-config',
+      name,
       kubeconfig,
       context: ctx.globals.context,
       env: ctx.io.env,
@@ -344,7 +347,16 @@ Exit codes: 0 kept · 3 rolled back · 1 error (the ConfigMap restored) · 2 bad
     )
     .action(
       bind(runner, (ctx, flags: VerifyFlags) => {
-        // commander hands options the parent `tune` also declares to the parent, wherever they stand
+        // commander hands the parent `tune` its options wherever they stand: those that are only
+        // `tune`'s would be ignored here, silently
+        for (const option of tune.options) {
+          const declaredHere = command.options.some((own) => own.long === option.long);
+          if (!declaredHere && tune.getOptionValueSource(option.attributeName()) === 'cli')
+            throw usageError(
+              `\`vitictl tune verify\` does not take ${option.long}: it is \`vitictl tune\`'s`,
+            );
+        }
+        // and those it also declares
         const { from, name, strategy, maxWorkers, controller } = tune.opts<VerifyFlags>();
         return verifyCommand(ctx, { ...flags, from, name, strategy, maxWorkers, controller });
       }),

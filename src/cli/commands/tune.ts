@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { usageError } from '../../errors.js';
 import { bind, examples, type Runner } from '../command.js';
 import type { CliContext } from '../context.js';
-import { durationFlag, intFlag, numberFlag, outputFormat } from '../flags.js';
+import { configMapFlags, durationFlag, intFlag, numberFlag, outputFileFlag, outputFormat } from '../flags.js';
 import { readRunResult } from '../run-files.js';
 import { registerTuneVerify } from './tune-verify.js';
 
@@ -33,14 +33,22 @@ async function tuneCommand(ctx: CliContext, flags: TuneFlags) {
     throw usageError('--strategy must be balanced or strict');
   if (flags.dryRun !== undefined && flags.dryRun !== 'server')
     throw usageError('--dry-run takes "server" (the API server validates and stores nothing)');
+  if (flags.dryRun !== undefined && !flags.apply)
+    throw usageError('--dry-run is for --apply: without it nothing is sent to the API server');
   // every flag is checked before the run is read or the cluster is asked anything
   const peakRate = numberFlag('--peak-rate', flags.peakRate, 0.001);
   const targetP99ReadyMs = durationFlag('--target-p99-ready', flags.targetP99Ready);
   const maxWorkers = intFlag('--max-workers', flags.maxWorkers, 1) ?? 64;
   const objectsFlag = intFlag('--objects', flags.objects, 1);
-  const namespace = ctx.globals.namespace ?? 'vitistack-system';
-  const name = flags.name ?? 'vitistack-performance-config';
+  const out = outputFileFlag('--out', flags.out);
+  const { name, namespace } = configMapFlags(
+    flags.name ?? 'vitistack-performance-config',
+    ctx.globals.namespace ?? 'vitistack-system',
+  );
   const run = await readRunResult(flags.from);
+  const { pickSignals } = await import('../../tune/run-model.js');
+  // a controller the run does not have is bad input whatever the cluster says
+  pickSignals(run, flags.controller);
   const { parsePerformanceYaml } = await import('../../tune/performance-config.js');
   let current: ReturnType<typeof parsePerformanceYaml> | undefined;
   let currentSource = 'unknown (controller-runtime defaults assumed: 1 worker, no client QPS limit)';
@@ -90,9 +98,9 @@ async function tuneCommand(ctx: CliContext, flags: TuneFlags) {
     const { renderConfigMapYaml, configMapObject } = await import('../../tune/configmap.js');
     const { renderTune } = await import('../../render/tune-views.js');
     const yaml = renderConfigMapYaml(result, { name, namespace });
-    if (flags.out && !result.refused) {
+    if (out && !result.refused) {
       const { writeChunks, writeFileAtomically } = await import('../../util/atomic-write.js');
-      await writeFileAtomically(flags.out, (stream) => writeChunks(stream, [yaml]));
+      await writeFileAtomically(out, (stream) => writeChunks(stream, [yaml]));
     }
     if (format === 'json')
       ctx.io.stdout.write(
