@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isCustomResource, storedSizeProblem } from './object-size.js';
+import { fieldSizeProblems, isCustomResource, storedSizeProblem } from './object-size.js';
 
 /**
  * The thresholds were found on the lab (kube-apiserver and etcd with their defaults): a Machine with
@@ -7,13 +7,14 @@ import { isCustomResource, storedSizeProblem } from './object-size.js';
  * large"), because Go's JSON writes each as \u003c; 300,000 control characters were stored in a
  * ConfigMap (protobuf) and refused in a Machine (JSON).
  */
+const custom = (value: string) => ({
+  apiVersion: 'vitistack.io/v1alpha1',
+  kind: 'Machine',
+  metadata: { name: 'm', namespace: 'n' },
+  spec: { provider: 'x', userData: value },
+});
+
 describe('the size of an object as the API server stores it', () => {
-  const custom = (value: string) => ({
-    apiVersion: 'vitistack.io/v1alpha1',
-    kind: 'Machine',
-    metadata: { name: 'm', namespace: 'n' },
-    spec: { provider: 'x', userData: value },
-  });
   const configMap = (value: string) => ({
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -40,7 +41,8 @@ describe('the size of an object as the API server stores it', () => {
   it('counts a built-in kind by its string values, which protobuf stores unescaped', () => {
     expect(storedSizeProblem(configMap('\u0001'.repeat(300_000)), false)).toBeUndefined();
     expect(storedSizeProblem(configMap('<'.repeat(300_000)), false)).toBeUndefined();
-    expect(storedSizeProblem(configMap('a'.repeat(1_600_000)), false)).toBe(
+    // not base64, which could be a []byte field's and count decoded
+    expect(storedSizeProblem(configMap('-'.repeat(1_600_000)), false)).toBe(
       "the object's string values alone are 1,600,013 bytes as the API server stores them (protobuf): etcd stores at most 1,572,864 (1.5 MiB) per object by default, the API server would refuse it",
     );
   });
@@ -53,10 +55,79 @@ describe('the size of an object as the API server stores it', () => {
   });
 
   it('walks deep nesting without recursion', () => {
-    let deep: unknown = 'x'.repeat(1_600_000);
+    let deep: unknown = '-'.repeat(1_600_000);
     for (let i = 0; i < 200_000; i++) deep = [deep];
     expect(storedSizeProblem({ apiVersion: 'v1', kind: 'ConfigMap', data: deep }, false)).toMatch(
       / 1,600,011 bytes/,
+    );
+  });
+});
+
+describe('the limits the API server sets below etcd', () => {
+  const configMap = (extra: Record<string, unknown>) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'c', namespace: 'n' },
+    ...extra,
+  });
+
+  it("refuses a ConfigMap's or a Secret's data values over 1 MiB, []byte values counted decoded", () => {
+    expect(fieldSizeProblems(configMap({ data: { k: 'a'.repeat(2 ** 20) } }))).toEqual([]);
+    expect(
+      fieldSizeProblems(configMap({ data: { k: 'a'.repeat(2 ** 19), j: 'a'.repeat(2 ** 19 + 1) } })),
+    ).toEqual([
+      {
+        path: '.data',
+        message:
+          "the ConfigMap's data values are 1,048,577 bytes: the API server takes at most 1,048,576 (1 MiB)",
+      },
+    ]);
+    // 1.2 MB of base64 is 0.9 MB of bytes
+    const encoded = Buffer.alloc(900_000, 7).toString('base64');
+    expect(fieldSizeProblems(configMap({ binaryData: { k: encoded } }))).toEqual([]);
+    expect(fieldSizeProblems({ ...configMap({ data: { k: encoded } }), kind: 'Secret' })).toEqual([]);
+    expect(
+      fieldSizeProblems({
+        ...configMap({ data: { k: encoded }, stringData: { s: 'x'.repeat(200_000) } }),
+        kind: 'Secret',
+      }),
+    ).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(/^the Secret's data values are 1,100,000 bytes \(base64 decoded\)/),
+      }),
+    ]);
+  });
+
+  it('refuses annotations over 256 KiB on any object', () => {
+    const annotated = (size: number) => ({
+      apiVersion: 'vitistack.io/v1alpha1',
+      kind: 'Machine',
+      metadata: { name: 'm', annotations: { a: 'x'.repeat(size) } },
+    });
+    expect(fieldSizeProblems(annotated(262_143))).toEqual([]);
+    expect(fieldSizeProblems(annotated(262_144))).toEqual([
+      {
+        path: '.metadata.annotations',
+        message: 'annotations are 262,145 bytes (keys and values): the API server takes at most 262,144',
+      },
+    ]);
+  });
+
+  it('counts a decoded base64 value of a built-in kind at its bytes (a caBundle, Secret data)', () => {
+    const secret = (value: string) => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's' },
+      data: { k: value },
+    });
+    // 1.6 MB of base64 is 1.2 MB stored
+    expect(storedSizeProblem(secret(Buffer.alloc(1_200_000, 1).toString('base64')), false)).toBeUndefined();
+  });
+
+  it('counts a lone surrogate in a custom resource as the U+FFFD Go makes of it', () => {
+    expect(storedSizeProblem(custom('\ud800'.repeat(270_000)), true)).toBeUndefined();
+    expect(storedSizeProblem(custom('\ud800'.repeat(540_000)), true)).toMatch(
+      /^the object is 1,620,\d{3} bytes/,
     );
   });
 });

@@ -112,7 +112,7 @@ describe('schema validation', () => {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: 'c', namespace: 'n' },
-      data: { k: 'a'.repeat(2_000_000) },
+      data: { k: 'a-'.repeat(1_000_000) },
     };
     expect(validateObject(configMap, undefined, 'Namespaced')).toEqual([
       {
@@ -120,6 +120,12 @@ describe('schema validation', () => {
         path: '',
         message:
           "the object's string values alone are 2,000,013 bytes as the API server stores them (protobuf): etcd stores at most 1,572,864 (1.5 MiB) per object by default, the API server would refuse it",
+      },
+      {
+        severity: 'error',
+        path: '.data',
+        message:
+          "the ConfigMap's data values are 2,000,000 bytes: the API server takes at most 1,048,576 (1 MiB)",
       },
     ]);
     // with a schema the kind is a custom resource, stored as JSON

@@ -3,7 +3,7 @@ import { isPlainObject } from '../util/plain-object.js';
 import { celRules, evaluateRule } from './cel.js';
 import { checkStringFormat } from './formats.js';
 import type { JsonSchema } from './json-schema.js';
-import { isCustomResource, storedSizeProblem } from './object-size.js';
+import { fieldSizeProblems, isCustomResource, storedSizeProblem } from './object-size.js';
 import { compilePattern } from './regex.js';
 
 /**
@@ -403,6 +403,7 @@ export function validateObject(
   const customResource = schema !== undefined || isCustomResource(String(object.apiVersion ?? ''));
   const tooLarge = storedSizeProblem(object, customResource);
   if (tooLarge) out.push({ severity: 'error', path: '', message: tooLarge });
+  for (const problem of fieldSizeProblems(object)) out.push({ severity: 'error', ...problem });
   validateMetadata(object, scope, out);
   if (schema) validateValue(schema, object, '', out, true);
   return out;
