@@ -1,15 +1,16 @@
-import { readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { repoRoot, useTempDir } from '../../test/helpers/files.js';
 
 /** The process's own signal handling needs a process of its own: a script on the current src/. */
 describe('stop signals', () => {
   const temp = useTempDir();
 
-  async function script(body: string) {
-    const file = await temp.write(
+  async function childScript(body: string) {
+    return temp.write(
       'child.ts',
       [
         `import { processIo } from ${JSON.stringify(join(repoRoot, 'src/cli/io.ts'))};`,
@@ -20,6 +21,10 @@ describe('stop signals', () => {
         body,
       ].join('\n'),
     );
+  }
+
+  async function script(body: string) {
+    const file = await childScript(body);
     const child = execa('node', ['--import', 'tsx', file], { cwd: repoRoot, reject: false });
     // the child says "ready" once its handlers are as the test wants them
     await new Promise<void>((resolve, reject) => {
@@ -81,6 +86,30 @@ describe('stop signals', () => {
     child.stdout?.destroy();
     const result = await child;
     expect(result.exitCode).toBe(0);
+  });
+
+  it('output that cannot be written (a full disk) is an error line and exit 1, after the cleanup of a graceful command', async () => {
+    const full = openSync('/dev/full', 'w');
+    onTestFinished(() => closeSync(full));
+    // the child's stdout is /dev/full itself, not a pipe the test reads
+    const run = (file: string) =>
+      spawnSync('node', ['--import', 'tsx', file], { cwd: repoRoot, stdio: ['ignore', full, 'pipe'] });
+    const lost = run(await childScript("process.stdout.write('result\\n'); process.exitCode = 0;"));
+    expect(lost.status).toBe(1);
+    expect(lost.stderr.toString()).toBe(
+      'error: cannot write to stdout: ENOSPC: no space left on device, write\n',
+    );
+    const cleaned = run(
+      await childScript(
+        [
+          'io.interrupt(() => undefined);',
+          "process.stdout.write('progress\\n');",
+          "setTimeout(() => { writeFileSync(import.meta.dirname + '/cleaned-up', ''); process.exitCode = 0; }, 200);",
+        ].join('\n'),
+      ),
+    );
+    expect(cleaned.status).toBe(1);
+    expect(readdirSync(temp.dir())).toContain('cleaned-up');
   });
 
   it('a signal while a file is being written removes the temp file and exits 143', async () => {

@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { writeSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { onTempFiles, removeTempFilesNow } from '../util/atomic-write.js';
 
@@ -43,12 +44,27 @@ export function processIo(): Io {
   // `vitictl … | head`, `2>&1 | head`: the reader left. A command with nothing to clean up stops
   // quietly, as Unix tools do; one that created something goes on without its output and cleans up
   // (an uncaught EPIPE from a progress line ended apply at once, leaving every object it had made)
-  const readerGone = (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
-    if (!controller) process.exit(0);
+  const outputFailed = (stream: 'stdout' | 'stderr') => (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') {
+      if (!controller) process.exit(0);
+      return;
+    }
+    // a full disk, an I/O error: the output is lost, and the exit code must say so (it was an
+    // uncaught exception's stack trace). A graceful command still goes on and cleans up.
+    if (stream === 'stdout') {
+      try {
+        writeSync(2, `error: cannot write to stdout: ${error.message}\n`);
+      } catch {
+        // stderr is gone too: the exit code is all that is left
+      }
+    }
+    if (!controller) process.exit(1);
+    process.once('exit', () => {
+      if (!process.exitCode) process.exitCode = 1;
+    });
   };
-  process.stdout.on('error', readerGone);
-  process.stderr.on('error', readerGone);
+  process.stdout.on('error', outputFailed('stdout'));
+  process.stderr.on('error', outputFailed('stderr'));
   let onSecond: (() => void) | undefined;
   const stop = (name: StopSignal) => {
     if (controller && !controller.signal.aborted) {
