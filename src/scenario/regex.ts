@@ -67,9 +67,9 @@ export interface CompiledPattern {
 }
 
 /**
- * Compiled patterns and their generators, kept for the process: as many as the distinct patterns of
- * the CRDs read, which the input limits bound. A cap that cleared them thrashed: 12,000 patterns
- * compiled again for every object.
+ * Compiled patterns, kept for the process: as many as the distinct patterns of the CRDs read, which
+ * the input limits bound (a compiled pattern is ~8× its source). A cap that cleared them thrashed:
+ * 12,000 patterns compiled again for every object.
  */
 const compiled = new Map<string, CompiledPattern | SyntaxError>();
 
@@ -93,6 +93,13 @@ const RandExp = ((randexpModule as unknown as { default?: RandExpClass }).defaul
   randexpModule) as unknown as RandExpClass;
 
 const generators = new Map<string, InstanceType<RandExpClass>>();
+/**
+ * randexp's parse of a pattern is much larger than the pattern (a 79 KB alternation of words holds
+ * ~5 MB): generators are kept only while their patterns total 1 Mi characters, and made for each
+ * draw beyond that, so a CRD of huge patterns costs time rather than gigabytes.
+ */
+const GENERATOR_SOURCE_BUDGET = 2 ** 20;
+let generatorSourceKept = 0;
 
 /**
  * A string matching `regex`, drawn from `rng`; repetitions (* + {n,}) stop after `maxRepeat` (a
@@ -105,7 +112,10 @@ export function stringMatching(regex: RegExp, rng: Rng, maxRepeat: number): stri
   let generator = generators.get(key);
   if (!generator) {
     generator = new RandExp(regex);
-    generators.set(key, generator);
+    if (generatorSourceKept + key.length <= GENERATOR_SOURCE_BUDGET) {
+      generators.set(key, generator);
+      generatorSourceKept += key.length;
+    }
   }
   generator.max = maxRepeat;
   generator.randInt = (low: number, high: number) => low + Math.floor(rng() * (high - low + 1));
