@@ -16,10 +16,14 @@ export function intFlag(flag: string, value: string | undefined, min = 0): numbe
   return number;
 }
 
+const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/** A decimal number flag of at least `min`, with the flag named in the error. */
 export function numberFlag(flag: string, value: string | undefined, min = 0): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (value.trim() === '' || !Number.isFinite(number))
+  // decimal only: Number() also reads 0x10, 0b11 and 0o7 (--peak-rate 0x10 was 16)
+  if (!DECIMAL.test(value.trim()) || !Number.isFinite(number))
     throw usageError(`${flag} must be a number (got "${value}")`);
   if (number < min) throw usageError(`${flag} must be at least ${min} (got ${number})`);
   return number;
