@@ -89,29 +89,31 @@ Exit codes: 0 ok · 1 runtime error · 2 usage or bad input · 3 a gate failed �
  */
 function addHelpCommand(parent: Command): void {
   parent.helpCommand(false);
-  parent
+  const help = parent
     .command('help')
     .description('display help for command')
-    .argument('[command...]', 'the command, and its subcommands')
-    .action((words: string[]) => {
-      let target = parent;
-      for (const word of words) {
-        const next = target.commands.find((sub) => sub.name() === word || sub.aliases().includes(word));
-        if (!next) {
-          const names = target.commands.map((sub) => sub.name()).filter((name) => name !== 'help');
-          throw usageError(
-            names.length === 0
-              ? `\`${commandPath(target)}\` has no subcommands, '${word}' is not one`
-              : `unknown command '${word}'`,
-            names.length === 0
-              ? helpHint(target)
-              : `\`${commandPath(target)}\` has these commands: ${names.join(', ')}`,
-          );
-        }
-        target = next;
+    .argument('[command...]', 'the command, and its subcommands');
+  // made after the tree was configured: the parent's hint would name the parent
+  help.showHelpAfterError(`hint: ${helpHint(help)}`);
+  help.action((words: string[]) => {
+    let target = parent;
+    for (const word of words) {
+      const next = target.commands.find((sub) => sub.name() === word || sub.aliases().includes(word));
+      if (!next) {
+        const names = target.commands.map((sub) => sub.name()).filter((name) => name !== 'help');
+        throw usageError(
+          names.length === 0
+            ? `\`${commandPath(target)}\` has no subcommands, '${word}' is not one`
+            : `unknown command '${word}'`,
+          names.length === 0
+            ? helpHint(target)
+            : `\`${commandPath(target)}\` has these commands: ${names.join(', ')}`,
+        );
       }
-      target.outputHelp();
-    });
+      target = next;
+    }
+    target.outputHelp();
+  });
 }
 
 /** An error line stays a line: input quoted in it (a 5 MB gate, a path) is cut, the rest counted. */
