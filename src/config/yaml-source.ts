@@ -1,8 +1,10 @@
 import {
+  CST,
   type Document,
   isMap,
   isScalar,
   isSeq,
+  Lexer,
   LineCounter,
   type Node,
   parseAllDocuments,
@@ -32,8 +34,9 @@ export async function readTextFile(file: string, what: string): Promise<string> 
 }
 
 /**
- * An upper estimate of the nodes a YAML text makes, without parsing it: every node starts a line or
- * follows one of `- : , [ {`. Counting those characters (in strings too) over-counts a little.
+ * A first, cheap upper estimate of the nodes a YAML text makes, without parsing it: every node starts
+ * a line or follows one of `- : , [ {`. It counts those characters inside strings too, so a long
+ * string of dashes or a regex of `[a-z]` classes is many "nodes": past the bound, `countTokens` decides.
  */
 function estimateNodes(text: string): number {
   let count = 1;
@@ -45,14 +48,41 @@ function estimateNodes(text: string): number {
   return count;
 }
 
+/**
+ * What the parser would build, counted from the yaml package's lexer, which splits the text into
+ * tokens without building anything: every token but whitespace, where a scalar of any kind (plain,
+ * quoted, block) and a comment are one token however long they are. That bounds the nodes (each is a
+ * scalar, alias or flow collection start, or sits after a `-` `?` `:` or `,` indicator) and also the
+ * parser's work on what is not a node: 16 MiB of line breaks took it 37 s and 1.5 GB, and a run of
+ * commas makes one error each. It is the character estimate with the characters inside scalars and
+ * comments left out, so it never counts more than that does outside them. Stops counting past `stopAt`.
+ */
+function countTokens(text: string, stopAt: number): number {
+  let count = 1;
+  let scalarSource = false;
+  for (const token of new Lexer().lex(text)) {
+    if (scalarSource) {
+      // the source of the plain or block scalar just counted: may look like anything, even `-`
+      scalarSource = false;
+      continue;
+    }
+    const type = CST.tokenType(token);
+    if (type === 'space') continue;
+    if (type === 'scalar') scalarSource = true;
+    if (++count > stopAt) break;
+  }
+  return count;
+}
+
 function checkComplexity(file: string, text: string): void {
-  const nodes = estimateNodes(text);
-  if (nodes > YAML_LIMITS.nodes) {
+  // the estimate costs milliseconds and settles almost every file; lexing costs ~10 times that
+  if (estimateNodes(text) <= YAML_LIMITS.nodes) return;
+  if (countTokens(text, YAML_LIMITS.nodes) > YAML_LIMITS.nodes) {
     throw inputError(
-      `YAML too complex: about ${nodes.toLocaleString('en-US')} nodes, more than the ${YAML_LIMITS.nodes.toLocaleString('en-US')} vitictl reads`,
+      `YAML too complex: more than the ${YAML_LIMITS.nodes.toLocaleString('en-US')} values, indicators, comments and line breaks vitictl reads`,
       {
         location: { file },
-        hint: 'a scenario describes objects by count and template; it does not list them',
+        hint: 'a value counts once however long it is; the largest real CRDs have ~30,000 nodes, and a scenario describes its objects by count and template rather than listing them',
       },
     );
   }
@@ -153,37 +183,87 @@ function makeSource(file: string, doc: Document.Parsed, lineCounter: LineCounter
   };
 }
 
+/**
+ * The offset of the first duplicate key in a document, in document order, or undefined. The yaml
+ * package's own check (`uniqueKeys: true`) scans a map's entries for every new key, O(n²): a CRD with
+ * 60,000 properties in one map took 39 s. This is one Set per map and a walk without recursion.
+ * Keys compare as the yaml package compares them: scalars by value (`===`: 1 and "1" differ, 1 and
+ * 0x1 are the same, NaN is unlike itself); other keys (aliases, collections: rare complex keys) by
+ * identity, so they never clash, as before. The offset is where the key starts, where yaml reports it.
+ */
+function firstDuplicateKey(doc: Document.Parsed): number | undefined {
+  let first: number | undefined;
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const { key, value } of node.items) {
+        stack.push(key, value);
+        if (!isScalar(key) || Number.isNaN(key.value)) continue;
+        if (!seen.has(key.value)) seen.add(key.value);
+        else if (key.range && (first === undefined || key.range[0] < first)) first = key.range[0];
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    }
+  }
+  return first;
+}
+
+interface YamlErrorLike {
+  message: string;
+  pos?: [number, number];
+}
+
+/**
+ * Throw the earliest of the parser's first error and the first duplicate key, with its line and
+ * column. The parser's order is about by position; on a tie, or in malformed YAML where it is not,
+ * the parser's own error is taken (it is often what made the duplicate).
+ */
 function throwYamlErrors(
   file: string,
-  doc: {
-    errors: ReadonlyArray<{ message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }>;
-  },
+  errors: ReadonlyArray<YamlErrorLike>,
+  lineCounter: LineCounter,
+  duplicateAt?: number,
 ) {
-  const first = doc.errors[0];
+  let first = errors[0];
+  if (duplicateAt !== undefined && (!first?.pos || duplicateAt < first.pos[0]))
+    first = { message: 'Map keys must be unique', pos: [duplicateAt, duplicateAt] };
   if (!first) return;
-  const pos = first.linePos?.[0];
+  const pos = first.pos ? lineCounter.linePos(first.pos[0]) : undefined;
+  const location = pos ? { file, line: pos.line, column: pos.col } : { file };
   const message = first.message.split('\n')[0] ?? first.message;
   // the parser recurses per level: a deep enough nesting ends its stack, which it reports as an error
   if (/Maximum call stack size exceeded/.test(message))
     throw inputError(`YAML nested too deeply to read (more than the parser's stack holds)`, {
-      location: pos ? { file, line: pos.line, column: pos.col } : { file },
+      location,
       hint: `flatten the structure: vitictl reads at most ${YAML_LIMITS.depth} levels`,
     });
   throw inputError(`malformed YAML: ${message.replace(/ at line \d+, column \d+:?$/, '')}`, {
-    location: pos ? { file, line: pos.line, column: pos.col } : { file },
+    location,
     hint: 'check indentation and quoting around that position',
   });
 }
 
-// logLevel error: the yaml package would otherwise print its warnings to stderr itself
-const PARSE_OPTIONS = { prettyErrors: true, uniqueKeys: true, logLevel: 'error' } as const;
+// logLevel error: the yaml package would otherwise print its warnings to stderr itself.
+// uniqueKeys false: the package's check is quadratic, `firstDuplicateKey` does it instead.
+// prettyErrors false: the package copies the whole line into every error it makes pretty, and one
+// line of commas makes an error each (`a: [1` and 499,000 commas ran for minutes); the position is
+// worked out here, for the one error shown.
+const PARSE_OPTIONS = { prettyErrors: false, uniqueKeys: false, logLevel: 'error' } as const;
+
+/** Throw the first error of a parsed document, a duplicate key included. */
+function checkDocument(file: string, doc: Document.Parsed, lineCounter: LineCounter): void {
+  throwYamlErrors(file, doc.errors, lineCounter, firstDuplicateKey(doc));
+}
 
 /** Parse one YAML document from text; malformed YAML is a VitictlError with file:line:column. */
 export function parseYamlSource(file: string, text: string): YamlSource {
   checkComplexity(file, text);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { ...PARSE_OPTIONS, lineCounter });
-  throwYamlErrors(file, doc);
+  checkDocument(file, doc, lineCounter);
   return makeSource(file, doc, lineCounter);
 }
 
@@ -192,11 +272,11 @@ export function parseYamlStream(file: string, text: string): YamlSource[] {
   checkComplexity(file, text);
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter });
-  if (!Array.isArray(docs)) throwYamlErrors(file, docs);
-  const list = Array.isArray(docs) ? docs : [];
+  // a stream without documents (comments, directives alone) carries its errors itself
+  if ('empty' in docs) throwYamlErrors(file, docs.errors, lineCounter);
   const sources: YamlSource[] = [];
-  for (const doc of list) {
-    throwYamlErrors(file, doc);
+  for (const doc of docs) {
+    checkDocument(file, doc, lineCounter);
     if (doc.contents === null) continue;
     sources.push(makeSource(file, doc, lineCounter));
   }
