@@ -88,6 +88,15 @@ describe('stop signals', () => {
     expect(result.exitCode).toBe(0);
   });
 
+  it('a failing command whose error nobody reads (2>&1 | head -c 0) keeps its exit code', async () => {
+    const { child } = await script(
+      "console.log('ready'); setTimeout(() => { process.exitCode = 2; process.stderr.write('error: bad input\\n'); }, 300);",
+    );
+    child.stderr?.destroy();
+    const result = await child;
+    expect(result.exitCode).toBe(2);
+  });
+
   it('output that cannot be written (a full disk) is an error line and exit 1, after the cleanup of a graceful command', async () => {
     const full = openSync('/dev/full', 'w');
     onTestFinished(() => closeSync(full));
@@ -99,6 +108,17 @@ describe('stop signals', () => {
     expect(lost.stderr.toString()).toBe(
       'error: cannot write to stdout: ENOSPC: no space left on device, write\n',
     );
+    // bad input stays exit 2 when its error line cannot be written either
+    const unprintable = spawnSync(
+      'node',
+      [
+        '--import',
+        'tsx',
+        await childScript("process.exitCode = 2; process.stderr.write('error: bad input\\n');"),
+      ],
+      { cwd: repoRoot, stdio: ['ignore', 'ignore', full] },
+    );
+    expect(unprintable.status).toBe(2);
     const cleaned = run(
       await childScript(
         [

@@ -45,8 +45,10 @@ export function processIo(): Io {
   // quietly, as Unix tools do; one that created something goes on without its output and cleans up
   // (an uncaught EPIPE from a progress line ended apply at once, leaving every object it had made)
   const outputFailed = (stream: 'stdout' | 'stderr') => (error: NodeJS.ErrnoException) => {
+    // a command that has ended keeps its exit code (the error it could not print is still an error)
+    const ended = process.exitCode;
     if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') {
-      if (!controller) process.exit(0);
+      if (!controller) process.exit(ended ?? 0);
       return;
     }
     // a full disk, an I/O error: the output is lost, and the exit code must say so (it was an
@@ -58,7 +60,7 @@ export function processIo(): Io {
         // stderr is gone too: the exit code is all that is left
       }
     }
-    if (!controller) process.exit(1);
+    if (!controller) process.exit(ended ? ended : 1);
     process.once('exit', () => {
       if (!process.exitCode) process.exitCode = 1;
     });

@@ -81,6 +81,9 @@ describe('YAML input bounds', () => {
       `{${Array.from({ length: 300_000 }, (_, i) => `"k${i}": 1`).join(',')}}`,
       `a: 1${'\n'.repeat(600_000)}`, // not nodes, but 37 s and 1.5 GB for 16 MiB of them
       `a: [1${','.repeat(600_000)}]`, // one error each
+      `a: 1\n${'}'.repeat(600_000)}\n`, // and characters the first estimate once missed
+      `a: ${'&a '.repeat(600_000)}x\n`,
+      `a: "${'\\q'.repeat(600_000)}"\n`, // one error per bad escape, in one scalar
     ]) {
       const started = performance.now();
       const error = failure(() => parseYamlStream('big.yaml', text));

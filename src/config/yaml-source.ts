@@ -34,19 +34,23 @@ export async function readTextFile(file: string, what: string): Promise<string> 
 }
 
 /**
- * A first, cheap upper estimate of the nodes a YAML text makes, without parsing it: every node starts
- * a line or follows one of `- : , [ {`. It counts those characters inside strings too, so a long
- * string of dashes or a regex of `[a-z]` classes is many "nodes": past the bound, `countTokens` decides.
+ * A first, cheap upper estimate of the work a YAML text makes, without parsing it: every node and
+ * every token starts a line or at one of the characters that can start a token (indicators, quotes,
+ * a backslash: an escape the parser may report). It counts those inside strings too, so a long string
+ * of dashes or a regex of `[a-z]` classes is much "work": past the bound, `countTokens` decides.
  */
 function estimateNodes(text: string): number {
   let count = 1;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    // \n , - : [ {
-    if (c === 10 || c === 44 || c === 45 || c === 58 || c === 91 || c === 123) count++;
+    if (c < 128 && TOKEN_START[c] === 1) count++;
   }
   return count;
 }
+
+/** 1 at the ASCII codes of the characters that can start a token */
+const TOKEN_START = new Uint8Array(128);
+for (const c of '\n,-:[]{}&!*"\'?|>%#@`\\') TOKEN_START[c.charCodeAt(0)] = 1;
 
 /**
  * What the parser would build, counted from the yaml package's lexer, which splits the text into
@@ -54,8 +58,9 @@ function estimateNodes(text: string): number {
  * quoted, block) and a comment are one token however long they are. That bounds the nodes (each is a
  * scalar, alias or flow collection start, or sits after a `-` `?` `:` or `,` indicator) and also the
  * parser's work on what is not a node: 16 MiB of line breaks took it 37 s and 1.5 GB, and a run of
- * commas makes one error each. It is the character estimate with the characters inside scalars and
- * comments left out, so it never counts more than that does outside them. Stops counting past `stopAt`.
+ * commas or of `}` makes one error each. A double-quoted scalar counts its backslashes too: the
+ * parser makes an error of each bad escape (a 2 MB string of `\\q` took 6 s and 1 GB). Stops
+ * counting past `stopAt`.
  */
 function countTokens(text: string, stopAt: number): number {
   let count = 1;
@@ -69,8 +74,15 @@ function countTokens(text: string, stopAt: number): number {
     const type = CST.tokenType(token);
     if (type === 'space') continue;
     if (type === 'scalar') scalarSource = true;
+    else if (type === 'double-quoted-scalar') count += backslashes(token);
     if (++count > stopAt) break;
   }
+  return count;
+}
+
+function backslashes(token: string): number {
+  let count = 0;
+  for (let at = token.indexOf('\\'); at >= 0; at = token.indexOf('\\', at + 2)) count++;
   return count;
 }
 
