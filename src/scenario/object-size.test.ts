@@ -98,6 +98,37 @@ describe('the limits the API server sets below etcd', () => {
     ]);
   });
 
+  it("reads a Secret's data as the API server does: wrapped base64, stringData written over data", () => {
+    const secret = (extra: Record<string, unknown>) => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's' },
+      ...extra,
+    });
+    // 800,000 bytes, base64 wrapped at 76 columns (Go's decoder skips the line breaks)
+    const wrapped = (
+      Buffer.alloc(800_000, 3)
+        .toString('base64')
+        .match(/.{1,76}/g) as string[]
+    ).join('\n');
+    expect(fieldSizeProblems(secret({ data: { a: wrapped } }))).toEqual([]);
+    // the same key in both: stringData's value is the one stored
+    const encoded = Buffer.alloc(600_000, 3).toString('base64');
+    expect(
+      fieldSizeProblems(secret({ data: { a: encoded }, stringData: { a: 'x'.repeat(600_000) } })),
+    ).toEqual([]);
+    expect(fieldSizeProblems(secret({ data: { a: '!!!notbase64', b: 5 } }))).toEqual([
+      {
+        path: '.data.a',
+        message: 'data values are base64 (padded, as the API server decodes them into bytes)',
+      },
+      { path: '.data.b', message: 'data values are strings (got number)' },
+    ]);
+    expect(fieldSizeProblems(configMap({ data: { k: true } }))).toEqual([
+      { path: '.data.k', message: 'data values are strings (got boolean)' },
+    ]);
+  });
+
   it('refuses annotations over 256 KiB on any object', () => {
     const annotated = (size: number) => ({
       apiVersion: 'vitistack.io/v1alpha1',

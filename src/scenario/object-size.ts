@@ -91,12 +91,18 @@ function loneSurrogatesIn(text: string): number {
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+/** Go's base64 decoder skips line breaks: wrapped base64 (76 columns) is base64. */
+const LINE_BREAKS = /[\r\n]/g;
+
 /** Bytes as the API server holds a value: a []byte field's base64 decoded, a string's UTF-8. */
 function bytesOf(text: string, base64: boolean): number {
   if (!base64) return Buffer.byteLength(text);
-  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  return (text.length / 4) * 3 - padding;
+  const encoded = text.replace(LINE_BREAKS, '');
+  const padding = encoded.endsWith('==') ? 2 : encoded.endsWith('=') ? 1 : 0;
+  return (encoded.length / 4) * 3 - padding;
 }
+
+const isBase64 = (text: string): boolean => BASE64.test(text.replace(LINE_BREAKS, ''));
 
 /**
  * A lower bound of a built-in object's protobuf: its string values as UTF-8, which protobuf stores
@@ -107,7 +113,7 @@ function bytesOf(text: string, base64: boolean): number {
 function protobufBytesAtLeast(object: Record<string, unknown>): number {
   let bytes = 0;
   visitJson(object, {
-    string: (text) => (bytes += bytesOf(text, text.length % 4 === 0 && BASE64.test(text))),
+    string: (text) => (bytes += bytesOf(text, isBase64(text))),
     key: () => undefined,
     scalar: () => undefined,
     array: () => undefined,
@@ -156,20 +162,65 @@ export const MAX_DATA_BYTES = 2 ** 20;
 /** and on an object's annotations (keys and values) */
 export const MAX_ANNOTATION_BYTES = 256 * 2 ** 10;
 
-/** Bytes of the string values of `map` (base64 decoded when `base64`), and of its keys when `keys`. */
-function entryBytes(map: unknown, options: { base64: boolean; keys: boolean }): number {
+/**
+ * Bytes of the string values of `map` (base64 decoded when `base64`), and of its keys when `keys`;
+ * entries whose key is in `except` are left out.
+ */
+function entryBytes(
+  map: unknown,
+  options: { base64: boolean; keys: boolean; except?: Record<string, unknown> | undefined },
+): number {
   if (!isPlainObject(map)) return 0;
   let bytes = 0;
   for (const [key, value] of Object.entries(map)) {
-    if (typeof value !== 'string') continue;
+    if (typeof value !== 'string' || (options.except && Object.hasOwn(options.except, key))) continue;
     if (options.keys) bytes += Buffer.byteLength(key);
-    bytes += bytesOf(value, options.base64 && BASE64.test(value));
+    bytes += bytesOf(value, options.base64 && isBase64(value));
   }
   return bytes;
 }
 
 /**
- * Size limits the API server's validation sets below etcd's: annotations of any object (keys and
+ * A ConfigMap's or a Secret's data values as the API server reads them: strings, and base64 where
+ * they are bytes (a Secret's data, a ConfigMap's binaryData).
+ */
+function dataValueProblems(object: Record<string, unknown>): Array<{ path: string; message: string }> {
+  const problems: Array<{ path: string; message: string }> = [];
+  const maps: Array<[string, boolean]> =
+    object.kind === 'ConfigMap'
+      ? [
+          ['data', false],
+          ['binaryData', true],
+        ]
+      : [
+          ['data', true],
+          ['stringData', false],
+        ];
+  for (const [field, base64] of maps) {
+    const map = object[field];
+    if (map === undefined || map === null) continue;
+    if (!isPlainObject(map)) {
+      problems.push({ path: `.${field}`, message: `${field} is a map of strings` });
+      continue;
+    }
+    for (const [key, value] of Object.entries(map)) {
+      if (typeof value !== 'string')
+        problems.push({
+          path: `.${field}.${key}`,
+          message: `${field} values are strings (got ${typeof value})`,
+        });
+      else if (base64 && !isBase64(value))
+        problems.push({
+          path: `.${field}.${key}`,
+          message: `${field} values are base64 (padded, as the API server decodes them into bytes)`,
+        });
+    }
+  }
+  return problems;
+}
+
+/**
+ * Limits the API server's validation sets below etcd's: annotations of any object (keys and
  * values), a ConfigMap's data and binaryData, a Secret's data and stringData (values only). Found on
  * the lab: a ConfigMap value of 1,048,576 bytes was stored under a key, 1,048,577 refused, and two
  * values of 524,288 were stored whatever their keys; annotations of 262,144 bytes with the key were
@@ -186,14 +237,18 @@ export function fieldSizeProblems(object: Record<string, unknown>): Array<{ path
     });
   if (object.apiVersion !== 'v1' || (object.kind !== 'ConfigMap' && object.kind !== 'Secret'))
     return problems;
+  problems.push(...dataValueProblems(object));
   const [text, bytes] =
     object.kind === 'ConfigMap' ? [object.data, object.binaryData] : [object.stringData, object.data];
+  // a Secret's stringData is written over its data, key by key
+  const overwritten = object.kind === 'Secret' && isPlainObject(text) ? text : undefined;
   const data =
-    entryBytes(text, { base64: false, keys: false }) + entryBytes(bytes, { base64: true, keys: false });
+    entryBytes(text, { base64: false, keys: false }) +
+    entryBytes(bytes, { base64: true, keys: false, except: overwritten });
   if (data > MAX_DATA_BYTES)
     problems.push({
       path: '.data',
-      message: `the ${object.kind}'s data values are ${data.toLocaleString('en-US')} bytes${bytes !== undefined ? ' (base64 decoded)' : ''}: the API server takes at most ${MAX_DATA_BYTES.toLocaleString('en-US')} (1 MiB)`,
+      message: `the ${object.kind}'s data values are ${data.toLocaleString('en-US')} bytes${isPlainObject(bytes) && Object.keys(bytes).length > 0 ? ' (base64 decoded)' : ''}: the API server takes at most ${MAX_DATA_BYTES.toLocaleString('en-US')} (1 MiB)`,
     });
   return problems;
 }
