@@ -91,18 +91,16 @@ function loneSurrogatesIn(text: string): number {
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-/** Go's base64 decoder skips line breaks: wrapped base64 (76 columns) is base64. */
-const LINE_BREAKS = /[\r\n]/g;
-
-/** Bytes as the API server holds a value: a []byte field's base64 decoded, a string's UTF-8. */
-function bytesOf(text: string, base64: boolean): number {
-  if (!base64) return Buffer.byteLength(text);
-  const encoded = text.replace(LINE_BREAKS, '');
+/**
+ * The bytes a []byte field's base64 holds, read as Go's decoder reads it (line breaks skipped: wrapped
+ * base64 is base64), or undefined when the text is not padded base64.
+ */
+function base64Bytes(text: string): number | undefined {
+  const encoded = text.replace(/[\r\n]/g, '');
+  if (!BASE64.test(encoded)) return undefined;
   const padding = encoded.endsWith('==') ? 2 : encoded.endsWith('=') ? 1 : 0;
   return (encoded.length / 4) * 3 - padding;
 }
-
-const isBase64 = (text: string): boolean => BASE64.test(text.replace(LINE_BREAKS, ''));
 
 /**
  * A lower bound of a built-in object's protobuf: its string values as UTF-8, which protobuf stores
@@ -113,7 +111,7 @@ const isBase64 = (text: string): boolean => BASE64.test(text.replace(LINE_BREAKS
 function protobufBytesAtLeast(object: Record<string, unknown>): number {
   let bytes = 0;
   visitJson(object, {
-    string: (text) => (bytes += bytesOf(text, isBase64(text))),
+    string: (text) => (bytes += base64Bytes(text) ?? Buffer.byteLength(text)),
     key: () => undefined,
     scalar: () => undefined,
     array: () => undefined,
@@ -175,7 +173,7 @@ function entryBytes(
   for (const [key, value] of Object.entries(map)) {
     if (typeof value !== 'string' || (options.except && Object.hasOwn(options.except, key))) continue;
     if (options.keys) bytes += Buffer.byteLength(key);
-    bytes += bytesOf(value, options.base64 && isBase64(value));
+    bytes += (options.base64 ? base64Bytes(value) : undefined) ?? Buffer.byteLength(value);
   }
   return bytes;
 }
@@ -209,7 +207,7 @@ function dataValueProblems(object: Record<string, unknown>): Array<{ path: strin
           path: `.${field}.${key}`,
           message: `${field} values are strings (got ${typeof value})`,
         });
-      else if (base64 && !isBase64(value))
+      else if (base64 && base64Bytes(value) === undefined)
         problems.push({
           path: `.${field}.${key}`,
           message: `${field} values are base64 (padded, as the API server decodes them into bytes)`,
